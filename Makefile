@@ -1,0 +1,28 @@
+# Entry points: `make run` (install, build, train the flagship example) and `make test`.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+BUILD_TYPE ?= Release
+ARGS ?=
+
+.PHONY: deps configure build run test bench clean
+
+deps:
+	bash scripts/install-deps.sh
+
+configure: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+run: configure
+	cmake --build $(BUILD) -j$(JOBS) --target fashion_mnist
+	$(BUILD)/examples/fashion_mnist $(ARGS)
+
+test: configure
+	cmake --build $(BUILD) -j$(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+bench: configure
+	cmake --build $(BUILD) -j$(JOBS) --target training_throughput
+	$(BUILD)/benchmarks/training_throughput
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,29 @@
+# Finds est's dependencies (Debian packages; see scripts/install-deps.sh) and links them to a target.
+# Shared by the build tree and the installed est-config.cmake, so both resolve the same way.
+include(CMakeFindDependencyMacro)
+
+if(NOT DEFINED BLA_VENDOR)
+  set(BLA_VENDOR OpenBLAS)
+endif()
+find_dependency(xtl)
+find_dependency(xtensor 0.24)
+find_dependency(xtensor-blas 0.20)
+find_dependency(Boost 1.74)
+find_dependency(OpenMP)
+find_dependency(ZLIB)
+find_dependency(nlohmann_json 3.11)
+find_path(EST_THRUST_INCLUDE_DIR thrust/version.h PATHS /usr/include NO_CMAKE_FIND_ROOT_PATH)
+if(NOT EST_THRUST_INCLUDE_DIR)
+  message(FATAL_ERROR "est needs Thrust's headers (Debian: libthrust-dev)")
+endif()
+
+function(est_link_dependencies target)
+  # Thrust runs on the host: sequential host system, OpenMP for the "device" algorithms that est's
+  # host back end dispatches to. Without these definitions Thrust looks for the CUDA runtime.
+  target_compile_definitions(${target} INTERFACE
+    THRUST_HOST_SYSTEM=THRUST_HOST_SYSTEM_CPP
+    THRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_OMP)
+  target_include_directories(${target} SYSTEM INTERFACE ${EST_THRUST_INCLUDE_DIR})
+  target_link_libraries(${target} INTERFACE xtensor xtensor-blas Boost::headers OpenMP::OpenMP_CXX
+    ZLIB::ZLIB nlohmann_json::nlohmann_json)
+endfunction()

@@ -1,0 +1,55 @@
+// The Fashion-MNIST models and model_fn shared by the example and the benchmarks.
+#pragma once
+
+#include <est/est.hpp>
+
+namespace fashion_mnist {
+
+using namespace est::literals;
+
+/// 784-256-128-10 with ReLU.
+using mlp = est::sequential<est::input<28, 28, 1>, est::flatten, est::dense<256, est::relu>, est::dense<128, est::relu>,
+                            est::dense<10>>;
+
+/// The convolutional network of tf.estimator's MNIST tutorial.
+using cnn = est::sequential<est::input<28, 28, 1>, est::conv2d<32, 5, est::same, est::relu>, est::max_pool2d<2>,
+                            est::conv2d<64, 5, est::same, est::relu>, est::max_pool2d<2>, est::flatten,
+                            est::dense<1024, est::relu>, est::dropout<0.4f>, est::dense<10>>;
+
+static_assert(cnn::output_shape == est::shape<10>{});
+static_assert(cnn::parameter_count == 3'274'634);
+static_assert(mlp::parameter_count == 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10);
+
+struct params {
+    float learning_rate = 0.001f;
+};
+
+/// One model_fn for every mode; the mode is a type, so each branch is checked on its own.
+inline constexpr auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, params const& p) {
+    auto logits = net(features["image"_f], mode);
+    if constexpr (mode == est::predict) {
+        return est::spec(mode, est::predictions = est::fields("classes"_f = est::argmax(logits),
+                                                              "probabilities"_f = est::nn::softmax(logits)));
+    } else {
+        auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
+        if constexpr (mode == est::train)
+            return est::spec(mode, est::loss = loss, est::train_op = est::adam(p.learning_rate).minimize(loss));
+        else
+            return est::spec(mode, est::loss = loss,
+                             est::eval_metric_ops = est::fields("accuracy"_f = est::metrics::accuracy(labels["label"_f], logits),
+                                                                "top_2_accuracy"_f = est::metrics::top_k_accuracy(labels["label"_f], logits, 2)));
+    }
+};
+
+/// Images scaled to [0, 1] with labels, as slices for from_tensor_slices.
+inline auto slices_of(est::data::idx_split const& split) {
+    xt::xarray<float> images = xt::cast<float>(split.images) / 255.0f;
+    xt::xarray<std::int32_t> labels = xt::cast<std::int32_t>(split.labels);
+    return std::pair{est::fields("image"_f = est::data::slices<est::shape<28, 28, 1>>(images)),
+                     est::fields("label"_f = est::data::slices<est::shape<>>(labels))};
+}
+
+/// The dataset type every input_fn of these models produces.
+using input_type = decltype(est::data::from_tensor_slices(slices_of({}).first, slices_of({}).second).batch(1));
+
+}  // namespace fashion_mnist

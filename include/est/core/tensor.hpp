@@ -1,0 +1,145 @@
+// Batched tensors: a static example shape behind a dynamic batch size. Storage is an xtensor
+// matrix (batch, shape::size) in row-major NHWC order; views let layers hand data on without copies.
+#pragma once
+
+#include <est/core/xtensor_config.hpp>
+
+#include <est/core/shape.hpp>
+
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xfixed.hpp>
+#include <xtensor/xtensor.hpp>
+
+#include <cstddef>
+#include <span>
+
+namespace est {
+
+/// A float tensor of a given shape, filled with `value` (avoids xtensor's `xtensor<float, 1>({n})`
+/// pitfall, which makes a one-element tensor holding n).
+template <std::size_t N>
+xt::xtensor<float, N> filled_tensor(std::array<std::size_t, N> const& extents, float value = 0.0f) {
+    xt::xtensor<float, N> result(extents);
+    result.fill(value);
+    return result;
+}
+
+/// A non-owning view of a batch: `batch` examples of static shape `S`, contiguous.
+template <class T, Shape S>
+struct batch_view {
+    using value_type = T;
+    using shape_type = S;
+
+    T* data = nullptr;
+    std::size_t batch = 0;
+
+    constexpr std::size_t size() const { return batch * S::size; }
+    constexpr std::span<T, S::size> example(std::size_t i) const {
+        return std::span<T, S::size>(data + i * S::size, S::size);
+    }
+    constexpr operator batch_view<T const, S>() const { return {data, batch}; }
+
+    /// The batch as an xtensor expression of shape (batch, dims...).
+    auto xview() const {
+        return xt::adapt(data, size(), xt::no_ownership(), batch_shape<S>{batch}.extents());
+    }
+    /// The batch as a (batch, S::size) matrix, the shape GEMMs see.
+    auto matrix() const {
+        return xt::adapt(data, size(), xt::no_ownership(), std::array<std::size_t, 2>{batch, S::size});
+    }
+};
+
+/// An owning batch of static example shape `S`. Resizing to a batch size it had before does not
+/// allocate.
+template <class T, Shape S>
+class batch_tensor {
+public:
+    using value_type = T;
+    using shape_type = S;
+
+    batch_tensor() = default;
+    explicit batch_tensor(std::size_t batch) { resize(batch); }
+
+    void resize(std::size_t batch) {
+        if (batch * S::size > storage_.size()) storage_.resize({batch, S::size});
+        batch_ = batch;
+    }
+    std::size_t batch_size() const { return batch_; }
+    std::size_t size() const { return batch_ * S::size; }
+
+    T* data() { return storage_.data(); }
+    T const* data() const { return storage_.data(); }
+
+    batch_view<T, S> view() { return {data(), batch_}; }
+    batch_view<T const, S> view() const { return {data(), batch_}; }
+    operator batch_view<T, S>() { return view(); }
+    operator batch_view<T const, S>() const { return view(); }
+
+    std::span<T, S::size> example(std::size_t i) { return view().example(i); }
+    std::span<T const, S::size> example(std::size_t i) const { return view().example(i); }
+    auto xview() const { return view().xview(); }
+    auto xview() { return view().xview(); }
+
+private:
+    xt::xtensor<T, 2> storage_;
+    std::size_t batch_ = 0;
+};
+
+namespace detail {
+template <class T, class S>
+struct example_value;
+template <class T>
+struct example_value<T, shape<>> {
+    using type = T;
+};
+template <class T, std::size_t... Dims>
+    requires(sizeof...(Dims) > 0)
+struct example_value<T, shape<Dims...>> {
+    using type = xt::xtensor_fixed<T, xt::xshape<Dims...>>;
+};
+
+template <class V>
+struct example_traits {
+    using value_type = V;
+    using shape_type = shape<>;
+};
+template <class T, std::size_t... Dims>
+struct example_traits<xt::xtensor_fixed<T, xt::xshape<Dims...>>> {
+    using value_type = T;
+    using shape_type = shape<Dims...>;
+};
+}  // namespace detail
+
+/// The value of one example of static shape `S`: a scalar for `shape<>`, else a fixed-size xtensor.
+template <class T, Shape S>
+using example_value_t = typename detail::example_value<T, S>::type;
+
+/// The element type and static shape of a per-example value (the inverse of `example_value_t`).
+template <class V>
+using example_value_type_t = typename detail::example_traits<V>::value_type;
+template <class V>
+using example_shape_t = typename detail::example_traits<V>::shape_type;
+
+template <class T>
+inline constexpr bool is_batch_v = false;
+template <class T, class S>
+inline constexpr bool is_batch_v<batch_tensor<T, S>> = true;
+template <class T, class S>
+inline constexpr bool is_batch_v<batch_view<T, S>> = true;
+
+/// A batch of examples with a static shape, owning or not.
+template <class T>
+concept Batch = is_batch_v<std::remove_cvref_t<T>>;
+
+/// The read-only view of any batch.
+template <Batch B>
+auto as_view(B const& batch) {
+    using batch_type = std::remove_cvref_t<B>;
+    using value_type = std::remove_const_t<typename batch_type::value_type>;
+    if constexpr (requires { batch.view(); })
+        return batch_view<value_type const, typename batch_type::shape_type>(batch.view());
+    else
+        return batch_view<value_type const, typename batch_type::shape_type>(batch);
+}
+
+}  // namespace est

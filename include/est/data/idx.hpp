@@ -1,0 +1,123 @@
+// IDX files, the format of MNIST and Fashion-MNIST, plain or gzip-compressed (zlib reads both).
+// Every way a file can be wrong (missing, bad magic, wrong element type, truncated) is an error
+// that names the file.
+#pragma once
+
+#include <est/core/xtensor_config.hpp>
+
+#include <est/core/error.hpp>
+
+#include <xtensor/xarray.hpp>
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace est::data {
+
+namespace detail {
+template <class T>
+constexpr std::uint8_t idx_type_code() {
+    if constexpr (std::is_same_v<T, std::uint8_t>) return 0x08;
+    else if constexpr (std::is_same_v<T, std::int8_t>) return 0x09;
+    else if constexpr (std::is_same_v<T, std::int16_t>) return 0x0B;
+    else if constexpr (std::is_same_v<T, std::int32_t>) return 0x0C;
+    else if constexpr (std::is_same_v<T, float>) return 0x0D;
+    else if constexpr (std::is_same_v<T, double>) return 0x0E;
+    else static_assert(sizeof(T) == 0, "est::data::read_idx: IDX holds uint8, int8, int16, int32, float or double");
+}
+
+struct gz_file_closer {
+    void operator()(gzFile f) const { gzclose(f); }
+};
+
+inline void read_exactly(gzFile file, void* out, std::size_t bytes, std::string const& path, std::size_t offset,
+                         char const* what) {
+    auto* p = static_cast<unsigned char*>(out);
+    std::size_t done = 0;
+    while (done < bytes) {
+        unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(bytes - done, 1u << 30));
+        int got = gzread(file, p + done, chunk);
+        if (got < 0) {
+            int code = 0;
+            throw error("IDX file '" + path + "': cannot read " + what + " at byte " + std::to_string(offset + done) +
+                        ": " + gzerror(file, &code));
+        }
+        if (got == 0)
+            throw error("IDX file '" + path + "' is truncated: " + what + " needs " + std::to_string(bytes) +
+                        " bytes from byte " + std::to_string(offset) + ", the file ends after " +
+                        std::to_string(offset + done));
+        done += std::size_t(got);
+    }
+}
+}  // namespace detail
+
+/// Reads an IDX file of element type T into a tensor of the file's shape.
+template <class T>
+xt::xarray<T> read_idx(std::string const& path) {
+    std::unique_ptr<gzFile_s, detail::gz_file_closer> file(gzopen(path.c_str(), "rb"));
+    if (!file) throw error("IDX file '" + path + "' cannot be opened (missing or unreadable)");
+    std::array<std::uint8_t, 4> magic{};
+    detail::read_exactly(file.get(), magic.data(), 4, path, 0, "the magic number");
+    if (magic[0] != 0 || magic[1] != 0 || magic[3] == 0 || magic[3] > 4)
+        throw error("IDX file '" + path + "' has a wrong magic number (expected 00 00 <type> <rank 1-4>)");
+    if (magic[2] != detail::idx_type_code<T>())
+        throw error("IDX file '" + path + "' holds element type code " + std::to_string(magic[2]) + ", not the " +
+                    std::to_string(detail::idx_type_code<T>()) + " that was asked for");
+    std::vector<std::size_t> dims(magic[3]);
+    std::size_t count = 1;
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+        std::array<std::uint8_t, 4> b{};
+        detail::read_exactly(file.get(), b.data(), 4, path, 4 + 4 * i, "a dimension");
+        dims[i] = (std::size_t(b[0]) << 24) | (std::size_t(b[1]) << 16) | (std::size_t(b[2]) << 8) | b[3];
+        count *= dims[i];
+    }
+    auto result = xt::xarray<T>::from_shape(dims);
+    std::size_t header = 4 + 4 * dims.size();
+    detail::read_exactly(file.get(), result.data(), count * sizeof(T), path, header, "the data");
+    if constexpr (sizeof(T) > 1) {  // IDX is big-endian
+        auto* bytes = reinterpret_cast<unsigned char*>(result.data());
+        for (std::size_t i = 0; i < count; ++i) std::reverse(bytes + i * sizeof(T), bytes + (i + 1) * sizeof(T));
+    }
+    return result;
+}
+
+/// Images and labels of one split, as the MNIST family stores them.
+struct idx_split {
+    xt::xarray<std::uint8_t> images;  ///< (n, rows, cols)
+    xt::xarray<std::uint8_t> labels;  ///< (n)
+};
+
+/// Reads an images file and its labels file, checking that they describe the same examples.
+inline idx_split read_idx_split(std::string const& images_path, std::string const& labels_path) {
+    idx_split split{read_idx<std::uint8_t>(images_path), read_idx<std::uint8_t>(labels_path)};
+    if (split.images.dimension() != 3)
+        throw error("IDX file '" + images_path + "' is not a stack of images (rank " +
+                    std::to_string(split.images.dimension()) + ", expected 3)");
+    if (split.labels.dimension() != 1)
+        throw error("IDX file '" + labels_path + "' is not a list of labels (rank " +
+                    std::to_string(split.labels.dimension()) + ", expected 1)");
+    if (split.images.shape()[0] != split.labels.shape()[0])
+        throw error("IDX files '" + images_path + "' (" + std::to_string(split.images.shape()[0]) + " images) and '" +
+                    labels_path + "' (" + std::to_string(split.labels.shape()[0]) + " labels) do not match");
+    return split;
+}
+
+/// Reads split "train" or "t10k" of (Fashion-)MNIST from `directory`, gzip-compressed or not.
+inline idx_split read_mnist(std::string const& directory, std::string const& split) {
+    auto pick = [&](std::string const& stem) {
+        std::string plain = directory + "/" + split + "-" + stem;
+        std::unique_ptr<gzFile_s, detail::gz_file_closer> probe(gzopen((plain + ".gz").c_str(), "rb"));
+        return probe ? plain + ".gz" : plain;
+    };
+    return read_idx_split(pick("images-idx3-ubyte"), pick("labels-idx1-ubyte"));
+}
+
+}  // namespace est::data

@@ -1,0 +1,49 @@
+// The one header users include: every public part of est.
+#pragma once
+
+#include <est/core/xtensor_config.hpp>
+
+#include <est/core/backend.hpp>
+#include <est/core/error.hpp>
+#include <est/core/fixed_string.hpp>
+#include <est/core/random.hpp>
+#include <est/core/record.hpp>
+#include <est/core/shape.hpp>
+#include <est/core/tensor.hpp>
+
+#include <est/nn/activation.hpp>
+#include <est/nn/avg_pool2d.hpp>
+#include <est/nn/batch_norm.hpp>
+#include <est/nn/conv2d.hpp>
+#include <est/nn/dense.hpp>
+#include <est/nn/dropout.hpp>
+#include <est/nn/flatten.hpp>
+#include <est/nn/input.hpp>
+#include <est/nn/layer.hpp>
+#include <est/nn/max_pool2d.hpp>
+#include <est/nn/ops.hpp>
+#include <est/nn/padding.hpp>
+#include <est/nn/sequential.hpp>
+
+#include <est/train/adam.hpp>
+#include <est/train/learning_rate.hpp>
+#include <est/train/losses.hpp>
+#include <est/train/metrics.hpp>
+#include <est/train/optimizer.hpp>
+#include <est/train/sgd.hpp>
+
+#include <est/data/batch.hpp>
+#include <est/data/dataset.hpp>
+#include <est/data/from_tensor_slices.hpp>
+#include <est/data/idx.hpp>
+#include <est/data/map.hpp>
+#include <est/data/repeat.hpp>
+#include <est/data/shuffle.hpp>
+
+#include <est/estimator/estimator.hpp>
+#include <est/estimator/hook.hpp>
+#include <est/estimator/logging_hook.hpp>
+#include <est/estimator/mode.hpp>
+#include <est/estimator/prediction.hpp>
+#include <est/estimator/run_config.hpp>
+#include <est/estimator/spec.hpp>

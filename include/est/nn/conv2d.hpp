@@ -1,0 +1,180 @@
+// 2-D convolution over NHWC input as im2col + one GEMM, with bias and activation fused after it.
+// The column matrix is kept for the kernel gradient; the input gradient gathers (col2im) without
+// atomics, so results do not depend on the thread count.
+#pragma once
+
+#include <est/core/backend.hpp>
+#include <est/core/tensor.hpp>
+#include <est/estimator/mode.hpp>
+#include <est/nn/activation.hpp>
+#include <est/nn/layer.hpp>
+#include <est/nn/padding.hpp>
+
+#include <xtensor/xtensor.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+
+namespace est {
+
+/// `conv2d<Filters, Kernel, Padding, Activation, Stride>`: square Kernel x Kernel windows over a
+/// (height, width, channels) input.
+template <std::size_t Filters, std::size_t Kernel, Padding Pad = valid, Activation Act = linear, std::size_t Stride = 1>
+struct conv2d {
+    static_assert(Filters > 0 && Kernel > 0 && Stride > 0, "est::conv2d needs positive filters, kernel and stride");
+    static constexpr std::string_view kind = "conv2d";
+
+    template <Shape In>
+    static constexpr bool accepts = [] {
+        if constexpr (In::rank != 3)
+            return false;
+        else
+            return detail::window_1d<Pad, In::extents[0], Kernel, Stride>::fits &&
+                   detail::window_1d<Pad, In::extents[1], Kernel, Stride>::fits;
+    }();
+    template <Shape In>
+    using requirement =
+        std::conditional_t<In::rank != 3, requires_rank<3>, requires_spatial_at_least<Kernel, Kernel>>;
+    template <Shape In>
+    using output_shape = shape<detail::window_1d<Pad, In::extents[0], Kernel, Stride>::output,
+                               detail::window_1d<Pad, In::extents[1], Kernel, Stride>::output, Filters>;
+
+    template <Shape In>
+    class layer {
+        using rows_geometry = detail::window_1d<Pad, In::extents[0], Kernel, Stride>;
+        using cols_geometry = detail::window_1d<Pad, In::extents[1], Kernel, Stride>;
+
+    public:
+        using input_shape = In;
+        using output_shape = conv2d::output_shape<In>;
+        static constexpr std::size_t height = In::extents[0], width = In::extents[1], channels = In::extents[2];
+        static constexpr std::size_t out_height = rows_geometry::output, out_width = cols_geometry::output;
+        static constexpr std::size_t patch = Kernel * Kernel * channels;
+        static constexpr std::size_t parameter_count = patch * Filters + Filters;
+        static constexpr std::size_t macs = out_height * out_width * patch * Filters;
+
+        layer()
+            : kernel_(filled_tensor<2>({patch, Filters})), bias_(filled_tensor<1>({Filters})),
+              kernel_gradient_(kernel_), bias_gradient_(bias_) {}
+
+        void initialize(random_engine& engine) {
+            glorot_uniform({kernel_.data(), kernel_.size()}, patch, Kernel * Kernel * Filters, engine);
+            bias_.fill(0.0f);
+        }
+
+        template <class F>
+        void for_each_parameter(F&& f) {
+            f(parameter_ref{"kernel", {kernel_.data(), kernel_.size()}, {kernel_gradient_.data(), kernel_gradient_.size()},
+                            true, true});
+            f(parameter_ref{"bias", {bias_.data(), bias_.size()}, {bias_gradient_.data(), bias_gradient_.size()}, true,
+                            false});
+        }
+
+        template <Mode M>
+        batch_view<float const, output_shape> forward(batch_view<float const, In> x, M, step_context const&) {
+            std::size_t rows = x.batch * out_height * out_width;
+            output_.resize(x.batch);
+            host::gemm(false, false, rows, Filters, patch, 1.0f, columns(x), kernel_.data(), 0.0f, output_.data());
+            apply_bias_activation<Act>(output_.data(), bias_.data(), rows, Filters);
+            return output_.view();
+        }
+
+        batch_view<float, In> backward(batch_view<float const, In> x, batch_view<float, output_shape> dy,
+                                       bool need_input_gradient) {
+            std::size_t rows = x.batch * out_height * out_width;
+            activation_backward<Act>(output_.data(), dy.data, rows, Filters);
+            host::gemm(true, false, patch, Filters, rows, 1.0f, columns_of_last_forward(x), dy.data, 0.0f,
+                       kernel_gradient_.data());
+            float const* d = dy.data;
+            float* db = bias_gradient_.data();
+            host::for_each_index(Filters, [=](std::size_t f) {
+                float sum = 0.0f;
+                for (std::size_t r = 0; r < rows; ++r) sum += d[r * Filters + f];
+                db[f] = sum;
+            });
+            if (!need_input_gradient) return {};
+            column_gradient_.resize({rows, patch});
+            host::gemm(false, true, rows, patch, Filters, 1.0f, dy.data, kernel_.data(), 0.0f, column_gradient_.data());
+            input_gradient_.resize(x.batch);
+            col2im(column_gradient_.data(), input_gradient_.data(), x.batch);
+            return input_gradient_.view();
+        }
+
+    private:
+        static constexpr bool identity_columns =
+            Kernel == 1 && Stride == 1 && rows_geometry::pad_before == 0 && cols_geometry::pad_before == 0;
+
+        /// The (rows, patch) matrix of input windows; the input itself for 1x1 convolutions.
+        float const* columns(batch_view<float const, In> x) {
+            if constexpr (identity_columns) {
+                return x.data;
+            } else {
+                std::size_t rows = x.batch * out_height * out_width;
+                if (columns_.size() != rows * patch) columns_.resize({rows, patch});
+                im2col(x.data, columns_.data(), x.batch);
+                return columns_.data();
+            }
+        }
+        float const* columns_of_last_forward(batch_view<float const, In> x) const {
+            if constexpr (identity_columns)
+                return x.data;
+            else
+                return columns_.data();
+        }
+
+        static void im2col(float const* x, float* col, std::size_t batch) {
+            host::for_each_index(batch * out_height * out_width, [=](std::size_t r) {
+                std::size_t b = r / (out_height * out_width);
+                std::size_t oh = (r / out_width) % out_height, ow = r % out_width;
+                float* dst = col + r * patch;
+                for (std::size_t kh = 0; kh < Kernel; ++kh) {
+                    std::ptrdiff_t ih = std::ptrdiff_t(oh * Stride + kh) - std::ptrdiff_t(rows_geometry::pad_before);
+                    for (std::size_t kw = 0; kw < Kernel; ++kw, dst += channels) {
+                        std::ptrdiff_t iw = std::ptrdiff_t(ow * Stride + kw) - std::ptrdiff_t(cols_geometry::pad_before);
+                        if (ih < 0 || iw < 0 || ih >= std::ptrdiff_t(height) || iw >= std::ptrdiff_t(width))
+                            std::fill_n(dst, channels, 0.0f);
+                        else
+                            std::copy_n(x + ((b * height + ih) * width + iw) * channels, channels, dst);
+                    }
+                }
+            });
+        }
+
+        /// dx[b, h, w, c] = sum of the column entries that read input (h, w, c).
+        static void col2im(float const* dcol, float* dx, std::size_t batch) {
+            host::for_each_index(batch * height * width, [=](std::size_t p) {
+                std::size_t b = p / (height * width);
+                std::size_t h = (p / width) % height, w = p % width;
+                float* out = dx + p * channels;
+                std::fill_n(out, channels, 0.0f);
+                for (std::size_t kh = 0; kh < Kernel; ++kh) {
+                    std::ptrdiff_t ih = std::ptrdiff_t(h + rows_geometry::pad_before) - std::ptrdiff_t(kh);
+                    if (ih < 0 || ih % std::ptrdiff_t(Stride)) continue;
+                    std::size_t oh = std::size_t(ih) / Stride;
+                    if (oh >= out_height) continue;
+                    for (std::size_t kw = 0; kw < Kernel; ++kw) {
+                        std::ptrdiff_t iw = std::ptrdiff_t(w + cols_geometry::pad_before) - std::ptrdiff_t(kw);
+                        if (iw < 0 || iw % std::ptrdiff_t(Stride)) continue;
+                        std::size_t ow = std::size_t(iw) / Stride;
+                        if (ow >= out_width) continue;
+                        float const* src = dcol + ((b * out_height + oh) * out_width + ow) * patch + (kh * Kernel + kw) * channels;
+                        for (std::size_t c = 0; c < channels; ++c) out[c] += src[c];
+                    }
+                }
+            });
+        }
+
+        xt::xtensor<float, 2> kernel_;
+        xt::xtensor<float, 1> bias_;
+        xt::xtensor<float, 2> kernel_gradient_;
+        xt::xtensor<float, 1> bias_gradient_;
+        xt::xtensor<float, 2> columns_;
+        xt::xtensor<float, 2> column_gradient_;
+        batch_tensor<float, output_shape> output_;
+        batch_tensor<float, In> input_gradient_;
+    };
+};
+
+}  // namespace est
