@@ -5,6 +5,17 @@ include(CMakeFindDependencyMacro)
 if(NOT DEFINED BLA_VENDOR)
   set(BLA_VENDOR OpenBLAS)
 endif()
+# Prefer Debian's OpenMP build of OpenBLAS: it shares the OpenMP thread pool with Thrust's OMP
+# kernels. The pthread build keeps its own threads spinning beside OpenMP's, and on two cores the
+# two pools take turns at a fraction of the speed.
+if(BLA_VENDOR STREQUAL "OpenBLAS" AND NOT BLAS_openblas_LIBRARY)
+  find_library(EST_OPENBLAS_OPENMP_LIBRARY openblas
+    PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp NO_DEFAULT_PATH)
+  if(EST_OPENBLAS_OPENMP_LIBRARY)
+    set(BLAS_openblas_LIBRARY ${EST_OPENBLAS_OPENMP_LIBRARY} CACHE FILEPATH "OpenBLAS (OpenMP build)")
+    set(LAPACK_openblas_LIBRARY ${EST_OPENBLAS_OPENMP_LIBRARY} CACHE FILEPATH "OpenBLAS (OpenMP build)")
+  endif()
+endif()
 find_dependency(xtl)
 find_dependency(xtensor 0.24)
 find_dependency(xtensor-blas 0.20)

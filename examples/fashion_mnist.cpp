@@ -83,7 +83,8 @@ int run(options const& o) {
 
     est::estimator<Model, fashion_mnist::input_type, est::hooks::logging> estimator(
         fashion_mnist::model_fn, est::run_config{.model_dir = o.model_dir, .seed = o.seed},
-        fashion_mnist::params{.learning_rate = o.learning_rate});
+        fashion_mnist::params{.learning_rate = o.learning_rate,
+                              .decay_steps = o.epochs * ((train_data.labels.size() + o.batch_size - 1) / o.batch_size)});
     std::cout << "model_dir " << estimator.config().model_dir << "\n";
 
     estimator.train(train_input);
@@ -96,8 +97,8 @@ int run(options const& o) {
                 result["loss"]);
 
     auto first_five = [&] {
-        auto five = est::fields("image"_f = est::data::slices<est::shape<28, 28, 1>>(xt::xarray<float>(
-                                    xt::view(xt::cast<float>(test_data.images), xt::range(0, 5)) / 255.0f)));
+        auto five = est::fields("image"_f = est::data::slices<est::shape<28, 28, 1>>(
+                                    fashion_mnist::standardized(xt::view(test_data.images, xt::range(0, 5)))));
         return est::data::from_tensor_slices(five, est::fields("label"_f = est::data::slices<est::shape<>>(
                                                                  xt::xarray<std::int32_t>(xt::zeros<std::int32_t>({5})))))
             .batch(5);
