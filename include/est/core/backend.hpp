@@ -5,7 +5,6 @@
 #include <est/core/xtensor_config.hpp>
 
 #include <xtensor-blas/xblas.hpp>
-#include <xtensor/xadapt.hpp>
 
 #include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
@@ -14,7 +13,6 @@
 #include <thrust/system/omp/execution_policy.h>
 #endif
 
-#include <array>
 #include <cstddef>
 
 namespace est {
@@ -43,12 +41,12 @@ struct host {
     /// is (m, k) and A is stored (k, m) when `transpose_a`.
     static void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
                      float const* a, float const* b, float beta, float* c) {
-        auto matrix = [](float const* p, std::size_t rows, std::size_t cols) {
-            return xt::adapt(p, rows * cols, xt::no_ownership(), std::array<std::size_t, 2>{rows, cols});
-        };
-        auto result = xt::adapt(c, m * n, xt::no_ownership(), std::array<std::size_t, 2>{m, n});
-        xt::blas::gemm(transpose_a ? matrix(a, k, m) : matrix(a, m, k), transpose_b ? matrix(b, n, k) : matrix(b, k, n),
-                       result, transpose_a, transpose_b, alpha, beta);
+        // xtensor-blas's BLAS layer (cxxblas) on raw row-major pointers: layers own their buffers,
+        // so no adaptor expression is built per call.
+        using index = xt::blas_index_t;
+        cxxblas::gemm<index>(cxxblas::RowMajor, transpose_a ? cxxblas::Trans : cxxblas::NoTrans,
+                             transpose_b ? cxxblas::Trans : cxxblas::NoTrans, index(m), index(n), index(k), alpha, a,
+                             index(transpose_a ? m : k), b, index(transpose_b ? k : n), beta, c, index(n));
     }
 };
 

@@ -1,5 +1,5 @@
-// Batched tensors: a static example shape behind a dynamic batch size. Storage is an xtensor
-// matrix (batch, shape::size) in row-major NHWC order; views let layers hand data on without copies.
+// Batched tensors: a static example shape behind a dynamic batch size, stored contiguously in
+// row-major NHWC order and seen through xtensor adaptors; views let layers hand data on without copies.
 #pragma once
 
 #include <est/core/xtensor_config.hpp>
@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <span>
+#include <vector>
 
 namespace est {
 
@@ -40,12 +41,12 @@ struct batch_view {
     constexpr operator batch_view<T const, S>() const { return {data, batch}; }
 
     /// The batch as an xtensor expression of shape (batch, dims...).
-    auto xview() const {
-        return xt::adapt(data, size(), xt::no_ownership(), batch_shape<S>{batch}.extents());
+    auto xview() const {  // the pointer is passed as a prvalue: xt::adapt holds an lvalue by reference
+        return xt::adapt(static_cast<T*>(data), size(), xt::no_ownership(), batch_shape<S>{batch}.extents());
     }
     /// The batch as a (batch, S::size) matrix, the shape GEMMs see.
     auto matrix() const {
-        return xt::adapt(data, size(), xt::no_ownership(), std::array<std::size_t, 2>{batch, S::size});
+        return xt::adapt(static_cast<T*>(data), size(), xt::no_ownership(), std::array<std::size_t, 2>{batch, S::size});
     }
 };
 
@@ -61,7 +62,7 @@ public:
     explicit batch_tensor(std::size_t batch) { resize(batch); }
 
     void resize(std::size_t batch) {
-        if (batch * S::size > storage_.size()) storage_.resize({batch, S::size});
+        if (batch * S::size > storage_.size()) storage_.resize(batch * S::size);
         batch_ = batch;
     }
     std::size_t batch_size() const { return batch_; }
@@ -81,7 +82,7 @@ public:
     auto xview() { return view().xview(); }
 
 private:
-    xt::xtensor<T, 2> storage_;
+    std::vector<T> storage_;  // grows to the largest batch seen, never shrinks
     std::size_t batch_ = 0;
 };
 

@@ -8,8 +8,8 @@
 
 #if defined(__GNUC__) && (__cplusplus > 201703L)
 namespace xt::detail {
-template <class X, std::size_t N, class A, bool Init>
-struct xtype_for_shape<svector<X, N, A, Init>> {
+template <template <class, std::size_t, class, bool> class S, class X, std::size_t N, class A, bool Init>
+struct xtype_for_shape<S<X, N, A, Init>> {
     template <class T, layout_type L>
     using type = xarray<T, L>;
 };

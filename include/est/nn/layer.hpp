@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <concepts>
 #include <cstdint>
 #include <span>
 #include <string_view>

@@ -25,6 +25,11 @@ concept Metric = requires(M& m, M const& other) {
 
 namespace metrics {
 
+template <class T>
+inline constexpr bool is_loss_value_v = false;
+template <class Net>
+inline constexpr bool is_loss_value_v<loss_value<Net>> = true;
+
 /// Fraction of examples where a count of hits over a count of examples.
 struct ratio {
     double hits = 0.0;
@@ -102,7 +107,7 @@ ratio top_k_accuracy(Labels const& labels, Scores const& scores, std::size_t k) 
 /// Mean of a loss over batches (weighted by batch size) or of every value of a batch.
 template <class Values>
 mean_state mean(Values const& values) {
-    if constexpr (requires { values.value; values.batch; } && std::is_arithmetic_v<decltype(values.value)>) {
+    if constexpr (is_loss_value_v<Values>) {
         return {double(values.value) * double(values.batch), double(values.batch)};
     } else {
         auto v = values_of(values);

@@ -1,0 +1,20 @@
+// A TRAIN spec needs loss; the twin gives it.
+#include <est/est.hpp>
+
+using model = est::sequential<est::input<4>, est::dense<2>>;
+
+// expect: a field the mode requires is missing
+// expect: missing_spec_field<est::mode<est::mode_key::train>, est::field_name<est::fixed_string<5>{"loss"}>, est::field_name<est::fixed_string<9>{"train_op"}> >
+
+int main() {
+    model net;
+    est::batch_tensor<float, est::shape<4>> x(1);
+    est::batch_tensor<std::int32_t, est::shape<>> y(1);
+    auto loss = est::sparse_softmax_cross_entropy(y, net(x, est::train));
+#ifdef EST_COMPILE_FAIL
+    auto spec = est::spec(est::train, est::train_op = est::sgd(0.1f).minimize(loss));
+#else
+    auto spec = est::spec(est::train, est::train_op = est::sgd(0.1f).minimize(loss), est::loss = loss);
+#endif
+    (void)spec;
+}

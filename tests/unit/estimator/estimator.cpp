@@ -1,0 +1,153 @@
+#include <est/est.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <xtensor/xbuilder.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+using namespace est::literals;
+
+namespace {
+using model = est::sequential<est::input<2>, est::dense<16, est::relu>, est::dense<2>>;
+
+/// Two classes split by the sign of x0 + x1.
+struct blobs {
+    xt::xarray<float> x = xt::zeros<float>({200, 2});
+    xt::xarray<std::int32_t> y = xt::zeros<std::int32_t>({200});
+    blobs() {
+        est::random_engine engine(3);
+        for (std::size_t i = 0; i < 200; ++i) {
+            x(i, 0) = engine.uniform(-1.0f, 1.0f);
+            x(i, 1) = engine.uniform(-1.0f, 1.0f);
+            y(i) = x(i, 0) + x(i, 1) > 0.0f ? 1 : 0;
+        }
+    }
+    auto dataset() const {
+        return est::data::from_tensor_slices(est::fields("point"_f = est::data::slices<est::shape<2>>(x)),
+                                             est::fields("label"_f = est::data::slices<est::shape<>>(y)));
+    }
+};
+
+using input_type = decltype(blobs{}.dataset().batch(1));
+
+struct params {
+    float learning_rate = 0.05f;
+    float label_scale = 1.0f;  // a test sets NaN to poison the loss
+};
+
+auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, params const& p) {
+    auto logits = net(features["point"_f], mode);
+    if constexpr (mode == est::predict) {
+        return est::spec(mode, est::predictions = est::fields("class"_f = est::argmax(logits), "logits"_f = logits));
+    } else {
+        auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
+        loss.value *= p.label_scale;
+        if constexpr (mode == est::train)
+            return est::spec(mode, est::loss = loss, est::train_op = est::adam(p.learning_rate).minimize(loss));
+        else
+            return est::spec(mode, est::loss = loss,
+                             est::eval_metric_ops = est::fields("accuracy"_f = est::metrics::accuracy(labels["label"_f], logits),
+                                                                "mean_loss"_f = est::metrics::mean(loss)));
+    }
+};
+
+/// Records the order of hook points; stops training at step 7.
+struct recorder {
+    std::vector<std::string> events;
+    void begin(est::run_context& c) { events.push_back("begin:" + std::string(mode_name(c))); }
+    void after_create_session(est::run_context&) { events.push_back("after_create_session"); }
+    void before_run(est::run_context& c) { events.push_back("before_run:" + std::to_string(c.global_step)); }
+    void after_run(est::run_context& c, est::run_values const& v) {
+        events.push_back("after_run:" + std::to_string(c.global_step));
+        CHECK(v.batch_size > 0);
+        if (c.mode == est::mode_key::train && c.global_step == 7) c.request_stop();
+    }
+    void end(est::run_context&) { events.push_back("end"); }
+    static std::string_view mode_name(est::run_context const& c) {
+        return c.mode == est::mode_key::train ? "train" : c.mode == est::mode_key::eval ? "eval" : "predict";
+    }
+};
+
+/// A hook that declares only one point.
+struct step_counter {
+    std::uint64_t steps = 0;
+    void after_run(est::run_context&, est::run_values const&) { ++steps; }
+};
+}  // namespace
+
+TEST_CASE("estimator: trains, evaluates and predicts", "[estimator]") {
+    blobs data;
+    est::estimator<model, input_type, step_counter> estimator(model_fn, est::run_config{.seed = 1}, params{});
+    CHECK(std::filesystem::is_directory(estimator.config().model_dir));
+    auto input = [&] { return data.dataset().shuffle(200, 1).repeat(20).batch(20); };
+    estimator.train(input, {.steps = 150});
+    CHECK(estimator.global_step() == 150);
+    CHECK(estimator.hook<step_counter>().steps == 150);
+    estimator.train(input, {.max_steps = 160});
+    CHECK(estimator.global_step() == 160);
+    CHECK(estimator.last_train_statistics().steps == 10);
+
+    auto result = estimator.evaluate([&] { return data.dataset().batch(64); });
+    CHECK(result["accuracy"] > 0.95);
+    CHECK(result["global_step"] == 160);
+    CHECK(result["loss"] == Approx(result["mean_loss"]));
+    CHECK(result["loss"] < 0.3);
+
+    std::size_t count = 0, correct = 0;
+    for (auto const& p : estimator.predict([&] { return data.dataset().batch(64); })) {
+        CHECK(p["logits"].size() == 2);
+        correct += std::size_t(p.scalar("class")) == std::size_t(data.y(count)) ? 1 : 0;
+        ++count;
+    }
+    CHECK(count == 200);
+    CHECK(double(correct) / 200.0 == Approx(result["accuracy"]));
+}
+
+TEST_CASE("estimator: hook points fire in order and a hook can stop training", "[estimator][hooks]") {
+    blobs data;
+    est::estimator<model, input_type, recorder> estimator(model_fn, est::run_config{.seed = 2}, params{});
+    estimator.train([&] { return data.dataset().repeat().batch(10); }, {.steps = 100});
+    auto const& e = estimator.hook<recorder>().events;
+    REQUIRE(e.size() == 2 + 2 * 7 + 1);
+    CHECK(e[0] == "begin:train");
+    CHECK(e[1] == "after_create_session");
+    CHECK(e[2] == "before_run:0");
+    CHECK(e[3] == "after_run:1");
+    CHECK(e[14] == "before_run:6");
+    CHECK(e[15] == "after_run:7");
+    CHECK(e[16] == "end");
+    CHECK(estimator.global_step() == 7);
+}
+
+TEST_CASE("estimator: a NaN loss stops training, names the step and keeps the weights", "[estimator]") {
+    blobs data;
+    est::estimator<model, input_type> estimator(model_fn, est::run_config{.seed = 3}, params{.label_scale = NAN});
+    std::vector<float> before;
+    estimator.model().for_each_parameter([&](std::string_view, est::parameter_ref const& p) {
+        before.insert(before.end(), p.value.begin(), p.value.end());
+    });
+    CHECK_THROWS_WITH(estimator.train([&] { return data.dataset().batch(10); }),
+                      Catch::Contains("training loss is nan at global step 0"));
+    std::vector<float> after;
+    estimator.model().for_each_parameter([&](std::string_view, est::parameter_ref const& p) {
+        after.insert(after.end(), p.value.begin(), p.value.end());
+    });
+    CHECK(before == after);
+}
+
+TEST_CASE("spec: fields are found by name", "[estimator][spec]") {
+    model net;
+    est::batch_tensor<float, est::shape<2>> x(1);
+    est::batch_tensor<std::int32_t, est::shape<>> y(1);
+    y.data()[0] = 1;
+    auto loss = est::sparse_softmax_cross_entropy(y, net(x, est::eval));
+    auto spec = est::spec(est::eval, est::loss = loss);
+    STATIC_REQUIRE(decltype(spec)::has(est::loss));
+    STATIC_REQUIRE_FALSE(decltype(spec)::has(est::eval_metric_ops));
+    CHECK(spec[est::loss].value == loss.value);
+    STATIC_REQUIRE(est::eval == est::eval);
+    STATIC_REQUIRE_FALSE(est::eval == est::train);
+}

@@ -1,0 +1,100 @@
+#include <est/est.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+namespace {
+/// A model with one dense layer (2 -> 1) whose parameters a test sets and reads.
+using net_type = est::sequential<est::input<2>, est::dense<1>>;
+
+std::vector<float> parameters_of(net_type& net) {
+    std::vector<float> all;
+    net.for_each_parameter([&](std::string_view, est::parameter_ref const& p) { all.insert(all.end(), p.value.begin(), p.value.end()); });
+    return all;
+}
+
+/// Sets kernel (1, 2), bias 0 and fills gradients by running MSE on one example.
+template <class Optimizer>
+std::vector<float> one_step(Optimizer const& optimizer, typename Optimizer::slots& slots, net_type& net, std::uint64_t step) {
+    est::batch_tensor<float, est::shape<2>> x(1);
+    x.data()[0] = 1.0f, x.data()[1] = -1.0f;
+    est::batch_tensor<float, est::shape<1>> y(1);
+    y.data()[0] = 2.0f;
+    auto loss = est::mean_squared_error(y, net(x, est::train));  // prediction 1 - 2 = -1, d/dpred = 2 * (-3)
+    optimizer.minimize(loss).run(slots, step);
+    return parameters_of(net);
+}
+
+net_type fresh() {
+    net_type net;
+    std::vector<float> start{1.0f, 2.0f, 0.0f};
+    std::size_t i = 0;
+    net.for_each_parameter([&](std::string_view, est::parameter_ref const& p) {
+        for (float& v : p.value) v = start[i++];
+    });
+    return net;
+}
+}  // namespace
+
+TEST_CASE("sgd: plain, momentum, Nesterov and weight decay", "[train][optimizer]") {
+    // gradients: kernel (-6, 6), bias -6
+    {
+        net_type net = fresh();
+        est::sgd<>::slots slots;
+        auto p = one_step(est::sgd(0.1f), slots, net, 0);
+        CHECK(p[0] == Approx(1.6));
+        CHECK(p[1] == Approx(1.4));
+        CHECK(p[2] == Approx(0.6));
+    }
+    {
+        net_type net = fresh();
+        est::sgd<>::slots slots;
+        est::sgd momentum(0.1f, {.momentum = 0.9f});
+        one_step(momentum, slots, net, 0);  // v = g, w = 1.6
+        // second step: prediction 1.6 - 1.4 + 0.6 = 0.8, g0 = 2 * (0.8 - 2) = -2.4
+        auto p = one_step(momentum, slots, net, 1);
+        CHECK(p[0] == Approx(1.6 - 0.1 * (0.9 * -6 + -2.4)));
+    }
+    {
+        net_type net = fresh();
+        est::sgd<>::slots slots;
+        auto p = one_step(est::sgd(0.1f, {.momentum = 0.9f, .nesterov = true}), slots, net, 0);
+        CHECK(p[0] == Approx(1.0 - 0.1 * (-6 + 0.9 * -6)));
+    }
+    {
+        net_type net = fresh();
+        est::sgd<>::slots slots;
+        auto p = one_step(est::sgd(0.1f, {.weight_decay = 0.5f}), slots, net, 0);
+        CHECK(p[0] == Approx(1.0 - 0.1 * (-6 + 0.5 * 1.0)));
+        CHECK(p[2] == Approx(0.6));  // no decay on biases
+    }
+}
+
+TEST_CASE("adam: the first step moves each parameter by the learning rate", "[train][optimizer]") {
+    net_type net = fresh();
+    est::adam<>::slots slots;
+    auto p = one_step(est::adam(0.01f), slots, net, 0);
+    CHECK(p[0] == Approx(1.01).epsilon(1e-5));
+    CHECK(p[1] == Approx(1.99).epsilon(1e-5));
+    CHECK(p[2] == Approx(0.01).epsilon(1e-4));
+}
+
+TEST_CASE("learning-rate schedules", "[train][learning_rate]") {
+    est::exponential_decay e{.initial_rate = 0.1f, .decay_steps = 10, .decay_rate = 0.5f};
+    CHECK(e(0) == Approx(0.1));
+    CHECK(e(10) == Approx(0.05));
+    CHECK(e(5) == Approx(0.1 * std::pow(0.5, 0.5)));
+    est::exponential_decay stairs{.initial_rate = 0.1f, .decay_steps = 10, .decay_rate = 0.5f, .staircase = true};
+    CHECK(stairs(15) == Approx(0.05));
+    est::polynomial_decay linear{.initial_rate = 1.0f, .decay_steps = 100, .end_rate = 0.0f};
+    CHECK(linear(50) == Approx(0.5));
+    CHECK(linear(500) == Approx(0.0));
+    est::polynomial_decay squared{.initial_rate = 1.0f, .decay_steps = 100, .end_rate = 0.1f, .power = 2.0f};
+    CHECK(squared(50) == Approx(0.9 * 0.25 + 0.1));
+    est::polynomial_decay cyclic{.initial_rate = 1.0f, .decay_steps = 100, .end_rate = 0.0f, .cycle = true};
+    CHECK(cyclic(150) == Approx(0.25));
+    CHECK(est::constant_rate{0.3f}(1000) == Approx(0.3));
+    CHECK(est::adam(est::exponential_decay{.initial_rate = 0.1f, .decay_steps = 10, .decay_rate = 0.5f}).learning_rate(10) ==
+          Approx(0.05));
+}
