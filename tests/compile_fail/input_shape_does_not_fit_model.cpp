@@ -4,7 +4,7 @@
 using namespace est::literals;
 
 // expect: the input feature does not fit the model's est::input<...>
-// expect: input_shape_mismatch<est::shape<4, 4, 1>, est::shape<16>, const float>
+// expect: input_shape_mismatch<est::shape<4, 4, 1>, est::shape<16>, float>
 
 int main() {
 #ifdef EST_COMPILE_FAIL
