@@ -33,7 +33,7 @@ auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& ne
         auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
         if constexpr (mode == est::train)
             return est::spec(mode, est::loss = loss,
-                             est::train_op = est::adam(0.01f, {.weight_decay = 1e-4f}).minimize(loss));
+                             est::train_op = est::sgd(0.05f, {.momentum = 0.9f, .weight_decay = 1e-4f}).minimize(loss));
         else
             return est::spec(mode, est::loss = loss);
     }

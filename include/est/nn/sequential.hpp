@@ -189,7 +189,10 @@ public:
     }
 
     /// Back-propagates output_gradient() through every layer, filling the parameter gradients.
-    void backward() { backward_from<depth - 1>(output_gradient_.view()); }
+    /// Kept out of line: g++ 12 at -O2 and above, inlining it into a training step, skipped the
+    /// first resize of a layer's input-gradient workspace (tests/integration/determinism.cpp
+    /// crashed in the BLAS call; -fno-tree-pta also avoided it). One call per step costs nothing.
+    [[gnu::noinline]] void backward() { backward_from<depth - 1>(output_gradient_.view()); }
 
     /// A table of every layer's output shape, parameters and MACs, like Keras' model.summary().
     static std::string summary() {
