@@ -6,6 +6,7 @@
 #include <est/core/backend.hpp>
 #include <est/core/error.hpp>
 #include <est/core/fixed_string.hpp>
+#include <est/core/host_device.hpp>
 #include <est/core/random.hpp>
 #include <est/core/record.hpp>
 #include <est/core/shape.hpp>

@@ -2,6 +2,8 @@
 // come from a counter-based hash, so a parallel kernel draws the same numbers on any thread count.
 #pragma once
 
+#include <est/core/host_device.hpp>
+
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -9,7 +11,7 @@
 namespace est {
 
 /// SplitMix64's finaliser: a bijective 64-bit mix with good avalanche.
-constexpr std::uint64_t mix64(std::uint64_t x) {
+EST_HOST_DEVICE constexpr std::uint64_t mix64(std::uint64_t x) {
     x += 0x9e3779b97f4a7c15ULL;
     x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
@@ -18,13 +20,13 @@ constexpr std::uint64_t mix64(std::uint64_t x) {
 
 /// A uniform float in [0, 1) for element `index` of stream `stream` under `seed`; pure, so
 /// kernels call it per element in any order.
-constexpr float uniform_at(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) {
+EST_HOST_DEVICE constexpr float uniform_at(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) {
     std::uint64_t bits = mix64(seed ^ mix64(stream ^ mix64(index)));
     return static_cast<float>(bits >> 40) * (1.0f / 16777216.0f);
 }
 
 /// Derives an independent seed for a named part of a run (a layer, a dataset stage).
-constexpr std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t salt) { return mix64(seed ^ mix64(salt)); }
+EST_HOST_DEVICE constexpr std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t salt) { return mix64(seed ^ mix64(salt)); }
 
 /// A sequential generator for host-side work (initialisation, shuffle buffers).
 class random_engine {

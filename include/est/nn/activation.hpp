@@ -3,6 +3,7 @@
 #pragma once
 
 #include <est/core/backend.hpp>
+#include <est/core/host_device.hpp>
 #include <est/core/tensor.hpp>
 #include <est/estimator/mode.hpp>
 #include <est/nn/layer.hpp>
@@ -36,32 +37,32 @@ struct activation_as_layer {
 struct linear : detail::activation_as_layer<linear> {
     static constexpr std::string_view kind = "linear";
     static constexpr bool elementwise = true;
-    static constexpr float apply(float x) { return x; }
-    static constexpr float derivative_from_output(float) { return 1.0f; }
+    EST_HOST_DEVICE static constexpr float apply(float x) { return x; }
+    EST_HOST_DEVICE static constexpr float derivative_from_output(float) { return 1.0f; }
 };
 
 /// max(x, 0).
 struct relu : detail::activation_as_layer<relu> {
     static constexpr std::string_view kind = "relu";
     static constexpr bool elementwise = true;
-    static constexpr float apply(float x) { return x > 0.0f ? x : 0.0f; }
-    static constexpr float derivative_from_output(float y) { return y > 0.0f ? 1.0f : 0.0f; }
+    EST_HOST_DEVICE static constexpr float apply(float x) { return x > 0.0f ? x : 0.0f; }
+    EST_HOST_DEVICE static constexpr float derivative_from_output(float y) { return y > 0.0f ? 1.0f : 0.0f; }
 };
 
 /// 1 / (1 + exp(-x)).
 struct sigmoid : detail::activation_as_layer<sigmoid> {
     static constexpr std::string_view kind = "sigmoid";
     static constexpr bool elementwise = true;
-    static float apply(float x) { return 1.0f / (1.0f + std::exp(-x)); }
-    static constexpr float derivative_from_output(float y) { return y * (1.0f - y); }
+    EST_HOST_DEVICE static float apply(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+    EST_HOST_DEVICE static constexpr float derivative_from_output(float y) { return y * (1.0f - y); }
 };
 
 /// Hyperbolic tangent.
 struct tanh : detail::activation_as_layer<tanh> {
     static constexpr std::string_view kind = "tanh";
     static constexpr bool elementwise = true;
-    static float apply(float x) { return std::tanh(x); }
-    static constexpr float derivative_from_output(float y) { return 1.0f - y * y; }
+    EST_HOST_DEVICE static float apply(float x) { return std::tanh(x); }
+    EST_HOST_DEVICE static constexpr float derivative_from_output(float y) { return 1.0f - y * y; }
 };
 
 /// exp(x_i) / sum_j exp(x_j) over the last dimension.
