@@ -70,8 +70,9 @@ int main(int argc, char** argv) {
     }
     auto mlp = run<fashion_mnist::mlp>("mlp", seconds);
     auto cnn = run<fashion_mnist::cnn>("cnn", seconds);
-    std::printf("{\"batch_size\":%zu,\"mlp_train_images_per_sec\":%.1f,\"mlp_inference_images_per_sec\":%.1f,"
-                "\"cnn_train_images_per_sec\":%.1f,\"cnn_inference_images_per_sec\":%.1f}\n",
-                batch_size, mlp.train_images_per_sec, mlp.inference_images_per_sec, cnn.train_images_per_sec,
-                cnn.inference_images_per_sec);
+    std::printf(
+        "{\"batch_size\":%zu,\"mlp_train_images_per_sec\":%.1f,\"mlp_inference_images_per_sec\":%.1f,"
+        "\"cnn_train_images_per_sec\":%.1f,\"cnn_inference_images_per_sec\":%.1f}\n",
+        batch_size, mlp.train_images_per_sec, mlp.inference_images_per_sec, cnn.train_images_per_sec,
+        cnn.inference_images_per_sec);
 }

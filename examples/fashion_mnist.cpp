@@ -27,7 +27,7 @@ struct options {
 };
 
 constexpr std::array<char const*, 10> class_names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                                      "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+                                                     "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
 [[noreturn]] void usage(std::string const& problem) {
     std::cerr << "fashion_mnist: " << problem << "\n"
@@ -40,24 +40,36 @@ options parse(int argc, char** argv) {
     options o;
     for (int i = 1; i < argc; ++i) {
         std::string_view flag = argv[i];
-        if (flag == "--help" || flag == "-h") usage("help");
-        if (i + 1 >= argc) usage("missing value after " + std::string(flag));
+        if (flag == "--help" || flag == "-h")
+            usage("help");
+        if (i + 1 >= argc)
+            usage("missing value after " + std::string(flag));
         std::string value = argv[++i];
         try {
-            if (flag == "--model") o.model = value;
-            else if (flag == "--epochs") o.epochs = std::stoi(value);
-            else if (flag == "--batch-size") o.batch_size = std::stoul(value);
-            else if (flag == "--learning-rate") o.learning_rate = std::stof(value);
-            else if (flag == "--model-dir") o.model_dir = value;
-            else if (flag == "--data-dir") o.data_dir = value;
-            else if (flag == "--seed") o.seed = std::stoull(value);
-            else usage("unknown option " + std::string(flag));
+            if (flag == "--model")
+                o.model = value;
+            else if (flag == "--epochs")
+                o.epochs = std::stoi(value);
+            else if (flag == "--batch-size")
+                o.batch_size = std::stoul(value);
+            else if (flag == "--learning-rate")
+                o.learning_rate = std::stof(value);
+            else if (flag == "--model-dir")
+                o.model_dir = value;
+            else if (flag == "--data-dir")
+                o.data_dir = value;
+            else if (flag == "--seed")
+                o.seed = std::stoull(value);
+            else
+                usage("unknown option " + std::string(flag));
         } catch (std::logic_error const&) {
             usage("bad value '" + value + "' for " + std::string(flag));
         }
     }
-    if (o.model != "mlp" && o.model != "cnn") usage("--model must be mlp or cnn");
-    if (o.epochs < 1 || o.batch_size < 1 || !(o.learning_rate > 0.0f)) usage("epochs, batch size and learning rate must be positive");
+    if (o.model != "mlp" && o.model != "cnn")
+        usage("--model must be mlp or cnn");
+    if (o.epochs < 1 || o.batch_size < 1 || !(o.learning_rate > 0.0f))
+        usage("epochs, batch size and learning rate must be positive");
     return o;
 }
 
@@ -70,8 +82,8 @@ int run(options const& o) {
     auto test_data = est::data::read_mnist(o.data_dir, "t10k");
     auto [train_features, train_labels] = fashion_mnist::slices_of(train_data);
     auto [test_features, test_labels] = fashion_mnist::slices_of(test_data);
-    std::cout << "data " << o.data_dir << ": " << train_data.labels.size() << " training and " << test_data.labels.size()
-              << " test images\n";
+    std::cout << "data " << o.data_dir << ": " << train_data.labels.size() << " training and "
+              << test_data.labels.size() << " test images\n";
 
     auto train_input = [&] {
         return est::data::from_tensor_slices(train_features, train_labels)
@@ -83,24 +95,26 @@ int run(options const& o) {
 
     est::estimator<Model, fashion_mnist::input_type, est::hooks::logging> estimator(
         fashion_mnist::model_fn, est::run_config{.model_dir = o.model_dir, .seed = o.seed},
-        fashion_mnist::params{.learning_rate = o.learning_rate,
-                              .decay_steps = o.epochs * ((train_data.labels.size() + o.batch_size - 1) / o.batch_size)});
+        fashion_mnist::params{
+            .learning_rate = o.learning_rate,
+            .decay_steps = o.epochs * ((train_data.labels.size() + o.batch_size - 1) / o.batch_size)});
     std::cout << "model_dir " << estimator.config().model_dir << "\n";
 
     estimator.train(train_input);
     auto const& stats = estimator.last_train_statistics();
-    std::printf("trained %llu steps in %.1f s: %.1f images/s\n", static_cast<unsigned long long>(stats.steps), stats.seconds,
-                stats.examples_per_second());
+    std::printf("trained %llu steps in %.1f s: %.1f images/s\n", static_cast<unsigned long long>(stats.steps),
+                stats.seconds, stats.examples_per_second());
 
     auto result = estimator.evaluate(eval_input);
-    std::printf("evaluation: accuracy %.4f, top-2 accuracy %.4f, loss %.4f\n", result["accuracy"], result["top_2_accuracy"],
-                result["loss"]);
+    std::printf("evaluation: accuracy %.4f, top-2 accuracy %.4f, loss %.4f\n", result["accuracy"],
+                result["top_2_accuracy"], result["loss"]);
 
     auto first_five = [&] {
         auto five = est::fields("image"_f = est::data::slices<est::shape<28, 28, 1>>(
                                     fashion_mnist::standardized(xt::view(test_data.images, xt::range(0, 5)))));
-        return est::data::from_tensor_slices(five, est::fields("label"_f = est::data::slices<est::shape<>>(
-                                                                 xt::xarray<std::int32_t>(xt::zeros<std::int32_t>({5})))))
+        return est::data::from_tensor_slices(five,
+                                             est::fields("label"_f = est::data::slices<est::shape<>>(
+                                                             xt::xarray<std::int32_t>(xt::zeros<std::int32_t>({5})))))
             .batch(5);
     };
     std::size_t i = 0;
@@ -111,9 +125,10 @@ int run(options const& o) {
         ++i;
     }
 
-    std::printf("{\"model\":\"%s\",\"accuracy\":%.4f,\"loss\":%.4f,\"global_step\":%llu,\"train_images_per_sec\":%.1f}\n",
-                o.model.c_str(), result["accuracy"], result["loss"], static_cast<unsigned long long>(result["global_step"]),
-                stats.examples_per_second());
+    std::printf(
+        "{\"model\":\"%s\",\"accuracy\":%.4f,\"loss\":%.4f,\"global_step\":%llu,\"train_images_per_sec\":%.1f}\n",
+        o.model.c_str(), result["accuracy"], result["loss"], static_cast<unsigned long long>(result["global_step"]),
+        stats.examples_per_second());
     return 0;
 }
 

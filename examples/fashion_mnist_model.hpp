@@ -34,14 +34,16 @@ inline constexpr auto model_fn = [](auto const& features, auto const& labels, au
     } else {
         auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
         if constexpr (mode == est::train)
-            return est::spec(mode, est::loss = loss, est::train_op = est::adam(est::polynomial_decay{.initial_rate = p.learning_rate,
-                                                                                  .decay_steps = p.decay_steps,
-                                                                                  .end_rate = p.learning_rate / 20.0f})
-                                                              .minimize(loss));
+            return est::spec(mode, est::loss = loss,
+                             est::train_op = est::adam(est::polynomial_decay{.initial_rate = p.learning_rate,
+                                                                             .decay_steps = p.decay_steps,
+                                                                             .end_rate = p.learning_rate / 20.0f})
+                                                 .minimize(loss));
         else
             return est::spec(mode, est::loss = loss,
-                             est::eval_metric_ops = est::fields("accuracy"_f = est::metrics::accuracy(labels["label"_f], logits),
-                                                                "top_2_accuracy"_f = est::metrics::top_k_accuracy(labels["label"_f], logits, 2)));
+                             est::eval_metric_ops = est::fields(
+                                 "accuracy"_f = est::metrics::accuracy(labels["label"_f], logits),
+                                 "top_2_accuracy"_f = est::metrics::top_k_accuracy(labels["label"_f], logits, 2)));
     }
 };
 

@@ -16,7 +16,8 @@ int main() {
 #ifdef EST_COMPILE_FAIL
     auto spec = est::spec(est::eval, est::eval_metric_ops = metrics);
 #else
-    auto spec = est::spec(est::eval, est::eval_metric_ops = metrics, est::loss = est::sparse_softmax_cross_entropy(y, logits));
+    auto spec =
+        est::spec(est::eval, est::eval_metric_ops = metrics, est::loss = est::sparse_softmax_cross_entropy(y, logits));
 #endif
     (void)spec;
 }

@@ -27,11 +27,13 @@ bool matches_host(char const* name) {
     for (float& v : input) v = engine.uniform(-4.0f, 4.0f);
     thrust::device_vector<float> device_input(input.begin(), input.end());
     thrust::device_vector<float> device_output(input.size());
-    thrust::transform(thrust::device, device_input.begin(), device_input.end(), device_output.begin(), apply_activation<Act>{});
+    thrust::transform(thrust::device, device_input.begin(), device_input.end(), device_output.begin(),
+                      apply_activation<Act>{});
     thrust::host_vector<float> output = device_output;
     for (std::size_t i = 0; i < input.size(); ++i)
         if (std::abs(output[i] - Act::apply(input[i])) > 1e-5f) {
-            std::printf("%s differs at %zu: device %g, host %g\n", name, i, double(output[i]), double(Act::apply(input[i])));
+            std::printf("%s differs at %zu: device %g, host %g\n", name, i, double(output[i]),
+                        double(Act::apply(input[i])));
             return false;
         }
     return true;
@@ -44,7 +46,8 @@ int main() {
         std::printf("no CUDA device: skipped\n");
         return 77;
     }
-    bool ok = matches_host<est::relu>("relu") && matches_host<est::sigmoid>("sigmoid") && matches_host<est::tanh>("tanh");
+    bool ok =
+        matches_host<est::relu>("relu") && matches_host<est::sigmoid>("sigmoid") && matches_host<est::tanh>("tanh");
     std::printf("%s\n", ok ? "device activations match the host" : "device activations differ");
     return ok ? 0 : 1;
 }

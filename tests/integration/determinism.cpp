@@ -11,8 +11,9 @@
 using namespace est::literals;
 
 namespace {
-using model = est::sequential<est::input<8, 8, 1>, est::conv2d<4, 3, est::same, est::relu>, est::batch_norm<>,
-                              est::max_pool2d<2>, est::flatten, est::dense<16, est::relu>, est::dropout<0.3f>, est::dense<3>>;
+using model =
+    est::sequential<est::input<8, 8, 1>, est::conv2d<4, 3, est::same, est::relu>, est::batch_norm<>, est::max_pool2d<2>,
+                    est::flatten, est::dense<16, est::relu>, est::dropout<0.3f>, est::dense<3>>;
 
 auto dataset() {
     xt::xarray<float> x = xt::zeros<float>({96, 8, 8});

@@ -26,7 +26,9 @@ EST_HOST_DEVICE constexpr float uniform_at(std::uint64_t seed, std::uint64_t str
 }
 
 /// Derives an independent seed for a named part of a run (a layer, a dataset stage).
-EST_HOST_DEVICE constexpr std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t salt) { return mix64(seed ^ mix64(salt)); }
+EST_HOST_DEVICE constexpr std::uint64_t derive_seed(std::uint64_t seed, std::uint64_t salt) {
+    return mix64(seed ^ mix64(salt));
+}
 
 /// A sequential generator for host-side work (initialisation, shuffle buffers).
 class random_engine {

@@ -62,7 +62,8 @@ public:
     explicit batch_tensor(std::size_t batch) { resize(batch); }
 
     void resize(std::size_t batch) {
-        if (batch * S::size > storage_.size()) storage_.resize(batch * S::size);
+        if (batch * S::size > storage_.size())
+            storage_.resize(batch * S::size);
         batch_ = batch;
     }
     std::size_t batch_size() const { return batch_; }
@@ -94,8 +95,7 @@ struct example_value<T, shape<>> {
     using type = T;
 };
 template <class T, std::size_t... Dims>
-    requires(sizeof...(Dims) > 0)
-struct example_value<T, shape<Dims...>> {
+requires(sizeof...(Dims) > 0) struct example_value<T, shape<Dims...>> {
     using type = xt::xtensor_fixed<T, xt::xshape<Dims...>>;
 };
 

@@ -40,7 +40,8 @@ template <class... Named, class... Batched>
 void store_record(record<Named...> const& values, record<Batched...>& batches, std::size_t row) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (store_example(std::get<I>(values.entries).value, std::get<I>(batches.entries).value, row), ...);
-    }(std::index_sequence_for<Named...>{});
+    }
+    (std::index_sequence_for<Named...>{});
 }
 
 template <class... Batched>
@@ -74,7 +75,8 @@ public:
                 detail::store_record(example_.labels, out.labels, count);
                 ++count;
             }
-            if (count == 0 || (count < size_ && drop_remainder_)) return false;
+            if (count == 0 || (count < size_ && drop_remainder_))
+                return false;
             detail::resize_record(out.features, count);
             detail::resize_record(out.labels, count);
             return true;

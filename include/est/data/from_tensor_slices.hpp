@@ -40,8 +40,8 @@ auto slices(E const& tensor) {
     std::size_t n = t.dimension() == 0 ? 0 : t.shape()[0];
     std::size_t per_example = n ? t.size() / n : 0;
     if (t.dimension() == 0 || per_example != S::size)
-        throw error("from_tensor_slices: a tensor of " + std::to_string(t.size()) + " values in " +
-                    std::to_string(n) + " examples does not slice into examples of shape " + S::to_string());
+        throw error("from_tensor_slices: a tensor of " + std::to_string(t.size()) + " values in " + std::to_string(n) +
+                    " examples does not slice into examples of shape " + S::to_string());
     auto rows = std::make_shared<xt::xtensor<T, 2>>(xt::xtensor<T, 2>::from_shape({n, S::size}));
     std::copy(t.begin(), t.end(), rows->begin());
     return tensor_slices<T, S>{std::move(rows)};
@@ -74,7 +74,8 @@ template <class... Sources, class... Values>
 void load_record(record<Sources...> const& sources, std::size_t index, record<Values...>& values) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (load_example(std::get<I>(sources.entries).value, index, std::get<I>(values.entries).value), ...);
-    }(std::index_sequence_for<Sources...>{});
+    }
+    (std::index_sequence_for<Sources...>{});
 }
 }  // namespace detail
 
@@ -84,15 +85,17 @@ public:
     using element_type =
         example<typename detail::example_record<Features>::type, typename detail::example_record<Labels>::type>;
 
-    tensor_slices_dataset(Features features, Labels labels) : features_(std::move(features)), labels_(std::move(labels)) {
+    tensor_slices_dataset(Features features, Labels labels)
+        : features_(std::move(features)), labels_(std::move(labels)) {
         std::string first;
         auto check = [&](std::string_view name, auto const& source) {
             if (first.empty()) {
                 first = std::string(name);
                 count_ = source.count();
             } else if (source.count() != count_) {
-                throw error("from_tensor_slices: field '" + std::string(name) + "' has " + std::to_string(source.count()) +
-                            " examples but '" + first + "' has " + std::to_string(count_));
+                throw error("from_tensor_slices: field '" + std::string(name) + "' has " +
+                            std::to_string(source.count()) + " examples but '" + first + "' has " +
+                            std::to_string(count_));
             }
         };
         features_.for_each(check);
@@ -105,7 +108,8 @@ public:
     public:
         explicit iterator(tensor_slices_dataset const* dataset) : dataset_(dataset) {}
         bool next(element_type& out) {
-            if (index_ >= dataset_->count_) return false;
+            if (index_ >= dataset_->count_)
+                return false;
             detail::load_record(dataset_->features_, index_, out.features);
             detail::load_record(dataset_->labels_, index_, out.labels);
             ++index_;

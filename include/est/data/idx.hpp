@@ -25,13 +25,20 @@ namespace est::data {
 namespace detail {
 template <class T>
 constexpr std::uint8_t idx_type_code() {
-    if constexpr (std::is_same_v<T, std::uint8_t>) return 0x08;
-    else if constexpr (std::is_same_v<T, std::int8_t>) return 0x09;
-    else if constexpr (std::is_same_v<T, std::int16_t>) return 0x0B;
-    else if constexpr (std::is_same_v<T, std::int32_t>) return 0x0C;
-    else if constexpr (std::is_same_v<T, float>) return 0x0D;
-    else if constexpr (std::is_same_v<T, double>) return 0x0E;
-    else static_assert(sizeof(T) == 0, "est::data::read_idx: IDX holds uint8, int8, int16, int32, float or double");
+    if constexpr (std::is_same_v<T, std::uint8_t>)
+        return 0x08;
+    else if constexpr (std::is_same_v<T, std::int8_t>)
+        return 0x09;
+    else if constexpr (std::is_same_v<T, std::int16_t>)
+        return 0x0B;
+    else if constexpr (std::is_same_v<T, std::int32_t>)
+        return 0x0C;
+    else if constexpr (std::is_same_v<T, float>)
+        return 0x0D;
+    else if constexpr (std::is_same_v<T, double>)
+        return 0x0E;
+    else
+        static_assert(sizeof(T) == 0, "est::data::read_idx: IDX holds uint8, int8, int16, int32, float or double");
 }
 
 struct gz_file_closer {
@@ -63,7 +70,8 @@ inline void read_exactly(gzFile file, void* out, std::size_t bytes, std::string 
 template <class T>
 xt::xarray<T> read_idx(std::string const& path) {
     std::unique_ptr<gzFile_s, detail::gz_file_closer> file(gzopen(path.c_str(), "rb"));
-    if (!file) throw error("IDX file '" + path + "' cannot be opened (missing or unreadable)");
+    if (!file)
+        throw error("IDX file '" + path + "' cannot be opened (missing or unreadable)");
     std::array<std::uint8_t, 4> magic{};
     detail::read_exactly(file.get(), magic.data(), 4, path, 0, "the magic number");
     if (magic[0] != 0 || magic[1] != 0 || magic[3] == 0 || magic[3] > 4)

@@ -19,7 +19,8 @@ public:
     public:
         iterator(typename Upstream::iterator_type upstream, Fn const* fn) : upstream_(std::move(upstream)), fn_(fn) {}
         bool next(element_type& out) {
-            if (!upstream_.next(input_)) return false;
+            if (!upstream_.next(input_))
+                return false;
             out = (*fn_)(input_);
             return true;
         }

@@ -26,7 +26,8 @@ public:
                     produced_ = true;
                     return true;
                 }
-                if (!produced_) return false;  // an empty upstream would loop forever
+                if (!produced_)
+                    return false;  // an empty upstream would loop forever
                 start();
             }
             return false;
@@ -36,8 +37,10 @@ public:
         void start() {
             current_.reset();
             produced_ = false;
-            if (remaining_ == 0) return;
-            if (remaining_ > 0) --remaining_;
+            if (remaining_ == 0)
+                return;
+            if (remaining_ > 0)
+                --remaining_;
             current_.emplace(dataset_->make_iterator());
         }
         Upstream const* dataset_;

@@ -19,8 +19,11 @@ public:
     using element_type = typename Upstream::element_type;
 
     shuffle_dataset(Upstream upstream, std::size_t buffer_size, std::uint64_t seed, bool reshuffle_each_iteration)
-        : upstream_(std::move(upstream)), buffer_size_(buffer_size ? buffer_size : 1), seed_(seed),
-          reshuffle_(reshuffle_each_iteration), passes_(std::make_shared<std::uint64_t>(0)) {}
+        : upstream_(std::move(upstream)),
+          buffer_size_(buffer_size ? buffer_size : 1),
+          seed_(seed),
+          reshuffle_(reshuffle_each_iteration),
+          passes_(std::make_shared<std::uint64_t>(0)) {}
 
     class iterator {
     public:
@@ -34,7 +37,8 @@ public:
                 while (buffer_.size() < buffer_size_ && upstream_.next(element)) buffer_.push_back(element);
                 filled_ = true;
             }
-            if (buffer_.empty()) return false;
+            if (buffer_.empty())
+                return false;
             std::size_t pick = engine_.below(buffer_.size());
             std::swap(out, buffer_[pick]);
             if (!upstream_.next(buffer_[pick])) {

@@ -65,7 +65,8 @@ std::size_t batch_size_of(Features const& features) {
     std::size_t size = 0;
     bool first = true;
     features.for_each([&](auto, auto const& batch) {
-        if (first) size = batch.batch_size();
+        if (first)
+            size = batch.batch_size();
         first = false;
     });
     return size;
@@ -86,7 +87,8 @@ template <class... Metrics>
 void accumulate_metrics(record<Metrics...>& total, record<Metrics...> const& batch) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         ((std::get<I>(total.entries).value += std::get<I>(batch.entries).value), ...);
-    }(std::index_sequence_for<Metrics...>{});
+    }
+    (std::index_sequence_for<Metrics...>{});
 }
 
 template <class Spec, bool HasMetrics>
@@ -100,9 +102,12 @@ struct metrics_of<Spec, true> {
 
 template <class Model, class Features, class Labels, class ModelFn, class Params>
 class typed_runner final : public model_runner<Model, Features, Labels> {
-    using train_spec_type = std::invoke_result_t<ModelFn&, Features const&, Labels const&, mode<mode_key::train>, Model&, Params const&>;
-    using eval_spec_type = std::invoke_result_t<ModelFn&, Features const&, Labels const&, mode<mode_key::eval>, Model&, Params const&>;
-    using predict_spec_type = std::invoke_result_t<ModelFn&, Features const&, record<> const&, mode<mode_key::predict>, Model&, Params const&>;
+    using train_spec_type =
+        std::invoke_result_t<ModelFn&, Features const&, Labels const&, mode<mode_key::train>, Model&, Params const&>;
+    using eval_spec_type =
+        std::invoke_result_t<ModelFn&, Features const&, Labels const&, mode<mode_key::eval>, Model&, Params const&>;
+    using predict_spec_type = std::invoke_result_t<ModelFn&, Features const&, record<> const&, mode<mode_key::predict>,
+                                                   Model&, Params const&>;
     using train_op_type = std::remove_cvref_t<decltype(std::declval<train_spec_type&>()[est::train_op])>;
     static constexpr bool has_metrics = eval_spec_type::has(eval_metric_ops);
     using metrics_type = typename metrics_of<eval_spec_type, has_metrics>::type;
@@ -137,7 +142,8 @@ public:
     }
 
     void end_evaluation(evaluation& result) override {
-        if (metrics_) metrics_->for_each([&](std::string_view name, auto const& m) { result[std::string(name)] = m.result(); });
+        if (metrics_)
+            metrics_->for_each([&](std::string_view name, auto const& m) { result[std::string(name)] = m.result(); });
     }
 
     void predict_batch(Model& net, Features const& features, std::vector<prediction>& out) override {
@@ -169,7 +175,8 @@ inline std::string make_temporary_model_dir() {
     std::random_device entropy;
     for (int attempt = 0; attempt < 100; ++attempt) {
         auto dir = base / ("est-model-" + std::to_string(entropy()));
-        if (std::filesystem::create_directory(dir)) return dir.string();
+        if (std::filesystem::create_directory(dir))
+            return dir.string();
     }
     throw error("cannot create a temporary model_dir under " + base.string());
 }
@@ -183,9 +190,14 @@ class prediction_range;
 template <class Model, data::Dataset Input, Hook... Hooks>
 class estimator {
     using element_type = typename Input::element_type;
-    static_assert(requires { typename element_type::features_type; typename element_type::labels_type; },
-                  "est::estimator<Model, Input>: Input's elements must be est::data::example<features, labels> batches");
-    static_assert(Model::shapes_fit, "est::estimator<Model, Input>: the model's layers do not fit together (see above)");
+    static_assert(
+        requires {
+            typename element_type::features_type;
+            typename element_type::labels_type;
+        },
+        "est::estimator<Model, Input>: Input's elements must be est::data::example<features, labels> batches");
+    static_assert(Model::shapes_fit,
+                  "est::estimator<Model, Input>: the model's layers do not fit together (see above)");
     static_assert(hooks_are_well_formed<Hooks...>(), "est::estimator: a hook is not well formed (see above)");
 
 public:
@@ -199,7 +211,8 @@ public:
         : config_(std::move(config)),
           runner_(std::make_unique<detail::typed_runner<Model, features_type, labels_type, ModelFn, Params>>(
               std::move(model_fn), std::move(params))) {
-        if (config_.model_dir.empty()) config_.model_dir = detail::make_temporary_model_dir();
+        if (config_.model_dir.empty())
+            config_.model_dir = detail::make_temporary_model_dir();
         std::filesystem::create_directories(config_.model_dir);
         model_->initialize(config_.seed);
     }
@@ -209,7 +222,7 @@ public:
     estimator& train(InputFn&& input_fn, train_options options = {}) {
         auto dataset = input_fn();
         check_input<decltype(dataset)>();
-        std::uint64_t target = options.steps ? global_step_ + *options.steps
+        std::uint64_t target = options.steps       ? global_step_ + *options.steps
                                : options.max_steps ? *options.max_steps
                                                    : std::numeric_limits<std::uint64_t>::max();
         statistics_ = {};
@@ -247,8 +260,8 @@ public:
         auto iterator = dataset.make_iterator();
         double loss_sum = 0.0;
         std::size_t examples = 0;
-        for (std::uint64_t batches = 0; (!options.steps || batches < *options.steps) && !context.stop_requested &&
-                                        iterator.next(batch_);
+        for (std::uint64_t batches = 0;
+             (!options.steps || batches < *options.steps) && !context.stop_requested && iterator.next(batch_);
              ++batches) {
             call_hooks<hook_points::before_run>(hooks_, context);
             std::size_t size = detail::batch_size_of(batch_.features);
@@ -258,7 +271,8 @@ public:
             run_values values{loss, 0.0f, size, 0.0};
             call_hooks<hook_points::after_run>(hooks_, context, values);
         }
-        if (examples == 0) throw error("evaluate: the input produced no examples");
+        if (examples == 0)
+            throw error("evaluate: the input produced no examples");
         evaluation result;
         runner_->end_evaluation(result);
         result["loss"] = loss_sum / double(examples);
@@ -292,8 +306,9 @@ private:
 
     template <class Dataset>
     static void check_input() {
-        static_assert(std::is_same_v<typename Dataset::element_type, element_type>,
-                      "est::estimator: the input_fn's dataset yields elements of another type than the estimator's Input");
+        static_assert(
+            std::is_same_v<typename Dataset::element_type, element_type>,
+            "est::estimator: the input_fn's dataset yields elements of another type than the estimator's Input");
     }
 
     run_config config_;
@@ -319,14 +334,16 @@ public:
 
         iterator() = default;
         iterator(Estimator* estimator, std::shared_ptr<Dataset> dataset)
-            : estimator_(estimator), dataset_(std::move(dataset)),
+            : estimator_(estimator),
+              dataset_(std::move(dataset)),
               state_(std::make_shared<state>(state{dataset_->make_iterator()})) {
             refill();
         }
         prediction const& operator*() const { return state_->buffer[state_->position]; }
         prediction const* operator->() const { return &**this; }
         iterator& operator++() {
-            if (++state_->position == state_->buffer.size()) refill();
+            if (++state_->position == state_->buffer.size())
+                refill();
             return *this;
         }
         void operator++(int) { ++*this; }

@@ -58,18 +58,28 @@ namespace detail {
 template <class H, class Point>
 constexpr bool hook_point_is_well_formed() {
     constexpr bool declared = [] {
-        if constexpr (std::is_same_v<Point, hook_points::begin>) return requires { &H::begin; };
-        else if constexpr (std::is_same_v<Point, hook_points::after_create_session>) return requires { &H::after_create_session; };
-        else if constexpr (std::is_same_v<Point, hook_points::before_run>) return requires { &H::before_run; };
-        else if constexpr (std::is_same_v<Point, hook_points::after_run>) return requires { &H::after_run; };
-        else return requires { &H::end; };
+        if constexpr (std::is_same_v<Point, hook_points::begin>)
+            return requires { &H::begin; };
+        else if constexpr (std::is_same_v<Point, hook_points::after_create_session>)
+            return requires { &H::after_create_session; };
+        else if constexpr (std::is_same_v<Point, hook_points::before_run>)
+            return requires { &H::before_run; };
+        else if constexpr (std::is_same_v<Point, hook_points::after_run>)
+            return requires { &H::after_run; };
+        else
+            return requires { &H::end; };
     }();
     constexpr bool callable = [] {
-        if constexpr (std::is_same_v<Point, hook_points::begin>) return requires(H h, run_context& c) { h.begin(c); };
-        else if constexpr (std::is_same_v<Point, hook_points::after_create_session>) return requires(H h, run_context& c) { h.after_create_session(c); };
-        else if constexpr (std::is_same_v<Point, hook_points::before_run>) return requires(H h, run_context& c) { h.before_run(c); };
-        else if constexpr (std::is_same_v<Point, hook_points::after_run>) return requires(H h, run_context& c, run_values const& v) { h.after_run(c, v); };
-        else return requires(H h, run_context& c) { h.end(c); };
+        if constexpr (std::is_same_v<Point, hook_points::begin>)
+            return requires(H h, run_context & c) { h.begin(c); };
+        else if constexpr (std::is_same_v<Point, hook_points::after_create_session>)
+            return requires(H h, run_context & c) { h.after_create_session(c); };
+        else if constexpr (std::is_same_v<Point, hook_points::before_run>)
+            return requires(H h, run_context & c) { h.before_run(c); };
+        else if constexpr (std::is_same_v<Point, hook_points::after_run>)
+            return requires(H h, run_context & c, run_values const& v) { h.after_run(c, v); };
+        else
+            return requires(H h, run_context & c) { h.end(c); };
     }();
     if constexpr (declared && !callable) {
         static_assert(always_false<H>,
@@ -109,7 +119,8 @@ template <class Point, class H, class... Args>
 void call_hook(H& h, Args&... args) {
     if constexpr (std::is_same_v<Point, hook_points::begin> && requires { h.begin(args...); })
         h.begin(args...);
-    else if constexpr (std::is_same_v<Point, hook_points::after_create_session> && requires { h.after_create_session(args...); })
+    else if constexpr (std::is_same_v<Point, hook_points::after_create_session> &&
+                       requires { h.after_create_session(args...); })
         h.after_create_session(args...);
     else if constexpr (std::is_same_v<Point, hook_points::before_run> && requires { h.before_run(args...); })
         h.before_run(args...);

@@ -30,7 +30,8 @@ public:
     /// The values of field `name`; an error names the fields there are.
     xt::xarray<double> const& operator[](std::string_view name) const {
         for (auto const& [n, v] : fields_)
-            if (n == name) return v;
+            if (n == name)
+                return v;
         std::string known;
         for (auto const& [n, v] : fields_) known += (known.empty() ? "" : ", ") + n;
         throw error("prediction has no field '" + std::string(name) + "' (it has: " + known + ")");
@@ -39,7 +40,8 @@ public:
     /// The single value of a scalar field, e.g. `p.scalar("classes")`.
     double scalar(std::string_view name) const {
         auto const& v = (*this)[name];
-        if (v.size() != 1) throw error("prediction field '" + std::string(name) + "' is not a scalar");
+        if (v.size() != 1)
+            throw error("prediction field '" + std::string(name) + "' is not a scalar");
         return *v.begin();
     }
 

@@ -40,18 +40,23 @@ namespace detail {
 constexpr bool is_spec_field(std::string_view f) {
     for (std::string_view known : {"loss", "train_op", "predictions", "eval_metric_ops", "training_hooks",
                                    "evaluation_hooks", "prediction_hooks"})
-        if (f == known) return true;
+        if (f == known)
+            return true;
     return false;
 }
 
 /// Which fields each mode accepts: TRAIN loss, train_op, predictions, training_hooks; EVAL loss,
 /// predictions, eval_metric_ops, evaluation_hooks; PREDICT predictions, prediction_hooks.
 constexpr bool spec_field_allowed(mode_key m, std::string_view f) {
-    if (f == "predictions") return true;
+    if (f == "predictions")
+        return true;
     switch (m) {
-        case mode_key::train: return f == "loss" || f == "train_op" || f == "training_hooks";
-        case mode_key::eval: return f == "loss" || f == "eval_metric_ops" || f == "evaluation_hooks";
-        case mode_key::predict: return f == "prediction_hooks";
+        case mode_key::train:
+            return f == "loss" || f == "train_op" || f == "training_hooks";
+        case mode_key::eval:
+            return f == "loss" || f == "eval_metric_ops" || f == "evaluation_hooks";
+        case mode_key::predict:
+            return f == "prediction_hooks";
     }
     return false;
 }
@@ -131,8 +136,8 @@ auto spec(M, Named&&... fields) {
                   "est::spec(mode, ...): pass fields as est::loss = ..., est::train_op = ..., est::predictions = ...");
     constexpr bool valid = detail::check_spec<M, std::decay_t<Named>...>();
     if constexpr (valid) {
-        auto map = boost::hana::make_map(boost::hana::make_pair(boost::hana::type_c<typename std::decay_t<Named>::key_type>,
-                                                                std::forward<Named>(fields).value)...);
+        auto map = boost::hana::make_map(boost::hana::make_pair(
+            boost::hana::type_c<typename std::decay_t<Named>::key_type>, std::forward<Named>(fields).value)...);
         return estimator_spec<M, decltype(map)>{std::move(map)};
     } else {
         return estimator_spec<M, boost::hana::map<>>{};

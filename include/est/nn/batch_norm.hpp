@@ -37,8 +37,14 @@ struct batch_norm {
         static constexpr std::size_t macs = 2 * In::size;
 
         layer()
-            : gamma_(filled_tensor<1>({channels})), beta_(gamma_), moving_mean_(gamma_), moving_variance_(gamma_),
-              gamma_gradient_(gamma_), beta_gradient_(gamma_), mean_(gamma_), inverse_std_(gamma_) {
+            : gamma_(filled_tensor<1>({channels})),
+              beta_(gamma_),
+              moving_mean_(gamma_),
+              moving_variance_(gamma_),
+              gamma_gradient_(gamma_),
+              beta_gradient_(gamma_),
+              mean_(gamma_),
+              inverse_std_(gamma_) {
             initialize_state();
         }
 
@@ -97,7 +103,8 @@ struct batch_norm {
             return output_.view();
         }
 
-        batch_view<float, In> backward(batch_view<float const, In> x, batch_view<float, In> dy, bool need_input_gradient) {
+        batch_view<float, In> backward(batch_view<float const, In> x, batch_view<float, In> dy,
+                                       bool need_input_gradient) {
             std::size_t rows = x.size() / channels;
             float const* d = dy.data;
             float const* xhat = normalized_.data();
@@ -112,7 +119,8 @@ struct batch_norm {
                 dgamma[c] = sg;
                 dbeta[c] = sb;
             });
-            if (!need_input_gradient) return {};
+            if (!need_input_gradient)
+                return {};
             input_gradient_.resize(x.batch);
             float* dx = input_gradient_.data();
             float const* gamma = gamma_.data();

@@ -35,8 +35,7 @@ struct conv2d {
                    detail::window_1d<Pad, In::extents[1], Kernel, Stride>::fits;
     }();
     template <Shape In>
-    using requirement =
-        std::conditional_t<In::rank != 3, requires_rank<3>, requires_spatial_at_least<Kernel, Kernel>>;
+    using requirement = std::conditional_t<In::rank != 3, requires_rank<3>, requires_spatial_at_least<Kernel, Kernel>>;
     template <Shape In>
     using output_shape = shape<detail::window_1d<Pad, In::extents[0], Kernel, Stride>::output,
                                detail::window_1d<Pad, In::extents[1], Kernel, Stride>::output, Filters>;
@@ -56,8 +55,10 @@ struct conv2d {
         static constexpr std::size_t macs = out_height * out_width * patch * Filters;
 
         layer()
-            : kernel_(filled_tensor<2>({patch, Filters})), bias_(filled_tensor<1>({Filters})),
-              kernel_gradient_(kernel_), bias_gradient_(bias_) {}
+            : kernel_(filled_tensor<2>({patch, Filters})),
+              bias_(filled_tensor<1>({Filters})),
+              kernel_gradient_(kernel_),
+              bias_gradient_(bias_) {}
 
         void initialize(random_engine& engine) {
             glorot_uniform({kernel_.data(), kernel_.size()}, patch, Kernel * Kernel * Filters, engine);
@@ -66,10 +67,13 @@ struct conv2d {
 
         template <class F>
         void for_each_parameter(F&& f) {
-            f(parameter_ref{"kernel", {kernel_.data(), kernel_.size()}, {kernel_gradient_.data(), kernel_gradient_.size()},
-                            true, true});
-            f(parameter_ref{"bias", {bias_.data(), bias_.size()}, {bias_gradient_.data(), bias_gradient_.size()}, true,
-                            false});
+            f(parameter_ref{"kernel",
+                            {kernel_.data(), kernel_.size()},
+                            {kernel_gradient_.data(), kernel_gradient_.size()},
+                            true,
+                            true});
+            f(parameter_ref{
+                "bias", {bias_.data(), bias_.size()}, {bias_gradient_.data(), bias_gradient_.size()}, true, false});
         }
 
         template <Mode M>
@@ -94,7 +98,8 @@ struct conv2d {
                 for (std::size_t r = 0; r < rows; ++r) sum += d[r * Filters + f];
                 db[f] = sum;
             });
-            if (!need_input_gradient) return {};
+            if (!need_input_gradient)
+                return {};
             column_gradient_.resize({rows, patch});
             host::gemm(false, true, rows, patch, Filters, 1.0f, dy.data, kernel_.data(), 0.0f, column_gradient_.data());
             input_gradient_.resize(x.batch);
@@ -112,7 +117,8 @@ struct conv2d {
                 return x.data;
             } else {
                 std::size_t rows = x.batch * out_height * out_width;
-                if (columns_.size() != rows * patch) columns_.resize({rows, patch});
+                if (columns_.size() != rows * patch)
+                    columns_.resize({rows, patch});
                 im2col(x.data, columns_.data(), x.batch);
                 return columns_.data();
             }
@@ -132,7 +138,8 @@ struct conv2d {
                 for (std::size_t kh = 0; kh < Kernel; ++kh) {
                     std::ptrdiff_t ih = std::ptrdiff_t(oh * Stride + kh) - std::ptrdiff_t(rows_geometry::pad_before);
                     for (std::size_t kw = 0; kw < Kernel; ++kw, dst += channels) {
-                        std::ptrdiff_t iw = std::ptrdiff_t(ow * Stride + kw) - std::ptrdiff_t(cols_geometry::pad_before);
+                        std::ptrdiff_t iw =
+                            std::ptrdiff_t(ow * Stride + kw) - std::ptrdiff_t(cols_geometry::pad_before);
                         if (ih < 0 || iw < 0 || ih >= std::ptrdiff_t(height) || iw >= std::ptrdiff_t(width))
                             std::fill_n(dst, channels, 0.0f);
                         else
@@ -151,15 +158,20 @@ struct conv2d {
                 std::fill_n(out, channels, 0.0f);
                 for (std::size_t kh = 0; kh < Kernel; ++kh) {
                     std::ptrdiff_t ih = std::ptrdiff_t(h + rows_geometry::pad_before) - std::ptrdiff_t(kh);
-                    if (ih < 0 || ih % std::ptrdiff_t(Stride)) continue;
+                    if (ih < 0 || ih % std::ptrdiff_t(Stride))
+                        continue;
                     std::size_t oh = std::size_t(ih) / Stride;
-                    if (oh >= out_height) continue;
+                    if (oh >= out_height)
+                        continue;
                     for (std::size_t kw = 0; kw < Kernel; ++kw) {
                         std::ptrdiff_t iw = std::ptrdiff_t(w + cols_geometry::pad_before) - std::ptrdiff_t(kw);
-                        if (iw < 0 || iw % std::ptrdiff_t(Stride)) continue;
+                        if (iw < 0 || iw % std::ptrdiff_t(Stride))
+                            continue;
                         std::size_t ow = std::size_t(iw) / Stride;
-                        if (ow >= out_width) continue;
-                        float const* src = dcol + ((b * out_height + oh) * out_width + ow) * patch + (kh * Kernel + kw) * channels;
+                        if (ow >= out_width)
+                            continue;
+                        float const* src =
+                            dcol + ((b * out_height + oh) * out_width + ow) * patch + (kh * Kernel + kw) * channels;
                         for (std::size_t c = 0; c < channels; ++c) out[c] += src[c];
                     }
                 }

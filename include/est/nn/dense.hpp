@@ -37,7 +37,9 @@ struct dense {
         static constexpr std::size_t macs = inputs * Units;
 
         layer()
-            : kernel_(filled_tensor<2>({inputs, Units})), bias_(filled_tensor<1>({Units})), kernel_gradient_(kernel_),
+            : kernel_(filled_tensor<2>({inputs, Units})),
+              bias_(filled_tensor<1>({Units})),
+              kernel_gradient_(kernel_),
               bias_gradient_(bias_) {}
 
         void initialize(random_engine& engine) {
@@ -47,10 +49,13 @@ struct dense {
 
         template <class F>
         void for_each_parameter(F&& f) {
-            f(parameter_ref{"kernel", {kernel_.data(), kernel_.size()}, {kernel_gradient_.data(), kernel_gradient_.size()},
-                            true, true});
-            f(parameter_ref{"bias", {bias_.data(), bias_.size()}, {bias_gradient_.data(), bias_gradient_.size()}, true,
-                            false});
+            f(parameter_ref{"kernel",
+                            {kernel_.data(), kernel_.size()},
+                            {kernel_gradient_.data(), kernel_gradient_.size()},
+                            true,
+                            true});
+            f(parameter_ref{
+                "bias", {bias_.data(), bias_.size()}, {bias_gradient_.data(), bias_gradient_.size()}, true, false});
         }
 
         template <Mode M>
@@ -73,7 +78,8 @@ struct dense {
                 for (std::size_t r = 0; r < rows; ++r) sum += d[r * Units + u];
                 db[u] = sum;
             });
-            if (!need_input_gradient) return {};
+            if (!need_input_gradient)
+                return {};
             input_gradient_.resize(rows);
             host::gemm(false, true, rows, inputs, Units, 1.0f, dy.data, kernel_.data(), 0.0f, input_gradient_.data());
             return input_gradient_.view();

@@ -37,7 +37,7 @@ struct step_context {
 
 /// A parameter as optimizers and checkpoints see it.
 struct parameter_ref {
-    std::string_view name;    ///< "kernel", "bias", "gamma", "moving_mean", ...
+    std::string_view name;  ///< "kernel", "bias", "gamma", "moving_mean", ...
     std::span<float> value;
     std::span<float> gradient;  ///< empty for non-trainable state
     bool trainable = true;

@@ -22,9 +22,9 @@ struct window_1d {
     static constexpr bool fits = std::is_same_v<P, same> || Extent >= Window;
     static constexpr std::size_t output =
         std::is_same_v<P, same> ? (Extent + Stride - 1) / Stride : (fits ? (Extent - Window) / Stride + 1 : 0);
-    static constexpr std::size_t pad_total =
-        std::is_same_v<P, same> && (output - 1) * Stride + Window > Extent ? (output - 1) * Stride + Window - Extent
-                                                                           : 0;
+    static constexpr std::size_t pad_total = std::is_same_v<P, same> && (output - 1) * Stride + Window > Extent
+                                                 ? (output - 1) * Stride + Window - Extent
+                                                 : 0;
     static constexpr std::size_t pad_before = pad_total / 2;
 };
 }  // namespace detail

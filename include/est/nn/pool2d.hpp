@@ -29,7 +29,8 @@ struct pool2d {
         if constexpr (In::rank != 3)
             return false;
         else
-            return window_1d<Pad, In::extents[0], Pool, Stride>::fits && window_1d<Pad, In::extents[1], Pool, Stride>::fits;
+            return window_1d<Pad, In::extents[0], Pool, Stride>::fits &&
+                   window_1d<Pad, In::extents[1], Pool, Stride>::fits;
     }();
     template <Shape In>
     using requirement = std::conditional_t<In::rank != 3, requires_rank<3>, requires_spatial_at_least<Pool, Pool>>;
@@ -57,7 +58,8 @@ struct pool2d {
         template <Mode M>
         batch_view<float const, output_shape> forward(batch_view<float const, In> x, M, step_context const&) {
             output_.resize(x.batch);
-            if constexpr (Reduction::keeps_argmax) argmax_.resize({x.batch * output_shape::size});
+            if constexpr (Reduction::keeps_argmax)
+                argmax_.resize({x.batch * output_shape::size});
             float const* in = x.data;
             float* out = output_.data();
             std::int32_t* arg = Reduction::keeps_argmax ? argmax_.data() : nullptr;
@@ -72,7 +74,8 @@ struct pool2d {
                         for (std::size_t w = w0; w < w1; ++w)
                             acc.add(in[((b * height + h) * width + w) * channels + c], std::int32_t(h * width + w));
                     out[o * channels + c] = acc.result((h1 - h0) * (w1 - w0));
-                    if constexpr (Reduction::keeps_argmax) arg[o * channels + c] = acc.position;
+                    if constexpr (Reduction::keeps_argmax)
+                        arg[o * channels + c] = acc.position;
                 }
             });
             return output_.view();
@@ -80,7 +83,8 @@ struct pool2d {
 
         batch_view<float, In> backward(batch_view<float const, In> x, batch_view<float, output_shape> dy,
                                        bool need_input_gradient) {
-            if (!need_input_gradient) return {};
+            if (!need_input_gradient)
+                return {};
             input_gradient_.resize(x.batch);
             float const* d = dy.data;
             float* dx = input_gradient_.data();
@@ -96,7 +100,8 @@ struct pool2d {
                         for (std::size_t ow = ow0; ow < ow1; ++ow) {
                             std::size_t o = ((b * out_height + oh) * out_width + ow) * channels + c;
                             if constexpr (Reduction::keeps_argmax) {
-                                if (arg[o] == std::int32_t(h * width + w)) sum += d[o];
+                                if (arg[o] == std::int32_t(h * width + w))
+                                    sum += d[o];
                             } else {
                                 auto [h0, h1] = window(oh, rows_geometry::pad_before, height);
                                 auto [w0, w1] = window(ow, cols_geometry::pad_before, width);
@@ -111,16 +116,20 @@ struct pool2d {
 
     private:
         /// Input positions [begin, end) of output position `o`, clipped to the input.
-        static constexpr std::pair<std::size_t, std::size_t> window(std::size_t o, std::size_t pad, std::size_t extent) {
+        static constexpr std::pair<std::size_t, std::size_t> window(std::size_t o, std::size_t pad,
+                                                                    std::size_t extent) {
             std::ptrdiff_t begin = std::ptrdiff_t(o * Stride) - std::ptrdiff_t(pad);
             std::ptrdiff_t end = begin + std::ptrdiff_t(Pool);
-            return {std::size_t(std::max<std::ptrdiff_t>(begin, 0)), std::size_t(std::min<std::ptrdiff_t>(end, extent))};
+            return {std::size_t(std::max<std::ptrdiff_t>(begin, 0)),
+                    std::size_t(std::min<std::ptrdiff_t>(end, extent))};
         }
         /// Output positions [begin, end) whose windows contain input position `i`.
-        static constexpr std::pair<std::size_t, std::size_t> covering(std::size_t i, std::size_t pad, std::size_t outputs) {
+        static constexpr std::pair<std::size_t, std::size_t> covering(std::size_t i, std::size_t pad,
+                                                                      std::size_t outputs) {
             std::ptrdiff_t shifted = std::ptrdiff_t(i + pad);
             std::ptrdiff_t first = shifted - std::ptrdiff_t(Pool) + 1;
-            std::size_t begin = first <= 0 ? 0 : std::size_t((first + std::ptrdiff_t(Stride) - 1) / std::ptrdiff_t(Stride));
+            std::size_t begin =
+                first <= 0 ? 0 : std::size_t((first + std::ptrdiff_t(Stride) - 1) / std::ptrdiff_t(Stride));
             std::size_t end = std::min(outputs, std::size_t(shifted) / Stride + 1);
             return {begin, std::max(begin, end)};
         }
@@ -138,7 +147,8 @@ struct max_reduction {
         float best = -std::numeric_limits<float>::infinity();
         std::int32_t position = -1;
         void add(float v, std::int32_t at) {
-            if (v > best || position < 0) best = v, position = at;
+            if (v > best || position < 0)
+                best = v, position = at;
         }
         float result(std::size_t) const { return best; }
     };

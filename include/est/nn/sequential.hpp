@@ -88,8 +88,7 @@ struct model_structure<Shapes, std::tuple<Ls...>, std::index_sequence<I...>> {
         using type = std::tuple<>;
     };
     template <bool Fits>
-        requires Fits
-    struct bound<Fits> {
+    requires Fits struct bound<Fits> {
         using type = std::tuple<typename Ls::template layer<std::tuple_element_t<I, Shapes>>...>;
     };
     using layers = typename bound<fits>::type;
@@ -149,7 +148,8 @@ public:
     template <class F>
     void for_each_parameter(F&& f) {
         for_each_layer([&]<std::size_t I>(auto& l) {
-            std::string name = std::to_string(I + 1) + "_" + std::string(std::tuple_element_t<I, std::tuple<Layers...>>::kind);
+            std::string name =
+                std::to_string(I + 1) + "_" + std::string(std::tuple_element_t<I, std::tuple<Layers...>>::kind);
             l.for_each_parameter([&](parameter_ref const& p) { f(std::string_view(name), p); });
         });
     }
@@ -166,8 +166,9 @@ public:
     model_output<sequential> operator()(Features const& features, M mode) {
         using given = std::remove_cvref_t<Features>;
         if constexpr (!Batch<given>) {
-            static_assert(detail::always_false<given>,
-                          "est::sequential: call the model on a batch of features, e.g. net(features[\"image\"_f], mode)");
+            static_assert(
+                detail::always_false<given>,
+                "est::sequential: call the model on a batch of features, e.g. net(features[\"image\"_f], mode)");
             return {};
         } else if constexpr (!std::is_same_v<typename given::shape_type, input_shape_type> ||
                              !std::is_same_v<std::remove_const_t<typename given::value_type>, float>) {
@@ -199,15 +200,17 @@ public:
         std::ostringstream out;
         out << std::left << std::setw(6) << "#" << std::setw(14) << "layer" << std::setw(18) << "output shape"
             << std::right << std::setw(12) << "parameters" << std::setw(14) << "MACs" << '\n';
-        out << std::left << std::setw(6) << 0 << std::setw(14) << "input" << std::setw(18) << input_shape_type::to_string()
-            << std::right << std::setw(12) << 0 << std::setw(14) << 0 << '\n';
+        out << std::left << std::setw(6) << 0 << std::setw(14) << "input" << std::setw(18)
+            << input_shape_type::to_string() << std::right << std::setw(12) << 0 << std::setw(14) << 0 << '\n';
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            ((out << std::left << std::setw(6) << I + 1 << std::setw(14) << std::tuple_element_t<I, std::tuple<Layers...>>::kind
-                  << std::setw(18) << std::tuple_element_t<I + 1, shapes>::to_string() << std::right << std::setw(12)
+            ((out << std::left << std::setw(6) << I + 1 << std::setw(14)
+                  << std::tuple_element_t<I, std::tuple<Layers...>>::kind << std::setw(18)
+                  << std::tuple_element_t<I + 1, shapes>::to_string() << std::right << std::setw(12)
                   << std::tuple_element_t<I, layer_tuple>::parameter_count << std::setw(14)
                   << std::tuple_element_t<I, layer_tuple>::macs << '\n'),
              ...);
-        }(std::index_sequence_for<Layers...>{});
+        }
+        (std::index_sequence_for<Layers...>{});
         out << "total parameters: " << parameter_count << ", MACs per example: " << macs << '\n';
         return out.str();
     }
@@ -215,8 +218,8 @@ public:
 private:
     template <class F>
     void for_each_layer(F&& f) {
-        [&]<std::size_t... I>(std::index_sequence<I...>) { (f.template operator()<I>(std::get<I>(layers_)), ...); }(
-            std::make_index_sequence<std::tuple_size_v<layer_tuple>>{});
+        [&]<std::size_t... I>(std::index_sequence<I...>) { (f.template operator()<I>(std::get<I>(layers_)), ...); }
+        (std::make_index_sequence<std::tuple_size_v<layer_tuple>>{});
     }
 
     template <std::size_t I, class In, Mode M>
@@ -233,7 +236,8 @@ private:
     template <std::size_t I, class Out>
     void backward_from(batch_view<float, Out> dy) {
         auto dx = std::get<I>(layers_).backward(std::get<I>(inputs_), dy, I > 0);
-        if constexpr (I > 0) backward_from<I - 1>(dx);
+        if constexpr (I > 0)
+            backward_from<I - 1>(dx);
     }
 
     layer_tuple layers_;

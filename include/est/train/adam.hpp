@@ -29,9 +29,7 @@ struct adam : detail::minimizer<adam<Schedule>> {
     adam_options options;
 
     adam(Schedule rate, adam_options o = {}) : schedule(rate), options(o) {}
-    adam(float rate, adam_options o = {})
-        requires std::same_as<Schedule, constant_rate>
-        : schedule{rate}, options(o) {}
+    adam(float rate, adam_options o = {}) requires std::same_as<Schedule, constant_rate> : schedule{rate}, options(o) {}
 
     float learning_rate(std::uint64_t step) const { return schedule(step); }
 
@@ -39,7 +37,8 @@ struct adam : detail::minimizer<adam<Schedule>> {
     void apply(Net& net, slots& state, std::uint64_t step) const {
         double t = double(step + 1);
         float b1 = options.beta1, b2 = options.beta2, eps = options.epsilon, decay = options.weight_decay;
-        float lr = float(learning_rate(step) * std::sqrt(1.0 - std::pow(double(b2), t)) / (1.0 - std::pow(double(b1), t)));
+        float lr =
+            float(learning_rate(step) * std::sqrt(1.0 - std::pow(double(b2), t)) / (1.0 - std::pow(double(b1), t)));
         detail::for_each_trainable(net, [&](std::size_t index, parameter_ref const& p) {
             float* w = p.value.data();
             float const* g = p.gradient.data();
@@ -56,7 +55,7 @@ struct adam : detail::minimizer<adam<Schedule>> {
     }
 };
 
-adam(float, adam_options = {}) -> adam<constant_rate>;
-adam(double, adam_options = {}) -> adam<constant_rate>;
+adam(float, adam_options = {})->adam<constant_rate>;
+adam(double, adam_options = {})->adam<constant_rate>;
 
 }  // namespace est

@@ -29,7 +29,8 @@ struct exponential_decay {
 
     float operator()(std::uint64_t step) const {
         double p = double(step) / double(std::max<std::uint64_t>(decay_steps, 1));
-        if (staircase) p = std::floor(p);
+        if (staircase)
+            p = std::floor(p);
         return float(initial_rate * std::pow(double(decay_rate), p));
     }
 };

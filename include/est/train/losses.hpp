@@ -47,8 +47,8 @@ loss_value<Net> sparse_softmax_cross_entropy(Labels const& labels, model_output<
     for (std::size_t b = 0; b < batch; ++b) {
         auto label = y.data[b];
         if (label < 0 || std::size_t(label) >= classes)
-            throw error("sparse_softmax_cross_entropy: label " + std::to_string(label) + " of example " + std::to_string(b) +
-                        " is outside [0, " + std::to_string(classes) + ")");
+            throw error("sparse_softmax_cross_entropy: label " + std::to_string(label) + " of example " +
+                        std::to_string(b) + " is outside [0, " + std::to_string(classes) + ")");
         float const* z = logits.value.data + b * classes;
         float* g = gradient.data + b * classes;
         float peak = *std::max_element(z, z + classes);

@@ -95,7 +95,8 @@ ratio top_k_accuracy(Labels const& labels, Scores const& scores, std::size_t k) 
     for (std::size_t b = 0; b < y.batch; ++b) {
         auto const* row = s.data + b * S::size;
         auto label = std::size_t(y.data[b]);
-        if (label >= S::size) continue;
+        if (label >= S::size)
+            continue;
         std::size_t higher = 0;
         for (std::size_t c = 0; c < S::size; ++c) higher += row[c] > row[label] ? 1 : 0;
         r.hits += higher < k ? 1.0 : 0.0;

@@ -55,7 +55,8 @@ struct parameter_slots {
     std::vector<xt::xtensor<float, 1>> buffers;
 
     std::span<float> at(std::size_t index, std::size_t size) {
-        if (index >= buffers.size()) buffers.resize(index + 1);
+        if (index >= buffers.size())
+            buffers.resize(index + 1);
         if (buffers[index].size() != size) {
             buffers[index] = xt::xtensor<float, 1>::from_shape({size});
             buffers[index].fill(0.0f);
@@ -69,7 +70,8 @@ template <class Net, class F>
 void for_each_trainable(Net& net, F&& f) {
     std::size_t index = 0;
     net.for_each_parameter([&](std::string_view, parameter_ref const& p) {
-        if (p.trainable) f(index++, p);
+        if (p.trainable)
+            f(index++, p);
     });
 }
 }  // namespace detail

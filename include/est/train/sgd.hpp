@@ -27,9 +27,7 @@ struct sgd : detail::minimizer<sgd<Schedule>> {
     sgd_options options;
 
     sgd(Schedule rate, sgd_options o = {}) : schedule(rate), options(o) {}
-    sgd(float rate, sgd_options o = {})
-        requires std::same_as<Schedule, constant_rate>
-        : schedule{rate}, options(o) {}
+    sgd(float rate, sgd_options o = {}) requires std::same_as<Schedule, constant_rate> : schedule{rate}, options(o) {}
 
     float learning_rate(std::uint64_t step) const { return schedule(step); }
 
@@ -56,7 +54,7 @@ struct sgd : detail::minimizer<sgd<Schedule>> {
     }
 };
 
-sgd(float, sgd_options = {}) -> sgd<constant_rate>;
-sgd(double, sgd_options = {}) -> sgd<constant_rate>;
+sgd(float, sgd_options = {})->sgd<constant_rate>;
+sgd(double, sgd_options = {})->sgd<constant_rate>;
 
 }  // namespace est

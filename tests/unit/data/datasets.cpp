@@ -41,7 +41,8 @@ TEST_CASE("from_tensor_slices: one example per slice", "[data]") {
     CHECK_THROWS_WITH(est::data::from_tensor_slices(est::fields("a"_f = est::data::slices<est::shape<2>>(three),
                                                                 "b"_f = est::data::slices<est::shape<>>(four))),
                       Catch::Contains("field 'b' has 4 examples but 'a' has 3"));
-    CHECK_THROWS_WITH(est::data::slices<est::shape<4>>(three), Catch::Contains("does not slice into examples of shape (4,)"));
+    CHECK_THROWS_WITH(est::data::slices<est::shape<4>>(three),
+                      Catch::Contains("does not slice into examples of shape (4,)"));
 }
 
 TEST_CASE("shuffle: a permutation, the same for a seed, new each pass", "[data][shuffle]") {

@@ -14,7 +14,8 @@ std::filesystem::path scratch(std::string const& name) {
     return dir / name;
 }
 
-std::vector<unsigned char> idx_bytes(std::uint8_t type, std::vector<std::uint32_t> dims, std::vector<unsigned char> data) {
+std::vector<unsigned char> idx_bytes(std::uint8_t type, std::vector<std::uint32_t> dims,
+                                     std::vector<unsigned char> data) {
     std::vector<unsigned char> bytes{0, 0, type, std::uint8_t(dims.size())};
     for (auto d : dims)
         for (int shift : {24, 16, 8, 0}) bytes.push_back(std::uint8_t(d >> shift));
@@ -24,7 +25,8 @@ std::vector<unsigned char> idx_bytes(std::uint8_t type, std::vector<std::uint32_
 
 std::string write_plain(std::string const& name, std::vector<unsigned char> const& bytes) {
     auto path = scratch(name);
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<char const*>(bytes.data()), std::streamsize(bytes.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<char const*>(bytes.data()), std::streamsize(bytes.size()));
     return path.string();
 }
 
@@ -51,20 +53,25 @@ TEST_CASE("idx: reads plain and gzip files", "[data][idx]") {
 
 TEST_CASE("idx: bad files are errors that name the file", "[data][idx]") {
     auto missing = scratch("does-not-exist.idx").string();
-    CHECK_THROWS_WITH(est::data::read_idx<std::uint8_t>(missing), Catch::Contains(missing) && Catch::Contains("cannot be opened"));
+    CHECK_THROWS_WITH(est::data::read_idx<std::uint8_t>(missing),
+                      Catch::Contains(missing) && Catch::Contains("cannot be opened"));
 
     auto wrong_magic = write_plain("magic.idx", {1, 2, 8, 1, 0, 0, 0, 1, 5});
-    CHECK_THROWS_WITH(est::data::read_idx<std::uint8_t>(wrong_magic), Catch::Contains("magic.idx") && Catch::Contains("wrong magic"));
+    CHECK_THROWS_WITH(est::data::read_idx<std::uint8_t>(wrong_magic),
+                      Catch::Contains("magic.idx") && Catch::Contains("wrong magic"));
 
     auto wrong_type = write_plain("type.idx", idx_bytes(0x0C, {1}, {0, 0, 0, 1}));
-    CHECK_THROWS_WITH(est::data::read_idx<std::uint8_t>(wrong_type), Catch::Contains("type.idx") && Catch::Contains("type code 12"));
+    CHECK_THROWS_WITH(est::data::read_idx<std::uint8_t>(wrong_type),
+                      Catch::Contains("type.idx") && Catch::Contains("type code 12"));
 
     auto truncated = idx_bytes(0x08, {2, 2, 3}, {0, 1, 2, 3, 4});
     for (auto const& path : {write_plain("short.idx", truncated), write_gzip("short.idx.gz", truncated)})
-        CHECK_THROWS_WITH(est::data::read_idx<std::uint8_t>(path), Catch::Contains(path) && Catch::Contains("truncated"));
+        CHECK_THROWS_WITH(est::data::read_idx<std::uint8_t>(path),
+                          Catch::Contains(path) && Catch::Contains("truncated"));
 
     auto images = write_plain("three-images.idx", idx_bytes(0x08, {3, 1, 1}, {1, 2, 3}));
     auto labels = write_plain("two-labels.idx", idx_bytes(0x08, {2}, {0, 1}));
-    CHECK_THROWS_WITH(est::data::read_idx_split(images, labels),
-                      Catch::Contains("three-images.idx") && Catch::Contains("two-labels.idx") && Catch::Contains("do not match"));
+    CHECK_THROWS_WITH(est::data::read_idx_split(images, labels), Catch::Contains("three-images.idx") &&
+                                                                     Catch::Contains("two-labels.idx") &&
+                                                                     Catch::Contains("do not match"));
 }

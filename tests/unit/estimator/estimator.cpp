@@ -48,9 +48,10 @@ auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& ne
         if constexpr (mode == est::train)
             return est::spec(mode, est::loss = loss, est::train_op = est::adam(p.learning_rate).minimize(loss));
         else
-            return est::spec(mode, est::loss = loss,
-                             est::eval_metric_ops = est::fields("accuracy"_f = est::metrics::accuracy(labels["label"_f], logits),
-                                                                "mean_loss"_f = est::metrics::mean(loss)));
+            return est::spec(
+                mode, est::loss = loss,
+                est::eval_metric_ops = est::fields("accuracy"_f = est::metrics::accuracy(labels["label"_f], logits),
+                                                   "mean_loss"_f = est::metrics::mean(loss)));
     }
 };
 
@@ -63,7 +64,8 @@ struct recorder {
     void after_run(est::run_context& c, est::run_values const& v) {
         events.push_back("after_run:" + std::to_string(c.global_step));
         CHECK(v.batch_size > 0);
-        if (c.mode == est::mode_key::train && c.global_step == 7) c.request_stop();
+        if (c.mode == est::mode_key::train && c.global_step == 7)
+            c.request_stop();
     }
     void end(est::run_context&) { events.push_back("end"); }
     static std::string_view mode_name(est::run_context const& c) {

@@ -2,7 +2,8 @@
 
 TEST_CASE("conv2d: output shapes follow TensorFlow's padding arithmetic", "[nn][conv2d]") {
     STATIC_REQUIRE(std::is_same_v<est::conv2d<4, 3>::output_shape<est::shape<7, 6, 2>>, est::shape<5, 4, 4>>);
-    STATIC_REQUIRE(std::is_same_v<est::conv2d<4, 3, est::same>::output_shape<est::shape<7, 6, 2>>, est::shape<7, 6, 4>>);
+    STATIC_REQUIRE(
+        std::is_same_v<est::conv2d<4, 3, est::same>::output_shape<est::shape<7, 6, 2>>, est::shape<7, 6, 4>>);
     STATIC_REQUIRE(std::is_same_v<est::conv2d<4, 3, est::same, est::linear, 2>::output_shape<est::shape<7, 6, 2>>,
                                   est::shape<4, 3, 4>>);
     STATIC_REQUIRE(std::is_same_v<est::conv2d<4, 3, est::valid, est::linear, 2>::output_shape<est::shape<7, 6, 2>>,

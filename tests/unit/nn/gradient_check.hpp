@@ -20,8 +20,8 @@ struct gradient_tolerance {
 };
 
 template <class Layer, class Mode>
-double weighted_output(Layer& layer, est::batch_view<float const, typename Layer::input_shape> x, std::vector<float> const& w,
-                       Mode mode) {
+double weighted_output(Layer& layer, est::batch_view<float const, typename Layer::input_shape> x,
+                       std::vector<float> const& w, Mode mode) {
     auto y = layer.forward(x, mode, est::step_context{7, 3});
     double sum = 0.0;
     for (std::size_t i = 0; i < y.size(); ++i) sum += double(w[i]) * double(y.data[i]);
@@ -61,9 +61,8 @@ void check_gradients(std::size_t batch, gradient_tolerance t = {}, std::vector<f
     REQUIRE(dx.size() == x.size());
     std::vector<float> input_gradient(dx.data, dx.data + dx.size());
     std::vector<std::vector<float>> parameter_gradients;
-    layer.for_each_parameter([&](est::parameter_ref const& p) {
-        parameter_gradients.emplace_back(p.gradient.begin(), p.gradient.end());
-    });
+    layer.for_each_parameter(
+        [&](est::parameter_ref const& p) { parameter_gradients.emplace_back(p.gradient.begin(), p.gradient.end()); });
 
     auto numeric = [&](float& value) {
         float saved = value;
@@ -75,7 +74,8 @@ void check_gradients(std::size_t batch, gradient_tolerance t = {}, std::vector<f
         return (up - down) / (2.0 * double(t.step));
     };
     std::size_t stride = std::max<std::size_t>(1, x.size() / 40);
-    for (std::size_t i = 0; i < x.size(); i += stride) expect_close(input_gradient[i], numeric(x.data()[i]), t, "input", i);
+    for (std::size_t i = 0; i < x.size(); i += stride)
+        expect_close(input_gradient[i], numeric(x.data()[i]), t, "input", i);
 
     std::size_t k = 0;
     std::vector<est::parameter_ref> parameters;

@@ -43,7 +43,8 @@ TEST_CASE("batch_norm: normalises in TRAIN and tracks moving statistics", "[nn][
     CHECK(y.data[1] == Approx(0.0).margin(1e-5));  // a constant channel normalises to beta = 0
     std::vector<float> moving;
     layer.for_each_parameter([&](est::parameter_ref const& p) {
-        if (p.name == "moving_mean") moving.assign(p.value.begin(), p.value.end());
+        if (p.name == "moving_mean")
+            moving.assign(p.value.begin(), p.value.end());
     });
     CHECK(moving[0] == Approx(0.5 * 4));  // momentum 0.5 from 0 towards the batch mean 4
     CHECK(moving[1] == Approx(0.5 * 10));
@@ -63,7 +64,8 @@ TEST_CASE("activations: values and gradients", "[nn][activation][gradient]") {
     CHECK(est::tanh::apply(1.0f) == Approx(std::tanh(1.0)));
     std::vector<float> away_from_zero;
     est::random_engine engine(3);
-    for (int i = 0; i < 24; ++i) away_from_zero.push_back((engine.uniform() < 0.5f ? -1.0f : 1.0f) * engine.uniform(0.1f, 1.0f));
+    for (int i = 0; i < 24; ++i)
+        away_from_zero.push_back((engine.uniform() < 0.5f ? -1.0f : 1.0f) * engine.uniform(0.1f, 1.0f));
     test::check_gradients<est::relu::layer<est::shape<12>>>(2, {}, away_from_zero);
     test::check_gradients<est::sigmoid::layer<est::shape<12>>>(2);
     test::check_gradients<est::tanh::layer<est::shape<12>>>(2);

@@ -16,7 +16,8 @@ std::vector<float> distinct_values(std::size_t n) {
 
 TEST_CASE("max_pool2d: shapes and forward", "[nn][pool]") {
     STATIC_REQUIRE(std::is_same_v<est::max_pool2d<2>::output_shape<est::shape<28, 28, 32>>, est::shape<14, 14, 32>>);
-    STATIC_REQUIRE(std::is_same_v<est::max_pool2d<3, 2, est::same>::output_shape<est::shape<7, 7, 1>>, est::shape<4, 4, 1>>);
+    STATIC_REQUIRE(
+        std::is_same_v<est::max_pool2d<3, 2, est::same>::output_shape<est::shape<7, 7, 1>>, est::shape<4, 4, 1>>);
     est::max_pool2d<2>::layer<est::shape<2, 2, 1>> layer;
     est::batch_tensor<float, est::shape<2, 2, 1>> x(1);
     std::vector<float> v{1, 5, -2, 3};

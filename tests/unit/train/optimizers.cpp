@@ -10,13 +10,15 @@ using net_type = est::sequential<est::input<2>, est::dense<1>>;
 
 std::vector<float> parameters_of(net_type& net) {
     std::vector<float> all;
-    net.for_each_parameter([&](std::string_view, est::parameter_ref const& p) { all.insert(all.end(), p.value.begin(), p.value.end()); });
+    net.for_each_parameter(
+        [&](std::string_view, est::parameter_ref const& p) { all.insert(all.end(), p.value.begin(), p.value.end()); });
     return all;
 }
 
 /// Sets kernel (1, 2), bias 0 and fills gradients by running MSE on one example.
 template <class Optimizer>
-std::vector<float> one_step(Optimizer const& optimizer, typename Optimizer::slots& slots, net_type& net, std::uint64_t step) {
+std::vector<float> one_step(Optimizer const& optimizer, typename Optimizer::slots& slots, net_type& net,
+                            std::uint64_t step) {
     est::batch_tensor<float, est::shape<2>> x(1);
     x.data()[0] = 1.0f, x.data()[1] = -1.0f;
     est::batch_tensor<float, est::shape<1>> y(1);
@@ -95,6 +97,6 @@ TEST_CASE("learning-rate schedules", "[train][learning_rate]") {
     est::polynomial_decay cyclic{.initial_rate = 1.0f, .decay_steps = 100, .end_rate = 0.0f, .cycle = true};
     CHECK(cyclic(150) == Approx(0.25));
     CHECK(est::constant_rate{0.3f}(1000) == Approx(0.3));
-    CHECK(est::adam(est::exponential_decay{.initial_rate = 0.1f, .decay_steps = 10, .decay_rate = 0.5f}).learning_rate(10) ==
-          Approx(0.05));
+    CHECK(est::adam(est::exponential_decay{.initial_rate = 0.1f, .decay_steps = 10, .decay_rate = 0.5f})
+              .learning_rate(10) == Approx(0.05));
 }
