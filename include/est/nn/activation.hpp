@@ -21,13 +21,7 @@ class activation_layer;
 
 /// Makes an activation type usable as a layer of its own, shape-preserving.
 template <class Activation>
-struct activation_as_layer {
-    template <Shape In>
-    static constexpr bool accepts = In::rank >= 1;
-    template <Shape In>
-    using requirement = requires_rank<1>;
-    template <Shape In>
-    using output_shape = In;
+struct activation_as_layer : shape_preserving {
     template <Shape In>
     using layer = activation_layer<Activation, In>;
 };
@@ -134,17 +128,12 @@ namespace detail {
 /// An activation as a stand-alone layer; rows are the batch, row-wise activations act on the
 /// last dimension.
 template <class Act, Shape In>
-class activation_layer {
+class activation_layer : public parameter_free {
 public:
     using input_shape = In;
     using output_shape = In;
-    static constexpr std::size_t parameter_count = 0;
     static constexpr std::size_t macs = 0;
     static constexpr std::size_t cols = In::extents[In::rank - 1];
-
-    void initialize(random_engine&) {}
-    template <class F>
-    void for_each_parameter(F&&) {}
 
     template <Mode M>
     batch_view<float const, In> forward(batch_view<float const, In> x, M, step_context const&) {

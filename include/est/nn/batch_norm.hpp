@@ -16,16 +16,10 @@ namespace est {
 
 /// `batch_norm<Momentum = 0.99f, Epsilon = 0.001f>`; learns gamma and beta per channel.
 template <float Momentum = 0.99f, float Epsilon = 0.001f>
-struct batch_norm {
+struct batch_norm : detail::shape_preserving {
     static_assert(Momentum >= 0.0f && Momentum <= 1.0f, "est::batch_norm momentum must be in [0, 1]");
     static_assert(Epsilon > 0.0f, "est::batch_norm epsilon must be positive");
     static constexpr std::string_view kind = "batch_norm";
-    template <Shape In>
-    static constexpr bool accepts = In::rank >= 1;
-    template <Shape In>
-    using requirement = requires_rank<1>;
-    template <Shape In>
-    using output_shape = In;
 
     template <Shape In>
     class layer {

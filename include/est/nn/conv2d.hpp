@@ -7,6 +7,7 @@
 #include <est/core/tensor.hpp>
 #include <est/estimator/mode.hpp>
 #include <est/nn/activation.hpp>
+#include <est/nn/affine.hpp>
 #include <est/nn/layer.hpp>
 #include <est/nn/padding.hpp>
 
@@ -54,54 +55,28 @@ struct conv2d {
         static constexpr std::size_t parameter_count = patch * Filters + Filters;
         static constexpr std::size_t macs = out_height * out_width * patch * Filters;
 
-        layer()
-            : kernel_(filled_tensor<2>({patch, Filters})),
-              bias_(filled_tensor<1>({Filters})),
-              kernel_gradient_(kernel_),
-              bias_gradient_(bias_) {}
-
-        void initialize(random_engine& engine) {
-            glorot_uniform({kernel_.data(), kernel_.size()}, patch, Kernel * Kernel * Filters, engine);
-            bias_.fill(0.0f);
-        }
+        void initialize(random_engine& engine) { affine_.initialize(engine, patch, Kernel * Kernel * Filters); }
 
         template <class F>
         void for_each_parameter(F&& f) {
-            f(parameter_ref{"kernel",
-                            {kernel_.data(), kernel_.size()},
-                            {kernel_gradient_.data(), kernel_gradient_.size()},
-                            true,
-                            true});
-            f(parameter_ref{
-                "bias", {bias_.data(), bias_.size()}, {bias_gradient_.data(), bias_gradient_.size()}, true, false});
+            affine_.for_each_parameter(f);
         }
 
         template <Mode M>
         batch_view<float const, output_shape> forward(batch_view<float const, In> x, M, step_context const&) {
-            std::size_t rows = x.batch * out_height * out_width;
             output_.resize(x.batch);
-            host::gemm(false, false, rows, Filters, patch, 1.0f, columns(x), kernel_.data(), 0.0f, output_.data());
-            apply_bias_activation<Act>(output_.data(), bias_.data(), rows, Filters);
+            affine_.template forward<Act>(columns(x), x.batch * out_height * out_width, output_.data());
             return output_.view();
         }
 
         batch_view<float, In> backward(batch_view<float const, In> x, batch_view<float, output_shape> dy,
                                        bool need_input_gradient) {
             std::size_t rows = x.batch * out_height * out_width;
-            activation_backward<Act>(output_.data(), dy.data, rows, Filters);
-            host::gemm(true, false, patch, Filters, rows, 1.0f, columns_of_last_forward(x), dy.data, 0.0f,
-                       kernel_gradient_.data());
-            float const* d = dy.data;
-            float* db = bias_gradient_.data();
-            host::for_each_index(Filters, [=](std::size_t f) {
-                float sum = 0.0f;
-                for (std::size_t r = 0; r < rows; ++r) sum += d[r * Filters + f];
-                db[f] = sum;
-            });
+            affine_.template backward_parameters<Act>(columns_of_last_forward(x), output_.data(), dy.data, rows);
             if (!need_input_gradient)
                 return {};
             column_gradient_.resize({rows, patch});
-            host::gemm(false, true, rows, patch, Filters, 1.0f, dy.data, kernel_.data(), 0.0f, column_gradient_.data());
+            affine_.input_gradient(dy.data, rows, column_gradient_.data());
             input_gradient_.resize(x.batch);
             col2im(column_gradient_.data(), input_gradient_.data(), x.batch);
             return input_gradient_.view();
@@ -178,10 +153,7 @@ struct conv2d {
             });
         }
 
-        xt::xtensor<float, 2> kernel_;
-        xt::xtensor<float, 1> bias_;
-        xt::xtensor<float, 2> kernel_gradient_;
-        xt::xtensor<float, 1> bias_gradient_;
+        detail::affine_parameters<patch, Filters> affine_;
         xt::xtensor<float, 2> columns_;
         xt::xtensor<float, 2> column_gradient_;
         batch_tensor<float, output_shape> output_;

@@ -15,27 +15,16 @@ namespace est {
 
 /// `dropout<0.4f>` drops 40% of the values while training.
 template <float Rate>
-struct dropout {
+struct dropout : detail::shape_preserving {
     static_assert(Rate >= 0.0f && Rate < 1.0f, "est::dropout rate must be in [0, 1)");
     static constexpr std::string_view kind = "dropout";
-    template <Shape In>
-    static constexpr bool accepts = In::rank >= 1;
-    template <Shape In>
-    using requirement = requires_rank<1>;
-    template <Shape In>
-    using output_shape = In;
 
     template <Shape In>
-    class layer {
+    class layer : public detail::parameter_free {
     public:
         using input_shape = In;
         using output_shape = In;
-        static constexpr std::size_t parameter_count = 0;
         static constexpr std::size_t macs = 0;
-
-        void initialize(random_engine&) {}
-        template <class F>
-        void for_each_parameter(F&&) {}
 
         template <Mode M>
         batch_view<float const, In> forward(batch_view<float const, In> x, M, step_context const& context) {

@@ -20,15 +20,10 @@ struct flatten {
     using output_shape = shape<In::size>;
 
     template <Shape In>
-    struct layer {
+    struct layer : detail::parameter_free {
         using input_shape = In;
         using output_shape = shape<In::size>;
-        static constexpr std::size_t parameter_count = 0;
         static constexpr std::size_t macs = 0;
-
-        void initialize(random_engine&) {}
-        template <class F>
-        void for_each_parameter(F&&) {}
         template <Mode M>
         batch_view<float const, output_shape> forward(batch_view<float const, In> x, M, step_context const&) {
             return {x.data, x.batch};

@@ -44,6 +44,26 @@ struct parameter_ref {
     bool weight_decay = false;  ///< L2 weight decay applies (kernels, not biases or norms)
 };
 
+namespace detail {
+/// The type-level part of layers that keep their input's shape and take any rank >= 1.
+struct shape_preserving {
+    template <Shape In>
+    static constexpr bool accepts = In::rank >= 1;
+    template <Shape In>
+    using requirement = requires_rank<1>;
+    template <Shape In>
+    using output_shape = In;
+};
+
+/// The run-time part of layers without parameters.
+struct parameter_free {
+    static constexpr std::size_t parameter_count = 0;
+    void initialize(random_engine&) {}
+    template <class F>
+    void for_each_parameter(F&&) {}
+};
+}  // namespace detail
+
 /// Glorot (Xavier) uniform, TensorFlow's default kernel initialiser.
 inline void glorot_uniform(std::span<float> values, std::size_t fan_in, std::size_t fan_out, random_engine& engine) {
     float limit = std::sqrt(6.0f / static_cast<float>(fan_in + fan_out));

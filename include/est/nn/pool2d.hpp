@@ -39,7 +39,7 @@ struct pool2d {
                                window_1d<Pad, In::extents[1], Pool, Stride>::output, In::extents[2]>;
 
     template <Shape In>
-    class layer {
+    class layer : public parameter_free {
         using rows_geometry = window_1d<Pad, In::extents[0], Pool, Stride>;
         using cols_geometry = window_1d<Pad, In::extents[1], Pool, Stride>;
 
@@ -48,12 +48,7 @@ struct pool2d {
         using output_shape = pool2d::output_shape<In>;
         static constexpr std::size_t height = In::extents[0], width = In::extents[1], channels = In::extents[2];
         static constexpr std::size_t out_height = rows_geometry::output, out_width = cols_geometry::output;
-        static constexpr std::size_t parameter_count = 0;
         static constexpr std::size_t macs = out_height * out_width * channels * Pool * Pool;
-
-        void initialize(random_engine&) {}
-        template <class F>
-        void for_each_parameter(F&&) {}
 
         template <Mode M>
         batch_view<float const, output_shape> forward(batch_view<float const, In> x, M, step_context const&) {
