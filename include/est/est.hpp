@@ -40,6 +40,8 @@
 #include <est/data/map.hpp>
 #include <est/data/repeat.hpp>
 #include <est/data/shuffle.hpp>
+#include <est/data/tf_example.hpp>
+#include <est/data/tfrecord.hpp>
 
 #include <est/estimator/estimator.hpp>
 #include <est/estimator/hook.hpp>
@@ -48,3 +50,6 @@
 #include <est/estimator/prediction.hpp>
 #include <est/estimator/run_config.hpp>
 #include <est/estimator/spec.hpp>
+
+#include <est/io/crc32c.hpp>
+#include <est/io/protobuf_wire.hpp>
