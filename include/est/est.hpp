@@ -35,6 +35,7 @@
 
 #include <est/data/batch.hpp>
 #include <est/data/dataset.hpp>
+#include <est/data/example_schema.hpp>
 #include <est/data/from_tensor_slices.hpp>
 #include <est/data/idx.hpp>
 #include <est/data/map.hpp>
@@ -42,6 +43,7 @@
 #include <est/data/shuffle.hpp>
 #include <est/data/tf_example.hpp>
 #include <est/data/tfrecord.hpp>
+#include <est/data/tfrecord_dataset.hpp>
 
 #include <est/estimator/estimator.hpp>
 #include <est/estimator/hook.hpp>

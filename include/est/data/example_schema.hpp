@@ -1,0 +1,122 @@
+// Typed parsing of tf.train.Example: a schema is a type listing the features to read, so the
+// parsed record's field types follow from it at compile time (tf.io.parse_single_example with
+// FixedLenFeature / VarLenFeature). A missing feature without a default, a wrong type or a wrong
+// length is an error that names the feature and the record.
+#pragma once
+
+#include <est/core/error.hpp>
+#include <est/core/fixed_string.hpp>
+#include <est/core/record.hpp>
+#include <est/core/shape.hpp>
+#include <est/core/tensor.hpp>
+#include <est/data/tf_example.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace est::data {
+
+namespace detail {
+template <class T>
+constexpr feature::kind feature_kind_of() {
+    if constexpr (std::is_same_v<T, std::string>)
+        return feature::kind::bytes_list;
+    else if constexpr (std::is_same_v<T, float>)
+        return feature::kind::float_list;
+    else if constexpr (std::is_same_v<T, std::int64_t>)
+        return feature::kind::int64_list;
+    else
+        static_assert(sizeof(T) == 0, "tf.train.Example features are std::string, float or std::int64_t");
+}
+
+template <class T>
+auto const& values_of(feature const& f) {
+    if constexpr (std::is_same_v<T, std::string>)
+        return f.bytes;
+    else if constexpr (std::is_same_v<T, float>)
+        return f.floats;
+    else
+        return f.int64s;
+}
+
+inline std::string_view kind_name(feature::kind k) { return feature{k, {}, {}, {}}.type_name(); }
+}  // namespace detail
+
+/// A feature of fixed length: `Shape::size` values of type T (std::string, float, std::int64_t),
+/// parsed to a scalar for shape<> and to a fixed-size tensor otherwise (strings: shape<> only).
+/// An optional `Default` fills every value when the feature is missing.
+template <fixed_string Name, class T, Shape S = shape<>, auto... Default>
+struct fixed_len {
+    static_assert(sizeof...(Default) <= 1, "est::data::fixed_len takes at most one default value");
+    static_assert(!std::is_same_v<T, std::string> || S::size == 1, "string features are parsed one per example");
+    static constexpr std::string_view name = Name.view();
+    using value_type = std::conditional_t<std::is_same_v<T, std::string>, std::string, example_value_t<T, S>>;
+    using named_type = named<Name, value_type>;
+
+    static value_type parse(tf_example const& example, std::string_view where) {
+        auto it = example.features.find(name);
+        value_type out{};
+        if (it == example.features.end()) {
+            if constexpr (sizeof...(Default) == 1) {
+                if constexpr (S::rank == 0 || std::is_same_v<T, std::string>)
+                    out = value_type((Default, ...));
+                else
+                    out.fill(T((Default, ...)));
+                return out;
+            } else {
+                throw error(std::string(where) + ": feature '" + std::string(name) + "' is missing and has no default");
+            }
+        }
+        feature const& f = it->second;
+        if (f.type != detail::feature_kind_of<T>())
+            throw error(std::string(where) + ": feature '" + std::string(name) + "' is a " +
+                        std::string(f.type_name()) + ", the schema reads a " +
+                        std::string(detail::kind_name(detail::feature_kind_of<T>())));
+        auto const& values = detail::values_of<T>(f);
+        if (values.size() != S::size)
+            throw error(std::string(where) + ": feature '" + std::string(name) + "' has " +
+                        std::to_string(values.size()) + " values, the schema expects " + std::to_string(S::size) +
+                        " (shape " + S::to_string() + ")");
+        if constexpr (S::rank == 0 || std::is_same_v<T, std::string>)
+            out = values[0];
+        else
+            std::copy(values.begin(), values.end(), out.begin());
+        return out;
+    }
+};
+
+/// A feature of any length (possibly missing: an empty list), parsed to a std::vector<T>.
+template <fixed_string Name, class T>
+struct var_len {
+    static constexpr std::string_view name = Name.view();
+    using value_type = std::vector<T>;
+    using named_type = named<Name, value_type>;
+
+    static value_type parse(tf_example const& example, std::string_view where) {
+        auto it = example.features.find(name);
+        if (it == example.features.end())
+            return {};
+        if (it->second.type != detail::feature_kind_of<T>())
+            throw error(std::string(where) + ": feature '" + std::string(name) + "' is a " +
+                        std::string(it->second.type_name()) + ", the schema reads a " +
+                        std::string(detail::kind_name(detail::feature_kind_of<T>())));
+        return detail::values_of<T>(it->second);
+    }
+};
+
+/// The features to read from each Example, as types.
+template <class... Features>
+struct example_schema {
+    using record_type = record<typename Features::named_type...>;
+
+    /// Parses one serialized Example; `where` names the record in errors ("file.tfrecord record 3").
+    static record_type parse(std::string_view serialized, std::string_view where = "tf.train.Example") {
+        tf_example example = tf_example::parse(serialized);
+        return record_type{{typename Features::named_type{Features::parse(example, where)}...}};
+    }
+};
+
+}  // namespace est::data
