@@ -54,4 +54,5 @@
 #include <est/estimator/spec.hpp>
 
 #include <est/io/crc32c.hpp>
+#include <est/io/event_writer.hpp>
 #include <est/io/protobuf_wire.hpp>

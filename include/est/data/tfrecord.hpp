@@ -235,6 +235,28 @@ public:
         put(frame_, false);
     }
 
+    /// Hands what was written so far to the operating system (a reader sees whole records; for
+    /// compressed streams, what has been compressed so far).
+    void flush() {
+        if (!file_)
+            return;
+        if (stream_) {
+            stream_->next_in = nullptr;
+            stream_->avail_in = 0;
+            int status;
+            do {
+                stream_->next_out = output_.data();
+                stream_->avail_out = static_cast<uInt>(output_.size());
+                status = deflate(stream_.get(), Z_SYNC_FLUSH);
+                std::size_t produced = output_.size() - stream_->avail_out;
+                if (std::fwrite(output_.data(), 1, produced, file_.get()) != produced)
+                    throw error("TFRecord file '" + path_ + "': write failed");
+            } while (stream_->avail_out == 0 && status == Z_OK);
+        }
+        if (std::fflush(file_.get()) != 0)
+            throw error("TFRecord file '" + path_ + "': write failed");
+    }
+
     /// Finishes the stream and closes the file.
     void close() {
         if (!file_)
