@@ -1,19 +1,64 @@
-// Writes the event file that read_events.py checks with TensorBoard's own loader: scalars "loss"
-// and "accuracy" at steps 0, 10, ..., 90 with known values.
-#include <est/io/event_writer.hpp>
+// Writes the event files that read_events.py checks with TensorBoard's own loader:
+// DIRECTORY/scalars holds "loss" and "accuracy" at steps 0, 10, ..., 90 with known values;
+// DIRECTORY/estimator is the model_dir of a small estimator trained 50 steps (summaries every 10)
+// and evaluated once, with its eval/ run.
+#include <est/est.hpp>
+
+#include <xtensor/xbuilder.hpp>
 
 #include <cstdio>
+#include <filesystem>
+
+using namespace est::literals;
+
+namespace {
+void write_known_scalars(std::filesystem::path const& directory) {
+    est::io::event_writer writer(directory);
+    for (int i = 0; i < 10; ++i) {
+        writer.scalar("loss", 1.0f / float(i + 1), 10 * i);
+        writer.scalar("accuracy", 0.5f + 0.05f * float(i), 10 * i);
+    }
+    writer.flush();
+}
+
+void train_small_estimator(std::filesystem::path const& model_dir) {
+    xt::xarray<float> x = xt::zeros<float>({64, 2});
+    xt::xarray<std::int32_t> y = xt::zeros<std::int32_t>({64});
+    for (std::size_t i = 0; i < 64; ++i) {
+        x(i, 0) = float(i % 8) / 8.0f - 0.5f;
+        x(i, 1) = float(i / 8) / 8.0f - 0.5f;
+        y(i) = x(i, 0) > x(i, 1) ? 1 : 0;
+    }
+    auto data = est::data::from_tensor_slices(est::fields("point"_f = est::data::slices<est::shape<2>>(x)),
+                                              est::fields("label"_f = est::data::slices<est::shape<>>(y)));
+    using model = est::sequential<est::input<2>, est::dense<8, est::tanh>, est::dense<2>>;
+    auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, est::no_params const&) {
+        auto logits = net(features["point"_f], mode);
+        if constexpr (mode == est::predict) {
+            return est::spec(mode, est::predictions = est::fields("class"_f = est::argmax(logits)));
+        } else {
+            auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
+            if constexpr (mode == est::train)
+                return est::spec(mode, est::loss = loss, est::train_op = est::sgd(0.1f).minimize(loss));
+            else
+                return est::spec(mode, est::loss = loss,
+                                 est::eval_metric_ops =
+                                     est::fields("accuracy"_f = est::metrics::accuracy(labels["label"_f], logits)));
+        }
+    };
+    est::estimator<model, decltype(data.batch(1))> estimator(
+        model_fn, est::run_config{.model_dir = model_dir.string(), .seed = 3, .save_summary_steps = 10});
+    estimator.train([&] { return data.repeat().batch(16); }, {.steps = 50});
+    estimator.evaluate([&] { return data.batch(64); });
+}
+}  // namespace
 
 int main(int argc, char** argv) {
     if (argc != 2) {
         std::fprintf(stderr, "usage: write_events DIRECTORY\n");
         return 2;
     }
-    est::io::event_writer writer(argv[1]);
-    for (int i = 0; i < 10; ++i) {
-        writer.scalar("loss", 1.0f / float(i + 1), 10 * i);
-        writer.scalar("accuracy", 0.5f + 0.05f * float(i), 10 * i);
-    }
-    writer.flush();
-    std::printf("%s\n", writer.path().c_str());
+    std::filesystem::path directory = argv[1];
+    write_known_scalars(directory / "scalars");
+    train_small_estimator(directory / "estimator");
 }

@@ -13,6 +13,7 @@
 #include <est/estimator/prediction.hpp>
 #include <est/estimator/run_config.hpp>
 #include <est/estimator/spec.hpp>
+#include <est/io/event_writer.hpp>
 #include <est/nn/sequential.hpp>
 #include <est/train/metrics.hpp>
 
@@ -20,6 +21,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <iterator>
 #include <limits>
 #include <map>
@@ -170,6 +172,63 @@ private:
     std::optional<metrics_type> metrics_;
 };
 
+/// The summaries TensorFlow's Estimator writes by default: every save_summary_steps the training
+/// loss, the learning rate and global_step/sec in model_dir; every evaluation's metrics in
+/// model_dir/eval. Event files are opened on first use.
+class default_summaries {
+public:
+    void after_train_step(run_config const& config, std::uint64_t step, run_values const& values) {
+        if (!config.save_summary_steps || step % config.save_summary_steps != 0)
+            return;
+        auto now = std::chrono::steady_clock::now();
+        if (!train_)
+            train_.emplace(config.model_dir);
+        train_->scalar("loss", values.loss, std::int64_t(step));
+        train_->scalar("learning_rate", values.learning_rate, std::int64_t(step));
+        if (last_step_ && step > *last_step_) {
+            double seconds = std::chrono::duration<double>(now - last_time_).count();
+            if (seconds > 0.0)
+                train_->scalar("global_step/sec", float(double(step - *last_step_) / seconds), std::int64_t(step));
+        }
+        train_->flush();
+        last_step_ = step;
+        last_time_ = now;
+    }
+    void after_evaluation(run_config const& config, evaluation const& result) {
+        if (!eval_)
+            eval_.emplace(std::filesystem::path(config.model_dir) / "eval");
+        auto step = std::int64_t(result.at("global_step"));
+        for (auto const& [name, value] : result)
+            if (name != "global_step")
+                eval_->scalar(name, float(value), step);
+        eval_->flush();
+    }
+
+private:
+    std::optional<io::event_writer> train_, eval_;
+    std::optional<std::uint64_t> last_step_;
+    std::chrono::steady_clock::time_point last_time_;
+};
+
+/// Writes model_dir/run.json: the run_config and the model's description, so that a run can be
+/// reproduced and compared with another.
+inline void write_run_description(run_config const& config, nlohmann::ordered_json model) {
+    nlohmann::ordered_json run = {{"run_config",
+                                   {{"model_dir", config.model_dir},
+                                    {"seed", config.seed},
+                                    {"save_summary_steps", config.save_summary_steps},
+                                    {"save_checkpoints_steps", config.save_checkpoints_steps},
+                                    {"save_checkpoints_secs", config.save_checkpoints_secs},
+                                    {"keep_checkpoint_max", config.keep_checkpoint_max},
+                                    {"log_step_count_steps", config.log_step_count_steps}}},
+                                  {"model", std::move(model)}};
+    auto path = std::filesystem::path(config.model_dir) / "run.json";
+    std::ofstream out(path);
+    out << run.dump(2) << '\n';
+    if (!out)
+        throw error("cannot write '" + path.string() + "'");
+}
+
 inline std::string make_temporary_model_dir() {
     auto base = std::filesystem::temp_directory_path();
     std::random_device entropy;
@@ -215,6 +274,7 @@ public:
             config_.model_dir = detail::make_temporary_model_dir();
         std::filesystem::create_directories(config_.model_dir);
         model_->initialize(config_.seed);
+        detail::write_run_description(config_, Model::description());
     }
 
     /// Trains on `input_fn()` (a dataset of Input's element type).
@@ -240,6 +300,7 @@ public:
             context.global_step = ++global_step_;
             ++statistics_.steps;
             statistics_.examples += values.batch_size;
+            summaries_.after_train_step(config_, global_step_, values);
             call_hooks<hook_points::after_run>(hooks_, context, values);
         }
         statistics_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -277,6 +338,7 @@ public:
         runner_->end_evaluation(result);
         result["loss"] = loss_sum / double(examples);
         result["global_step"] = double(global_step_);
+        summaries_.after_evaluation(config_, result);
         call_hooks<hook_points::end>(hooks_, context);
         return result;
     }
@@ -318,6 +380,7 @@ private:
     std::uint64_t global_step_ = 0;
     element_type batch_;
     train_statistics statistics_;
+    detail::default_summaries summaries_;
 };
 
 /// The range estimator.predict() returns: an input range of est::prediction, one per example.

@@ -6,7 +6,9 @@
 //   begin                 once, before the first step of this train() call
 //   after_create_session  once, after the parameters are initialised (or, later, restored)
 //   before_run            before each step, global_step is the step about to run
-//   after_run             after each step, global_step counts that step; may request_stop()
+//   after_run             after each step and after that step's TensorBoard summary (every
+//                         save_summary_steps) is written; global_step counts that step; may
+//                         request_stop()
 //   end                   once, after the last step (also after a stop request)
 // evaluate() and predict() fire the same points with their mode in the context.
 #pragma once

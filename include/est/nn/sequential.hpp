@@ -11,6 +11,8 @@
 #include <est/nn/input.hpp>
 #include <est/nn/layer.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <iomanip>
@@ -213,6 +215,28 @@ public:
         (std::index_sequence_for<Layers...>{});
         out << "total parameters: " << parameter_count << ", MACs per example: " << macs << '\n';
         return out.str();
+    }
+
+    /// The model as JSON: every layer's position, kind, output shape, parameters and MACs, and the
+    /// totals (what a run records so that it can be compared with another).
+    static nlohmann::ordered_json description() {
+        auto extents = [](auto shape) { return nlohmann::ordered_json(decltype(shape)::extents); };
+        nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+        layers.push_back({{"position", 0},
+                          {"kind", "input"},
+                          {"output_shape", extents(input_shape_type{})},
+                          {"parameters", 0},
+                          {"macs", 0}});
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (layers.push_back({{"position", I + 1},
+                               {"kind", std::tuple_element_t<I, std::tuple<Layers...>>::kind},
+                               {"output_shape", extents(std::tuple_element_t<I + 1, shapes>{})},
+                               {"parameters", std::tuple_element_t<I, layer_tuple>::parameter_count},
+                               {"macs", std::tuple_element_t<I, layer_tuple>::macs}}),
+             ...);
+        }
+        (std::index_sequence_for<Layers...>{});
+        return {{"layers", layers}, {"parameter_count", parameter_count}, {"macs_per_example", macs}};
     }
 
 private:

@@ -5,6 +5,7 @@
 #include <xtensor/xbuilder.hpp>
 
 #include <cmath>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,9 @@ TEST_CASE("estimator: trains, evaluates and predicts", "[estimator]") {
     blobs data;
     est::estimator<model, input_type, step_counter> estimator(model_fn, est::run_config{.seed = 1}, params{});
     CHECK(std::filesystem::is_directory(estimator.config().model_dir));
+    auto run = nlohmann::json::parse(std::ifstream(std::filesystem::path(estimator.config().model_dir) / "run.json"));
+    CHECK(run["run_config"]["seed"] == 1);
+    CHECK(run["model"]["parameter_count"] == model::parameter_count);
     auto input = [&] { return data.dataset().shuffle(200, 1).repeat(20).batch(20); };
     estimator.train(input, {.steps = 150});
     CHECK(estimator.global_step() == 150);

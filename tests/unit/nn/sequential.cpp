@@ -61,3 +61,12 @@ TEST_CASE("sequential: end-to-end gradient of a small model", "[nn][sequential][
         ++k;
     }
 }
+
+TEST_CASE("sequential: description as JSON", "[nn][sequential]") {
+    auto d = cnn::description();
+    CHECK(d["parameter_count"] == 3'274'634);
+    CHECK(d["layers"].size() == 9);
+    CHECK(d["layers"][3]["kind"] == "conv2d");
+    CHECK(d["layers"][3]["output_shape"] == nlohmann::json::array({14, 14, 64}));
+    CHECK(d["layers"][6]["parameters"] == 3'212'288);
+}
