@@ -56,3 +56,4 @@
 #include <est/io/crc32c.hpp>
 #include <est/io/event_writer.hpp>
 #include <est/io/protobuf_wire.hpp>
+#include <est/io/safetensors.hpp>

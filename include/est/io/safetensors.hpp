@@ -1,0 +1,174 @@
+// safetensors files (the format of Hugging Face's safetensors): an 8-byte little-endian header
+// length, a JSON header naming each tensor's dtype, shape and byte range, then the data. Written
+// to a temporary file, fsynced and renamed, so a crash never leaves a half-written file under the
+// final name; read with every offset checked, errors naming the file.
+#pragma once
+
+#include <est/core/error.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace est::io {
+
+/// A float32 tensor to write: its name, shape and values.
+struct tensor_to_save {
+    std::string name;
+    std::vector<std::size_t> shape;
+    std::span<float const> values;
+};
+
+/// A float32 tensor as read.
+struct saved_tensor {
+    std::vector<std::size_t> shape;
+    std::vector<float> values;
+};
+
+/// The content of a safetensors file.
+struct safetensors_content {
+    std::map<std::string, std::string> metadata;
+    std::map<std::string, saved_tensor> tensors;
+};
+
+namespace detail {
+inline void write_all(int fd, void const* data, std::size_t size, std::filesystem::path const& path) {
+    auto const* p = static_cast<char const*>(data);
+    while (size > 0) {
+        ssize_t written = ::write(fd, p, size);
+        if (written < 0) {
+            if (errno == EINTR)
+                continue;
+            throw error("cannot write '" + path.string() + "': " + std::strerror(errno));
+        }
+        p += written;
+        size -= std::size_t(written);
+    }
+}
+
+/// Writes `bytes` to `path` through `path.tmp`, with fsync of the file and of its directory; on
+/// any error the temporary file is removed and an existing `path` is left as it was.
+inline void write_file_atomically(std::filesystem::path const& path, std::string const& header,
+                                  std::vector<tensor_to_save> const& tensors) {
+    auto temporary = path;
+    temporary += ".tmp";
+    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        throw error("cannot create '" + temporary.string() + "': " + std::strerror(errno));
+    try {
+        std::uint64_t length = header.size();
+        unsigned char prefix[8];
+        for (int i = 0; i < 8; ++i) prefix[i] = static_cast<unsigned char>(length >> (8 * i));
+        write_all(fd, prefix, 8, temporary);
+        write_all(fd, header.data(), header.size(), temporary);
+        for (auto const& t : tensors) write_all(fd, t.values.data(), t.values.size_bytes(), temporary);
+        if (::fsync(fd) != 0)
+            throw error("cannot write '" + temporary.string() + "' to disk: " + std::strerror(errno));
+        if (::close(fd) != 0) {
+            fd = -1;
+            throw error("cannot write '" + temporary.string() + "': " + std::strerror(errno));
+        }
+        fd = -1;
+        std::filesystem::rename(temporary, path);
+        int directory = ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(), O_RDONLY | O_CLOEXEC);
+        if (directory >= 0) {
+            ::fsync(directory);
+            ::close(directory);
+        }
+    } catch (...) {
+        if (fd >= 0)
+            ::close(fd);
+        std::error_code ignored;
+        std::filesystem::remove(temporary, ignored);
+        throw;
+    }
+}
+}  // namespace detail
+
+/// Writes float32 tensors and string metadata to a safetensors file, atomically.
+inline void write_safetensors(std::filesystem::path const& path, std::vector<tensor_to_save> const& tensors,
+                              std::map<std::string, std::string> const& metadata = {}) {
+    nlohmann::ordered_json header = nlohmann::ordered_json::object();
+    if (!metadata.empty())
+        header["__metadata__"] = metadata;
+    std::uint64_t offset = 0;
+    for (auto const& t : tensors) {
+        std::size_t count = 1;
+        for (auto d : t.shape) count *= d;
+        if (count != t.values.size())
+            throw error("safetensors '" + path.string() + "': tensor '" + t.name + "' has " +
+                        std::to_string(t.values.size()) + " values for a shape of " + std::to_string(count));
+        header[t.name] = {
+            {"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.values.size_bytes()}}};
+        offset += t.values.size_bytes();
+    }
+    std::string text = header.dump();
+    text.append((8 - text.size() % 8) % 8, ' ');  // the data starts 8-byte aligned
+    detail::write_file_atomically(path, text, tensors);
+}
+
+/// Reads a safetensors file of float32 tensors; a truncated or malformed file is an error naming it.
+inline safetensors_content read_safetensors(std::filesystem::path const& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw error("safetensors file '" + path.string() + "' cannot be opened (missing or unreadable)");
+    auto fail = [&](std::string const& what) -> error {
+        return error("safetensors file '" + path.string() + "' " + what);
+    };
+    std::uintmax_t file_size = std::filesystem::file_size(path);
+    unsigned char prefix[8];
+    if (!in.read(reinterpret_cast<char*>(prefix), 8))
+        throw fail("is truncated: no header length");
+    std::uint64_t header_size = 0;
+    for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | prefix[i];
+    if (header_size > file_size - 8)
+        throw fail("is truncated or corrupt: a header of " + std::to_string(header_size) + " bytes in a file of " +
+                   std::to_string(file_size));
+    std::string text(header_size, '\0');
+    in.read(text.data(), std::streamsize(header_size));
+    nlohmann::json header;
+    try {
+        header = nlohmann::json::parse(text);
+    } catch (nlohmann::json::exception const& e) {
+        throw fail(std::string("has a corrupt header: ") + e.what());
+    }
+    std::uint64_t data_size = file_size - 8 - header_size;
+    std::string data(data_size, '\0');
+    if (!in.read(data.data(), std::streamsize(data_size)))
+        throw fail("cannot be read");
+    safetensors_content content;
+    for (auto const& [name, entry] : header.items()) {
+        if (name == "__metadata__") {
+            for (auto const& [key, value] : entry.items()) content.metadata[key] = value.get<std::string>();
+            continue;
+        }
+        if (entry.value("dtype", "") != "F32")
+            throw fail("holds tensor '" + name + "' of dtype " + entry.value("dtype", "?") + "; est reads F32");
+        saved_tensor tensor;
+        tensor.shape = entry.at("shape").get<std::vector<std::size_t>>();
+        auto offsets = entry.at("data_offsets").get<std::vector<std::uint64_t>>();
+        std::size_t count = 1;
+        for (auto d : tensor.shape) count *= d;
+        if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size ||
+            offsets[1] - offsets[0] != count * sizeof(float))
+            throw fail("is truncated or corrupt: tensor '" + name + "' lies outside the data");
+        tensor.values.resize(count);
+        std::memcpy(tensor.values.data(), data.data() + offsets[0], count * sizeof(float));
+        content.tensors.emplace(name, std::move(tensor));
+    }
+    return content;
+}
+
+}  // namespace est::io
