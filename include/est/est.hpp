@@ -45,6 +45,7 @@
 #include <est/data/tfrecord.hpp>
 #include <est/data/tfrecord_dataset.hpp>
 
+#include <est/estimator/checkpoint.hpp>
 #include <est/estimator/estimator.hpp>
 #include <est/estimator/hook.hpp>
 #include <est/estimator/logging_hook.hpp>

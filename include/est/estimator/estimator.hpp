@@ -8,6 +8,7 @@
 #include <est/core/record.hpp>
 #include <est/core/tensor.hpp>
 #include <est/data/dataset.hpp>
+#include <est/estimator/checkpoint.hpp>
 #include <est/estimator/hook.hpp>
 #include <est/estimator/mode.hpp>
 #include <est/estimator/prediction.hpp>
@@ -83,6 +84,10 @@ struct model_runner {
     virtual float eval_step(Model& net, Features const& features, Labels const& labels) = 0;
     virtual void end_evaluation(evaluation& result) = 0;
     virtual void predict_batch(Model& net, Features const& features, std::vector<prediction>& out) = 0;
+    /// The optimizer's state as checkpoint tensors ("optimizer/<parameter>/<slot>").
+    virtual void optimizer_tensors(std::vector<std::string> const& names, std::vector<io::tensor_to_save>& out) = 0;
+    /// Restores the optimizer's state from a checkpoint (state it lacks stays as it is).
+    virtual void restore_optimizer(std::vector<std::string> const& names, io::safetensors_content const& content) = 0;
 };
 
 template <class... Metrics>
@@ -163,6 +168,29 @@ public:
                 out[b].set(name, std::move(values));
             }
         });
+    }
+
+    void optimizer_tensors(std::vector<std::string> const& names, std::vector<io::tensor_to_save>& out) override {
+        if constexpr (requires { slots_.for_each_kind([](std::string_view, parameter_slots&) {}); })
+            slots_.for_each_kind([&](std::string_view kind, parameter_slots& state) {
+                for (std::size_t i = 0; i < state.buffers.size() && i < names.size(); ++i)
+                    out.push_back({"optimizer/" + names[i] + "/" + std::string(kind),
+                                   {state.buffers[i].size()},
+                                   {state.buffers[i].data(), state.buffers[i].size()}});
+            });
+    }
+
+    void restore_optimizer(std::vector<std::string> const& names, io::safetensors_content const& content) override {
+        if constexpr (requires { slots_.for_each_kind([](std::string_view, parameter_slots&) {}); })
+            slots_.for_each_kind([&](std::string_view kind, parameter_slots& state) {
+                for (std::size_t i = 0; i < names.size(); ++i) {
+                    auto it = content.tensors.find("optimizer/" + names[i] + "/" + std::string(kind));
+                    if (it == content.tensors.end())
+                        continue;
+                    auto buffer = state.at(i, it->second.values.size());
+                    std::copy(it->second.values.begin(), it->second.values.end(), buffer.begin());
+                }
+            });
     }
 
 private:
@@ -275,6 +303,8 @@ public:
         std::filesystem::create_directories(config_.model_dir);
         model_->initialize(config_.seed);
         detail::write_run_description(config_, Model::description());
+        checkpoints_.emplace(config_.model_dir);
+        restore_latest();
     }
 
     /// Trains on `input_fn()` (a dataset of Input's element type).
@@ -301,9 +331,13 @@ public:
             ++statistics_.steps;
             statistics_.examples += values.batch_size;
             summaries_.after_train_step(config_, global_step_, values);
+            if (checkpoint_due())
+                save_checkpoint();
             call_hooks<hook_points::after_run>(hooks_, context, values);
         }
         statistics_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (saved_step_ != global_step_)
+            save_checkpoint();
         call_hooks<hook_points::end>(hooks_, context);
         return *this;
     }
@@ -362,9 +396,58 @@ public:
         return std::get<H>(hooks_);
     }
 
+    /// Writes a checkpoint of the current step (done by train() on run_config's schedule and at
+    /// its end).
+    void save_checkpoint() {
+        auto tensors = model_tensors(*model_);
+        runner_->optimizer_tensors(trainable_names(*model_), tensors);
+        std::string file = "ckpt-" + std::to_string(global_step_) + ".safetensors";
+        io::write_safetensors(std::filesystem::path(config_.model_dir) / file, tensors,
+                              {{"global_step", std::to_string(global_step_)}, {"model", Model::description().dump()}});
+        checkpoints_->add({file, global_step_}, config_.keep_checkpoint_max);
+        saved_step_ = global_step_;
+        saved_time_ = std::chrono::steady_clock::now();
+    }
+
+    /// The checkpoints kept in model_dir, oldest first.
+    std::vector<checkpoint_entry> const& checkpoints() const { return checkpoints_->entries(); }
+
 private:
     template <class, class>
     friend class prediction_range;
+
+    bool checkpoint_due() const {
+        if (config_.save_checkpoints_steps)
+            return global_step_ % config_.save_checkpoints_steps == 0;
+        return config_.save_checkpoints_secs &&
+               std::chrono::steady_clock::now() - saved_time_ >= std::chrono::seconds(config_.save_checkpoints_secs);
+    }
+
+    /// Restores the latest readable checkpoint of model_dir, if there is one. An unreadable one is
+    /// reported and the one before it used; a checkpoint of another model is an error.
+    void restore_latest() {
+        auto const& entries = checkpoints_->entries();
+        for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+            auto path = checkpoints_->path_of(*it);
+            io::safetensors_content content;
+            try {
+                content = io::read_safetensors(path);
+            } catch (error const& e) {
+                std::fprintf(stderr, "est: %s; trying the checkpoint before it\n", e.what());
+                continue;
+            }
+            auto model = content.metadata.find("model");
+            if (model == content.metadata.end() || model->second != Model::description().dump())
+                throw error("checkpoint '" + path.string() +
+                            "' was written by a different model than this estimator's; use another model_dir");
+            restore_model(*model_, content, path);
+            runner_->restore_optimizer(trainable_names(*model_), content);
+            global_step_ = saved_step_ = std::stoull(content.metadata.at("global_step"));
+            return;
+        }
+        if (!entries.empty())
+            throw error("no checkpoint in '" + config_.model_dir + "' is readable");
+    }
 
     template <class Dataset>
     static void check_input() {
@@ -381,6 +464,9 @@ private:
     element_type batch_;
     train_statistics statistics_;
     detail::default_summaries summaries_;
+    std::optional<checkpoint_index> checkpoints_;
+    std::uint64_t saved_step_ = 0;
+    std::chrono::steady_clock::time_point saved_time_ = std::chrono::steady_clock::now();
 };
 
 /// The range estimator.predict() returns: an input range of est::prediction, one per example.

@@ -23,6 +23,13 @@ template <LearningRate Schedule = constant_rate>
 struct adam : detail::minimizer<adam<Schedule>> {
     struct slots {
         detail::parameter_slots first_moment, second_moment;
+
+        /// Calls `f(name, buffers)` for each kind of state, for checkpoints.
+        template <class F>
+        void for_each_kind(F&& f) {
+            f("m", first_moment);
+            f("v", second_moment);
+        }
     };
 
     Schedule schedule;

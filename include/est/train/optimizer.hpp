@@ -14,7 +14,8 @@
 
 namespace est {
 
-/// Optimizer: `using slots` (per-parameter state, default-constructible), and
+/// Optimizer: `using slots` (per-parameter state, default-constructible, with
+/// `for_each_kind(f)` calling f(name, parameter_slots&) for checkpoints), and
 /// `apply(Net&, slots&, step)` updating every trainable parameter from its gradient;
 /// `learning_rate(step)` tells the rate it used.
 template <class O>

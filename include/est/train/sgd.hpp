@@ -21,6 +21,12 @@ template <LearningRate Schedule = constant_rate>
 struct sgd : detail::minimizer<sgd<Schedule>> {
     struct slots {
         detail::parameter_slots velocity;
+
+        /// Calls `f(name, buffers)` for each kind of state, for checkpoints.
+        template <class F>
+        void for_each_kind(F&& f) {
+            f("velocity", velocity);
+        }
     };
 
     Schedule schedule;
