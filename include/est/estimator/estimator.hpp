@@ -17,6 +17,7 @@
 #include <est/io/event_writer.hpp>
 #include <est/nn/sequential.hpp>
 #include <est/train/metrics.hpp>
+#include <est/train/optimizer.hpp>
 
 #include <chrono>
 #include <cmath>
