@@ -109,13 +109,10 @@ int run(options const& o) {
     std::printf("evaluation: accuracy %.4f, top-2 accuracy %.4f, loss %.4f\n", result["accuracy"],
                 result["top_2_accuracy"], result["loss"]);
 
-    auto first_five = [&] {
+    auto first_five = [&] {  // features only, as a PREDICT input needs no labels
         auto five = est::fields("image"_f = est::data::slices<est::shape<28, 28, 1>>(
                                     fashion_mnist::standardized(xt::view(test_data.images, xt::range(0, 5)))));
-        return est::data::from_tensor_slices(five,
-                                             est::fields("label"_f = est::data::slices<est::shape<>>(
-                                                             xt::xarray<std::int32_t>(xt::zeros<std::int32_t>({5})))))
-            .batch(5);
+        return est::data::from_tensor_slices(five).batch(5);
     };
     std::size_t i = 0;
     for (auto const& p : estimator.predict(first_five)) {

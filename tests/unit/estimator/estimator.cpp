@@ -110,6 +110,15 @@ TEST_CASE("estimator: trains, evaluates and predicts", "[estimator]") {
     }
     CHECK(count == 200);
     CHECK(double(correct) / 200.0 == Approx(result["accuracy"]));
+
+    // A PREDICT input needs features only.
+    auto features_only = [&] {
+        return est::data::from_tensor_slices(est::fields("point"_f = est::data::slices<est::shape<2>>(data.x)))
+            .batch(64);
+    };
+    std::size_t unlabeled = 0;
+    for (auto const& p : estimator.predict(features_only)) unlabeled += p["class"].size();
+    CHECK(unlabeled == 200);
 }
 
 TEST_CASE("estimator: hook points fire in order and a hook can stop training", "[estimator][hooks]") {
