@@ -1,5 +1,7 @@
 // Two runs with the same seed give bit-identical weights: initialisation, shuffling, dropout and
 // batch statistics all follow the seed; a different seed gives different weights.
+#include "support/classifier.hpp"
+
 #include <est/est.hpp>
 
 #include <catch2/catch.hpp>
@@ -26,19 +28,8 @@ auto dataset() {
 }
 using input_type = decltype(dataset().batch(1));
 
-auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, est::no_params const&) {
-    auto logits = net(features["image"_f], mode);
-    if constexpr (mode == est::predict) {
-        return est::spec(mode, est::predictions = est::fields("classes"_f = est::argmax(logits)));
-    } else {
-        auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
-        if constexpr (mode == est::train)
-            return est::spec(mode, est::loss = loss,
-                             est::train_op = est::sgd(0.05f, {.momentum = 0.9f, .weight_decay = 1e-4f}).minimize(loss));
-        else
-            return est::spec(mode, est::loss = loss);
-    }
-};
+auto model_fn =
+    test::classifier_model_fn<"image">([] { return est::sgd(0.05f, {.momentum = 0.9f, .weight_decay = 1e-4f}); });
 
 std::vector<float> train_and_collect(std::uint64_t seed) {
     est::estimator<model, input_type> estimator(model_fn, est::run_config{.seed = seed});

@@ -2,6 +2,8 @@
 // DIRECTORY/scalars holds "loss" and "accuracy" at steps 0, 10, ..., 90 with known values;
 // DIRECTORY/estimator is the model_dir of a small estimator trained 50 steps (summaries every 10)
 // and evaluated once, with its eval/ run.
+#include "support/classifier.hpp"
+
 #include <est/est.hpp>
 
 #include <xtensor/xbuilder.hpp>
@@ -32,20 +34,7 @@ void train_small_estimator(std::filesystem::path const& model_dir) {
     auto data = est::data::from_tensor_slices(est::fields("point"_f = est::data::slices<est::shape<2>>(x)),
                                               est::fields("label"_f = est::data::slices<est::shape<>>(y)));
     using model = est::sequential<est::input<2>, est::dense<8, est::tanh>, est::dense<2>>;
-    auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, est::no_params const&) {
-        auto logits = net(features["point"_f], mode);
-        if constexpr (mode == est::predict) {
-            return est::spec(mode, est::predictions = est::fields("class"_f = est::argmax(logits)));
-        } else {
-            auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
-            if constexpr (mode == est::train)
-                return est::spec(mode, est::loss = loss, est::train_op = est::sgd(0.1f).minimize(loss));
-            else
-                return est::spec(mode, est::loss = loss,
-                                 est::eval_metric_ops =
-                                     est::fields("accuracy"_f = est::metrics::accuracy(labels["label"_f], logits)));
-        }
-    };
+    auto model_fn = test::classifier_model_fn<"point">([] { return est::sgd(0.1f); });
     est::estimator<model, decltype(data.batch(1))> estimator(
         model_fn, est::run_config{.model_dir = model_dir.string(), .seed = 3, .save_summary_steps = 10});
     estimator.train([&] { return data.repeat().batch(16); }, {.steps = 50});

@@ -1,4 +1,6 @@
 // Typed Example parsing and the TFRecord dataset, feeding an estimator from a file TFX wrote.
+#include "support/classifier.hpp"
+
 #include <est/est.hpp>
 
 #include <catch2/catch.hpp>
@@ -77,20 +79,7 @@ TEST_CASE("tfrecord_dataset: examples from a TFX file, batched, train an estimat
     CHECK(batches == 10);
 
     using model = est::sequential<est::input<28, 28, 1>, est::flatten, est::dense<32, est::relu>, est::dense<10>>;
-    auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, est::no_params const&) {
-        auto logits = net(features["image"_f], mode);
-        if constexpr (mode == est::predict) {
-            return est::spec(mode, est::predictions = est::fields("classes"_f = est::argmax(logits)));
-        } else {
-            auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
-            if constexpr (mode == est::train)
-                return est::spec(mode, est::loss = loss, est::train_op = est::adam(0.003f).minimize(loss));
-            else
-                return est::spec(mode, est::loss = loss,
-                                 est::eval_metric_ops =
-                                     est::fields("accuracy"_f = est::metrics::accuracy(labels["label"_f], logits)));
-        }
-    };
+    auto model_fn = test::classifier_model_fn<"image">([] { return est::adam(0.003f); });
     est::estimator<model, decltype(mnist_input())> estimator(model_fn, est::run_config{.seed = 5});
     auto before = estimator.evaluate(mnist_input);
     estimator.train([] { return est::data::tfrecord_dataset({mnist_fixture()}).map(parse_mnist).repeat(5).batch(50); });

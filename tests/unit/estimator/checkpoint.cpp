@@ -1,6 +1,8 @@
 // Checkpoints: saved on run_config's schedule and at the end of train(), pruned to
 // keep_checkpoint_max, restored by a new estimator on the same model_dir (parameters, optimizer
 // state and global step), the one before used when the latest is unreadable, another model refused.
+#include "support/classifier.hpp"
+
 #include <est/est.hpp>
 
 #include <catch2/catch.hpp>
@@ -26,18 +28,7 @@ using input_type = decltype(dataset().batch(1));
 template <std::size_t Hidden>
 using model = est::sequential<est::input<3>, est::dense<Hidden, est::relu>, est::dense<2>>;
 
-auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, est::no_params const&) {
-    auto logits = net(features["x"_f], mode);
-    if constexpr (mode == est::predict) {
-        return est::spec(mode, est::predictions = est::fields("class"_f = est::argmax(logits)));
-    } else {
-        auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
-        if constexpr (mode == est::train)
-            return est::spec(mode, est::loss = loss, est::train_op = est::adam(0.01f).minimize(loss));
-        else
-            return est::spec(mode, est::loss = loss);
-    }
-};
+auto model_fn = test::classifier_model_fn<"x">([] { return est::adam(0.01f); });
 
 template <class Estimator>
 std::vector<float> weights_of(Estimator& estimator) {
