@@ -43,6 +43,15 @@ auto const& values_of(feature const& f) {
 }
 
 inline std::string_view kind_name(feature::kind k) { return feature{k, {}, {}, {}}.type_name(); }
+
+/// The values of feature `name` as T; an error when the feature holds another type.
+template <class T>
+auto const& checked_values(feature const& f, std::string_view name, std::string_view where) {
+    if (f.type != feature_kind_of<T>())
+        throw error(std::string(where) + ": feature '" + std::string(name) + "' is a " + std::string(f.type_name()) +
+                    ", the schema reads a " + std::string(kind_name(feature_kind_of<T>())));
+    return values_of<T>(f);
+}
 }  // namespace detail
 
 /// A feature of fixed length: `Shape::size` values of type T (std::string, float, std::int64_t),
@@ -70,12 +79,7 @@ struct fixed_len {
                 throw error(std::string(where) + ": feature '" + std::string(name) + "' is missing and has no default");
             }
         }
-        feature const& f = it->second;
-        if (f.type != detail::feature_kind_of<T>())
-            throw error(std::string(where) + ": feature '" + std::string(name) + "' is a " +
-                        std::string(f.type_name()) + ", the schema reads a " +
-                        std::string(detail::kind_name(detail::feature_kind_of<T>())));
-        auto const& values = detail::values_of<T>(f);
+        auto const& values = detail::checked_values<T>(it->second, name, where);
         if (values.size() != S::size)
             throw error(std::string(where) + ": feature '" + std::string(name) + "' has " +
                         std::to_string(values.size()) + " values, the schema expects " + std::to_string(S::size) +
@@ -99,11 +103,7 @@ struct var_len {
         auto it = example.features.find(name);
         if (it == example.features.end())
             return {};
-        if (it->second.type != detail::feature_kind_of<T>())
-            throw error(std::string(where) + ": feature '" + std::string(name) + "' is a " +
-                        std::string(it->second.type_name()) + ", the schema reads a " +
-                        std::string(detail::kind_name(detail::feature_kind_of<T>())));
-        return detail::values_of<T>(it->second);
+        return detail::checked_values<T>(it->second, name, where);
     }
 };
 
