@@ -44,10 +44,6 @@ struct batch_view {
     auto xview() const {  // the pointer is passed as a prvalue: xt::adapt holds an lvalue by reference
         return xt::adapt(static_cast<T*>(data), size(), xt::no_ownership(), batch_shape<S>{batch}.extents());
     }
-    /// The batch as a (batch, S::size) matrix, the shape GEMMs see.
-    auto matrix() const {
-        return xt::adapt(static_cast<T*>(data), size(), xt::no_ownership(), std::array<std::size_t, 2>{batch, S::size});
-    }
 };
 
 /// An owning batch of static example shape `S`. Resizing to a batch size it had before does not

@@ -15,6 +15,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -122,8 +123,7 @@ inline idx_split read_idx_split(std::string const& images_path, std::string cons
 inline idx_split read_mnist(std::string const& directory, std::string const& split) {
     auto pick = [&](std::string const& stem) {
         std::string plain = directory + "/" + split + "-" + stem;
-        std::unique_ptr<gzFile_s, detail::gz_file_closer> probe(gzopen((plain + ".gz").c_str(), "rb"));
-        return probe ? plain + ".gz" : plain;
+        return std::filesystem::exists(plain + ".gz") ? plain + ".gz" : plain;
     };
     return read_idx_split(pick("images-idx3-ubyte"), pick("labels-idx1-ubyte"));
 }

@@ -21,7 +21,6 @@ public:
     explicit reader(std::string_view data) : data_(data) {}
 
     bool done() const { return position_ >= data_.size(); }
-    std::size_t position() const { return position_; }
 
     /// Reads a field key; returns false at the end of the message.
     bool next_field(std::uint32_t& number, wire_type& type) {

@@ -55,11 +55,4 @@ struct polynomial_decay {
     }
 };
 
-/// A plain number is a constant rate.
-inline constant_rate as_schedule(float rate) { return {rate}; }
-template <LearningRate S>
-S as_schedule(S schedule) {
-    return schedule;
-}
-
 }  // namespace est
