@@ -1,16 +1,20 @@
 // Checkpoints in model_dir: `ckpt-<global step>.safetensors` files holding every parameter
 // (tensor names "<layer>/<parameter>"), the optimizer state ("optimizer/<layer>/<parameter>/<slot>"),
 // and in the metadata the global step and the model's description; plus `checkpoint_index.json`,
-// which lists the kept checkpoints and names the latest. Every file is written to a temporary name,
-// fsynced and renamed, so a crash leaves the previous checkpoint as the latest.
+// which lists the kept checkpoints with the metrics of their evaluations and names the latest and
+// the best. Every file is written to a temporary name, fsynced and renamed, so a crash leaves the
+// previous checkpoint as the latest; keep_checkpoint_max never deletes the best.
 #pragma once
 
 #include <est/core/error.hpp>
+#include <est/estimator/evaluation.hpp>
+#include <est/io/atomic_file.hpp>
 #include <est/io/safetensors.hpp>
 #include <est/nn/layer.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -25,19 +29,23 @@ namespace est {
 struct checkpoint_entry {
     std::string file;  ///< relative to model_dir
     std::uint64_t global_step = 0;
+    evaluation metrics = {};  ///< of the evaluation at this step, if there was one
 };
 
-/// The kept checkpoints of a model_dir, oldest first; the last one is the latest.
+/// The kept checkpoints of a model_dir, oldest first; the last one is the latest. The best is the
+/// evaluated one with the best value of `best_by`'s metric.
 class checkpoint_index {
 public:
-    explicit checkpoint_index(std::filesystem::path model_dir) : model_dir_(std::move(model_dir)) {
+    explicit checkpoint_index(std::filesystem::path model_dir, metric_goal best_by = {})
+        : model_dir_(std::move(model_dir)), best_by_(std::move(best_by)) {
         auto path = index_path();
         if (!std::filesystem::exists(path))
             return;
         try {
             auto json = nlohmann::json::parse(std::ifstream(path));
             for (auto const& c : json.at("checkpoints"))
-                entries_.push_back({c.at("file").get<std::string>(), c.at("global_step").get<std::uint64_t>()});
+                entries_.push_back({c.at("file").get<std::string>(), c.at("global_step").get<std::uint64_t>(),
+                                    c.value("metrics", evaluation{})});
         } catch (nlohmann::json::exception const& e) {
             throw error("checkpoint index '" + path.string() + "' is corrupt: " + e.what());
         }
@@ -45,15 +53,58 @@ public:
 
     std::vector<checkpoint_entry> const& entries() const { return entries_; }
     std::filesystem::path path_of(checkpoint_entry const& e) const { return model_dir_ / e.file; }
+    metric_goal const& best_by() const { return best_by_; }
 
-    /// Records a new latest checkpoint and deletes the oldest beyond `keep_max` (0 keeps all).
+    std::optional<checkpoint_entry> latest() const {
+        return entries_.empty() ? std::nullopt : std::optional(entries_.back());
+    }
+    /// The kept checkpoint with the best `by.metric` among those evaluated (the later one on a tie).
+    std::optional<checkpoint_entry> best(metric_goal const& by) const {
+        std::optional<checkpoint_entry> best;
+        for (auto const& e : entries_) {
+            auto it = e.metrics.find(by.metric);
+            if (it != e.metrics.end() && (!best || !by.improves(best->metrics.at(by.metric), it->second)))
+                best = e;
+        }
+        return best;
+    }
+    std::optional<checkpoint_entry> best() const { return best(best_by_); }
+
+    /// Records a new latest checkpoint and deletes the oldest beyond `keep_max` (0 keeps all),
+    /// sparing the best.
     void add(checkpoint_entry entry, std::uint64_t keep_max) {
+        for (auto const& e : entries_)  // a rewrite of the same step keeps its evaluation
+            if (e.file == entry.file && e.global_step == entry.global_step && entry.metrics.empty())
+                entry.metrics = e.metrics;
         std::erase_if(entries_, [&](checkpoint_entry const& e) { return e.file == entry.file; });
         entries_.push_back(std::move(entry));
+        prune(keep_max);
+    }
+
+    /// Attaches an evaluation's metrics to the checkpoint of its global step; false if none is kept.
+    bool record_evaluation(std::uint64_t global_step, evaluation const& metrics, std::uint64_t keep_max) {
+        auto it = std::find_if(entries_.begin(), entries_.end(),
+                               [&](checkpoint_entry const& e) { return e.global_step == global_step; });
+        if (it == entries_.end())
+            return false;
+        it->metrics = metrics;
+        prune(keep_max);
+        return true;
+    }
+
+private:
+    std::filesystem::path index_path() const { return model_dir_ / "checkpoint_index.json"; }
+
+    void prune(std::uint64_t keep_max) {
+        auto best_file = best() ? best()->file : std::string();
         std::vector<checkpoint_entry> dropped;
-        while (keep_max && entries_.size() > keep_max) {
-            dropped.push_back(entries_.front());
-            entries_.erase(entries_.begin());
+        while (keep_max && entries_.size() > std::max<std::uint64_t>(keep_max, 1)) {
+            auto victim = std::find_if(entries_.begin(), entries_.end() - 1,
+                                       [&](checkpoint_entry const& e) { return e.file != best_file; });
+            if (victim == entries_.end() - 1)
+                break;
+            dropped.push_back(*victim);
+            entries_.erase(victim);
         }
         save();
         for (auto const& e : dropped) {  // only once the index no longer names them
@@ -62,28 +113,24 @@ public:
         }
     }
 
-private:
-    std::filesystem::path index_path() const { return model_dir_ / "checkpoint_index.json"; }
-
     void save() const {
         nlohmann::ordered_json json;
         json["latest"] = entries_.empty() ? "" : entries_.back().file;
+        auto best_entry = best();
+        json["best"] = best_entry ? best_entry->file : "";
+        json["best_by"] = {{"metric", best_by_.metric}, {"goal", best_by_.better == goal::lower ? "lower" : "higher"}};
         json["checkpoints"] = nlohmann::ordered_json::array();
-        for (auto const& e : entries_)
-            json["checkpoints"].push_back({{"file", e.file}, {"global_step", e.global_step}});
-        auto temporary = index_path();
-        temporary += ".tmp";
-        {
-            std::ofstream out(temporary);
-            out << json.dump(2) << '\n';
-            out.flush();
-            if (!out)
-                throw error("cannot write checkpoint index '" + temporary.string() + "'");
+        for (auto const& e : entries_) {
+            nlohmann::ordered_json c = {{"file", e.file}, {"global_step", e.global_step}};
+            if (!e.metrics.empty())
+                c["metrics"] = e.metrics;
+            json["checkpoints"].push_back(std::move(c));
         }
-        std::filesystem::rename(temporary, index_path());
+        io::write_file_atomically(index_path(), json.dump(2) + "\n");
     }
 
     std::filesystem::path model_dir_;
+    metric_goal best_by_;
     std::vector<checkpoint_entry> entries_;
 };
 

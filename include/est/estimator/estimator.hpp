@@ -9,11 +9,17 @@
 #include <est/core/tensor.hpp>
 #include <est/data/dataset.hpp>
 #include <est/estimator/checkpoint.hpp>
+#include <est/estimator/evaluation.hpp>
 #include <est/estimator/hook.hpp>
+#include <est/estimator/hooks/step_counter.hpp>
+#include <est/estimator/hooks/summary_saver.hpp>
 #include <est/estimator/mode.hpp>
 #include <est/estimator/prediction.hpp>
 #include <est/estimator/run_config.hpp>
+#include <est/estimator/session.hpp>
 #include <est/estimator/spec.hpp>
+#include <est/estimator/warm_start.hpp>
+#include <est/io/atomic_file.hpp>
 #include <est/io/event_writer.hpp>
 #include <est/nn/sequential.hpp>
 #include <est/train/metrics.hpp>
@@ -22,7 +28,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -42,15 +50,16 @@ namespace est {
 struct train_options {
     std::optional<std::uint64_t> steps;
     std::optional<std::uint64_t> max_steps;
+    /// After a restart from a checkpoint written in the middle of a train() call (a crash), the
+    /// next train() skips the batches that call had consumed, so that the resumed run sees the
+    /// same data as an uninterrupted one. Requires the same, seeded input_fn.
+    bool resume_input = true;
 };
 
 /// How long evaluate() runs: `steps` batches, or the whole input.
 struct eval_options {
     std::optional<std::uint64_t> steps;
 };
-
-/// Every metric of an evaluation by name, plus "loss" and "global_step".
-using evaluation = std::map<std::string, double>;
 
 /// Throughput of the last train() call.
 struct train_statistics {
@@ -76,15 +85,30 @@ std::size_t batch_size_of(Features const& features) {
     return size;
 }
 
+/// What the model_fn of a TRAIN step returned, before its train_op runs.
+struct train_forward {
+    float loss = 0.0f;
+    float learning_rate = 0.0f;
+    std::size_t batch_size = 0;
+    hook_list const* hooks = nullptr;  ///< the spec's training_hooks, if it has them
+};
+
 /// What the estimator needs of a model_fn, independent of its type.
 template <class Model, class Features, class Labels>
 struct model_runner {
     virtual ~model_runner() = default;
-    virtual run_values train_step(Model& net, Features const& features, Labels const& labels, std::uint64_t step) = 0;
+    /// Calls the model_fn in TRAIN mode (the forward pass and the loss) and keeps its spec.
+    virtual train_forward forward(Model& net, Features const& features, Labels const& labels, std::uint64_t step) = 0;
+    /// Back-propagates the kept spec's loss.
+    virtual void backward() = 0;
+    /// Applies the kept spec's optimizer update of `step`, then drops the spec.
+    virtual void update(std::uint64_t step) = 0;
     virtual void begin_evaluation() = 0;
-    virtual float eval_step(Model& net, Features const& features, Labels const& labels) = 0;
-    virtual void end_evaluation(evaluation& result) = 0;
-    virtual void predict_batch(Model& net, Features const& features, std::vector<prediction>& out) = 0;
+    /// One EVAL batch: returns its loss; `hooks` receives the spec's evaluation_hooks, if any.
+    virtual float eval_step(Model& net, Features const& features, Labels const& labels, hook_list const*& hooks) = 0;
+    /// The metrics over the batches evaluated so far.
+    virtual void metrics_so_far(evaluation& result) = 0;
+    virtual hook_list const* predict_batch(Model& net, Features const& features, std::vector<prediction>& out) = 0;
     /// The optimizer's state as checkpoint tensors ("optimizer/<parameter>/<slot>").
     virtual void optimizer_tensors(std::vector<std::string> const& names, std::vector<io::tensor_to_save>& out) = 0;
     /// Restores the optimizer's state from a checkpoint (state it lacks stays as it is).
@@ -123,22 +147,31 @@ class typed_runner final : public model_runner<Model, Features, Labels> {
 public:
     typed_runner(ModelFn fn, Params params) : fn_(std::move(fn)), params_(std::move(params)) {}
 
-    run_values train_step(Model& net, Features const& features, Labels const& labels, std::uint64_t step) override {
+    train_forward forward(Model& net, Features const& features, Labels const& labels, std::uint64_t step) override {
         net.begin_step(step);
-        auto spec = fn_(features, labels, est::train, net, std::as_const(params_));
-        float loss = spec[est::loss].value;
-        if (!std::isfinite(loss))
-            throw error("training loss is " + std::to_string(loss) + " at global step " + std::to_string(step) +
-                        "; the update of this step was not applied");
-        auto const& op = spec[est::train_op];
-        op.run(slots_, step);
-        return {loss, op.learning_rate(step), batch_size_of(features), 0.0};
+        spec_.emplace(fn_(features, labels, est::train, net, std::as_const(params_)));
+        train_forward result{(*spec_)[est::loss].value, (*spec_)[est::train_op].learning_rate(step),
+                             batch_size_of(features), nullptr};
+        if constexpr (train_spec_type::has(training_hooks))
+            result.hooks = &(*spec_)[training_hooks];
+        return result;
     }
 
-    void begin_evaluation() override { metrics_.reset(); }
+    void backward() override { (*spec_)[est::train_op].backward(); }
 
-    float eval_step(Model& net, Features const& features, Labels const& labels) override {
-        auto spec = fn_(features, labels, est::eval, net, std::as_const(params_));
+    void update(std::uint64_t step) override {
+        (*spec_)[est::train_op].update(slots_, step);
+        spec_.reset();
+    }
+
+    void begin_evaluation() override {
+        metrics_.reset();
+        eval_spec_.reset();
+    }
+
+    float eval_step(Model& net, Features const& features, Labels const& labels, hook_list const*& hooks) override {
+        eval_spec_.emplace(fn_(features, labels, est::eval, net, std::as_const(params_)));
+        auto const& spec = *eval_spec_;
         if constexpr (has_metrics) {
             auto const& batch_metrics = spec[eval_metric_ops];
             if (metrics_)
@@ -146,17 +179,19 @@ public:
             else
                 metrics_ = batch_metrics;
         }
+        if constexpr (eval_spec_type::has(evaluation_hooks))
+            hooks = &spec[evaluation_hooks];
         return spec[est::loss].value;
     }
 
-    void end_evaluation(evaluation& result) override {
+    void metrics_so_far(evaluation& result) override {
         if (metrics_)
             metrics_->for_each([&](std::string_view name, auto const& m) { result[std::string(name)] = m.result(); });
     }
 
-    void predict_batch(Model& net, Features const& features, std::vector<prediction>& out) override {
-        auto spec = fn_(features, record<>{}, est::predict, net, std::as_const(params_));
-        auto const& fields = spec[est::predictions];
+    hook_list const* predict_batch(Model& net, Features const& features, std::vector<prediction>& out) override {
+        predict_spec_.emplace(fn_(features, record<>{}, est::predict, net, std::as_const(params_)));
+        auto const& fields = (*predict_spec_)[est::predictions];
         std::size_t batch = batch_size_of(features);
         out.resize(batch);
         fields.for_each([&](std::string_view name, auto const& value) {
@@ -169,6 +204,10 @@ public:
                 out[b].set(name, std::move(values));
             }
         });
+        if constexpr (predict_spec_type::has(prediction_hooks))
+            return &(*predict_spec_)[prediction_hooks];
+        else
+            return nullptr;
     }
 
     void optimizer_tensors(std::vector<std::string> const& names, std::vector<io::tensor_to_save>& out) override {
@@ -199,63 +238,60 @@ private:
     Params params_;
     typename train_op_type::slots_type slots_;
     std::optional<metrics_type> metrics_;
+    std::optional<train_spec_type> spec_;  // between forward() and update()
+    std::optional<eval_spec_type> eval_spec_;
+    std::optional<predict_spec_type> predict_spec_;
 };
 
-/// The summaries TensorFlow's Estimator writes by default: every save_summary_steps the training
-/// loss, the learning rate and global_step/sec in model_dir; every evaluation's metrics in
-/// model_dir/eval. Event files are opened on first use.
-class default_summaries {
-public:
-    void after_train_step(run_config const& config, std::uint64_t step, run_values const& values) {
-        if (!config.save_summary_steps || step % config.save_summary_steps != 0)
-            return;
-        auto now = std::chrono::steady_clock::now();
-        if (!train_)
-            train_.emplace(config.model_dir);
-        train_->scalar("loss", values.loss, std::int64_t(step));
-        train_->scalar("learning_rate", values.learning_rate, std::int64_t(step));
-        if (last_step_ && step > *last_step_) {
-            double seconds = std::chrono::duration<double>(now - last_time_).count();
-            if (seconds > 0.0)
-                train_->scalar("global_step/sec", float(double(step - *last_step_) / seconds), std::int64_t(step));
-        }
-        train_->flush();
-        last_step_ = step;
-        last_time_ = now;
-    }
-    void after_evaluation(run_config const& config, evaluation const& result) {
-        if (!eval_)
-            eval_.emplace(std::filesystem::path(config.model_dir) / "eval");
-        auto step = std::int64_t(result.at("global_step"));
-        for (auto const& [name, value] : result)
-            if (name != "global_step")
-                eval_->scalar(name, float(value), step);
-        eval_->flush();
-    }
+/// Writes model_dir/run.json: the run_config, the params (when they convert to JSON) and the
+/// model's description, so that a run can be reproduced and compared with another.
+template <class Params>
+void write_run_description(run_config const& config, Params const& params, nlohmann::ordered_json model) {
+    nlohmann::ordered_json run_config_json = {{"model_dir", config.model_dir},
+                                              {"seed", config.seed},
+                                              {"save_summary_steps", config.save_summary_steps},
+                                              {"save_checkpoints_steps", config.save_checkpoints_steps},
+                                              {"save_checkpoints_secs", config.save_checkpoints_secs},
+                                              {"keep_checkpoint_max", config.keep_checkpoint_max},
+                                              {"log_step_count_steps", config.log_step_count_steps},
+                                              {"best_checkpoint",
+                                               {{"metric", config.best_checkpoint.metric},
+                                                {"goal", config.best_checkpoint.better == goal::lower ? "lower"
+                                                                                                      : "higher"}}}};
+    if (config.scaffold.warm_start)
+        run_config_json["warm_start"] = {{"checkpoint", config.scaffold.warm_start->checkpoint},
+                                         {"variables", config.scaffold.warm_start->variables}};
+    nlohmann::ordered_json params_json = nullptr;
+    if constexpr (requires { nlohmann::ordered_json(params); })
+        params_json = params;
+    nlohmann::ordered_json run = {
+        {"run_config", std::move(run_config_json)}, {"params", std::move(params_json)}, {"model", std::move(model)}};
+    io::write_file_atomically(std::filesystem::path(config.model_dir) / "run.json", run.dump(2) + "\n");
+}
 
-private:
-    std::optional<io::event_writer> train_, eval_;
-    std::optional<std::uint64_t> last_step_;
-    std::chrono::steady_clock::time_point last_time_;
-};
-
-/// Writes model_dir/run.json: the run_config and the model's description, so that a run can be
-/// reproduced and compared with another.
-inline void write_run_description(run_config const& config, nlohmann::ordered_json model) {
-    nlohmann::ordered_json run = {{"run_config",
-                                   {{"model_dir", config.model_dir},
-                                    {"seed", config.seed},
-                                    {"save_summary_steps", config.save_summary_steps},
-                                    {"save_checkpoints_steps", config.save_checkpoints_steps},
-                                    {"save_checkpoints_secs", config.save_checkpoints_secs},
-                                    {"keep_checkpoint_max", config.keep_checkpoint_max},
-                                    {"log_step_count_steps", config.log_step_count_steps}}},
-                                  {"model", std::move(model)}};
-    auto path = std::filesystem::path(config.model_dir) / "run.json";
-    std::ofstream out(path);
-    out << run.dump(2) << '\n';
-    if (!out)
-        throw error("cannot write '" + path.string() + "'");
+/// The run_config recorded in a model_dir's run.json.
+inline run_config read_run_config(std::filesystem::path const& model_dir) {
+    auto path = model_dir / "run.json";
+    std::ifstream in(path);
+    if (!in)
+        throw error("'" + model_dir.string() + "' is not a model_dir: '" + path.string() + "' cannot be read");
+    try {
+        auto json = nlohmann::json::parse(in).at("run_config");
+        run_config config;
+        config.model_dir = model_dir.string();
+        config.seed = json.at("seed").get<std::uint64_t>();
+        config.save_summary_steps = json.at("save_summary_steps").get<std::uint64_t>();
+        config.save_checkpoints_steps = json.at("save_checkpoints_steps").get<std::uint64_t>();
+        config.save_checkpoints_secs = json.at("save_checkpoints_secs").get<std::uint64_t>();
+        config.keep_checkpoint_max = json.at("keep_checkpoint_max").get<std::uint64_t>();
+        config.log_step_count_steps = json.at("log_step_count_steps").get<std::uint64_t>();
+        if (json.contains("best_checkpoint"))
+            config.best_checkpoint = {json["best_checkpoint"].at("metric").get<std::string>(),
+                                      json["best_checkpoint"].at("goal") == "higher" ? goal::higher : goal::lower};
+        return config;
+    } catch (nlohmann::json::exception const& e) {
+        throw error("'" + path.string() + "' is corrupt: " + e.what());
+    }
 }
 
 inline std::string make_temporary_model_dir() {
@@ -276,7 +312,7 @@ class prediction_range;
 /// Trains, evaluates and predicts `Model` on elements of `Input` (a batched dataset type), with
 /// `Hooks` dispatched statically.
 template <class Model, data::Dataset Input, Hook... Hooks>
-class estimator {
+class estimator : private session {
     using element_type = typename Input::element_type;
     static_assert(
         requires {
@@ -294,18 +330,28 @@ public:
     using labels_type = typename element_type::labels_type;
 
     /// `model_fn(features, labels, mode, model, params)` returns est::spec(mode, ...) for each mode.
+    /// With a checkpoint in model_dir, the latest readable one is restored; without one, the
+    /// parameters are initialised from the seed and the scaffold runs (warm start, init_fn).
     template <class ModelFn, class Params = no_params>
+        requires(std::default_initializable<Hooks> && ...)
     explicit estimator(ModelFn model_fn, run_config config = {}, Params params = {})
-        : config_(std::move(config)),
-          runner_(std::make_unique<detail::typed_runner<Model, features_type, labels_type, ModelFn, Params>>(
-              std::move(model_fn), std::move(params))) {
-        if (config_.model_dir.empty())
-            config_.model_dir = detail::make_temporary_model_dir();
-        std::filesystem::create_directories(config_.model_dir);
-        model_->initialize(config_.seed);
-        detail::write_run_description(config_, Model::description());
-        checkpoints_.emplace(config_.model_dir);
-        restore_latest();
+        : estimator(std::move(model_fn), std::move(config), std::move(params), std::tuple<Hooks...>{}) {}
+
+    /// The same, with the hooks' settings: `estimator(fn, config, params, est::hooks::logging{.every_steps = 10})`.
+    template <class ModelFn, class Params>
+        requires(sizeof...(Hooks) > 0)
+    estimator(ModelFn model_fn, run_config config, Params params, Hooks... hooks)
+        : estimator(std::move(model_fn), std::move(config), std::move(params), std::tuple<Hooks...>(std::move(hooks)...)) {}
+
+    /// An estimator on a model_dir that an earlier process trained, for evaluate() and predict():
+    /// the run_config comes from its run.json and the latest checkpoint is restored. A model_dir
+    /// of another model, or one without a checkpoint, is an error.
+    template <class ModelFn, class Params = no_params>
+    static estimator from_disk(std::filesystem::path const& model_dir, ModelFn model_fn, Params params = {}) {
+        auto config = detail::read_run_config(model_dir);
+        if (!std::filesystem::exists(model_dir / "checkpoint_index.json"))
+            throw error("'" + model_dir.string() + "' has no checkpoint to restore");
+        return estimator(std::move(model_fn), std::move(config), std::move(params), std::tuple<Hooks...>{});
     }
 
     /// Trains on `input_fn()` (a dataset of Input's element type).
@@ -313,68 +359,157 @@ public:
     estimator& train(InputFn&& input_fn, train_options options = {}) {
         auto dataset = input_fn();
         check_input<decltype(dataset)>();
+        train_on(dataset, options, [](run_context&) {});
+        return *this;
+    }
+
+    /// Trains on `dataset`, calling `between_steps(context)` after each step's checkpoint and before
+    /// its after_run hooks (train_and_evaluate evaluates there).
+    template <class Dataset, class BetweenSteps>
+    void train_on(Dataset const& dataset, train_options const& options, BetweenSteps&& between_steps) {
+        check_input<Dataset>();
         std::uint64_t target = options.steps       ? global_step_ + *options.steps
                                : options.max_steps ? *options.max_steps
                                                    : std::numeric_limits<std::uint64_t>::max();
         statistics_ = {};
-        run_context context{mode_key::train, global_step_, &config_};
+        run_context context = make_context(mode_key::train, target);
+        hook_list spec_hooks;
+        phase_times phases;
+        auto clock = std::chrono::steady_clock::now;
+        auto seconds_since = [&](auto start) { return std::chrono::duration<double>(clock() - start).count(); };
+        auto hooks_start = clock();
         call_hooks<hook_points::begin>(hooks_, context);
         call_hooks<hook_points::after_create_session>(hooks_, context);
+        builtin_.begin(config_, context);
+        phases.hooks = seconds_since(hooks_start);
+
         auto iterator = dataset.make_iterator();
-        auto start = std::chrono::steady_clock::now();
-        while (global_step_ < target && !context.stop_requested && iterator.next(batch_)) {
+        input_position_ = 0;
+        if (options.resume_input && resumed_input_position_ > 0)
+            for (; input_position_ < resumed_input_position_ && iterator.next(batch_); ++input_position_) {
+            }
+        resumed_input_position_ = 0;
+        training_ = true;
+        auto start = clock();
+        bool first = true;
+        while (global_step_ < target && !context.stop_requested) {
+            auto input_start = clock();
+            if (!iterator.next(batch_))
+                break;
+            ++input_position_;
+            phases.input = seconds_since(input_start);
             context.global_step = global_step_;
+            context.requested_tensors.clear();
+            hooks_start = clock();
             call_hooks<hook_points::before_run>(hooks_, context);
-            auto step_start = std::chrono::steady_clock::now();
-            run_values values = runner_->train_step(*model_, batch_.features, batch_.labels, global_step_);
-            values.step_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
-            context.global_step = ++global_step_;
-            ++statistics_.steps;
-            statistics_.examples += values.batch_size;
-            summaries_.after_train_step(config_, global_step_, values);
-            if (checkpoint_due())
-                save_checkpoint();
+            call_hooks<hook_points::before_run>(spec_hooks, context);
+            phases.hooks += seconds_since(hooks_start);
+
+            auto forward_start = clock();
+            auto result = runner_->forward(*model_, batch_.features, batch_.labels, global_step_);
+            phases.forward = seconds_since(forward_start);
+            if (first && result.hooks && !result.hooks->empty()) {
+                spec_hooks = *result.hooks;
+                call_hooks<hook_points::begin>(spec_hooks, context);
+                call_hooks<hook_points::after_create_session>(spec_hooks, context);
+                call_hooks<hook_points::before_run>(spec_hooks, context);
+            }
+            first = false;
+            run_values values{result.loss, result.learning_rate, result.batch_size, 0.0};
+            values.update_skipped = !std::isfinite(result.loss);
+            if (!values.update_skipped) {
+                auto backward_start = clock();
+                runner_->backward();
+                phases.backward = seconds_since(backward_start);
+                auto update_start = clock();
+                runner_->update(global_step_);
+                phases.update = seconds_since(update_start);
+                context.global_step = ++global_step_;
+                ++statistics_.steps;
+                statistics_.examples += values.batch_size;
+            }
+            values.step_seconds = phases.forward + phases.backward + phases.update;
+            values.phases = phases;
+            collect_tensors(context.requested_tensors, values.tensors);
+
+            hooks_start = clock();
+            if (!values.update_skipped) {
+                builtin_.after_run(context, values);
+                if (checkpoint_due())
+                    save_checkpoint();
+                between_steps(context);
+                context.evaluations = evaluations_;
+                context.latest_evaluation = evaluations_ ? &latest_evaluation_ : nullptr;
+            }
             call_hooks<hook_points::after_run>(hooks_, context, values);
+            call_hooks<hook_points::after_run>(spec_hooks, context, values);
+            phases = {};
+            phases.hooks = seconds_since(hooks_start);
+            if (values.update_skipped && !context.stop_requested)
+                throw error("training loss is " + std::to_string(result.loss) + " at global step " +
+                            std::to_string(global_step_) + "; the update of this step was not applied");
         }
-        statistics_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (saved_step_ != global_step_)
-            save_checkpoint();
+        statistics_.seconds = seconds_since(start);
+        training_ = false;
+        write_checkpoint();  // marks the call complete: a restart does not skip input after it
         call_hooks<hook_points::end>(hooks_, context);
-        return *this;
+        call_hooks<hook_points::end>(spec_hooks, context);
     }
 
     /// Evaluates on `input_fn()`: every eval_metric_op over the whole input, the mean loss
-    /// (weighted by batch size) and the global step.
+    /// (weighted by batch size) and the global step. The result goes to TensorBoard (model_dir/eval)
+    /// and to the checkpoint index, if the current step has a checkpoint.
     template <class InputFn>
     evaluation evaluate(InputFn&& input_fn, eval_options options = {}) {
         auto dataset = input_fn();
         check_input<decltype(dataset)>();
-        run_context context{mode_key::eval, global_step_, &config_};
+        run_context context = make_context(mode_key::eval, options.steps);
+        hook_list spec_hooks;
         call_hooks<hook_points::begin>(hooks_, context);
         call_hooks<hook_points::after_create_session>(hooks_, context);
         runner_->begin_evaluation();
         auto iterator = dataset.make_iterator();
+        element_type batch;
         double loss_sum = 0.0;
         std::size_t examples = 0;
         for (std::uint64_t batches = 0;
-             (!options.steps || batches < *options.steps) && !context.stop_requested && iterator.next(batch_);
+             (!options.steps || batches < *options.steps) && !context.stop_requested && iterator.next(batch);
              ++batches) {
+            context.requested_tensors.clear();
             call_hooks<hook_points::before_run>(hooks_, context);
-            std::size_t size = detail::batch_size_of(batch_.features);
-            float loss = runner_->eval_step(*model_, batch_.features, batch_.labels);
+            call_hooks<hook_points::before_run>(spec_hooks, context);
+            std::size_t size = detail::batch_size_of(batch.features);
+            hook_list const* hooks = nullptr;
+            float loss = runner_->eval_step(*model_, batch.features, batch.labels, hooks);
+            if (batches == 0 && hooks && !hooks->empty()) {
+                spec_hooks = *hooks;
+                call_hooks<hook_points::begin>(spec_hooks, context);
+                call_hooks<hook_points::after_create_session>(spec_hooks, context);
+                call_hooks<hook_points::before_run>(spec_hooks, context);
+            }
             loss_sum += double(loss) * double(size);
             examples += size;
             run_values values{loss, 0.0f, size, 0.0};
+            runner_->metrics_so_far(values.metrics);
+            values.metrics["loss"] = loss_sum / double(examples);
+            collect_tensors(context.requested_tensors, values.tensors);
             call_hooks<hook_points::after_run>(hooks_, context, values);
+            call_hooks<hook_points::after_run>(spec_hooks, context, values);
         }
         if (examples == 0)
             throw error("evaluate: the input produced no examples");
         evaluation result;
-        runner_->end_evaluation(result);
+        runner_->metrics_so_far(result);
         result["loss"] = loss_sum / double(examples);
         result["global_step"] = double(global_step_);
-        summaries_.after_evaluation(config_, result);
+        write_eval_summaries(result);
+        checkpoints_->record_evaluation(global_step_, result, config_.keep_checkpoint_max);
+        latest_evaluation_ = result;
+        ++evaluations_;
+        context.latest_evaluation = &latest_evaluation_;
+        context.evaluations = evaluations_;
         call_hooks<hook_points::end>(hooks_, context);
+        call_hooks<hook_points::end>(spec_hooks, context);
         return result;
     }
 
@@ -388,45 +523,39 @@ public:
         return prediction_range<estimator, dataset_type>(this, std::move(dataset));
     }
 
-    std::uint64_t global_step() const { return global_step_; }
-    run_config const& config() const { return config_; }
+    std::uint64_t global_step() const override { return global_step_; }
+    run_config const& config() const override { return config_; }
     Model& model() { return *model_; }
     train_statistics const& last_train_statistics() const { return statistics_; }
+    /// The most recent evaluation, if there was one.
+    std::optional<evaluation> latest_evaluation() const {
+        return evaluations_ ? std::optional(latest_evaluation_) : std::nullopt;
+    }
     template <class H>
     H& hook() {
         return std::get<H>(hooks_);
     }
+    /// The estimator as hooks and scaffolds see it.
+    est::session& as_session() { return *this; }
 
     /// Writes a checkpoint of the current step (done by train() on run_config's schedule and at
-    /// its end).
-    void save_checkpoint() {
-        auto tensors = model_tensors(*model_);
-        runner_->optimizer_tensors(trainable_names(*model_), tensors);
+    /// its end) and returns its path. A write error (a full disk) is reported and leaves every
+    /// earlier checkpoint and the index as they were.
+    std::filesystem::path save_checkpoint() override {
         std::string file = "ckpt-" + std::to_string(global_step_) + ".safetensors";
-        io::write_safetensors(std::filesystem::path(config_.model_dir) / file, tensors,
-                              {{"global_step", std::to_string(global_step_)}, {"model", Model::description().dump()}});
-        checkpoints_->add({file, global_step_}, config_.keep_checkpoint_max);
-        saved_step_ = global_step_;
-        saved_time_ = std::chrono::steady_clock::now();
+        auto path = std::filesystem::path(config_.model_dir) / file;
+        if (auto latest = checkpoints_->latest(); latest && latest->file == file && saved_step_ == global_step_)
+            return path;  // this step is saved already
+        return write_checkpoint();
     }
-
     /// The checkpoints kept in model_dir, oldest first.
     std::vector<checkpoint_entry> const& checkpoints() const { return checkpoints_->entries(); }
+    /// The best kept checkpoint by run_config's best_checkpoint metric, if one was evaluated.
+    std::optional<checkpoint_entry> best_checkpoint() const { return checkpoints_->best(); }
 
-private:
-    template <class, class>
-    friend class prediction_range;
-
-    bool checkpoint_due() const {
-        if (config_.save_checkpoints_steps)
-            return global_step_ % config_.save_checkpoints_steps == 0;
-        return config_.save_checkpoints_secs &&
-               std::chrono::steady_clock::now() - saved_time_ >= std::chrono::seconds(config_.save_checkpoints_secs);
-    }
-
-    /// Restores the latest readable checkpoint of model_dir, if there is one. An unreadable one is
-    /// reported and the one before it used; a checkpoint of another model is an error.
-    void restore_latest() {
+    /// Restores the latest readable checkpoint of model_dir; false if there is none. An unreadable
+    /// one is reported and the one before it used; a checkpoint of another model is an error.
+    bool restore_latest() {
         auto const& entries = checkpoints_->entries();
         for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
             auto path = checkpoints_->path_of(*it);
@@ -437,17 +566,155 @@ private:
                 std::fprintf(stderr, "est: %s; trying the checkpoint before it\n", e.what());
                 continue;
             }
-            auto model = content.metadata.find("model");
-            if (model == content.metadata.end() || model->second != Model::description().dump())
-                throw error("checkpoint '" + path.string() +
-                            "' was written by a different model than this estimator's; use another model_dir");
-            restore_model(*model_, content, path);
-            runner_->restore_optimizer(trainable_names(*model_), content);
-            global_step_ = saved_step_ = std::stoull(content.metadata.at("global_step"));
-            return;
+            restore_content(content, path);
+            return true;
         }
         if (!entries.empty())
             throw error("no checkpoint in '" + config_.model_dir + "' is readable");
+        return false;
+    }
+
+    /// Restores the kept checkpoint with the best evaluated value of `by.metric`.
+    void restore_best(metric_goal const& by) {
+        auto best = checkpoints_->best(by);
+        if (!best)
+            throw error("restore_best: no checkpoint in '" + config_.model_dir + "' was evaluated with metric '" +
+                        by.metric + "'");
+        restore(checkpoints_->path_of(*best));
+    }
+    /// Restores the best checkpoint by run_config's best_checkpoint metric.
+    void restore_best() { restore_best(config_.best_checkpoint); }
+
+    /// Restores a checkpoint file (parameters, optimizer state, global step).
+    void restore(std::filesystem::path const& file) { restore_content(io::read_safetensors(file), file); }
+
+private:
+    template <class, class>
+    friend class prediction_range;
+
+    template <class ModelFn, class Params>
+    estimator(ModelFn model_fn, run_config config, Params params, std::tuple<Hooks...> hooks)
+        : config_(std::move(config)),
+          runner_(std::make_unique<detail::typed_runner<Model, features_type, labels_type, ModelFn, Params>>(
+              std::move(model_fn), params)),
+          hooks_(std::move(hooks)) {
+        if (config_.model_dir.empty())
+            config_.model_dir = detail::make_temporary_model_dir();
+        std::filesystem::create_directories(config_.model_dir);
+        checkpoints_.emplace(config_.model_dir, config_.best_checkpoint);
+        model_->initialize(config_.seed);
+        if (!restore_latest()) {
+            if (config_.scaffold.warm_start)
+                warm_start(*model_, *config_.scaffold.warm_start);
+            if (config_.scaffold.init_fn)
+                config_.scaffold.init_fn(*this);
+        }
+        detail::write_run_description(config_, params, Model::description());
+    }
+
+    std::filesystem::path write_checkpoint() {
+        std::string file = "ckpt-" + std::to_string(global_step_) + ".safetensors";
+        auto path = std::filesystem::path(config_.model_dir) / file;
+        auto tensors = model_tensors(*model_);
+        runner_->optimizer_tensors(trainable_names(*model_), tensors);
+        try {
+            io::write_safetensors(path, tensors,
+                                  {{"global_step", std::to_string(global_step_)},
+                                   {"model", Model::description().dump()},
+                                   {"input_position", std::to_string(training_ ? input_position_ : 0)}});
+            checkpoints_->add({file, global_step_}, config_.keep_checkpoint_max);
+        } catch (error const& e) {
+            throw error("cannot save the checkpoint of global step " + std::to_string(global_step_) + " in '" +
+                        config_.model_dir + "': " + e.what());
+        }
+        saved_step_ = global_step_;
+        saved_time_ = std::chrono::steady_clock::now();
+        return path;
+    }
+
+    run_context make_context(mode_key mode, std::optional<std::uint64_t> last_step) {
+        run_context context{mode, global_step_, &config_, this, last_step, nullptr, evaluations_};
+        if (evaluations_)
+            context.latest_evaluation = &latest_evaluation_;
+        return context;
+    }
+
+    void restore_content(io::safetensors_content const& content, std::filesystem::path const& path) {
+        auto model = content.metadata.find("model");
+        if (model == content.metadata.end() || model->second != Model::description().dump())
+            throw error("checkpoint '" + path.string() +
+                        "' was written by a different model than this estimator's; use another model_dir");
+        restore_model(*model_, content, path);
+        runner_->restore_optimizer(trainable_names(*model_), content);
+        global_step_ = saved_step_ = std::stoull(content.metadata.at("global_step"));
+        auto position = content.metadata.find("input_position");
+        resumed_input_position_ = position == content.metadata.end() ? 0 : std::stoull(position->second);
+    }
+
+    bool checkpoint_due() const {
+        if (config_.save_checkpoints_steps)
+            return global_step_ % config_.save_checkpoints_steps == 0;
+        return config_.save_checkpoints_secs &&
+               std::chrono::steady_clock::now() - saved_time_ >= std::chrono::seconds(config_.save_checkpoints_secs);
+    }
+
+    void write_eval_summaries(evaluation const& result) {
+        if (!eval_summaries_)
+            eval_summaries_.emplace(std::filesystem::path(config_.model_dir) / "eval");
+        auto step = std::int64_t(global_step_);
+        for (auto const& [name, value] : result)
+            if (name != "global_step")
+                eval_summaries_->scalar(name, float(value), step);
+        eval_summaries_->flush();
+    }
+
+    /// Copies the requested tensors (parameters or layer outputs); an unknown name is an error
+    /// that lists the known ones.
+    void collect_tensors(std::vector<std::string> const& names, std::map<std::string, std::vector<float>>& out) {
+        if (names.empty())
+            return;
+        std::string known;
+        auto offer = [&](std::string_view name, std::span<float const> values) {
+            known += (known.empty() ? "" : ", ") + std::string(name);
+            if (std::find(names.begin(), names.end(), name) != names.end())
+                out[std::string(name)].assign(values.begin(), values.end());
+        };
+        for_each_parameter([&](std::string_view name, std::span<float> v) { offer(name, v); });
+        for_each_activation(offer);
+        for (auto const& name : names)
+            if (!out.contains(name))
+                throw error("a hook requested tensor '" + name + "', which the model does not have; it has " + known);
+    }
+
+    // The session, as hooks see it.
+    nlohmann::ordered_json model_description() const override { return Model::description(); }
+    void for_each_parameter(parameter_visitor const& visit) override {
+        model_->for_each_parameter([&](std::string_view layer, parameter_ref const& p) {
+            visit(std::string(layer) + "/" + std::string(p.name), p.value);
+        });
+    }
+    void for_each_activation(tensor_visitor const& visit) override {
+        model_->for_each_activation(
+            [&](std::string_view layer, std::span<float const> v) { visit(std::string(layer) + "/output", v); });
+    }
+    void for_each_input_image(image_visitor const& visit) override {
+        batch_.features.for_each([&](std::string_view name, auto const& feature) {
+            using F = std::remove_cvref_t<decltype(feature)>;
+            if constexpr (requires { typename F::shape_type; } && std::is_same_v<typename F::value_type, float>) {
+                using S = typename F::shape_type;
+                if constexpr (S::rank == 3) {
+                    constexpr auto e = S::extents;
+                    if constexpr (e[2] == 1 || e[2] == 3 || e[2] == 4)
+                        visit(name, image_batch{feature.batch_size(), e[0], e[1], e[2],
+                                                std::span<float const>(feature.data(), feature.size())});
+                }
+            }
+        });
+    }
+    io::event_writer& train_summaries() override {
+        if (!train_summaries_)
+            train_summaries_.emplace(config_.model_dir);
+        return *train_summaries_;
     }
 
     template <class Dataset>
@@ -457,17 +724,39 @@ private:
             "est::estimator: the input_fn's dataset yields elements of another type than the estimator's Input");
     }
 
+    /// What TensorFlow's Estimator adds to every training run: summaries every
+    /// save_summary_steps and global_step/sec every log_step_count_steps.
+    struct builtin_hooks {
+        hooks::summary_saver summaries;
+        hooks::step_counter steps;
+        void begin(run_config const& config, run_context& context) {
+            summaries.every_steps = config.save_summary_steps;
+            steps.every_steps = config.log_step_count_steps;
+            steps.begin(context);
+        }
+        void after_run(run_context& context, run_values const& values) {
+            summaries.after_run(context, values);
+            steps.after_run(context, values);
+        }
+    };
+
     run_config config_;
     std::unique_ptr<Model> model_ = std::make_unique<Model>();
     std::unique_ptr<detail::model_runner<Model, features_type, labels_type>> runner_;
     std::tuple<Hooks...> hooks_;
+    builtin_hooks builtin_;
     std::uint64_t global_step_ = 0;
     element_type batch_;
     train_statistics statistics_;
-    detail::default_summaries summaries_;
+    std::optional<io::event_writer> train_summaries_, eval_summaries_;
     std::optional<checkpoint_index> checkpoints_;
     std::uint64_t saved_step_ = 0;
     std::chrono::steady_clock::time_point saved_time_ = std::chrono::steady_clock::now();
+    evaluation latest_evaluation_;
+    std::uint64_t evaluations_ = 0;
+    bool training_ = false;
+    std::uint64_t input_position_ = 0;          // batches consumed by the train() call in progress
+    std::uint64_t resumed_input_position_ = 0;  // of the restored checkpoint, if written mid-train()
 };
 
 /// The range estimator.predict() returns: an input range of est::prediction, one per example.
@@ -506,16 +795,43 @@ public:
             std::vector<prediction> buffer{};
             std::size_t position = 0;
             bool done = false;
+            run_context context{};
+            hook_list spec_hooks{};
+            bool begun = false;
         };
+        /// Fills the buffer with the next batch's predictions, firing the hook points of predict:
+        /// begin and after_create_session before the first batch, before_run and after_run around
+        /// each, end when the input is exhausted.
         void refill() {
-            state_->position = 0;
-            state_->buffer.clear();
-            while (state_->buffer.empty()) {
-                if (!state_->input.next(state_->batch)) {
-                    state_->done = true;
+            auto& s = *state_;
+            auto& hooks = estimator_->hooks_;
+            s.position = 0;
+            s.buffer.clear();
+            if (!s.begun) {
+                s.begun = true;
+                s.context = estimator_->make_context(mode_key::predict, std::nullopt);
+                call_hooks<hook_points::begin>(hooks, s.context);
+                call_hooks<hook_points::after_create_session>(hooks, s.context);
+            }
+            while (s.buffer.empty()) {
+                if (s.context.stop_requested || !s.input.next(s.batch)) {
+                    s.done = true;
+                    call_hooks<hook_points::end>(hooks, s.context);
+                    call_hooks<hook_points::end>(s.spec_hooks, s.context);
                     return;
                 }
-                estimator_->runner_->predict_batch(*estimator_->model_, state_->batch.features, state_->buffer);
+                call_hooks<hook_points::before_run>(hooks, s.context);
+                call_hooks<hook_points::before_run>(s.spec_hooks, s.context);
+                auto const* spec_hooks = estimator_->runner_->predict_batch(*estimator_->model_, s.batch.features, s.buffer);
+                if (spec_hooks && s.spec_hooks.empty() && !spec_hooks->empty()) {
+                    s.spec_hooks = *spec_hooks;
+                    call_hooks<hook_points::begin>(s.spec_hooks, s.context);
+                    call_hooks<hook_points::after_create_session>(s.spec_hooks, s.context);
+                    call_hooks<hook_points::before_run>(s.spec_hooks, s.context);
+                }
+                run_values values{0.0f, 0.0f, s.buffer.size(), 0.0};
+                call_hooks<hook_points::after_run>(hooks, s.context, values);
+                call_hooks<hook_points::after_run>(s.spec_hooks, s.context, values);
             }
         }
         Estimator* estimator_ = nullptr;

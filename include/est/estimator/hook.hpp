@@ -1,27 +1,39 @@
 // Hooks observe and steer a run at fixed points. A hook implements only the points it needs;
 // the estimator dispatches statically, and a point declared with the wrong signature fails to
-// compile with the expected signature in the message.
+// compile with the expected signature in the message. Hooks also come at run time, as
+// est::hook_list in a spec's training_hooks / evaluation_hooks / prediction_hooks.
 //
-// When the points fire, for train():
+// When the points fire in train() (docs/hooks.md has the full timeline):
 //   begin                 once, before the first step of this train() call
-//   after_create_session  once, after the parameters are initialised (or, later, restored)
-//   before_run            before each step, global_step is the step about to run
-//   after_run             after each step and after that step's TensorBoard summary (every
-//                         save_summary_steps) is written; global_step counts that step; may
-//                         request_stop()
-//   end                   once, after the last step (also after a stop request)
-// evaluate() and predict() fire the same points with their mode in the context.
+//   after_create_session  once, after the parameters are initialised or restored (and after a
+//                         scaffold's warm start and init_fn)
+//   before_run            before each step; global_step is the step about to run; may request
+//                         tensors for after_run
+//   after_run             after each step's update, after its TensorBoard summaries and after
+//                         the checkpoint that run_config schedules for it; global_step counts
+//                         that step; may request_stop()
+//   end                   once, after the final checkpoint of the call is written
+// Hooks from a spec join when the first step's model_fn returns: their begin,
+// after_create_session and before_run fire then, before that step's update.
+// evaluate() fires the same points with mode eval (per batch), predict() with mode predict.
 #pragma once
 
 #include <est/core/error.hpp>
+#include <est/estimator/evaluation.hpp>
 #include <est/estimator/mode.hpp>
 #include <est/estimator/run_config.hpp>
+#include <est/estimator/session.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace est {
 
@@ -30,10 +42,30 @@ struct run_context {
     mode_key mode = mode_key::train;
     std::uint64_t global_step = 0;
     run_config const* config = nullptr;
+    ::est::session* session = nullptr;
+    /// train: the global step this call stops at if the input lasts; eval: the batch count, if known.
+    std::optional<std::uint64_t> last_step;
+    /// The most recent evaluation of this estimator (also one made during train_and_evaluate).
+    evaluation const* latest_evaluation = nullptr;
+    /// How many evaluations this estimator has made; a hook sees a new one when it grows.
+    std::uint64_t evaluations = 0;
     bool stop_requested = false;
+    /// Names of tensors ("<layer>/<parameter>" or "<layer>/output") the next after_run receives.
+    std::vector<std::string> requested_tensors;
 
     /// Asks the estimator to stop after the current step.
     void request_stop() { stop_requested = true; }
+    /// From before_run: hands the tensor's values to this step's after_run in run_values::tensors.
+    void request_tensor(std::string name) { requested_tensors.push_back(std::move(name)); }
+};
+
+/// Wall time of one training step's phases, in seconds.
+struct phase_times {
+    double input = 0.0;     ///< waiting for the input pipeline's batch
+    double forward = 0.0;   ///< the model_fn: forward pass and loss
+    double backward = 0.0;  ///< back-propagation
+    double update = 0.0;    ///< the optimizer's update
+    double hooks = 0.0;     ///< every hook point of the previous step
 };
 
 /// What one step produced, handed to after_run.
@@ -42,6 +74,14 @@ struct run_values {
     float learning_rate = 0.0f;
     std::size_t batch_size = 0;
     double step_seconds = 0.0;
+    /// The loss was not finite, so the step's update was not applied and global_step did not
+    /// advance; unless a hook requests a stop, train() then fails naming the step.
+    bool update_skipped = false;
+    /// eval: every metric over the batches so far.
+    std::map<std::string, double> metrics;
+    /// The tensors requested in before_run, by name.
+    std::map<std::string, std::vector<float>> tensors;
+    phase_times phases;
 };
 
 /// Named in the first error line when a hook declares a point with the wrong signature.
@@ -142,6 +182,62 @@ void call_hooks_at(Tuple& hooks, std::index_sequence<I...>, Args&... args) {
 template <class Point, class... Hooks, class... Args>
 void call_hooks(std::tuple<Hooks...>& hooks, Args&... args) {
     detail::call_hooks_at<Point>(hooks, std::index_sequence_for<Hooks...>{}, args...);
+}
+
+/// A hook chosen at run time (hooks in specs): the same points, as virtual functions.
+class runtime_hook {
+public:
+    virtual ~runtime_hook() = default;
+    virtual void begin(run_context&) {}
+    virtual void after_create_session(run_context&) {}
+    virtual void before_run(run_context&) {}
+    virtual void after_run(run_context&, run_values const&) {}
+    virtual void end(run_context&) {}
+};
+
+/// The value of a spec's training_hooks, evaluation_hooks and prediction_hooks.
+using hook_list = std::vector<std::shared_ptr<runtime_hook>>;
+
+namespace detail {
+template <class H>
+class runtime_hook_adaptor final : public runtime_hook {
+public:
+    explicit runtime_hook_adaptor(H hook) : hook_(std::move(hook)) {}
+    void begin(run_context& c) override { call_hook<hook_points::begin>(hook_, c); }
+    void after_create_session(run_context& c) override { call_hook<hook_points::after_create_session>(hook_, c); }
+    void before_run(run_context& c) override { call_hook<hook_points::before_run>(hook_, c); }
+    void after_run(run_context& c, run_values const& v) override { call_hook<hook_points::after_run>(hook_, c, v); }
+    void end(run_context& c) override { call_hook<hook_points::end>(hook_, c); }
+    H& get() { return hook_; }
+
+private:
+    H hook_;
+};
+}  // namespace detail
+
+/// Wraps a hook (any type with some of the hook points) for a hook_list; the shared pointer lets
+/// the caller read the hook after the run.
+template <class H>
+std::shared_ptr<detail::runtime_hook_adaptor<H>> make_hook(H hook) {
+    static_assert(hooks_are_well_formed<H>(), "est::make_hook: the hook is not well formed (see above)");
+    return std::make_shared<detail::runtime_hook_adaptor<H>>(std::move(hook));
+}
+
+/// Calls one point on every hook of a runtime list, in order.
+template <class Point, class... Args>
+void call_hooks(hook_list const& hooks, Args&... args) {
+    for (auto const& h : hooks) {
+        if constexpr (std::is_same_v<Point, hook_points::begin>)
+            h->begin(args...);
+        else if constexpr (std::is_same_v<Point, hook_points::after_create_session>)
+            h->after_create_session(args...);
+        else if constexpr (std::is_same_v<Point, hook_points::before_run>)
+            h->before_run(args...);
+        else if constexpr (std::is_same_v<Point, hook_points::after_run>)
+            h->after_run(args...);
+        else
+            h->end(args...);
+    }
 }
 
 }  // namespace est

@@ -1,21 +1,27 @@
 // TensorBoard event files: `events.out.tfevents.<seconds>.<host>` holding TFRecord-framed
-// tensorflow.Event protocol buffers. The first event names the file version; scalars are
-// Summary values with a tag and a simple_value, as tf.summary.scalar writes them (TF 1 style,
-// which TensorBoard reads as scalars).
+// tensorflow.Event protocol buffers. The first event names the file version; summaries are
+// Summary values in TF 1 style (simple_value, image, histo), which TensorBoard reads as scalars,
+// images and histograms.
 #pragma once
 
 #include <est/core/error.hpp>
 #include <est/data/tfrecord.hpp>
+#include <est/io/png.hpp>
 #include <est/io/protobuf_wire.hpp>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
+#include <cmath>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <string>
+#include <span>
 #include <string_view>
+#include <vector>
 
 namespace est::io {
 
@@ -40,8 +46,80 @@ public:
         summary_value.bytes_field(1, tag);
         summary_value.key(2, protobuf::wire_type::fixed32);
         summary_value.float32(value);
+        write_summary(summary_value, step);
+    }
+
+    /// An image summary: PNG bytes of a height x width image with `channels` (Summary.Image).
+    void image(std::string_view tag, std::string const& png, std::size_t height, std::size_t width,
+               std::size_t channels, std::int64_t step) {
+        protobuf::writer image;
+        image.varint_field(1, height);
+        image.varint_field(2, width);
+        image.varint_field(3, channels);
+        image.bytes_field(4, png);
+        protobuf::writer summary_value;
+        summary_value.bytes_field(1, tag);
+        summary_value.bytes_field(4, image.data());
+        write_summary(summary_value, step);
+    }
+
+    /// A histogram summary of `values` (HistogramProto) with TensorFlow's default bucket limits:
+    /// powers of 1.1 from 1e-12 up, mirrored for negatives, around zero.
+    void histogram(std::string_view tag, std::span<float const> values, std::int64_t step) {
+        static std::vector<double> const limits = default_bucket_limits();
+        std::vector<double> counts(limits.size(), 0.0);
+        double low = values.empty() ? 0.0 : double(values[0]), high = low, sum = 0.0, squares = 0.0;
+        for (float f : values) {
+            double v = f;
+            low = std::min(low, v);
+            high = std::max(high, v);
+            sum += v;
+            squares += v * v;
+            counts[std::size_t(std::lower_bound(limits.begin(), limits.end(), v) - limits.begin())] += 1.0;
+        }
+        // A run of empty buckets becomes one bucket, as TensorFlow encodes them.
+        std::vector<double> kept_limits, kept_counts;
+        for (std::size_t i = 0; i < limits.size(); ++i) {
+            if (counts[i] == 0.0 && !kept_counts.empty() && kept_counts.back() == 0.0) {
+                kept_limits.back() = limits[i];
+                continue;
+            }
+            kept_limits.push_back(limits[i]);
+            kept_counts.push_back(counts[i]);
+        }
+        protobuf::writer histo;
+        auto fixed_double = [&](std::uint32_t field, double value) {
+            histo.key(field, protobuf::wire_type::fixed64);
+            histo.fixed64(std::bit_cast<std::uint64_t>(value));
+        };
+        fixed_double(1, low);
+        fixed_double(2, high);
+        fixed_double(3, double(values.size()));
+        fixed_double(4, sum);
+        fixed_double(5, squares);
+        auto packed = [&](std::uint32_t field, std::span<double const> doubles) {
+            std::string bytes;
+            for (double d : doubles) {
+                auto bits = std::bit_cast<std::uint64_t>(d);
+                bytes.append(reinterpret_cast<char const*>(&bits), 8);
+            }
+            histo.bytes_field(field, bytes);
+        };
+        packed(6, kept_limits);
+        packed(7, kept_counts);
+        protobuf::writer summary_value;
+        summary_value.bytes_field(1, tag);
+        summary_value.bytes_field(5, histo.data());
+        write_summary(summary_value, step);
+    }
+
+    /// Makes everything written visible to TensorBoard.
+    void flush() { file_.flush(); }
+
+private:
+    void write_summary(protobuf::writer const& value, std::int64_t step) {
         protobuf::writer summary;
-        summary.bytes_field(1, summary_value.data());
+        summary.bytes_field(1, value.data());
         protobuf::writer event;
         event.key(1, protobuf::wire_type::fixed64);
         event.fixed64(std::bit_cast<std::uint64_t>(now()));
@@ -50,10 +128,17 @@ public:
         file_.write(event.data());
     }
 
-    /// Makes everything written visible to TensorBoard.
-    void flush() { file_.flush(); }
+    static std::vector<double> default_bucket_limits() {
+        std::vector<double> positive;
+        for (double v = 1e-12; v < 1e20; v *= 1.1) positive.push_back(v);
+        std::vector<double> limits(positive.rbegin(), positive.rend());
+        for (double& v : limits) v = -v;
+        limits.push_back(0.0);
+        limits.insert(limits.end(), positive.begin(), positive.end());
+        limits.push_back(std::numeric_limits<double>::max());
+        return limits;
+    }
 
-private:
     static double now() {
         return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     }

@@ -1,15 +1,15 @@
 // safetensors files (the format of Hugging Face's safetensors): an 8-byte little-endian header
 // length, a JSON header naming each tensor's dtype, shape and byte range, then the data. Written
 // to a temporary file, fsynced and renamed, so a crash never leaves a half-written file under the
-// final name; read with every offset checked, errors naming the file.
+// final name; read with every offset checked, errors naming the file. The metadata entry
+// "crc32c" holds the CRC-32C of the data, so that a flipped byte is found too.
 #pragma once
 
 #include <est/core/error.hpp>
+#include <est/io/atomic_file.hpp>
+#include <est/io/crc32c.hpp>
 
 #include <nlohmann/json.hpp>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -43,66 +43,15 @@ struct safetensors_content {
     std::map<std::string, saved_tensor> tensors;
 };
 
-namespace detail {
-inline void write_all(int fd, void const* data, std::size_t size, std::filesystem::path const& path) {
-    auto const* p = static_cast<char const*>(data);
-    while (size > 0) {
-        ssize_t written = ::write(fd, p, size);
-        if (written < 0) {
-            if (errno == EINTR)
-                continue;
-            throw error("cannot write '" + path.string() + "': " + std::strerror(errno));
-        }
-        p += written;
-        size -= std::size_t(written);
-    }
-}
-
-/// Writes `bytes` to `path` through `path.tmp`, with fsync of the file and of its directory; on
-/// any error the temporary file is removed and an existing `path` is left as it was.
-inline void write_file_atomically(std::filesystem::path const& path, std::string const& header,
-                                  std::vector<tensor_to_save> const& tensors) {
-    auto temporary = path;
-    temporary += ".tmp";
-    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        throw error("cannot create '" + temporary.string() + "': " + std::strerror(errno));
-    try {
-        std::uint64_t length = header.size();
-        unsigned char prefix[8];
-        for (int i = 0; i < 8; ++i) prefix[i] = static_cast<unsigned char>(length >> (8 * i));
-        write_all(fd, prefix, 8, temporary);
-        write_all(fd, header.data(), header.size(), temporary);
-        for (auto const& t : tensors) write_all(fd, t.values.data(), t.values.size_bytes(), temporary);
-        if (::fsync(fd) != 0)
-            throw error("cannot write '" + temporary.string() + "' to disk: " + std::strerror(errno));
-        if (::close(fd) != 0) {
-            fd = -1;
-            throw error("cannot write '" + temporary.string() + "': " + std::strerror(errno));
-        }
-        fd = -1;
-        std::filesystem::rename(temporary, path);
-        int directory = ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(), O_RDONLY | O_CLOEXEC);
-        if (directory >= 0) {
-            ::fsync(directory);
-            ::close(directory);
-        }
-    } catch (...) {
-        if (fd >= 0)
-            ::close(fd);
-        std::error_code ignored;
-        std::filesystem::remove(temporary, ignored);
-        throw;
-    }
-}
-}  // namespace detail
-
 /// Writes float32 tensors and string metadata to a safetensors file, atomically.
 inline void write_safetensors(std::filesystem::path const& path, std::vector<tensor_to_save> const& tensors,
                               std::map<std::string, std::string> const& metadata = {}) {
+    boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
+    for (auto const& t : tensors) crc.process_bytes(t.values.data(), t.values.size_bytes());
     nlohmann::ordered_json header = nlohmann::ordered_json::object();
-    if (!metadata.empty())
-        header["__metadata__"] = metadata;
+    auto all_metadata = metadata;
+    all_metadata["crc32c"] = std::to_string(crc.checksum());
+    header["__metadata__"] = all_metadata;
     std::uint64_t offset = 0;
     for (auto const& t : tensors) {
         std::size_t count = 1;
@@ -116,7 +65,13 @@ inline void write_safetensors(std::filesystem::path const& path, std::vector<ten
     }
     std::string text = header.dump();
     text.append((8 - text.size() % 8) % 8, ' ');  // the data starts 8-byte aligned
-    detail::write_file_atomically(path, text, tensors);
+    char prefix[8];
+    for (int i = 0; i < 8; ++i) prefix[i] = static_cast<char>(std::uint64_t(text.size()) >> (8 * i));
+    std::vector<std::span<char const>> chunks = {std::span<char const>(prefix, 8),
+                                                 std::span<char const>(text.data(), text.size())};
+    for (auto const& t : tensors)
+        chunks.emplace_back(reinterpret_cast<char const*>(t.values.data()), t.values.size_bytes());
+    write_file_atomically(path, chunks);
 }
 
 /// Reads a safetensors file of float32 tensors; a truncated or malformed file is an error naming it.
@@ -168,6 +123,9 @@ inline safetensors_content read_safetensors(std::filesystem::path const& path) {
         std::memcpy(tensor.values.data(), data.data() + offsets[0], count * sizeof(float));
         content.tensors.emplace(name, std::move(tensor));
     }
+    if (header.contains("__metadata__") && header["__metadata__"].contains("crc32c") &&
+        header["__metadata__"]["crc32c"].get<std::string>() != std::to_string(crc32c(data.data(), data.size())))
+        throw fail("is corrupt: its data does not match its CRC-32C");
     return content;
 }
 

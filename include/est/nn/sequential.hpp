@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iomanip>
+#include <span>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -150,10 +151,25 @@ public:
     template <class F>
     void for_each_parameter(F&& f) {
         for_each_layer([&]<std::size_t I>(auto& l) {
-            std::string name =
-                std::to_string(I + 1) + "_" + std::string(std::tuple_element_t<I, std::tuple<Layers...>>::kind);
+            std::string name = layer_name<I>();
             l.for_each_parameter([&](parameter_ref const& p) { f(std::string_view(name), p); });
         });
+    }
+
+    /// Calls `f(layer_name, values)` with every layer's output of the last forward pass (the whole
+    /// batch; empty before the first pass).
+    template <class F>
+    void for_each_activation(F&& f) const {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (f(std::string_view(layer_name<I>()), values_of_output<I>()), ...);
+        }
+        (std::make_index_sequence<depth>{});
+    }
+
+    /// "<position>_<kind>" of layer I, e.g. "1_conv2d".
+    template <std::size_t I>
+    static std::string layer_name() {
+        return std::to_string(I + 1) + "_" + std::string(std::tuple_element_t<I, std::tuple<Layers...>>::kind);
     }
 
     /// Forward pass over a batch; keeps what the backward pass needs.
@@ -244,6 +260,16 @@ private:
     void for_each_layer(F&& f) {
         [&]<std::size_t... I>(std::index_sequence<I...>) { (f.template operator()<I>(std::get<I>(layers_)), ...); }
         (std::make_index_sequence<std::tuple_size_v<layer_tuple>>{});
+    }
+
+    template <std::size_t I>
+    std::span<float const> values_of_output() const {
+        if constexpr (I + 1 < depth) {
+            auto const& v = std::get<I + 1>(inputs_);
+            return {v.data, v.size()};
+        } else {
+            return {output_.data, output_.size()};
+        }
     }
 
     template <std::size_t I, class In, Mode M>

@@ -35,9 +35,13 @@ struct training_op {
 
     /// Runs the step: gradients from the loss, then the update of step `step` (counted from 0).
     void run(slots_type& slots, std::uint64_t step) const {
-        net->backward();
-        optimizer.apply(*net, slots, step);
+        backward();
+        update(slots, step);
     }
+    /// The gradients of every parameter, from the loss.
+    void backward() const { net->backward(); }
+    /// The optimizer's update of step `step` from the gradients.
+    void update(slots_type& slots, std::uint64_t step) const { optimizer.apply(*net, slots, step); }
     float learning_rate(std::uint64_t step) const { return optimizer.learning_rate(step); }
 };
 

@@ -1,0 +1,72 @@
+// hooks::checkpoint_saver: saves checkpoints on its own schedule (steps or seconds) and tells
+// listeners before and after each save; the estimator's run_config schedule works without it.
+#pragma once
+
+#include <est/estimator/hook.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+namespace est {
+
+/// Told around every save of a checkpoint_saver (TF's CheckpointSaverListener).
+class checkpoint_listener {
+public:
+    virtual ~checkpoint_listener() = default;
+    virtual void begin(run_context&) {}
+    virtual void before_save(run_context&, std::uint64_t /*global_step*/) {}
+    /// May call context.request_stop().
+    virtual void after_save(run_context&, std::uint64_t /*global_step*/, std::filesystem::path const& /*file*/) {}
+    virtual void end(run_context&, std::uint64_t /*global_step*/) {}
+};
+
+namespace hooks {
+
+/// Saves every `every_steps` steps or `every_secs` seconds of training and at the end of it.
+struct checkpoint_saver {
+    std::uint64_t every_steps = 0;
+    double every_secs = 0.0;
+    std::vector<std::shared_ptr<checkpoint_listener>> listeners = {};
+
+    void begin(run_context& context) {
+        if (context.mode != mode_key::train)
+            return;
+        last_save_ = std::chrono::steady_clock::now();
+        saved_step_ = context.global_step;
+        for (auto& l : listeners) l->begin(context);
+    }
+    void after_run(run_context& context, run_values const& values) {
+        if (context.mode != mode_key::train || values.update_skipped)
+            return;
+        bool due = every_steps ? context.global_step % every_steps == 0
+                               : every_secs > 0.0 && std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                                                   last_save_)
+                                                             .count() >= every_secs;
+        if (due)
+            save(context);
+    }
+    void end(run_context& context) {
+        if (context.mode != mode_key::train)
+            return;
+        if (saved_step_ != context.global_step)
+            save(context);
+        for (auto& l : listeners) l->end(context, context.global_step);
+    }
+
+private:
+    void save(run_context& context) {
+        for (auto& l : listeners) l->before_save(context, context.global_step);
+        auto file = context.session->save_checkpoint();
+        for (auto& l : listeners) l->after_save(context, context.global_step, file);
+        saved_step_ = context.global_step;
+        last_save_ = std::chrono::steady_clock::now();
+    }
+    std::chrono::steady_clock::time_point last_save_ = std::chrono::steady_clock::now();
+    std::uint64_t saved_step_ = 0;
+};
+
+}  // namespace hooks
+}  // namespace est

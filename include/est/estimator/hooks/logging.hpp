@@ -1,0 +1,77 @@
+// hooks::logging: progress lines of training, every N steps or seconds: the step, the loss, the
+// learning rate, the examples per second since the last line and any tensors it was asked to
+// show.
+#pragma once
+
+#include <est/estimator/hook.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace est::hooks {
+
+/// Prints "step 200  loss 0.4213  lr 0.001  12345.6 examples/s" during training.
+struct logging {
+    std::uint64_t every_steps = 0;  ///< 0: run_config's log_step_count_steps (or every_secs alone)
+    double every_secs = 0.0;        ///< 0: by steps only
+    std::vector<std::string> tensors = {};  ///< "<layer>/<parameter>" or "<layer>/output": mean and max |x|
+    std::FILE* stream = stdout;
+
+    void begin(run_context& context) {
+        steps_ = context.config && context.config->log_step_count_steps ? context.config->log_step_count_steps : 100;
+        reset();
+    }
+    void before_run(run_context& context) {
+        if (context.mode == mode_key::train && due(context.global_step + 1))
+            for (auto const& t : tensors) context.request_tensor(t);
+    }
+    void after_run(run_context& context, run_values const& values) {
+        if (context.mode != mode_key::train || values.update_skipped)
+            return;
+        examples_ += values.batch_size;
+        if (!due(context.global_step))
+            return;
+        auto now = std::chrono::steady_clock::now();
+        double seconds = std::chrono::duration<double>(now - since_).count();
+        std::string line = "step " + std::to_string(context.global_step);
+        char buffer[160];
+        std::snprintf(buffer, sizeof buffer, "  loss %.4f  lr %.6g  %.1f examples/s", double(values.loss),
+                      double(values.learning_rate), seconds > 0.0 ? double(examples_) / seconds : 0.0);
+        line += buffer;
+        for (auto const& [name, v] : values.tensors) {
+            double sum = 0.0, largest = 0.0;
+            for (float x : v) {
+                sum += x;
+                largest = std::max(largest, double(x < 0 ? -x : x));
+            }
+            std::snprintf(buffer, sizeof buffer, "  %s mean %.4g max|x| %.4g", name.c_str(),
+                          v.empty() ? 0.0 : sum / double(v.size()), largest);
+            line += buffer;
+        }
+        std::fprintf(stream, "%s\n", line.c_str());
+        std::fflush(stream);
+        reset();
+    }
+
+private:
+    bool due(std::uint64_t step) const {
+        std::uint64_t n = every_steps ? every_steps : (every_secs > 0.0 ? 0 : steps_);
+        if (n && step % n == 0)
+            return true;
+        return every_secs > 0.0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - since_).count() >=
+                                       every_secs;
+    }
+    void reset() {
+        since_ = std::chrono::steady_clock::now();
+        examples_ = 0;
+    }
+    std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();
+    std::size_t examples_ = 0;
+    std::uint64_t steps_ = 100;
+};
+
+}  // namespace est::hooks

@@ -1,0 +1,117 @@
+// hooks::progress_bar: on a terminal, one live line per run (steps, it/s, ETA when the total is
+// known, smoothed loss, metrics); when output is not a terminal, a plain line every few seconds
+// and at the end. `display = off` silences it.
+#pragma once
+
+#include <est/estimator/hook.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <string>
+#include <algorithm>
+
+namespace est::hooks {
+
+struct progress_bar {
+    enum class style { automatic, terminal, plain, off };
+    style display = style::automatic;  ///< automatic: terminal if the stream is a TTY
+    std::FILE* stream = stderr;
+    double plain_every_secs = 10.0;  ///< plain lines at most this often
+    std::size_t width = 30;          ///< characters of the bar
+
+    void begin(run_context& context) {
+        terminal_ = display == style::terminal ||
+                    (display == style::automatic && ::isatty(::fileno(stream)) == 1);
+        start_ = last_draw_ = std::chrono::steady_clock::now();
+        first_step_ = context.mode == mode_key::train ? context.global_step : 0;
+        batches_ = 0;
+        smoothed_loss_ = NAN;
+    }
+    void after_run(run_context& context, run_values const& values) {
+        if (display == style::off || context.mode == mode_key::predict)
+            return;
+        ++batches_;
+        if (std::isfinite(values.loss))
+            smoothed_loss_ = std::isnan(smoothed_loss_) ? values.loss : 0.95 * smoothed_loss_ + 0.05 * values.loss;
+        metrics_ = context.mode == mode_key::eval ? values.metrics
+                   : context.latest_evaluation   ? *context.latest_evaluation
+                                                 : evaluation{};
+        auto now = std::chrono::steady_clock::now();
+        double since_draw = std::chrono::duration<double>(now - last_draw_).count();
+        if (since_draw < (terminal_ ? 0.1 : plain_every_secs))
+            return;
+        draw(context, false);
+        last_draw_ = now;
+    }
+    void end(run_context& context) {
+        if (display == style::off || context.mode == mode_key::predict || batches_ == 0)
+            return;
+        draw(context, true);
+    }
+
+private:
+    void draw(run_context const& context, bool final) {
+        bool train = context.mode == mode_key::train;
+        std::uint64_t done = train ? context.global_step : batches_;
+        std::uint64_t first = train ? first_step_ : 0;
+        std::optional<std::uint64_t> total = context.last_step;
+        if (total && *total == std::numeric_limits<std::uint64_t>::max())
+            total.reset();
+        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        double rate = seconds > 0.0 ? double(done - first) / seconds : 0.0;
+        std::string line = train ? "train " : "eval ";
+        char buffer[128];
+        if (total && *total > first) {
+            double fraction = std::min(1.0, double(done - first) / double(*total - first));
+            if (terminal_) {
+                auto filled = std::size_t(fraction * double(width));
+                line += '[' + std::string(filled, '=') + (filled < width ? ">" : "") +
+                        std::string(width - std::min(width, filled + 1), ' ') + "] ";
+            }
+            std::snprintf(buffer, sizeof buffer, "%llu/%llu %3.0f%%", static_cast<unsigned long long>(done),
+                          static_cast<unsigned long long>(*total), 100.0 * fraction);
+            line += buffer;
+        } else {
+            std::snprintf(buffer, sizeof buffer, "%llu", static_cast<unsigned long long>(done));
+            line += buffer;
+        }
+        std::snprintf(buffer, sizeof buffer, "  %.1f it/s", rate);
+        line += buffer;
+        if (total && *total > done && rate > 0.0 && !final) {
+            auto eta = std::uint64_t(double(*total - done) / rate);
+            std::snprintf(buffer, sizeof buffer, "  ETA %llu:%02llu", static_cast<unsigned long long>(eta / 60),
+                          static_cast<unsigned long long>(eta % 60));
+            line += buffer;
+        }
+        if (!std::isnan(smoothed_loss_)) {
+            std::snprintf(buffer, sizeof buffer, "  loss %.4f", smoothed_loss_);
+            line += buffer;
+        }
+        for (auto const& [name, value] : metrics_) {
+            if (name == "global_step" || (name == "loss" && train == false))
+                continue;
+            std::snprintf(buffer, sizeof buffer, "  %s%s %.4f", train ? "eval " : "", name.c_str(), value);
+            line += buffer;
+        }
+        if (terminal_)
+            std::fprintf(stream, "\r%s\x1b[K%s", line.c_str(), final ? "\n" : "");
+        else
+            std::fprintf(stream, "%s\n", line.c_str());
+        std::fflush(stream);
+    }
+
+    bool terminal_ = false;
+    std::chrono::steady_clock::time_point start_, last_draw_;
+    std::uint64_t first_step_ = 0;
+    std::uint64_t batches_ = 0;
+    double smoothed_loss_ = NAN;
+    evaluation metrics_;
+};
+
+}  // namespace est::hooks
