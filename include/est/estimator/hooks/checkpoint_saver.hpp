@@ -56,7 +56,8 @@ struct checkpoint_saver {
         for (auto& l : listeners) l->end(context, context.global_step);
     }
 
-private:
+    // What follows is the hook's state during a run, not a setting (public so that the settings
+    // above can be given with designated initializers).
     void save(run_context& context) {
         for (auto& l : listeners) l->before_save(context, context.global_step);
         auto file = context.session->save_checkpoint();

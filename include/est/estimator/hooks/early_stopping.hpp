@@ -39,7 +39,8 @@ struct early_stopping {
     /// The global step at which it requested the stop, if it did.
     std::optional<std::uint64_t> stopped_at() const { return stopped_at_; }
 
-private:
+    // What follows is the hook's state during a run, not a setting (public so that the settings
+    // above can be given with designated initializers).
     std::uint64_t seen_ = 0;
     std::uint64_t stale_ = 0;
     std::optional<double> best_;

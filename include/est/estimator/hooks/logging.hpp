@@ -57,7 +57,8 @@ struct logging {
         reset();
     }
 
-private:
+    // What follows is the hook's state during a run, not a setting (public so that the settings
+    // above can be given with designated initializers).
     bool due(std::uint64_t step) const {
         std::uint64_t n = every_steps ? every_steps : (every_secs > 0.0 ? 0 : steps_);
         if (n && step % n == 0)

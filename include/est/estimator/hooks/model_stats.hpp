@@ -23,8 +23,11 @@ struct model_stats {
         out << "position,layer,output_shape,parameters,macs\n";
         for (auto const& layer : model["layers"]) {
             std::string shape;
-            for (auto const& extent : layer["output_shape"])
-                shape += (shape.empty() ? "" : "x") + std::to_string(extent.get<std::size_t>());
+            for (auto const& extent : layer["output_shape"]) {
+                if (!shape.empty())
+                    shape += 'x';
+                shape += std::to_string(extent.get<std::size_t>());
+            }
             out << layer["position"].get<std::size_t>() << ',' << layer["kind"].get<std::string>() << ','
                 << (shape.empty() ? "scalar" : shape) << ',' << layer["parameters"].get<std::size_t>() << ','
                 << layer["macs"].get<std::size_t>() << '\n';
@@ -37,7 +40,8 @@ struct model_stats {
         written_ = true;
     }
 
-private:
+    // What follows is the hook's state during a run, not a setting (public so that the settings
+    // above can be given with designated initializers).
     bool written_ = false;
 };
 

@@ -63,7 +63,8 @@ struct profiler {
     phase_times const& total() const { return total_; }
     std::uint64_t steps() const { return steps_; }
 
-private:
+    // What follows is the hook's state during a run, not a setting (public so that the settings
+    // above can be given with designated initializers).
     phase_times total_;
     std::uint64_t steps_ = 0;
 };

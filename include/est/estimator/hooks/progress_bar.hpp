@@ -55,7 +55,8 @@ struct progress_bar {
         draw(context, true);
     }
 
-private:
+    // What follows is the hook's state during a run, not a setting (public so that the settings
+    // above can be given with designated initializers).
     void draw(run_context const& context, bool final) {
         bool train = context.mode == mode_key::train;
         std::uint64_t done = train ? context.global_step : batches_;

@@ -38,7 +38,8 @@ struct step_counter {
         examples_ = 0;
     }
 
-private:
+    // What follows is the hook's state during a run, not a setting (public so that the settings
+    // above can be given with designated initializers).
     std::uint64_t last_step_ = 0;
     std::size_t examples_ = 0;
     std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();

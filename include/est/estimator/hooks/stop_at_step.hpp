@@ -26,7 +26,8 @@ struct stop_at_step {
             context.request_stop();
     }
 
-private:
+    // What follows is the hook's state during a run, not a setting (public so that the settings
+    // above can be given with designated initializers).
     std::uint64_t start_ = 0;
 };
 
