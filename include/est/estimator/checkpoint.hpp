@@ -70,8 +70,8 @@ public:
     }
     std::optional<checkpoint_entry> best() const { return best(best_by_); }
 
-    /// Records a new latest checkpoint and deletes the oldest beyond `keep_max` (0 keeps all),
-    /// sparing the best.
+    /// Records a new latest checkpoint and deletes the oldest beyond the newest `keep_max` (0 keeps
+    /// all), sparing the best.
     void add(checkpoint_entry entry, std::uint64_t keep_max) {
         for (auto const& e : entries_)  // a rewrite of the same step keeps its evaluation
             if (e.file == entry.file && e.global_step == entry.global_step && entry.metrics.empty())
@@ -98,11 +98,10 @@ private:
     void prune(std::uint64_t keep_max) {
         auto best_file = best() ? best()->file : std::string();
         std::vector<checkpoint_entry> dropped;
-        while (keep_max && entries_.size() > std::max<std::uint64_t>(keep_max, 1)) {
-            auto victim = std::find_if(entries_.begin(), entries_.end() - 1,
-                                       [&](checkpoint_entry const& e) { return e.file != best_file; });
-            if (victim == entries_.end() - 1)
-                break;
+        auto is_best = [&](checkpoint_entry const& e) { return e.file == best_file; };
+        // The newest keep_max stay, and the best beside them.
+        while (keep_max && std::uint64_t(entries_.size() - std::count_if(entries_.begin(), entries_.end(), is_best)) > keep_max) {
+            auto victim = std::find_if_not(entries_.begin(), entries_.end(), is_best);
             dropped.push_back(*victim);
             entries_.erase(victim);
         }

@@ -1,6 +1,8 @@
 // Checkpoints: saved on run_config's schedule and at the end of train(), pruned to
-// keep_checkpoint_max, restored by a new estimator on the same model_dir (parameters, optimizer
-// state and global step), the one before used when the latest is unreadable, another model refused.
+// keep_checkpoint_max (sparing the best), restored by a new estimator on the same model_dir
+// (parameters, optimizer state and global step), the one before used when the latest is
+// unreadable, another model refused, write errors reported; restore_best, restore, from_disk,
+// warm start and exporters.
 #include "support/classifier.hpp"
 
 #include <est/est.hpp>
@@ -9,7 +11,12 @@
 
 #include <xtensor/xbuilder.hpp>
 
+#include <sys/resource.h>
+
+#include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <map>
 
 using namespace est::literals;
 
@@ -93,4 +100,223 @@ TEST_CASE("checkpoints: another model's checkpoint is refused", "[estimator][che
     using other = est::estimator<model<7>, input_type>;
     CHECK_THROWS_WITH(other(model_fn, est::run_config{.model_dir = dir}),
                       Catch::Contains("ckpt-5.safetensors") && Catch::Contains("different model"));
+}
+
+TEST_CASE("checkpoints: a flipped byte in the latest is found by its CRC and the one before used",
+          "[estimator][checkpoint]") {
+    std::string dir = fresh_model_dir("flipped");
+    est::run_config config{.model_dir = dir, .seed = 4, .save_checkpoints_steps = 10};
+    auto data = dataset();
+    {
+        est::estimator<model<6>, input_type> estimator(model_fn, config);
+        estimator.train([&] { return data.repeat().batch(8); }, {.steps = 20});
+    }
+    auto latest = std::filesystem::path(dir) / "ckpt-20.safetensors";
+    {
+        std::fstream file(latest, std::ios::in | std::ios::out | std::ios::binary);
+        file.seekg(-5, std::ios::end);
+        char byte = 0;
+        file.read(&byte, 1);
+        file.seekp(-5, std::ios::end);
+        byte = char(byte ^ 0x10);
+        file.write(&byte, 1);
+    }
+    CHECK_THROWS_WITH(est::io::read_safetensors(latest),
+                      Catch::Contains("ckpt-20.safetensors") && Catch::Contains("CRC-32C"));
+    est::estimator<model<6>, input_type> restored(model_fn, config);
+    CHECK(restored.global_step() == 10);
+}
+
+TEST_CASE("checkpoints: keep_checkpoint_max never deletes the best", "[estimator][checkpoint]") {
+    std::string dir = fresh_model_dir("keep-best");
+    auto data = dataset();
+    // The earliest evaluation is the best by "lowest global_step", so it must survive every pruning.
+    est::run_config config{.model_dir = dir,
+                           .seed = 4,
+                           .save_checkpoints_steps = 5,
+                           .keep_checkpoint_max = 2,
+                           .best_checkpoint = {"global_step", est::goal::lower}};
+    est::estimator<model<6>, input_type> estimator(model_fn, config);
+    est::train_and_evaluate(estimator,
+                            est::train_spec{.input_fn = [&] { return data.repeat().batch(8); }, .max_steps = 40},
+                            est::eval_spec{.input_fn = [&] { return data.batch(40); }, .every_steps = 10});
+    std::vector<std::uint64_t> kept;
+    for (auto const& e : estimator.checkpoints()) kept.push_back(e.global_step);
+    CHECK(kept == std::vector<std::uint64_t>{10, 35, 40});  // the best, then the two newest
+    CHECK(std::filesystem::exists(std::filesystem::path(dir) / "ckpt-10.safetensors"));
+    CHECK_FALSE(std::filesystem::exists(std::filesystem::path(dir) / "ckpt-20.safetensors"));
+    REQUIRE(estimator.best_checkpoint());
+    CHECK(estimator.best_checkpoint()->global_step == 10);
+
+    auto index = nlohmann::json::parse(std::ifstream(std::filesystem::path(dir) / "checkpoint_index.json"));
+    CHECK(index["latest"] == "ckpt-40.safetensors");
+    CHECK(index["best"] == "ckpt-10.safetensors");
+    CHECK(index["checkpoints"][0]["metrics"]["global_step"] == 10);
+    CHECK(index["checkpoints"][0]["metrics"].contains("accuracy"));
+    CHECK(index["checkpoints"][2]["metrics"]["global_step"] == 40);
+    CHECK_FALSE(index["checkpoints"][1].contains("metrics"));  // step 35 was not evaluated
+}
+
+TEST_CASE("checkpoints: restore_best, restore(path) and from_disk", "[estimator][checkpoint]") {
+    std::string dir = fresh_model_dir("restore-best");
+    auto data = dataset();
+    est::run_config config{.model_dir = dir,
+                           .seed = 9,
+                           .save_checkpoints_steps = 1000,
+                           .keep_checkpoint_max = 0,
+                           .best_checkpoint = {"accuracy", est::goal::higher}};
+    auto eval_input = [&] { return data.batch(40); };
+    std::map<std::uint64_t, std::vector<float>> weights_at;
+    std::map<std::uint64_t, double> accuracy_at;
+    {
+        est::estimator<model<6>, input_type> estimator(model_fn, config);
+        for (int round = 0; round < 4; ++round) {
+            estimator.train([&] { return data.repeat().batch(8); }, {.steps = 3});
+            accuracy_at[estimator.global_step()] = estimator.evaluate(eval_input).at("accuracy");
+            weights_at[estimator.global_step()] = weights_of(estimator);
+        }
+        std::uint64_t best_step = 0;
+        for (auto const& [step, accuracy] : accuracy_at)
+            if (best_step == 0 || accuracy >= accuracy_at[best_step])
+                best_step = step;
+        estimator.restore_best();
+        CHECK(estimator.global_step() == best_step);
+        CHECK(weights_of(estimator) == weights_at[best_step]);
+
+        estimator.restore(std::filesystem::path(dir) / "ckpt-6.safetensors");
+        CHECK(estimator.global_step() == 6);
+        CHECK(weights_of(estimator) == weights_at[6]);
+        CHECK_THROWS_WITH(estimator.restore_best({"auc", est::goal::higher}), Catch::Contains("metric 'auc'"));
+        CHECK_THROWS_WITH(estimator.restore(std::filesystem::path(dir) / "ckpt-7.safetensors"),
+                          Catch::Contains("ckpt-7.safetensors") && Catch::Contains("cannot be opened"));
+    }
+    // A new process: the run_config comes from run.json, the latest checkpoint is restored.
+    auto loaded = est::estimator<model<6>, input_type>::from_disk(dir, model_fn);
+    CHECK(loaded.global_step() == 12);
+    CHECK(loaded.config().seed == 9);
+    CHECK(loaded.config().best_checkpoint.metric == "accuracy");
+    CHECK(weights_of(loaded) == weights_at[12]);
+    CHECK(loaded.evaluate(eval_input).at("accuracy") == accuracy_at[12]);
+
+    CHECK_THROWS_WITH((est::estimator<model<7>, input_type>::from_disk(dir, model_fn)),
+                      Catch::Contains("different model"));
+    std::string empty = fresh_model_dir("from-disk-empty");
+    std::filesystem::create_directories(empty);
+    CHECK_THROWS_WITH((est::estimator<model<6>, input_type>::from_disk(empty, model_fn)),
+                      Catch::Contains("is not a model_dir") && Catch::Contains("run.json"));
+}
+
+TEST_CASE("scaffold: warm start of a subset and init_fn, once, only without an own checkpoint",
+          "[estimator][checkpoint][scaffold]") {
+    auto data = dataset();
+    auto input = [&] { return data.repeat().batch(8); };
+    std::string source_dir = fresh_model_dir("warm-source");
+    est::estimator<model<6>, input_type> source(model_fn, est::run_config{.model_dir = source_dir, .seed = 1});
+    source.train(input, {.steps = 20});
+
+    auto layer_weights = [](auto& estimator, std::string const& layer) {
+        std::vector<float> all;
+        estimator.model().for_each_parameter([&](std::string_view l, est::parameter_ref const& p) {
+            if (l == layer)
+                all.insert(all.end(), p.value.begin(), p.value.end());
+        });
+        return all;
+    };
+    est::estimator<model<6>, input_type> fresh(model_fn, est::run_config{.seed = 2});
+
+    std::string dir = fresh_model_dir("warm-target");
+    int init_calls = 0;
+    est::run_config config{.model_dir = dir,
+                           .seed = 2,
+                           .scaffold = {.warm_start = est::warm_start_settings{source_dir, "1_dense/.*"},
+                                        .init_fn = [&](est::session& s) {
+                                            ++init_calls;
+                                            CHECK(s.global_step() == 0);
+                                        }}};
+    {
+        est::estimator<model<6>, input_type> target(model_fn, config);
+        CHECK(init_calls == 1);
+        CHECK(layer_weights(target, "1_dense") == layer_weights(source, "1_dense"));
+        CHECK(layer_weights(target, "2_dense") == layer_weights(fresh, "2_dense"));
+        target.train(input, {.steps = 5});
+        target.train(input, {.steps = 5});  // train() never warm-starts again
+        CHECK(init_calls == 1);
+    }
+    // A restart on a model_dir with its own checkpoint restores it; no warm start, no init_fn.
+    est::estimator<model<6>, input_type> restarted(model_fn, config);
+    CHECK(init_calls == 1);
+    CHECK(restarted.global_step() == 10);
+    CHECK(layer_weights(restarted, "1_dense") != layer_weights(source, "1_dense"));
+
+    auto fails = [&](est::warm_start_settings settings) {
+        std::string target_dir = fresh_model_dir("warm-fails");
+        est::estimator<model<6>, input_type>(model_fn,
+                                             est::run_config{.model_dir = target_dir, .scaffold = {.warm_start = settings}});
+    };
+    CHECK_THROWS_WITH(fails({source_dir, "3_dense/.*"}), Catch::Contains("no parameter of the model matches '3_dense/.*'"));
+    CHECK_THROWS_WITH(fails({source_dir + "/missing.safetensors", ".*"}), Catch::Contains("missing.safetensors"));
+    CHECK_THROWS_WITH((est::estimator<model<7>, input_type>(
+                          model_fn, est::run_config{.model_dir = fresh_model_dir("warm-size"),
+                                                    .scaffold = {.warm_start = est::warm_start_settings{source_dir}}})),
+                      Catch::Contains("parameter '1_dense/kernel' has 18 values"));
+}
+
+TEST_CASE("checkpoints: a write error while saving (a full disk) is reported and loses nothing",
+          "[estimator][checkpoint]") {
+    std::string dir = fresh_model_dir("full-disk");
+    auto data = dataset();
+    est::run_config config{.model_dir = dir, .seed = 4, .save_summary_steps = 0, .save_checkpoints_steps = 10};
+    est::estimator<model<6>, input_type> estimator(model_fn, config);
+    estimator.train([&] { return data.repeat().batch(8); }, {.steps = 10});
+    auto index_before = std::ifstream(std::filesystem::path(dir) / "checkpoint_index.json");
+    std::string index_text((std::istreambuf_iterator<char>(index_before)), {});
+
+    // The file-size limit makes every write past 512 bytes fail with EFBIG, as a full disk fails
+    // with ENOSPC: the same path through write(2).
+    rlimit original{};
+    getrlimit(RLIMIT_FSIZE, &original);
+    auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit small = original;
+    small.rlim_cur = 512;
+    setrlimit(RLIMIT_FSIZE, &small);
+    std::string message;
+    try {
+        estimator.train([&] { return data.repeat().batch(8); }, {.steps = 10});
+    } catch (est::error const& e) {
+        message = e.what();
+    }
+    setrlimit(RLIMIT_FSIZE, &original);
+    std::signal(SIGXFSZ, previous_handler);
+
+    CHECK_THAT(message, Catch::Contains("cannot save the checkpoint of global step 20") &&
+                            Catch::Contains("ckpt-20.safetensors.tmp") && Catch::Contains("File too large"));
+    CHECK_FALSE(std::filesystem::exists(std::filesystem::path(dir) / "ckpt-20.safetensors"));
+    CHECK_FALSE(std::filesystem::exists(std::filesystem::path(dir) / "ckpt-20.safetensors.tmp"));
+    auto index_after = std::ifstream(std::filesystem::path(dir) / "checkpoint_index.json");
+    CHECK(std::string((std::istreambuf_iterator<char>(index_after)), {}) == index_text);
+    est::estimator<model<6>, input_type> restored(model_fn, config);
+    CHECK(restored.global_step() == 10);
+}
+
+TEST_CASE("train_and_evaluate: exporters keep the best and the latest", "[estimator][checkpoint]") {
+    std::string dir = fresh_model_dir("exporters");
+    auto data = dataset();
+    est::estimator<model<6>, input_type> estimator(model_fn, est::run_config{.model_dir = dir, .seed = 3});
+    auto best = std::make_shared<est::best_exporter>(est::metric_goal{"global_step", est::goal::lower});
+    auto latest = std::make_shared<est::latest_exporter>("latest", 2);
+    auto result = est::train_and_evaluate(
+        estimator, est::train_spec{.input_fn = [&] { return data.repeat().batch(8); }, .max_steps = 30},
+        est::eval_spec{.input_fn = [&] { return data.batch(40); }, .every_steps = 10, .exporters = {best, latest}});
+    CHECK(result.at("global_step") == 30);
+    auto exported = std::filesystem::path(dir) / "export";
+    CHECK(std::filesystem::exists(exported / "best" / "10" / "model.safetensors"));
+    CHECK_FALSE(std::filesystem::exists(exported / "latest" / "10"));
+    CHECK(std::filesystem::exists(exported / "latest" / "20" / "metrics.json"));
+    CHECK(std::filesystem::exists(exported / "latest" / "30" / "model.json"));
+    auto metrics = nlohmann::json::parse(std::ifstream(exported / "latest" / "30" / "metrics.json"));
+    CHECK(metrics["accuracy"].get<double>() == result.at("accuracy"));
+    // An export restores like a checkpoint.
+    est::estimator<model<6>, input_type> other(model_fn, est::run_config{.seed = 5});
+    other.restore(exported / "latest" / "30" / "model.safetensors");
+    CHECK(weights_of(other) == weights_of(estimator));
 }
