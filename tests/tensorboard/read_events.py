@@ -8,7 +8,9 @@ from tensorboard.backend.event_processing import event_accumulator
 
 
 def load(directory):
-    accumulator = event_accumulator.EventAccumulator(directory)
+    # Keep every event (TensorBoard samples 4 images and 500 histograms per tag by default).
+    accumulator = event_accumulator.EventAccumulator(
+        directory, size_guidance={event_accumulator.IMAGES: 0, event_accumulator.HISTOGRAMS: 0})
     accumulator.Reload()
     return accumulator
 
@@ -36,4 +38,21 @@ evaluation = load(os.path.join(root, "estimator", "eval"))
 assert {"accuracy", "loss"} <= set(evaluation.Tags()["scalars"]), evaluation.Tags()
 (accuracy,) = evaluation.Scalars("accuracy")
 assert accuracy.step == 50 and 0.0 <= accuracy.value <= 1.0, accuracy
-print("tensorboard read the scalars, the estimator's train run and its eval run")
+images = load(os.path.join(root, "images"))
+tags = images.Tags()
+assert "input/image/image/0" in tags["images"], tags["images"]
+(first, *rest) = images.Images("input/image/image/0")
+assert first.step == 10 and first.width == 6 and first.height == 6, first
+assert first.encoded_image_string.startswith(b"\x89PNG"), first.encoded_image_string[:8]
+assert [e.step for e in images.Images("input/image/image/2")] == [10, 20, 30, 40, 50, 60]
+assert {"1_conv2d/kernel", "1_conv2d/output", "3_dense/bias"} <= set(tags["histograms"]), tags["histograms"]
+(kernel, *_) = images.Histograms("1_conv2d/kernel")
+assert kernel.step == 10 and kernel.histogram_value.num == 3 * 3 * 2, kernel
+assert sum(kernel.histogram_value.bucket) == 18, kernel.histogram_value
+output = images.Histograms("3_dense/output")[-1]
+assert output.step == 60 and output.histogram_value.num == 8 * 2, output
+assert {"global_step/sec", "examples/sec", "loss"} <= set(tags["scalars"]), tags["scalars"]
+curve = load(os.path.join(root, "images", "eval"))
+assert [e.step for e in curve.Scalars("accuracy")] == [20, 40, 60], curve.Scalars("accuracy")
+assert [e.step for e in curve.Scalars("loss")] == [20, 40, 60], curve.Scalars("loss")
+print("tensorboard read the scalars, the estimators' train and eval runs, images and histograms")
