@@ -1,8 +1,12 @@
-// Trains, evaluates and predicts a Fashion-MNIST classifier with est. The last line printed is the
-// evaluation as one JSON object.
+// Trains, evaluates and predicts a Fashion-MNIST classifier with est: train_and_evaluate evaluates
+// every --eval-every steps and at the end, early stopping ends training when the evaluation loss
+// stops improving, a progress bar shows the run, and the best model is exported. The model_dir
+// opens in TensorBoard (train and eval curves, input images, histograms). The last line printed is
+// the final evaluation as one JSON object.
 //
 //   fashion_mnist [--model mlp|cnn] [--epochs N] [--batch-size N] [--learning-rate X]
-//                 [--model-dir DIR] [--data-dir DIR] [--seed N]
+//                 [--model-dir DIR] [--data-dir DIR] [--seed N] [--eval-every STEPS]
+//                 [--patience EVALUATIONS] [--progress auto|terminal|plain|off]
 #include "fashion_mnist_model.hpp"
 
 #include <xtensor/xview.hpp>
@@ -10,6 +14,8 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <memory>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -24,6 +30,9 @@ struct options {
     std::string model_dir;
     std::string data_dir = "/usr/share/datasets/fashion-mnist";
     std::uint64_t seed = 42;
+    std::uint64_t eval_every = 500;
+    std::uint64_t patience = 3;
+    std::string progress = "auto";
 };
 
 constexpr std::array<char const*, 10> class_names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -32,7 +41,8 @@ constexpr std::array<char const*, 10> class_names = {"T-shirt/top", "Trouser", "
 [[noreturn]] void usage(std::string const& problem) {
     std::cerr << "fashion_mnist: " << problem << "\n"
               << "usage: fashion_mnist [--model mlp|cnn] [--epochs N] [--batch-size N] [--learning-rate X]\n"
-              << "                     [--model-dir DIR] [--data-dir DIR] [--seed N]\n";
+              << "                     [--model-dir DIR] [--data-dir DIR] [--seed N] [--eval-every STEPS]\n"
+              << "                     [--patience EVALUATIONS] [--progress auto|terminal|plain|off]\n";
     std::exit(2);
 }
 
@@ -60,6 +70,12 @@ options parse(int argc, char** argv) {
                 o.data_dir = value;
             else if (flag == "--seed")
                 o.seed = std::stoull(value);
+            else if (flag == "--eval-every")
+                o.eval_every = std::stoull(value);
+            else if (flag == "--patience")
+                o.patience = std::stoull(value);
+            else if (flag == "--progress")
+                o.progress = value;
             else
                 usage("unknown option " + std::string(flag));
         } catch (std::logic_error const&) {
@@ -68,8 +84,10 @@ options parse(int argc, char** argv) {
     }
     if (o.model != "mlp" && o.model != "cnn")
         usage("--model must be mlp or cnn");
-    if (o.epochs < 1 || o.batch_size < 1 || !(o.learning_rate > 0.0f))
-        usage("epochs, batch size and learning rate must be positive");
+    if (o.epochs < 1 || o.batch_size < 1 || !(o.learning_rate > 0.0f) || o.eval_every < 1 || o.patience < 1)
+        usage("epochs, batch size, learning rate, eval-every and patience must be positive");
+    if (o.progress != "auto" && o.progress != "terminal" && o.progress != "plain" && o.progress != "off")
+        usage("--progress must be auto, terminal, plain or off");
     return o;
 }
 
@@ -91,23 +109,38 @@ int run(options const& o) {
             .repeat(o.epochs)
             .batch(o.batch_size);
     };
+    std::uint64_t steps = o.epochs * ((train_data.labels.size() + o.batch_size - 1) / o.batch_size);
     auto eval_input = [&] { return est::data::from_tensor_slices(test_features, test_labels).batch(256); };
 
-    est::estimator<Model, fashion_mnist::input_type, est::hooks::logging> estimator(
-        fashion_mnist::model_fn, est::run_config{.model_dir = o.model_dir, .seed = o.seed},
-        fashion_mnist::params{
-            .learning_rate = o.learning_rate,
-            .decay_steps = o.epochs * ((train_data.labels.size() + o.batch_size - 1) / o.batch_size)});
-    std::cout << "model_dir " << estimator.config().model_dir << "\n";
+    using progress = est::hooks::progress_bar;
+    progress bar{.display = o.progress == "terminal" ? progress::style::terminal
+                            : o.progress == "plain"  ? progress::style::plain
+                            : o.progress == "off"    ? progress::style::off
+                                                     : progress::style::automatic,
+                 .stream = stdout};
+    est::hooks::early_stopping early_stopping{.metric = "loss", .better = est::goal::lower, .patience = o.patience};
+    est::estimator<Model, fashion_mnist::input_type, progress, est::hooks::early_stopping, est::hooks::model_stats>
+        estimator(fashion_mnist::model_fn,
+                  est::run_config{.model_dir = o.model_dir,
+                                  .seed = o.seed,
+                                  .best_checkpoint = {"accuracy", est::goal::higher}},
+                  fashion_mnist::params{
+                      .learning_rate = o.learning_rate,
+                      .decay_steps = steps},
+                  bar, early_stopping, est::hooks::model_stats{});
+    std::cout << "model_dir " << estimator.config().model_dir << "\n" << std::flush;
 
-    estimator.train(train_input);
+    auto best = std::make_shared<est::best_exporter>(est::metric_goal{"accuracy", est::goal::higher});
+    auto result = est::train_and_evaluate(
+        estimator, est::train_spec{.input_fn = train_input, .max_steps = steps},
+        est::eval_spec{.input_fn = eval_input, .every_steps = o.eval_every, .exporters = {best}});
     auto const& stats = estimator.last_train_statistics();
-    std::printf("trained %llu steps in %.1f s: %.1f images/s\n", static_cast<unsigned long long>(stats.steps),
-                stats.seconds, stats.examples_per_second());
-
-    auto result = estimator.evaluate(eval_input);
-    std::printf("evaluation: accuracy %.4f, top-2 accuracy %.4f, loss %.4f\n", result["accuracy"],
-                result["top_2_accuracy"], result["loss"]);
+    std::printf("trained %llu steps in %.1f s: %.1f images/s%s\n", static_cast<unsigned long long>(stats.steps),
+                stats.seconds, stats.examples_per_second(),
+                estimator.template hook<est::hooks::early_stopping>().stopped_at() ? " (stopped early)" : "");
+    std::printf("evaluation: accuracy %.4f, top-2 accuracy %.4f, loss %.4f (best accuracy %.4f, exported to %s)\n",
+                result["accuracy"], result["top_2_accuracy"], result["loss"], best->best().value_or(0.0),
+                (std::filesystem::path(estimator.config().model_dir) / "export" / "best").c_str());
 
     auto first_five = [&] {  // features only, as a PREDICT input needs no labels
         auto five = est::fields("image"_f = est::data::slices<est::shape<28, 28, 1>>(

@@ -24,6 +24,7 @@ struct params {
     float learning_rate = 0.001f;
     std::uint64_t decay_steps = 1000;  ///< the rate falls linearly to 5% of itself over these steps
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(params, learning_rate, decay_steps)  // recorded in model_dir/run.json
 
 /// One model_fn for every mode; the mode is a type, so each branch is checked on its own.
 inline constexpr auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, params const& p) {

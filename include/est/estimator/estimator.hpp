@@ -391,6 +391,7 @@ public:
         resumed_input_position_ = 0;
         training_ = true;
         auto start = clock();
+        double outside_training = 0.0;  // evaluations between steps do not count as training time
         bool first = true;
         while (global_step_ < target && !context.stop_requested) {
             auto input_start = clock();
@@ -437,7 +438,9 @@ public:
                 builtin_.after_run(context, values);
                 if (checkpoint_due())
                     save_checkpoint();
+                auto between_start = clock();
                 between_steps(context);
+                outside_training += seconds_since(between_start);
                 context.evaluations = evaluations_;
                 context.latest_evaluation = evaluations_ ? &latest_evaluation_ : nullptr;
             }
@@ -449,7 +452,7 @@ public:
                 throw error("training loss is " + std::to_string(result.loss) + " at global step " +
                             std::to_string(global_step_) + "; the update of this step was not applied");
         }
-        statistics_.seconds = seconds_since(start);
+        statistics_.seconds = seconds_since(start) - outside_training;
         training_ = false;
         write_checkpoint();  // marks the call complete: a restart does not skip input after it
         call_hooks<hook_points::end>(hooks_, context);

@@ -1,12 +1,14 @@
 // hooks::progress_bar: on a terminal, one live line per run (steps, it/s, ETA when the total is
-// known, smoothed loss, metrics); when output is not a terminal, a plain line every few seconds
-// and at the end. `display = off` silences it.
+// known, smoothed training loss, the last evaluation's metrics; during an evaluation its running
+// metrics); when output is not a terminal, a plain line every few seconds and at the end.
+// `display = off` silences it.
 #pragma once
 
 #include <est/estimator/hook.hpp>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -14,7 +16,6 @@
 #include <limits>
 #include <optional>
 #include <string>
-#include <algorithm>
 
 namespace est::hooks {
 
@@ -26,45 +27,53 @@ struct progress_bar {
     std::size_t width = 30;          ///< characters of the bar
 
     void begin(run_context& context) {
-        terminal_ = display == style::terminal ||
-                    (display == style::automatic && ::isatty(::fileno(stream)) == 1);
-        start_ = last_draw_ = std::chrono::steady_clock::now();
-        first_step_ = context.mode == mode_key::train ? context.global_step : 0;
-        batches_ = 0;
-        smoothed_loss_ = NAN;
+        terminal_ = display == style::terminal || (display == style::automatic && ::isatty(::fileno(stream)) == 1);
+        bar_of(context) = {};
+        bar_of(context).first_step = context.mode == mode_key::train ? context.global_step : 0;
     }
     void after_run(run_context& context, run_values const& values) {
         if (display == style::off || context.mode == mode_key::predict)
             return;
-        ++batches_;
+        auto& bar = bar_of(context);
+        ++bar.batches;
         if (std::isfinite(values.loss))
-            smoothed_loss_ = std::isnan(smoothed_loss_) ? values.loss : 0.95 * smoothed_loss_ + 0.05 * values.loss;
-        metrics_ = context.mode == mode_key::eval ? values.metrics
-                   : context.latest_evaluation   ? *context.latest_evaluation
-                                                 : evaluation{};
+            bar.smoothed_loss =
+                std::isnan(bar.smoothed_loss) ? values.loss : 0.95 * bar.smoothed_loss + 0.05 * values.loss;
+        bar.metrics = context.mode == mode_key::eval ? values.metrics
+                      : context.latest_evaluation   ? *context.latest_evaluation
+                                                    : evaluation{};
         auto now = std::chrono::steady_clock::now();
-        double since_draw = std::chrono::duration<double>(now - last_draw_).count();
-        if (since_draw < (terminal_ ? 0.1 : plain_every_secs))
+        if (std::chrono::duration<double>(now - bar.last_draw).count() < (terminal_ ? 0.1 : plain_every_secs))
             return;
         draw(context, false);
-        last_draw_ = now;
+        bar.last_draw = now;
     }
     void end(run_context& context) {
-        if (display == style::off || context.mode == mode_key::predict || batches_ == 0)
+        if (display == style::off || context.mode == mode_key::predict || bar_of(context).batches == 0)
             return;
         draw(context, true);
     }
 
     // What follows is the hook's state during a run, not a setting (public so that the settings
     // above can be given with designated initializers).
+    struct bar_state {
+        std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), last_draw = start;
+        std::uint64_t first_step = 0;
+        std::uint64_t batches = 0;
+        double smoothed_loss = NAN;
+        evaluation metrics;
+    };
+    bar_state& bar_of(run_context const& context) { return context.mode == mode_key::train ? train_ : eval_; }
+
     void draw(run_context const& context, bool final) {
         bool train = context.mode == mode_key::train;
-        std::uint64_t done = train ? context.global_step : batches_;
-        std::uint64_t first = train ? first_step_ : 0;
+        auto const& bar = bar_of(context);
+        std::uint64_t done = train ? context.global_step : bar.batches;
+        std::uint64_t first = bar.first_step;
         std::optional<std::uint64_t> total = context.last_step;
         if (total && *total == std::numeric_limits<std::uint64_t>::max())
             total.reset();
-        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - bar.start).count();
         double rate = seconds > 0.0 ? double(done - first) / seconds : 0.0;
         std::string line = train ? "train " : "eval ";
         char buffer[128];
@@ -90,12 +99,12 @@ struct progress_bar {
                           static_cast<unsigned long long>(eta % 60));
             line += buffer;
         }
-        if (!std::isnan(smoothed_loss_)) {
-            std::snprintf(buffer, sizeof buffer, "  loss %.4f", smoothed_loss_);
+        if (train && !std::isnan(bar.smoothed_loss)) {
+            std::snprintf(buffer, sizeof buffer, "  loss %.4f", bar.smoothed_loss);
             line += buffer;
         }
-        for (auto const& [name, value] : metrics_) {
-            if (name == "global_step" || (name == "loss" && train == false))
+        for (auto const& [name, value] : bar.metrics) {
+            if (name == "global_step")
                 continue;
             std::snprintf(buffer, sizeof buffer, "  %s%s %.4f", train ? "eval " : "", name.c_str(), value);
             line += buffer;
@@ -108,11 +117,7 @@ struct progress_bar {
     }
 
     bool terminal_ = false;
-    std::chrono::steady_clock::time_point start_, last_draw_;
-    std::uint64_t first_step_ = 0;
-    std::uint64_t batches_ = 0;
-    double smoothed_loss_ = NAN;
-    evaluation metrics_;
+    bar_state train_, eval_;
 };
 
 }  // namespace est::hooks
