@@ -262,8 +262,8 @@ void write_run_description(run_config const& config, Params const& params, nlohm
         run_config_json["warm_start"] = {{"checkpoint", config.scaffold.warm_start->checkpoint},
                                          {"variables", config.scaffold.warm_start->variables}};
     nlohmann::ordered_json params_json = nullptr;
-    if constexpr (requires { nlohmann::ordered_json(params); })
-        params_json = params;
+    if constexpr (requires { nlohmann::json(params); })  // what NLOHMANN_DEFINE_TYPE_* give
+        params_json = nlohmann::ordered_json::parse(nlohmann::json(params).dump());
     nlohmann::ordered_json run = {
         {"run_config", std::move(run_config_json)}, {"params", std::move(params_json)}, {"model", std::move(model)}};
     io::write_file_atomically(std::filesystem::path(config.model_dir) / "run.json", run.dump(2) + "\n");

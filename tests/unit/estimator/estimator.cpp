@@ -38,6 +38,7 @@ struct params {
     float learning_rate = 0.05f;
     float label_scale = 1.0f;  // a test sets NaN to poison the loss
 };
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(params, learning_rate, label_scale)
 
 auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, params const& p) {
     auto logits = net(features["point"_f], mode);
@@ -88,6 +89,7 @@ TEST_CASE("estimator: trains, evaluates and predicts", "[estimator]") {
     auto run = nlohmann::json::parse(std::ifstream(std::filesystem::path(estimator.config().model_dir) / "run.json"));
     CHECK(run["run_config"]["seed"] == 1);
     CHECK(run["model"]["parameter_count"] == model::parameter_count);
+    CHECK(run["params"]["learning_rate"].get<float>() == 0.05f);
     auto input = [&] { return data.dataset().shuffle(200, 1).repeat(20).batch(20); };
     estimator.train(input, {.steps = 150});
     CHECK(estimator.global_step() == 150);
