@@ -7,6 +7,12 @@
 //   fashion_mnist [--model mlp|cnn] [--epochs N] [--batch-size N] [--learning-rate X]
 //                 [--model-dir DIR] [--data-dir DIR] [--seed N] [--eval-every STEPS]
 //                 [--patience EVALUATIONS] [--progress auto|terminal|plain|off]
+//                 [--input memory|tfrecord] [--tfrecord-dir DIR]
+//
+// With --input tfrecord it trains from sharded TFRecord files of PNG images (written to
+// --tfrecord-dir from the IDX files when missing, as `est_tfrecord from-idx` does) through the
+// full pipeline: list_files, parallel interleave, shuffle_and_repeat, parallel parse and decode,
+// batch, prefetch.
 #include "fashion_mnist_model.hpp"
 
 #include <xtensor/xview.hpp>
@@ -33,6 +39,8 @@ struct options {
     std::uint64_t eval_every = 500;
     std::uint64_t patience = 3;
     std::string progress = "auto";
+    std::string input = "memory";
+    std::string tfrecord_dir;
 };
 
 constexpr std::array<char const*, 10> class_names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -42,7 +50,8 @@ constexpr std::array<char const*, 10> class_names = {"T-shirt/top", "Trouser", "
     std::cerr << "fashion_mnist: " << problem << "\n"
               << "usage: fashion_mnist [--model mlp|cnn] [--epochs N] [--batch-size N] [--learning-rate X]\n"
               << "                     [--model-dir DIR] [--data-dir DIR] [--seed N] [--eval-every STEPS]\n"
-              << "                     [--patience EVALUATIONS] [--progress auto|terminal|plain|off]\n";
+              << "                     [--patience EVALUATIONS] [--progress auto|terminal|plain|off]\n"
+              << "                     [--input memory|tfrecord] [--tfrecord-dir DIR]\n";
     std::exit(2);
 }
 
@@ -76,6 +85,10 @@ options parse(int argc, char** argv) {
                 o.patience = std::stoull(value);
             else if (flag == "--progress")
                 o.progress = value;
+            else if (flag == "--input")
+                o.input = value;
+            else if (flag == "--tfrecord-dir")
+                o.tfrecord_dir = value;
             else
                 usage("unknown option " + std::string(flag));
         } catch (std::logic_error const&) {
@@ -88,6 +101,10 @@ options parse(int argc, char** argv) {
         usage("epochs, batch size, learning rate, eval-every and patience must be positive");
     if (o.progress != "auto" && o.progress != "terminal" && o.progress != "plain" && o.progress != "off")
         usage("--progress must be auto, terminal, plain or off");
+    if (o.input != "memory" && o.input != "tfrecord")
+        usage("--input must be memory or tfrecord");
+    if (o.tfrecord_dir.empty())
+        o.tfrecord_dir = (std::filesystem::temp_directory_path() / "est-fashion-mnist-tfrecord").string();
     return o;
 }
 
@@ -103,11 +120,24 @@ int run(options const& o) {
     std::cout << "data " << o.data_dir << ": " << train_data.labels.size() << " training and "
               << test_data.labels.size() << " test images\n";
 
-    auto train_input = [&] {
+    auto memory_input = [&] {
         return est::data::from_tensor_slices(train_features, train_labels)
             .shuffle(train_data.labels.size(), o.seed)
             .repeat(o.epochs)
             .batch(o.batch_size);
+    };
+    if (o.input == "tfrecord" && !std::filesystem::exists(std::filesystem::path(o.tfrecord_dir) / "train-00000-of-00008.tfrecord")) {
+        est::data::write_image_shards(train_data.images, train_data.labels, o.tfrecord_dir, "train", 8);
+        std::cout << "wrote 8 TFRecord shards of PNG images to " << o.tfrecord_dir << "\n";
+    }
+    auto tfrecord_input = [&] {
+        return est::data::list_files((std::filesystem::path(o.tfrecord_dir) / "train-*.tfrecord").string(), true, o.seed)
+            .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
+                        est::cycle_length{4}, est::block_length{1}, true)
+            .shuffle_and_repeat(16 * 1024, o.seed, o.epochs)
+            .map(fashion_mnist::parse_image_example, est::parallel_calls{est::data::autotune})
+            .batch(o.batch_size)
+            .prefetch(2);
     };
     std::uint64_t steps = o.epochs * ((train_data.labels.size() + o.batch_size - 1) / o.batch_size);
     auto eval_input = [&] { return est::data::from_tensor_slices(test_features, test_labels).batch(256); };
@@ -131,9 +161,13 @@ int run(options const& o) {
     std::cout << "model_dir " << estimator.config().model_dir << "\n" << std::flush;
 
     auto best = std::make_shared<est::best_exporter>(est::metric_goal{"accuracy", est::goal::higher});
-    auto result = est::train_and_evaluate(
-        estimator, est::train_spec{.input_fn = train_input, .max_steps = steps},
-        est::eval_spec{.input_fn = eval_input, .every_steps = o.eval_every, .exporters = {best}});
+    est::eval_spec evaluation{.input_fn = eval_input, .every_steps = o.eval_every, .exporters = {best}};
+    auto result =
+        o.input == "tfrecord"
+            ? est::train_and_evaluate(estimator, est::train_spec{.input_fn = tfrecord_input, .max_steps = steps},
+                                      evaluation)
+            : est::train_and_evaluate(estimator, est::train_spec{.input_fn = memory_input, .max_steps = steps},
+                                      evaluation);
     auto const& stats = estimator.last_train_statistics();
     std::printf("trained %llu steps in %.1f s: %.1f images/s%s\n", static_cast<unsigned long long>(stats.steps),
                 stats.seconds, stats.examples_per_second(),

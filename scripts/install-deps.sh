@@ -8,7 +8,7 @@ packages=(
   xtensor-dev libxtensor-blas-dev xtl-dev libxsimd-dev
   libboost-dev libthrust-dev libcub-dev
   libopenblas-dev libopenblas-openmp-dev liblapack-dev libtbb-dev
-  nlohmann-json3-dev zlib1g-dev libpng-dev
+  nlohmann-json3-dev zlib1g-dev libpng-dev libjpeg-dev
   catch2
   dataset-fashion-mnist
 )

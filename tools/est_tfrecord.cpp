@@ -3,8 +3,14 @@
 //   est_tfrecord inspect [--compression none|gzip|zlib] FILE...   every record as JSON Lines
 //   est_tfrecord count   [--compression ...] FILE...              records per file, and the total
 //   est_tfrecord verify  [--compression ...] FILE...              check every CRC; exit 1 at the first bad record
+//   est_tfrecord from-idx [--shards N] [--compression ...] DATA_DIR SPLIT OUTPUT_DIR
+//        converts an (Fashion-)MNIST IDX split ("train", "t10k") into OUTPUT_DIR/SPLIT-0000i-of-0000N.tfrecord:
+//        tf.train.Examples of PNG images and int64 labels ("image/encoded", "image/class/label",
+//        "image/format", "image/height", "image/width", "image/channels"), examples dealt round-robin
 //
 // Compression is detected from the file unless given.
+#include <est/data/idx.hpp>
+#include <est/data/image_shards.hpp>
 #include <est/data/tf_example.hpp>
 #include <est/data/tfrecord.hpp>
 
@@ -52,8 +58,24 @@ nlohmann::ordered_json features_json(est::data::tf_example const& example) {
 
 [[noreturn]] void usage(std::string const& problem) {
     std::cerr << "est_tfrecord: " << problem << "\n"
-              << "usage: est_tfrecord inspect|count|verify [--compression none|gzip|zlib] FILE...\n";
+              << "usage: est_tfrecord inspect|count|verify [--compression none|gzip|zlib] FILE...\n"
+              << "       est_tfrecord from-idx [--shards N] [--compression none|gzip|zlib] DATA_DIR SPLIT OUTPUT_DIR\n";
     std::exit(2);
+}
+
+/// Writes an IDX split as sharded TFRecords of PNG-encoded images and their labels.
+int from_idx(std::vector<std::string> const& args, std::size_t shards, est::data::compression compression) {
+    if (args.size() != 3)
+        usage("from-idx needs DATA_DIR SPLIT OUTPUT_DIR");
+    if (shards == 0)
+        usage("--shards must be positive");
+    auto data = est::data::read_mnist(args[0], args[1]);
+    auto paths = est::data::write_image_shards(
+        data.images, data.labels, args[2], args[1], shards,
+        compression == est::data::compression::detect ? est::data::compression::none : compression);
+    for (auto const& path : paths) std::cout << path << '\n';
+    std::cout << data.labels.size() << " examples in " << shards << " shards\n";
+    return 0;
 }
 
 }  // namespace
@@ -62,13 +84,18 @@ int main(int argc, char** argv) {
     if (argc < 2)
         usage("missing command");
     std::string_view command = argv[1];
-    if (command != "inspect" && command != "count" && command != "verify")
+    if (command != "inspect" && command != "count" && command != "verify" && command != "from-idx")
         usage("unknown command '" + std::string(command) + "'");
     est::data::compression compression = est::data::compression::detect;
     std::vector<std::string> files;
+    std::size_t shards = 4;
     for (int i = 2; i < argc; ++i) {
         std::string_view arg = argv[i];
-        if (arg == "--compression") {
+        if (arg == "--shards" && command == "from-idx") {
+            if (++i == argc)
+                usage("--shards needs a number");
+            shards = std::strtoull(argv[i], nullptr, 10);
+        } else if (arg == "--compression") {
             if (++i == argc)
                 usage("--compression needs none, gzip or zlib");
             std::string_view c = argv[i];
@@ -78,6 +105,14 @@ int main(int argc, char** argv) {
                                         : (usage("--compression needs none, gzip or zlib"), compression);
         } else {
             files.emplace_back(arg);
+        }
+    }
+    if (command == "from-idx") {
+        try {
+            return from_idx(files, shards, compression);
+        } catch (est::error const& e) {
+            std::cerr << "est_tfrecord: " << e.what() << '\n';
+            return 1;
         }
     }
     if (files.empty())

@@ -34,16 +34,26 @@
 #include <est/train/sgd.hpp>
 
 #include <est/data/batch.hpp>
+#include <est/data/cache.hpp>
 #include <est/data/dataset.hpp>
 #include <est/data/example_schema.hpp>
+#include <est/data/filter.hpp>
 #include <est/data/from_tensor_slices.hpp>
 #include <est/data/idx.hpp>
+#include <est/data/image.hpp>
+#include <est/data/image_shards.hpp>
+#include <est/data/interleave.hpp>
+#include <est/data/list_files.hpp>
 #include <est/data/map.hpp>
+#include <est/data/parallelism.hpp>
+#include <est/data/prefetch.hpp>
 #include <est/data/repeat.hpp>
 #include <est/data/shuffle.hpp>
+#include <est/data/slice.hpp>
 #include <est/data/tf_example.hpp>
 #include <est/data/tfrecord.hpp>
 #include <est/data/tfrecord_dataset.hpp>
+#include <est/data/zip.hpp>
 
 #include <est/estimator/checkpoint.hpp>
 #include <est/estimator/estimator.hpp>

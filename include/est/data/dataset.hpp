@@ -8,6 +8,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <utility>
 
 namespace est::data {
@@ -43,6 +44,28 @@ template <class Upstream>
 class batch_dataset;
 template <class Upstream, class Fn>
 class map_dataset;
+template <class Upstream, class Predicate>
+class filter_dataset;
+template <class Upstream, class Fn>
+class interleave_dataset;
+template <class Upstream>
+class prefetch_dataset;
+template <class Upstream>
+class slice_dataset;
+template <class Upstream>
+class cache_dataset;
+
+/// Worker threads of map (autotune: one per core).
+struct parallel_calls {
+    std::size_t threads;
+};
+/// How many datasets interleave reads at once, and how many elements it takes from each in turn.
+struct cycle_length {
+    std::size_t value;
+};
+struct block_length {
+    std::size_t value;
+};
 
 /// The stages every dataset offers, as member functions returning the next dataset.
 template <class Derived>
@@ -54,15 +77,42 @@ struct stages {
     }
     /// Repeats the dataset `count` times; forever when count is negative.
     auto repeat(std::int64_t count = -1) const { return repeat_dataset<Derived>(self(), count); }
+    /// shuffle(buffer_size, seed) then repeat(count): a new order in every epoch.
+    auto shuffle_and_repeat(std::size_t buffer_size, std::uint64_t seed, std::int64_t count = -1) const {
+        return shuffle(buffer_size, seed, true).repeat(count);
+    }
     /// Stacks `size` consecutive examples into one batched example.
     auto batch(std::size_t size, bool drop_remainder = false) const {
         return batch_dataset<Derived>(self(), size, drop_remainder);
     }
-    /// Transforms each element with `fn(element) -> element`.
+    /// Transforms each element with `fn(element)` or `fn(element, index)`; with parallel_calls, on
+    /// worker threads, the order kept.
     template <class Fn>
-    auto map(Fn fn) const {
-        return map_dataset<Derived, Fn>(self(), std::move(fn));
+    auto map(Fn fn, parallel_calls calls = {1}) const {
+        return map_dataset<Derived, Fn>(self(), std::move(fn), calls.threads);
     }
+    /// Keeps the elements for which `predicate(element)` holds.
+    template <class Predicate>
+    auto filter(Predicate predicate) const {
+        return filter_dataset<Derived, Predicate>(self(), std::move(predicate));
+    }
+    /// Maps each element to a dataset with `fn` and interleaves them (see interleave.hpp).
+    template <class Fn>
+    auto interleave(Fn fn, cycle_length cycle, block_length block = {1}, bool parallel = false) const {
+        return interleave_dataset<Derived, Fn>(self(), std::move(fn), cycle.value, block.value, parallel);
+    }
+    /// Keeps up to `buffer` elements ready, produced on a background thread (autotune: by cores).
+    auto prefetch(std::size_t buffer) const { return prefetch_dataset<Derived>(self(), buffer); }
+    /// The first `count` elements.
+    auto take(std::uint64_t count) const { return slice_dataset<Derived>(self(), 0, 1, count); }
+    /// All but the first `count` elements.
+    auto skip(std::uint64_t count) const {
+        return slice_dataset<Derived>(self(), count, 1, std::numeric_limits<std::uint64_t>::max());
+    }
+    /// Every num_shards-th element, starting at `index` (one worker's share).
+    auto shard(std::uint64_t num_shards, std::uint64_t index) const;
+    /// Keeps the first complete pass in memory and replays it.
+    auto cache() const { return cache_dataset<Derived>(self()); }
 
 private:
     Derived const& self() const { return static_cast<Derived const&>(*this); }
@@ -71,6 +121,25 @@ private:
 }  // namespace est::data
 
 #include <est/data/batch.hpp>
+#include <est/data/cache.hpp>
+#include <est/data/filter.hpp>
+#include <est/data/interleave.hpp>
 #include <est/data/map.hpp>
+#include <est/data/prefetch.hpp>
 #include <est/data/repeat.hpp>
 #include <est/data/shuffle.hpp>
+#include <est/data/slice.hpp>
+
+namespace est::data {
+template <class Derived>
+auto stages<Derived>::shard(std::uint64_t num_shards, std::uint64_t index) const {
+    detail::check_shard(num_shards, index);
+    return slice_dataset<Derived>(self(), index, num_shards, detail::unlimited);
+}
+}  // namespace est::data
+
+namespace est {
+using data::block_length;
+using data::cycle_length;
+using data::parallel_calls;
+}  // namespace est

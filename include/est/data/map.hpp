@@ -1,43 +1,104 @@
-// map(fn): transforms each element; the element type of the result is what fn returns.
+// map(fn) and map(fn, parallel_calls(n)): transforms each element; the element type of the result
+// is what fn returns. fn takes the element, or the element and its index in the pass (a seed for
+// random augmentation that does not depend on which thread runs it). With parallel calls, n
+// workers transform elements ahead of the consumer and the results come out in input order, so the
+// sequence is the same for any n (tf.data's deterministic=True).
 #pragma once
 
 #include <est/data/dataset.hpp>
+#include <est/data/parallelism.hpp>
 
+#include <cstdint>
+#include <deque>
+#include <future>
+#include <memory>
 #include <type_traits>
 #include <utility>
 
 namespace est::data {
 
+namespace detail {
+template <class Fn, class In>
+decltype(auto) call_map_fn(Fn const& fn, In const& element, std::uint64_t index) {
+    if constexpr (std::is_invocable_v<Fn const&, In const&, std::uint64_t>)
+        return fn(element, index);
+    else
+        return fn(element);
+}
+template <class Fn, class In>
+using map_result_t =
+    std::remove_cvref_t<decltype(call_map_fn(std::declval<Fn const&>(), std::declval<In const&>(), 0))>;
+}  // namespace detail
+
 template <class Upstream, class Fn>
 class map_dataset : public stages<map_dataset<Upstream, Fn>> {
-public:
-    using element_type = std::remove_cvref_t<std::invoke_result_t<Fn const&, typename Upstream::element_type const&>>;
+    using input_type = typename Upstream::element_type;
 
-    map_dataset(Upstream upstream, Fn fn) : upstream_(std::move(upstream)), fn_(std::move(fn)) {}
+public:
+    using element_type = detail::map_result_t<Fn, input_type>;
+
+    map_dataset(Upstream upstream, Fn fn, std::size_t parallel_calls = 1)
+        : upstream_(std::move(upstream)), fn_(std::move(fn)), threads_(resolve_threads(parallel_calls)) {}
 
     class iterator {
     public:
-        iterator(typename Upstream::iterator_type upstream, Fn const* fn) : upstream_(std::move(upstream)), fn_(fn) {}
+        iterator(typename Upstream::iterator_type upstream, Fn const* fn, std::size_t threads)
+            : upstream_(std::move(upstream)),
+              fn_(fn),
+              window_(threads > 1 ? 2 * threads : 0),
+              pool_(threads > 1 ? std::make_unique<thread_pool>(threads) : nullptr) {}
+
         bool next(element_type& out) {
-            if (!upstream_.next(input_))
+            if (!pool_) {
+                if (!upstream_.next(input_))
+                    return false;
+                out = detail::call_map_fn(*fn_, input_, index_++);
+                return true;
+            }
+            while (!exhausted_ && in_flight_.size() < window_) {
+                auto input = std::make_shared<input_type>();
+                try {
+                    if (!upstream_.next(*input)) {
+                        exhausted_ = true;
+                        break;
+                    }
+                } catch (...) {  // reported when the consumer reaches this position
+                    std::promise<element_type> failed;
+                    failed.set_exception(std::current_exception());
+                    in_flight_.push_back(failed.get_future());
+                    exhausted_ = true;
+                    break;
+                }
+                in_flight_.push_back(pool_->submit(
+                    [fn = fn_, input, index = index_++]() -> element_type { return detail::call_map_fn(*fn, *input, index); }));
+            }
+            if (in_flight_.empty())
                 return false;
-            out = (*fn_)(input_);
+            auto result = std::move(in_flight_.front());
+            in_flight_.pop_front();
+            out = result.get();  // rethrows fn's exception at its element
             return true;
         }
 
     private:
         typename Upstream::iterator_type upstream_;
         Fn const* fn_;
-        typename Upstream::element_type input_;
+        std::uint64_t index_ = 0;
+        input_type input_{};
+        std::size_t window_;
+        bool exhausted_ = false;
+        std::deque<std::future<element_type>> in_flight_;
+        std::unique_ptr<thread_pool> pool_;  // last: joined first, while the futures' states live
     };
     using iterator_type = iterator;
 
     /// The iterator refers to this dataset's function, so the dataset must outlive it.
-    iterator make_iterator() const { return iterator(upstream_.make_iterator(), &fn_); }
+    iterator make_iterator() const { return iterator(upstream_.make_iterator(), &fn_, threads_); }
 
 private:
     Upstream upstream_;
     Fn fn_;
+    std::size_t threads_;
 };
 
 }  // namespace est::data

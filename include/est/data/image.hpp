@@ -1,0 +1,226 @@
+// Images in an input pipeline, as tf.image: decoding (PNG with libpng, JPEG with libjpeg-turbo),
+// conversion to float, bilinear resize, central and random crops, random left-right flips,
+// per-channel mean subtraction, and conversion to a fixed-shape example tensor; plus one_hot.
+// Random operations take a seed (e.g. derived from the element index that map passes), so a
+// pipeline is deterministic for any number of threads.
+#pragma once
+
+#include <est/core/error.hpp>
+#include <est/core/random.hpp>
+#include <est/core/shape.hpp>
+#include <est/core/tensor.hpp>
+
+#include <jpeglib.h>
+#include <png.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <csetjmp>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace est::data {
+
+/// A decoded image: height x width x channels samples, row-major (HWC).
+template <class T>
+struct image {
+    std::size_t height = 0, width = 0, channels = 0;
+    std::vector<T> pixels;
+
+    T& at(std::size_t y, std::size_t x, std::size_t c) { return pixels[(y * width + x) * channels + c]; }
+    T const& at(std::size_t y, std::size_t x, std::size_t c) const { return pixels[(y * width + x) * channels + c]; }
+};
+
+/// Decodes a PNG (8- or 16-bit, any color type) to 8-bit samples with `channels` channels (0: as
+/// stored, 1 gray, 3 RGB, 4 RGBA). A corrupt file is an error that says what libpng found.
+inline image<std::uint8_t> decode_png(std::string_view bytes, std::size_t channels = 0) {
+    png_image png{};
+    png.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(&png, bytes.data(), bytes.size()))
+        throw error(std::string("decode_png: not a readable PNG: ") + png.message);
+    std::size_t stored = PNG_IMAGE_SAMPLE_CHANNELS(png.format);
+    std::size_t wanted = channels ? channels : stored;
+    png.format = wanted == 1   ? PNG_FORMAT_GRAY
+                 : wanted == 2 ? PNG_FORMAT_GA
+                 : wanted == 3 ? PNG_FORMAT_RGB
+                               : PNG_FORMAT_RGBA;
+    image<std::uint8_t> out{png.height, png.width, wanted, std::vector<std::uint8_t>(PNG_IMAGE_SIZE(png))};
+    if (!png_image_finish_read(&png, nullptr, out.pixels.data(), 0, nullptr)) {
+        std::string message = png.message;
+        png_image_free(&png);
+        throw error("decode_png: corrupt PNG: " + message);
+    }
+    return out;
+}
+
+namespace detail {
+struct jpeg_failure {
+    jpeg_error_mgr manager;
+    std::jmp_buf jump;
+    char message[JMSG_LENGTH_MAX];
+};
+}  // namespace detail
+
+/// Decodes a JPEG to 8-bit samples with `channels` channels (0: as stored, 1 gray, 3 RGB).
+inline image<std::uint8_t> decode_jpeg(std::string_view bytes, std::size_t channels = 0) {
+    jpeg_decompress_struct info{};
+    detail::jpeg_failure failure{};
+    info.err = jpeg_std_error(&failure.manager);
+    failure.manager.error_exit = [](j_common_ptr common) {
+        auto* f = reinterpret_cast<detail::jpeg_failure*>(common->err);
+        common->err->format_message(common, f->message);
+        std::longjmp(f->jump, 1);
+    };
+    image<std::uint8_t> out;
+    if (setjmp(failure.jump)) {
+        jpeg_destroy_decompress(&info);
+        throw error(std::string("decode_jpeg: corrupt JPEG: ") + failure.message);
+    }
+    jpeg_create_decompress(&info);
+    jpeg_mem_src(&info, reinterpret_cast<unsigned char const*>(bytes.data()), static_cast<unsigned long>(bytes.size()));
+    jpeg_read_header(&info, TRUE);
+    if (channels == 1)
+        info.out_color_space = JCS_GRAYSCALE;
+    else if (channels == 3 || info.num_components == 3)
+        info.out_color_space = JCS_RGB;
+    jpeg_start_decompress(&info);
+    out.height = info.output_height;
+    out.width = info.output_width;
+    out.channels = std::size_t(info.output_components);
+    out.pixels.resize(out.height * out.width * out.channels);
+    while (info.output_scanline < info.output_height) {
+        JSAMPROW row = out.pixels.data() + std::size_t(info.output_scanline) * out.width * out.channels;
+        jpeg_read_scanlines(&info, &row, 1);
+    }
+    jpeg_finish_decompress(&info);
+    jpeg_destroy_decompress(&info);
+    return out;
+}
+
+/// Decodes PNG or JPEG, told apart by their signatures (tf.io.decode_image).
+inline image<std::uint8_t> decode_image(std::string_view bytes, std::size_t channels = 0) {
+    if (bytes.size() >= 8 && bytes.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8))
+        return decode_png(bytes, channels);
+    if (bytes.size() >= 3 && bytes.substr(0, 3) == std::string_view("\xff\xd8\xff", 3))
+        return decode_jpeg(bytes, channels);
+    throw error("decode_image: neither PNG nor JPEG (" + std::to_string(bytes.size()) + " bytes)");
+}
+
+/// 8-bit samples to floats times `scale` (1/255: [0, 1], as tf.image.convert_image_dtype).
+inline image<float> to_float(image<std::uint8_t> const& in, float scale = 1.0f / 255.0f) {
+    image<float> out{in.height, in.width, in.channels, std::vector<float>(in.pixels.size())};
+    std::transform(in.pixels.begin(), in.pixels.end(), out.pixels.begin(), [&](std::uint8_t v) { return float(v) * scale; });
+    return out;
+}
+
+/// Bilinear resize with half-pixel centers (tf.image.resize, method bilinear).
+inline image<float> resize_bilinear(image<float> const& in, std::size_t height, std::size_t width) {
+    if (in.height == 0 || in.width == 0)
+        throw error("resize_bilinear: the image is empty");
+    image<float> out{height, width, in.channels, std::vector<float>(height * width * in.channels)};
+    float sy = float(in.height) / float(height), sx = float(in.width) / float(width);
+    for (std::size_t y = 0; y < height; ++y) {
+        float fy = std::clamp((float(y) + 0.5f) * sy - 0.5f, 0.0f, float(in.height - 1));
+        auto y0 = std::size_t(fy);
+        std::size_t y1 = std::min(y0 + 1, in.height - 1);
+        float wy = fy - float(y0);
+        for (std::size_t x = 0; x < width; ++x) {
+            float fx = std::clamp((float(x) + 0.5f) * sx - 0.5f, 0.0f, float(in.width - 1));
+            auto x0 = std::size_t(fx);
+            std::size_t x1 = std::min(x0 + 1, in.width - 1);
+            float wx = fx - float(x0);
+            for (std::size_t c = 0; c < in.channels; ++c) {
+                float top = in.at(y0, x0, c) * (1 - wx) + in.at(y0, x1, c) * wx;
+                float bottom = in.at(y1, x0, c) * (1 - wx) + in.at(y1, x1, c) * wx;
+                out.at(y, x, c) = top * (1 - wy) + bottom * wy;
+            }
+        }
+    }
+    return out;
+}
+
+/// The height x width window at (top, left).
+template <class T>
+image<T> crop(image<T> const& in, std::size_t top, std::size_t left, std::size_t height, std::size_t width) {
+    if (top + height > in.height || left + width > in.width)
+        throw error("crop: a " + std::to_string(height) + "x" + std::to_string(width) + " window at (" +
+                    std::to_string(top) + ", " + std::to_string(left) + ") does not fit a " +
+                    std::to_string(in.height) + "x" + std::to_string(in.width) + " image");
+    image<T> out{height, width, in.channels, std::vector<T>(height * width * in.channels)};
+    for (std::size_t y = 0; y < height; ++y)
+        std::copy_n(&in.at(top + y, left, 0), width * in.channels, &out.at(y, 0, 0));
+    return out;
+}
+
+/// The central `fraction` of each side (tf.image.central_crop).
+template <class T>
+image<T> central_crop(image<T> const& in, float fraction) {
+    if (!(fraction > 0.0f && fraction <= 1.0f))
+        throw error("central_crop: the fraction must be in (0, 1], not " + std::to_string(fraction));
+    auto height = std::max<std::size_t>(1, std::size_t(std::lround(float(in.height) * fraction)));
+    auto width = std::max<std::size_t>(1, std::size_t(std::lround(float(in.width) * fraction)));
+    return crop(in, (in.height - height) / 2, (in.width - width) / 2, height, width);
+}
+
+/// A height x width window at a position drawn from `seed` (tf.image.stateless_random_crop).
+template <class T>
+image<T> random_crop(image<T> const& in, std::size_t height, std::size_t width, std::uint64_t seed) {
+    if (height > in.height || width > in.width)
+        return crop(in, 0, 0, height, width);  // reports the misfit
+    random_engine engine(seed);
+    std::size_t top = engine.below(in.height - height + 1);
+    std::size_t left = engine.below(in.width - width + 1);
+    return crop(in, top, left, height, width);
+}
+
+/// Mirrors the image left-right with probability 1/2, drawn from `seed`.
+template <class T>
+image<T> random_flip_left_right(image<T> in, std::uint64_t seed) {
+    random_engine engine(seed);
+    if (engine.below(2) == 0)
+        return in;
+    for (std::size_t y = 0; y < in.height; ++y)
+        for (std::size_t x = 0; x < in.width / 2; ++x)
+            for (std::size_t c = 0; c < in.channels; ++c) std::swap(in.at(y, x, c), in.at(y, in.width - 1 - x, c));
+    return in;
+}
+
+/// Subtracts a mean per channel (e.g. the dataset's channel means).
+inline image<float> subtract_mean(image<float> in, std::span<float const> means) {
+    if (means.size() != in.channels)
+        throw error("subtract_mean: " + std::to_string(means.size()) + " means for " + std::to_string(in.channels) +
+                    " channels");
+    for (std::size_t i = 0; i < in.pixels.size(); ++i) in.pixels[i] -= means[i % in.channels];
+    return in;
+}
+
+/// The image as a per-example tensor of static shape (H, W, C); another size is an error.
+template <Shape S>
+example_value_t<float, S> to_example(image<float> const& in) {
+    static_assert(S::rank == 3, "to_example<shape<H, W, C>>: images are rank 3");
+    constexpr auto e = S::extents;
+    if (in.height != e[0] || in.width != e[1] || in.channels != e[2])
+        throw error("to_example: a " + std::to_string(in.height) + "x" + std::to_string(in.width) + "x" +
+                    std::to_string(in.channels) + " image does not fit " + S::to_string() + "; resize or crop it");
+    example_value_t<float, S> out;
+    std::copy(in.pixels.begin(), in.pixels.end(), out.begin());
+    return out;
+}
+
+/// A one-hot vector of N classes (tf.one_hot); a label outside [0, N) is an error.
+template <std::size_t N, class Label>
+example_value_t<float, shape<N>> one_hot(Label label) {
+    if (label < 0 || std::size_t(label) >= N)
+        throw error("one_hot: label " + std::to_string(label) + " is outside [0, " + std::to_string(N) + ")");
+    example_value_t<float, shape<N>> out;
+    out.fill(0.0f);
+    out(std::size_t(label)) = 1.0f;
+    return out;
+}
+
+}  // namespace est::data

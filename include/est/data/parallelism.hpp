@@ -1,0 +1,85 @@
+// How many threads and buffered elements a pipeline stage uses: a number, or `autotune`, which
+// picks from the machine's cores as tf.data.AUTOTUNE does.
+#pragma once
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace est::data {
+
+/// `parallel_calls(autotune)` or `prefetch(autotune)`: chosen from std::thread::hardware_concurrency().
+inline constexpr std::size_t autotune = 0;
+
+/// The worker threads of parallel_calls(n) (autotune: one per core).
+inline std::size_t resolve_threads(std::size_t requested) {
+    return requested != autotune ? requested : std::max<std::size_t>(1, std::thread::hardware_concurrency());
+}
+
+/// The buffer of prefetch(n) (autotune: two elements per core, at least 2).
+inline std::size_t resolve_buffer(std::size_t requested) {
+    return requested != autotune ? requested : std::max<std::size_t>(2, 2 * std::thread::hardware_concurrency());
+}
+
+/// A fixed set of worker threads running submitted tasks in submission order of start.
+class thread_pool {
+public:
+    explicit thread_pool(std::size_t threads) {
+        for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i)
+            workers_.emplace_back([this] { work(); });
+    }
+    thread_pool(thread_pool const&) = delete;
+    thread_pool& operator=(thread_pool const&) = delete;
+    ~thread_pool() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        ready_.notify_all();
+        for (auto& w : workers_) w.join();
+    }
+
+    /// Runs `task` on a worker; its result (or exception) arrives through the future.
+    template <class F>
+    auto submit(F task) -> std::future<decltype(task())> {
+        auto packaged = std::make_shared<std::packaged_task<decltype(task())()>>(std::move(task));
+        auto result = packaged->get_future();
+        {
+            std::lock_guard lock(mutex_);
+            tasks_.emplace_back([packaged] { (*packaged)(); });
+        }
+        ready_.notify_one();
+        return result;
+    }
+
+private:
+    void work() {
+        while (true) {
+            std::function<void()> task;
+            {
+                std::unique_lock lock(mutex_);
+                ready_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
+                if (tasks_.empty())
+                    return;
+                task = std::move(tasks_.front());
+                tasks_.pop_front();
+            }
+            task();
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::deque<std::function<void()>> tasks_;
+    bool stopping_ = false;
+    std::vector<std::thread> workers_;
+};
+
+}  // namespace est::data

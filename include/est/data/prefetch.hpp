@@ -1,0 +1,107 @@
+// prefetch(n): a background thread runs the upstream pipeline and keeps up to n elements ready,
+// so the consumer (a training step) does not wait for input it could have had. Elements are
+// recycled between the two threads, so a steady stream allocates nothing per element. An error
+// upstream reaches the consumer at the element where it happened.
+#pragma once
+
+#include <est/data/dataset.hpp>
+#include <est/data/parallelism.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace est::data {
+
+template <class Upstream>
+class prefetch_dataset : public stages<prefetch_dataset<Upstream>> {
+public:
+    using element_type = typename Upstream::element_type;
+
+    prefetch_dataset(Upstream upstream, std::size_t buffer)
+        : upstream_(std::move(upstream)), buffer_(resolve_buffer(buffer)) {}
+
+    class iterator {
+        struct channel {
+            std::mutex mutex;
+            std::condition_variable changed;
+            std::deque<element_type> ready;
+            std::vector<element_type> spare;  // elements the consumer handed back for reuse
+            bool done = false, stopping = false;
+            std::exception_ptr failure;
+        };
+
+    public:
+        iterator(typename Upstream::iterator_type upstream, std::size_t capacity)
+            : channel_(std::make_unique<channel>()) {
+            producer_ = std::thread([c = channel_.get(), capacity, upstream = std::move(upstream)]() mutable {
+                try {
+                    element_type element;
+                    while (upstream.next(element)) {
+                        std::unique_lock lock(c->mutex);
+                        c->changed.wait(lock, [&] { return c->stopping || c->ready.size() < capacity; });
+                        if (c->stopping)
+                            return;
+                        c->ready.push_back(std::move(element));
+                        if (!c->spare.empty()) {
+                            element = std::move(c->spare.back());
+                            c->spare.pop_back();
+                        }
+                        c->changed.notify_all();
+                    }
+                } catch (...) {
+                    std::lock_guard lock(c->mutex);
+                    c->failure = std::current_exception();
+                }
+                std::lock_guard lock(c->mutex);
+                c->done = true;
+                c->changed.notify_all();
+            });
+        }
+        iterator(iterator&&) noexcept = default;
+        iterator& operator=(iterator&&) = delete;
+        ~iterator() {
+            if (!producer_.joinable())
+                return;
+            {
+                std::lock_guard lock(channel_->mutex);
+                channel_->stopping = true;
+            }
+            channel_->changed.notify_all();
+            producer_.join();
+        }
+
+        bool next(element_type& out) {
+            std::unique_lock lock(channel_->mutex);
+            channel_->changed.wait(lock, [&] { return !channel_->ready.empty() || channel_->done; });
+            if (channel_->ready.empty()) {
+                if (channel_->failure)
+                    std::rethrow_exception(channel_->failure);
+                return false;
+            }
+            std::swap(out, channel_->ready.front());
+            channel_->spare.push_back(std::move(channel_->ready.front()));
+            channel_->ready.pop_front();
+            channel_->changed.notify_all();
+            return true;
+        }
+
+    private:
+        std::unique_ptr<channel> channel_;
+        std::thread producer_;
+    };
+    using iterator_type = iterator;
+
+    iterator make_iterator() const { return iterator(upstream_.make_iterator(), buffer_); }
+
+private:
+    Upstream upstream_;
+    std::size_t buffer_;
+};
+
+}  // namespace est::data

@@ -1,0 +1,207 @@
+// The tf.data stages beyond the basics: list_files, interleave (TensorFlow's order), parallel map
+// with a deterministic order for any thread count, prefetch (and its errors), filter, take, skip,
+// shard, cache, zip, shuffle_and_repeat, and a full TFRecord pipeline.
+#include <est/est.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+namespace fs = std::filesystem;
+using strings = std::vector<std::string>;
+
+est::data::file_list_dataset values(strings v) { return est::data::file_list_dataset(std::move(v), false, 0); }
+
+template <class D>
+strings drain(D const& dataset) {
+    strings out;
+    auto it = dataset.make_iterator();
+    typename D::element_type e;
+    while (it.next(e)) out.push_back(e);
+    return out;
+}
+
+strings numbers(int from, int to) {
+    strings out;
+    for (int i = from; i <= to; ++i) out.push_back(std::to_string(i));
+    return out;
+}
+}  // namespace
+
+TEST_CASE("interleave: TensorFlow's order, also with parallel readers", "[data][pipeline]") {
+    // tf.data.Dataset.range(1, 6).interleave(lambda x: from_tensors(x).repeat(6), cycle_length=2, block_length=4)
+    strings expected = {"1", "1", "1", "1", "2", "2", "2", "2", "1", "1", "2", "2", "3", "3", "3",
+                        "3", "4", "4", "4", "4", "3", "3", "4", "4", "5", "5", "5", "5", "5", "5"};
+    auto six_of = [](std::string const& x) { return values(strings(6, x)); };
+    for (bool parallel : {false, true}) {
+        INFO("parallel " << parallel);
+        auto dataset = values(numbers(1, 5)).interleave(six_of, est::cycle_length{2}, est::block_length{4}, parallel);
+        CHECK(drain(dataset) == expected);
+    }
+}
+
+TEST_CASE("map: parallel calls give the same sequence for any number of threads", "[data][pipeline]") {
+    // Each element's work takes a random time, so workers finish out of order.
+    auto work = [](std::string const& x, std::uint64_t index) {
+        est::random_engine engine(est::derive_seed(7, index));
+        std::this_thread::sleep_for(std::chrono::microseconds(engine.below(300)));
+        return x + ":" + std::to_string(index) + ":" + std::to_string(engine.below(1000));
+    };
+    auto source = values(numbers(1, 200)).shuffle(50, 3, false);
+    auto sequential = drain(source.map(work));
+    REQUIRE(sequential.size() == 200);
+    for (std::size_t threads : {std::size_t(2), std::size_t(4), est::data::autotune}) {
+        INFO("threads " << threads);
+        CHECK(drain(source.map(work, est::parallel_calls{threads})) == sequential);
+        CHECK(drain(source.map(work, est::parallel_calls{threads}).prefetch(3)) == sequential);
+    }
+}
+
+TEST_CASE("prefetch: same elements, produced ahead; an upstream error arrives at its element", "[data][pipeline]") {
+    auto source = values(numbers(1, 100));
+    CHECK(drain(source.prefetch(4)) == drain(source));
+    CHECK(drain(source.prefetch(est::data::autotune)) == drain(source));
+
+    auto failing = source.map([](std::string const& x) {
+        if (x == "6")
+            throw est::error("element 6 is bad");
+        return x;
+    });
+    for (auto threads : {std::size_t(1), std::size_t(3)}) {
+        auto dataset = failing.map([](std::string const& x) { return x; }, est::parallel_calls{threads}).prefetch(2);
+        auto it = dataset.make_iterator();
+        std::string e;
+        for (int i = 1; i <= 5; ++i) REQUIRE(it.next(e));
+        CHECK(e == "5");
+        CHECK_THROWS_WITH(it.next(e), "element 6 is bad");
+    }
+    // An iterator dropped half-way stops its producer.
+    auto endless = source.repeat().prefetch(2);
+    for (int i = 0; i < 10; ++i) {
+        auto it = endless.make_iterator();
+        std::string e;
+        REQUIRE(it.next(e));
+    }
+}
+
+TEST_CASE("filter, take, skip, shard, cache, zip, shuffle_and_repeat", "[data][pipeline]") {
+    auto source = values(numbers(0, 9));
+    CHECK(drain(source.filter([](std::string const& x) { return std::stoi(x) % 3 == 0; })) ==
+          strings{"0", "3", "6", "9"});
+    CHECK(drain(source.take(3)) == strings{"0", "1", "2"});
+    CHECK(drain(source.skip(7)) == strings{"7", "8", "9"});
+    CHECK(drain(source.skip(20)).empty());
+    CHECK(drain(source.shard(3, 1)) == strings{"1", "4", "7"});
+    CHECK(drain(source.shard(3, 0)) == strings{"0", "3", "6", "9"});
+    CHECK_THROWS_WITH(source.shard(3, 3), Catch::Contains("shard(3, 3)"));
+    CHECK(drain(source.repeat(2).take(12).skip(9)) == strings{"9", "0", "1"});
+
+    std::atomic<int> calls = 0;
+    auto counted = source.map([&](std::string const& x) {
+        ++calls;
+        return x;
+    });
+    auto cached = counted.cache();
+    auto half = cached.make_iterator();  // abandoned half-way: caches nothing
+    std::string e;
+    half.next(e);
+    CHECK(drain(cached) == drain(source));
+    int after_first_pass = calls;
+    CHECK(drain(cached) == drain(source));
+    CHECK(calls == after_first_pass);
+
+    auto pairs = est::data::zip(source, source.skip(5));
+    auto it = pairs.make_iterator();
+    std::pair<std::string, std::string> p;
+    std::size_t count = 0;
+    while (it.next(p)) {
+        CHECK(std::stoi(p.second) == std::stoi(p.first) + 5);
+        ++count;
+    }
+    CHECK(count == 5);
+
+    auto epochs = drain(source.shuffle_and_repeat(10, 4, 2));
+    REQUIRE(epochs.size() == 20);
+    strings first(epochs.begin(), epochs.begin() + 10), second(epochs.begin() + 10, epochs.end());
+    CHECK(first != second);  // a new order each epoch
+    std::sort(first.begin(), first.end());
+    std::sort(second.begin(), second.end());
+    CHECK(first == second);
+}
+
+TEST_CASE("list_files: sorted or shuffled per pass; no match is an error", "[data][pipeline]") {
+    auto dir = fs::temp_directory_path() / "est-list-files";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    for (auto name : {"train-2.tfrecord", "train-0.tfrecord", "train-1.tfrecord", "eval-0.tfrecord"})
+        est::data::tfrecord_writer((dir / name).string()).flush();
+    auto files = est::data::list_files((dir / "train-*.tfrecord").string());
+    CHECK(drain(files) == strings{(dir / "train-0.tfrecord").string(), (dir / "train-1.tfrecord").string(),
+                                  (dir / "train-2.tfrecord").string()});
+    auto shuffled = est::data::list_files((dir / "train-*").string(), true, 5);
+    auto a = drain(shuffled), b = drain(shuffled), c = drain(shuffled);
+    CHECK((a != b || b != c));
+    std::sort(a.begin(), a.end());
+    CHECK(a == drain(files));
+    CHECK_THROWS_WITH(est::data::list_files((dir / "test-*").string()),
+                      Catch::Contains("no file matches") && Catch::Contains("test-*"));
+}
+
+TEST_CASE("a TFRecord pipeline: list_files, interleave, shuffle_and_repeat, parallel parse, batch, prefetch",
+          "[data][pipeline]") {
+    using namespace est::literals;
+    auto dir = fs::temp_directory_path() / "est-pipeline-shards";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    for (int shard = 0; shard < 3; ++shard) {
+        est::data::tfrecord_writer out((dir / ("part-" + std::to_string(shard))).string());
+        for (int i = 0; i < 20; ++i) {
+            est::data::tf_example example;
+            example.set("x", std::vector<float>{float(shard), float(i)});
+            example.set("label", std::vector<std::int64_t>{shard * 100 + i});
+            out.write(example.serialize());
+        }
+        out.flush();
+    }
+    using schema = est::data::example_schema<est::data::fixed_len<"x", float, est::shape<2>>,
+                                             est::data::fixed_len<"label", std::int64_t>>;
+    auto parse = [](std::string const& record) {
+        auto r = schema::parse(record);
+        return est::data::example{est::fields("x"_f = r["x"_f]), est::fields("label"_f = r["label"_f])};
+    };
+    auto pipeline = [&](std::size_t threads) {
+        return est::data::list_files((dir / "part-*").string(), true, 9)
+            .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
+                        est::cycle_length{2}, est::block_length{3}, threads > 1)
+            .shuffle_and_repeat(16, 2, 2)
+            .map(parse, est::parallel_calls{threads})
+            .batch(8)
+            .prefetch(2);
+    };
+    auto labels_of = [](auto dataset) {
+        std::vector<std::int64_t> labels;
+        auto it = dataset.make_iterator();
+        typename decltype(dataset)::element_type batch;
+        while (it.next(batch)) {
+            auto const& l = batch.labels["label"_f];
+            labels.insert(labels.end(), l.data(), l.data() + l.batch_size());
+        }
+        return labels;
+    };
+    auto one = labels_of(pipeline(1));
+    CHECK(one.size() == 120);
+    CHECK(labels_of(pipeline(2)) == one);
+    CHECK(labels_of(pipeline(4)) == one);
+    std::map<std::int64_t, int> seen;
+    for (auto label : one) ++seen[label];
+    CHECK(seen.size() == 60);
+    CHECK(std::all_of(seen.begin(), seen.end(), [](auto const& entry) { return entry.second == 2; }));
+}
