@@ -21,8 +21,9 @@ test: configure
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 bench: configure
-	cmake --build $(BUILD) -j$(JOBS) --target training_throughput
+	cmake --build $(BUILD) -j$(JOBS) --target training_throughput input_pipeline
 	$(BUILD)/benchmarks/training_throughput
+	$(BUILD)/benchmarks/input_pipeline
 
 clean:
 	rm -rf $(BUILD)

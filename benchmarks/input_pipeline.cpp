@@ -1,0 +1,121 @@
+// Input pipeline throughput on Fashion-MNIST as sharded TFRecord files of PNG images (written to a
+// temporary directory from Debian's IDX files): examples/s of (1) reading with every CRC checked,
+// (2) reading and parsing tf.train.Example, (3) reading, parsing, PNG decoding and batching, each
+// with 1 and 2 threads; then the CNN trained (batch 64) from those shards through the full
+// pipeline against the same CNN trained from in-memory tensors, as a ratio. Prints one line per
+// measurement and, last, all of them as one JSON object.
+//
+//   input_pipeline [--data-dir DIR] [--train-steps N]
+#include "../examples/fashion_mnist_model.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace {
+namespace fs = std::filesystem;
+using namespace est::literals;
+
+constexpr std::size_t batch_size = 64;
+
+/// Examples per second of one pass; `count(element)` says how many examples an element holds.
+template <class Dataset, class Count>
+double examples_per_second(Dataset const& dataset, Count count) {
+    auto start = std::chrono::steady_clock::now();
+    auto it = dataset.make_iterator();
+    typename Dataset::element_type element;
+    std::size_t examples = 0;
+    while (it.next(element)) examples += count(element);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return double(examples) / seconds;
+}
+
+/// The records of every shard, interleaved; with 2 threads the shards are read on threads of their own.
+auto records(fs::path const& dir, std::size_t threads) {
+    return est::data::list_files((dir / "train-*.tfrecord").string())
+        .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
+                    est::cycle_length{threads}, est::block_length{16}, threads > 1);
+}
+
+auto full_pipeline(fs::path const& dir, std::size_t threads, std::uint64_t seed) {
+    return est::data::list_files((dir / "train-*.tfrecord").string(), true, seed)
+        .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); }, est::cycle_length{4},
+                    est::block_length{1}, threads > 1)
+        .shuffle_and_repeat(16 * 1024, seed)
+        .map(fashion_mnist::parse_image_example, est::parallel_calls{threads})
+        .batch(batch_size)
+        .prefetch(2);
+}
+
+double train_cnn(auto input_fn, std::uint64_t steps) {
+    est::estimator<fashion_mnist::cnn, fashion_mnist::input_type> estimator(
+        fashion_mnist::model_fn, est::run_config{.seed = 1, .save_summary_steps = 0, .save_checkpoints_secs = 0},
+        fashion_mnist::params{});
+    estimator.train(input_fn, {.steps = 5});  // warm-up: workspaces, threads
+    estimator.train(input_fn, {.steps = steps});
+    return estimator.last_train_statistics().examples_per_second();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string data_dir = "/usr/share/datasets/fashion-mnist";
+    std::uint64_t train_steps = 150;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string_view flag = argv[i];
+        if (flag == "--data-dir")
+            data_dir = argv[i + 1];
+        else if (flag == "--train-steps")
+            train_steps = std::strtoull(argv[i + 1], nullptr, 10);
+    }
+    try {
+        auto train = est::data::read_mnist(data_dir, "train");
+        auto shards = fs::temp_directory_path() / "est-input-pipeline-benchmark";
+        if (!fs::exists(shards / est::data::shard_file_name("train", 7, 8))) {
+            fs::remove_all(shards);
+            est::data::write_image_shards(train.images, train.labels, shards, "train", 8);
+        }
+        nlohmann::ordered_json result;
+        examples_per_second(records(shards, 1), [](auto const&) { return std::size_t(1); });  // warms the page cache
+        for (std::size_t threads : {1, 2}) {
+            auto read = records(shards, threads);
+            auto one = [](auto const&) { return std::size_t(1); };
+            double read_rate = examples_per_second(read, one);
+            auto parsed = read.map([](std::string const& r) { return est::data::image_example_schema::parse(r); },
+                                   est::parallel_calls{threads});
+            double parse_rate = examples_per_second(parsed, one);
+            auto decoded = read.map(fashion_mnist::parse_image_example, est::parallel_calls{threads})
+                               .batch(batch_size)
+                               .prefetch(2);
+            double decode_rate =
+                examples_per_second(decoded, [](auto const& batch) { return batch.labels["label"_f].batch_size(); });
+            auto suffix = "_" + std::to_string(threads) + "_thread" + (threads > 1 ? "s" : "");
+            std::printf("%zu thread(s): read+crc %.0f, +parse %.0f, +png decode+batch %.0f examples/s\n", threads,
+                        read_rate, parse_rate, decode_rate);
+            result["read_crc" + suffix] = std::round(read_rate);
+            result["read_parse" + suffix] = std::round(parse_rate);
+            result["read_parse_decode_batch" + suffix] = std::round(decode_rate);
+        }
+
+        auto [features, labels] = fashion_mnist::slices_of(train);
+        auto in_memory = [&] {
+            return est::data::from_tensor_slices(features, labels).shuffle(16 * 1024, 1).repeat().batch(batch_size);
+        };
+        double memory_rate = train_cnn(in_memory, train_steps);
+        double pipeline_rate = train_cnn([&] { return full_pipeline(shards, 2, 1); }, train_steps);
+        std::printf("cnn training: in-memory %.1f, TFRecord pipeline %.1f images/s (ratio %.3f)\n", memory_rate,
+                    pipeline_rate, pipeline_rate / memory_rate);
+        result["cnn_train_in_memory_images_per_sec"] = std::round(memory_rate * 10) / 10;
+        result["cnn_train_tfrecord_images_per_sec"] = std::round(pipeline_rate * 10) / 10;
+        result["pipeline_over_in_memory"] = std::round(pipeline_rate / memory_rate * 1000) / 1000;
+        std::printf("%s\n", result.dump().c_str());
+    } catch (est::error const& e) {
+        std::fprintf(stderr, "input_pipeline: %s\n", e.what());
+        return 1;
+    }
+}
