@@ -45,6 +45,7 @@
 #include <est/data/interleave.hpp>
 #include <est/data/list_files.hpp>
 #include <est/data/map.hpp>
+#include <est/data/padded_batch.hpp>
 #include <est/data/parallelism.hpp>
 #include <est/data/prefetch.hpp>
 #include <est/data/repeat.hpp>

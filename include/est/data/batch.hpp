@@ -99,3 +99,5 @@ private:
 };
 
 }  // namespace est::data
+
+#include <est/data/padded_batch.hpp>  // needs the traits above

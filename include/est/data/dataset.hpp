@@ -54,6 +54,8 @@ template <class Upstream>
 class slice_dataset;
 template <class Upstream>
 class cache_dataset;
+template <class Upstream>
+class padded_batch_dataset;
 
 /// Worker threads of map (autotune: one per core).
 struct parallel_calls {
@@ -84,6 +86,11 @@ struct stages {
     /// Stacks `size` consecutive examples into one batched example.
     auto batch(std::size_t size, bool drop_remainder = false) const {
         return batch_dataset<Derived>(self(), size, drop_remainder);
+    }
+    /// batch() for examples with variable-length (std::vector) features: padded with `padding`
+    /// to the longest in the batch, lengths kept.
+    auto padded_batch(std::size_t size, double padding = 0.0, bool drop_remainder = false) const {
+        return padded_batch_dataset<Derived>(self(), size, padding, drop_remainder);
     }
     /// Transforms each element with `fn(element)` or `fn(element, index)`; with parallel_calls, on
     /// worker threads, the order kept.
@@ -130,13 +137,6 @@ private:
 #include <est/data/shuffle.hpp>
 #include <est/data/slice.hpp>
 
-namespace est::data {
-template <class Derived>
-auto stages<Derived>::shard(std::uint64_t num_shards, std::uint64_t index) const {
-    detail::check_shard(num_shards, index);
-    return slice_dataset<Derived>(self(), index, num_shards, detail::unlimited);
-}
-}  // namespace est::data
 
 namespace est {
 using data::block_length;

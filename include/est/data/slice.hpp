@@ -59,4 +59,10 @@ inline void check_shard(std::uint64_t num_shards, std::uint64_t index) {
 inline constexpr std::uint64_t unlimited = std::numeric_limits<std::uint64_t>::max();
 }  // namespace detail
 
+template <class Derived>
+auto stages<Derived>::shard(std::uint64_t num_shards, std::uint64_t index) const {
+    detail::check_shard(num_shards, index);
+    return slice_dataset<Derived>(self(), index, num_shards, detail::unlimited);
+}
+
 }  // namespace est::data

@@ -205,3 +205,41 @@ TEST_CASE("a TFRecord pipeline: list_files, interleave, shuffle_and_repeat, para
     CHECK(seen.size() == 60);
     CHECK(std::all_of(seen.begin(), seen.end(), [](auto const& entry) { return entry.second == 2; }));
 }
+
+TEST_CASE("padded_batch: variable-length features padded to the longest in each batch", "[data][pipeline]") {
+    using namespace est::literals;
+    using schema = est::data::example_schema<est::data::var_len<"tokens", std::int64_t>,
+                                             est::data::fixed_len<"label", std::int64_t>>;
+    strings serialized;
+    for (int i = 0; i < 5; ++i) {
+        est::data::tf_example e;
+        e.set("tokens", std::vector<std::int64_t>(std::size_t(i), i));
+        e.set("label", std::vector<std::int64_t>{i});
+        serialized.push_back(e.serialize());
+    }
+    auto dataset = values(serialized)
+                       .map([](std::string const& record) {
+                           auto r = schema::parse(record);
+                           return est::data::example{est::fields("tokens"_f = r["tokens"_f]),
+                                                     est::fields("label"_f = r["label"_f])};
+                       })
+                       .padded_batch(3, -1.0);
+    auto it = dataset.make_iterator();
+    decltype(dataset)::element_type batch;
+    REQUIRE(it.next(batch));
+    auto const& tokens = batch.features["tokens"_f];
+    CHECK(tokens.lengths == std::vector<std::size_t>{0, 1, 2});
+    CHECK(tokens.values.shape()[0] == 3);
+    CHECK(tokens.values.shape()[1] == 2);
+    CHECK(tokens.values(0, 0) == -1);
+    CHECK(tokens.values(1, 0) == 1);
+    CHECK(tokens.values(1, 1) == -1);
+    CHECK(tokens.values(2, 1) == 2);
+    CHECK(batch.labels["label"_f].batch_size() == 3);
+    CHECK(batch.labels["label"_f].data()[2] == 2);
+    REQUIRE(it.next(batch));
+    CHECK(batch.features["tokens"_f].lengths == std::vector<std::size_t>{3, 4});
+    CHECK(batch.features["tokens"_f].values.shape()[1] == 4);
+    CHECK(batch.labels["label"_f].batch_size() == 2);
+    CHECK_FALSE(it.next(batch));
+}
