@@ -1,5 +1,5 @@
-// Crash safety: a training process killed with SIGKILL at random moments (also while it writes a
-// checkpoint) never leaves an unreadable latest checkpoint; each restart resumes from the last
+// Crash safety: a training process killed with SIGKILL at random moments (also while it starts,
+// restores, or writes a checkpoint) never leaves an unreadable latest checkpoint; each restart resumes from the last
 // saved step with the weights of an uninterrupted run at that step, and the run finishes with the
 // same weights as the uninterrupted one.
 #include "crash/crash_model.hpp"
@@ -54,12 +54,15 @@ TEST_CASE("crash: SIGKILL at random moments never loses a readable latest checkp
     auto reference = root / "uninterrupted";
     auto crashed = root / "crashed";
 
-    // The uninterrupted run keeps every checkpoint, to compare each resumed step with.
+    // The uninterrupted run keeps every checkpoint, to compare each resumed step with. Its duration
+    // scales the kill delays, so that kills land all through a run however loaded the machine is.
+    auto started = std::chrono::steady_clock::now();
     REQUIRE(WEXITSTATUS(wait_for(start_trainer(reference.string(), 0))) == 0);
+    auto run_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     REQUIRE(fs::exists(reference / ("ckpt-" + std::to_string(crash::total_steps) + ".safetensors")));
 
     std::mt19937 random(1234);
-    std::uniform_int_distribution<int> delay_ms(10, 140);
+    std::uniform_int_distribution<long> delay_ms(run_ms.count() / 50, run_ms.count() / 6);
     int kills = 0, attempts = 0;
     std::uint64_t last_step = 0;
     while (kills < 20) {
@@ -90,7 +93,8 @@ TEST_CASE("crash: SIGKILL at random moments never loses a readable latest checkp
         // Its weights are those of the uninterrupted run at the same step.
         CHECK(same_parameters(content, checkpoint_at(reference, latest->global_step)));
     }
-    INFO("kills: " << kills << ", attempts: " << attempts << ", last resumed step: " << last_step);
+    INFO("kills: " << kills << ", attempts: " << attempts << ", last resumed step: " << last_step
+                   << ", uninterrupted run: " << run_ms.count() << " ms");
     CHECK(last_step > 0);
 
     REQUIRE(WEXITSTATUS(wait_for(start_trainer(crashed.string(), 3))) == 0);

@@ -1,6 +1,7 @@
 // Two runs with the same seed give bit-identical weights: initialisation, shuffling, dropout and
 // batch statistics all follow the seed; a different seed gives different weights.
 #include "support/classifier.hpp"
+#include "support/weights.hpp"
 
 #include <est/est.hpp>
 
@@ -35,12 +36,8 @@ std::vector<float> train_and_collect(std::uint64_t seed) {
     est::estimator<model, input_type> estimator(model_fn, est::run_config{.seed = seed});
     auto data = dataset();
     estimator.train([&] { return data.shuffle(50, seed).repeat(3).batch(16); });
-    std::vector<float> weights;
-    estimator.model().for_each_parameter([&](std::string_view, est::parameter_ref const& p) {
-        weights.insert(weights.end(), p.value.begin(), p.value.end());
-    });
     REQUIRE(estimator.global_step() == 18);
-    return weights;
+    return test::weights_of(estimator);
 }
 }  // namespace
 

@@ -4,6 +4,7 @@
 // unreadable, another model refused, write errors reported; restore_best, restore, from_disk,
 // warm start and exporters.
 #include "support/classifier.hpp"
+#include "support/weights.hpp"
 
 #include <est/est.hpp>
 
@@ -37,13 +38,7 @@ using model = est::sequential<est::input<3>, est::dense<Hidden, est::relu>, est:
 
 auto model_fn = test::classifier_model_fn<"x">([] { return est::adam(0.01f); });
 
-template <class Estimator>
-std::vector<float> weights_of(Estimator& estimator) {
-    std::vector<float> all;
-    estimator.model().for_each_parameter(
-        [&](std::string_view, est::parameter_ref const& p) { all.insert(all.end(), p.value.begin(), p.value.end()); });
-    return all;
-}
+using test::weights_of;
 
 std::string fresh_model_dir(std::string const& name) {
     auto dir = std::filesystem::temp_directory_path() / ("est-checkpoint-tests-" + name);

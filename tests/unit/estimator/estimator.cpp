@@ -1,3 +1,5 @@
+#include "support/weights.hpp"
+
 #include <est/est.hpp>
 
 #include <catch2/catch.hpp>
@@ -142,17 +144,10 @@ TEST_CASE("estimator: hook points fire in order and a hook can stop training", "
 TEST_CASE("estimator: a NaN loss stops training, names the step and keeps the weights", "[estimator]") {
     blobs data;
     est::estimator<model, input_type> estimator(model_fn, est::run_config{.seed = 3}, params{.label_scale = NAN});
-    std::vector<float> before;
-    estimator.model().for_each_parameter([&](std::string_view, est::parameter_ref const& p) {
-        before.insert(before.end(), p.value.begin(), p.value.end());
-    });
+    auto before = test::weights_of(estimator);
     CHECK_THROWS_WITH(estimator.train([&] { return data.dataset().batch(10); }),
                       Catch::Contains("training loss is nan at global step 0"));
-    std::vector<float> after;
-    estimator.model().for_each_parameter([&](std::string_view, est::parameter_ref const& p) {
-        after.insert(after.end(), p.value.begin(), p.value.end());
-    });
-    CHECK(before == after);
+    CHECK(test::weights_of(estimator) == before);
 }
 
 TEST_CASE("spec: fields are found by name", "[estimator][spec]") {

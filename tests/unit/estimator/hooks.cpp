@@ -1,6 +1,7 @@
 // Hook points and the standard hooks: when each point fires relative to summaries, checkpoints
 // and evaluations; hooks from specs; and what each standard hook does.
 #include "support/classifier.hpp"
+#include "support/weights.hpp"
 #include "support/events.hpp"
 
 #include <est/est.hpp>
@@ -104,13 +105,7 @@ auto model_fn_with_hooks = [](auto const& features, auto const& labels, auto mod
 
 auto plain_model_fn = test::classifier_model_fn<"x">([] { return est::sgd(0.1f); });
 
-template <class Estimator>
-std::vector<float> weights_of(Estimator& estimator) {
-    std::vector<float> all;
-    estimator.model().for_each_parameter(
-        [&](std::string_view, est::parameter_ref const& p) { all.insert(all.end(), p.value.begin(), p.value.end()); });
-    return all;
-}
+using test::weights_of;
 }  // namespace
 
 TEST_CASE("hooks: points fire after summaries, checkpoints and evaluations of their step", "[hooks]") {
