@@ -538,8 +538,6 @@ public:
     H& hook() {
         return std::get<H>(hooks_);
     }
-    /// The estimator as hooks and scaffolds see it.
-    est::session& as_session() { return *this; }
 
     /// Writes a checkpoint of the current step (done by train() on run_config's schedule and at
     /// its end) and returns its path. A write error (a full disk) is reported and leaves every
