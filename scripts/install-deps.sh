@@ -7,7 +7,7 @@ packages=(
   cmake g++ make
   xtensor-dev libxtensor-blas-dev xtl-dev libxsimd-dev
   libboost-dev libthrust-dev libcub-dev
-  libopenblas-dev libopenblas-openmp-dev liblapack-dev libtbb-dev
+  libopenblas-dev libopenblas-openmp-dev liblapack-dev libdnnl-dev libtbb-dev
   nlohmann-json3-dev zlib1g-dev libpng-dev libjpeg-dev
   catch2
   dataset-fashion-mnist

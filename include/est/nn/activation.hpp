@@ -19,6 +19,9 @@ namespace detail {
 template <class Activation, Shape In>
 class activation_layer;
 
+/// Rows per parallel range for row loops of `cols` values (about 16k values a range).
+constexpr std::size_t row_grain(std::size_t cols) { return std::max<std::size_t>(1, 16384 / std::max<std::size_t>(cols, 1)); }
+
 /// Makes an activation type usable as a layer of its own, shape-preserving.
 template <class Activation>
 struct activation_as_layer : shape_preserving {
@@ -94,12 +97,22 @@ concept Activation = requires {
 /// y[r, c] <- act(y[r, c] + bias[c]) in one pass where the activation is element-wise.
 template <Activation Act>
 void apply_bias_activation(float* y, float const* bias, std::size_t rows, std::size_t cols) {
-    if constexpr (Act::elementwise) {
-        host::for_each_index(rows * cols, [=](std::size_t i) { y[i] = Act::apply(y[i] + bias[i % cols]); });
-    } else {
-        host::for_each_index(rows * cols, [=](std::size_t i) { y[i] += bias[i % cols]; });
+    host::for_each_range(
+        rows,
+        [=](std::size_t begin, std::size_t end) {
+            for (std::size_t r = begin; r < end; ++r) {
+                float* row = y + r * cols;
+                for (std::size_t c = 0; c < cols; ++c) {
+                    if constexpr (Act::elementwise)
+                        row[c] = Act::apply(row[c] + bias[c]);
+                    else
+                        row[c] += bias[c];
+                }
+            }
+        },
+        detail::row_grain(cols));
+    if constexpr (!Act::elementwise)
         Act::forward_rows(y, rows, cols);
-    }
 }
 
 /// y <- act(y) in place.
@@ -107,7 +120,9 @@ template <Activation Act>
 void apply_activation(float* y, std::size_t rows, std::size_t cols) {
     if constexpr (Act::elementwise) {
         if constexpr (!std::is_same_v<Act, linear>)
-            host::for_each_index(rows * cols, [=](std::size_t i) { y[i] = Act::apply(y[i]); });
+            host::for_each_range(rows * cols, [=](std::size_t begin, std::size_t end) {
+                for (std::size_t i = begin; i < end; ++i) y[i] = Act::apply(y[i]);
+            });
     } else {
         Act::forward_rows(y, rows, cols);
     }
@@ -118,7 +133,9 @@ template <Activation Act>
 void activation_backward(float const* y, float* dy, std::size_t rows, std::size_t cols) {
     if constexpr (Act::elementwise) {
         if constexpr (!std::is_same_v<Act, linear>)
-            host::for_each_index(rows * cols, [=](std::size_t i) { dy[i] *= Act::derivative_from_output(y[i]); });
+            host::for_each_range(rows * cols, [=](std::size_t begin, std::size_t end) {
+                for (std::size_t i = begin; i < end; ++i) dy[i] *= Act::derivative_from_output(y[i]);
+            });
     } else {
         Act::backward_rows(y, dy, rows, cols);
     }

@@ -10,6 +10,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include <algorithm>
 #include <cstddef>
 
 namespace est::detail {
@@ -47,15 +48,23 @@ public:
     /// the kernel and bias gradients.
     template <Activation Act>
     void backward_parameters(float const* x, float const* y, float* dy, std::size_t rows) {
+        backward_activation_and_bias<Act>(y, dy, rows);
+        accumulate_kernel_gradient(x, dy, rows, false);
+    }
+
+    /// The first half of backward_parameters: dy becomes the gradient before the activation (in
+    /// place), and the bias gradient is filled.
+    template <Activation Act>
+    void backward_activation_and_bias(float const* y, float* dy, std::size_t rows) {
         activation_backward<Act>(y, dy, rows, Outputs);
-        host::gemm(true, false, Inputs, Outputs, rows, 1.0f, x, dy, 0.0f, kernel_gradient_.data());
-        float const* d = dy;
-        float* db = bias_gradient_.data();
-        host::for_each_index(Outputs, [=](std::size_t o) {
-            float sum = 0.0f;
-            for (std::size_t r = 0; r < rows; ++r) sum += d[r * Outputs + o];
-            db[o] = sum;
-        });
+        bias_gradient(dy, rows);
+    }
+
+    /// The kernel gradient x^T dy over `rows` rows, added to the one so far when `accumulate`
+    /// (so it can be built from blocks of rows).
+    void accumulate_kernel_gradient(float const* x, float const* dy, std::size_t rows, bool accumulate) {
+        host::gemm(true, false, Inputs, Outputs, rows, 1.0f, x, dy, accumulate ? 1.0f : 0.0f,
+                   kernel_gradient_.data());
     }
 
     /// dx(rows, Inputs) = dy K^T, with dy the gradient before the activation.
@@ -64,6 +73,27 @@ public:
     }
 
 private:
+    /// db[o] = sum over rows of dy[r, o]: partial sums over fixed blocks of rows (row-wise, so
+    /// the inner loop vectorizes), then the blocks in order, so the result does not depend on
+    /// the number of threads.
+    void bias_gradient(float const* dy, std::size_t rows) {
+        std::size_t blocks = std::clamp<std::size_t>(rows / 256, 1, 32);
+        std::size_t block_rows = (rows + blocks - 1) / blocks;
+        if (bias_partials_.size() != blocks * Outputs)
+            bias_partials_.resize({blocks, Outputs});
+        float* partials = bias_partials_.data();
+        host::for_each_index(blocks, [=](std::size_t block) {
+            float* sum = partials + block * Outputs;
+            std::fill_n(sum, Outputs, 0.0f);
+            for (std::size_t r = block * block_rows; r < std::min(rows, (block + 1) * block_rows); ++r)
+                for (std::size_t o = 0; o < Outputs; ++o) sum[o] += dy[r * Outputs + o];
+        });
+        float* db = bias_gradient_.data();
+        std::copy_n(partials, Outputs, db);
+        for (std::size_t block = 1; block < blocks; ++block)
+            for (std::size_t o = 0; o < Outputs; ++o) db[o] += partials[block * Outputs + o];
+    }
+
     template <std::size_t N>
     static std::span<float> span(xt::xtensor<float, N>& t) {
         return {t.data(), t.size()};
@@ -73,6 +103,7 @@ private:
     xt::xtensor<float, 1> bias_;
     xt::xtensor<float, 2> kernel_gradient_;
     xt::xtensor<float, 1> bias_gradient_;
+    xt::xtensor<float, 2> bias_partials_;  // (blocks of rows, Outputs), for the bias gradient
 };
 
 }  // namespace est::detail

@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <type_traits>
 
 namespace est::detail {
@@ -58,19 +57,33 @@ struct pool2d {
             float const* in = x.data;
             float* out = output_.data();
             std::int32_t* arg = Reduction::keeps_argmax ? argmax_.data() : nullptr;
+            // Channels innermost, so each window position is one vectorizable pass over channels.
             host::for_each_index(x.batch * out_height * out_width, [=](std::size_t o) {
                 std::size_t b = o / (out_height * out_width);
                 std::size_t oh = (o / out_width) % out_height, ow = o % out_width;
                 auto [h0, h1] = window(oh, rows_geometry::pad_before, height);
                 auto [w0, w1] = window(ow, cols_geometry::pad_before, width);
-                for (std::size_t c = 0; c < channels; ++c) {
-                    typename Reduction::accumulator acc;
-                    for (std::size_t h = h0; h < h1; ++h)
-                        for (std::size_t w = w0; w < w1; ++w)
-                            acc.add(in[((b * height + h) * width + w) * channels + c], std::int32_t(h * width + w));
-                    out[o * channels + c] = acc.result((h1 - h0) * (w1 - w0));
-                    if constexpr (Reduction::keeps_argmax)
-                        arg[o * channels + c] = acc.position;
+                float* result = out + o * channels;
+                std::int32_t* where = Reduction::keeps_argmax ? arg + o * channels : nullptr;
+                for (std::size_t h = h0; h < h1; ++h)
+                    for (std::size_t w = w0; w < w1; ++w) {
+                        float const* v = in + ((b * height + h) * width + w) * channels;
+                        auto position = std::int32_t(h * width + w);
+                        bool first = h == h0 && w == w0;
+                        for (std::size_t c = 0; c < channels; ++c) {
+                            if constexpr (Reduction::keeps_argmax) {
+                                // The first maximum wins ties, as the row-major scan finds it.
+                                bool better = first || v[c] > result[c];
+                                result[c] = better ? v[c] : result[c];
+                                where[c] = better ? position : where[c];
+                            } else {
+                                result[c] = first ? v[c] : result[c] + v[c];
+                            }
+                        }
+                    }
+                if constexpr (!Reduction::keeps_argmax) {
+                    float inverse_count = 1.0f / float((h1 - h0) * (w1 - w0));
+                    for (std::size_t c = 0; c < channels; ++c) result[c] *= inverse_count;
                 }
             });
             return output_.view();
@@ -89,22 +102,22 @@ struct pool2d {
                 std::size_t h = (p / width) % height, w = p % width;
                 auto [oh0, oh1] = covering(h, rows_geometry::pad_before, out_height);
                 auto [ow0, ow1] = covering(w, cols_geometry::pad_before, out_width);
-                for (std::size_t c = 0; c < channels; ++c) {
-                    float sum = 0.0f;
-                    for (std::size_t oh = oh0; oh < oh1; ++oh)
-                        for (std::size_t ow = ow0; ow < ow1; ++ow) {
-                            std::size_t o = ((b * out_height + oh) * out_width + ow) * channels + c;
-                            if constexpr (Reduction::keeps_argmax) {
-                                if (arg[o] == std::int32_t(h * width + w))
-                                    sum += d[o];
-                            } else {
-                                auto [h0, h1] = window(oh, rows_geometry::pad_before, height);
-                                auto [w0, w1] = window(ow, cols_geometry::pad_before, width);
-                                sum += d[o] / float((h1 - h0) * (w1 - w0));
-                            }
+                auto position = std::int32_t(h * width + w);
+                float* sum = dx + p * channels;
+                std::fill_n(sum, channels, 0.0f);
+                for (std::size_t oh = oh0; oh < oh1; ++oh)
+                    for (std::size_t ow = ow0; ow < ow1; ++ow) {
+                        std::size_t o = ((b * out_height + oh) * out_width + ow) * channels;
+                        if constexpr (Reduction::keeps_argmax) {
+                            for (std::size_t c = 0; c < channels; ++c)
+                                sum[c] += arg[o + c] == position ? d[o + c] : 0.0f;
+                        } else {
+                            auto [h0, h1] = window(oh, rows_geometry::pad_before, height);
+                            auto [w0, w1] = window(ow, cols_geometry::pad_before, width);
+                            float inverse_count = 1.0f / float((h1 - h0) * (w1 - w0));
+                            for (std::size_t c = 0; c < channels; ++c) sum[c] += d[o + c] * inverse_count;
                         }
-                    dx[p * channels + c] = sum;
-                }
+                    }
             });
             return input_gradient_.view();
         }
@@ -135,29 +148,14 @@ struct pool2d {
     };
 };
 
-/// Maximum of a window; remembers where it was for the backward pass (first one on ties).
+/// Maximum of a window; remembers where it was for the backward pass (the first one on ties).
 struct max_reduction {
     static constexpr bool keeps_argmax = true;
-    struct accumulator {
-        float best = -std::numeric_limits<float>::infinity();
-        std::int32_t position = -1;
-        void add(float v, std::int32_t at) {
-            if (v > best || position < 0)
-                best = v, position = at;
-        }
-        float result(std::size_t) const { return best; }
-    };
 };
 
 /// Mean over the part of a window inside the input (TensorFlow's `same` average pooling).
 struct mean_reduction {
     static constexpr bool keeps_argmax = false;
-    struct accumulator {
-        float sum = 0.0f;
-        std::int32_t position = -1;
-        void add(float v, std::int32_t) { sum += v; }
-        float result(std::size_t count) const { return sum / float(count); }
-    };
 };
 
 }  // namespace est::detail

@@ -52,11 +52,13 @@ struct adam : detail::minimizer<adam<Schedule>> {
             float* m = state.first_moment.at(index, p.value.size()).data();
             float* v = state.second_moment.at(index, p.value.size()).data();
             float wd = p.weight_decay ? decay : 0.0f;
-            host::for_each_index(p.value.size(), [=](std::size_t i) {
-                float grad = g[i] + wd * w[i];
-                m[i] = b1 * m[i] + (1.0f - b1) * grad;
-                v[i] = b2 * v[i] + (1.0f - b2) * grad * grad;
-                w[i] -= lr * m[i] / (std::sqrt(v[i]) + eps);
+            host::for_each_range(p.value.size(), [=](std::size_t begin, std::size_t end) {
+                for (std::size_t i = begin; i < end; ++i) {
+                    float grad = g[i] + wd * w[i];
+                    m[i] = b1 * m[i] + (1.0f - b1) * grad;
+                    v[i] = b2 * v[i] + (1.0f - b2) * grad * grad;
+                    w[i] -= lr * m[i] / (std::sqrt(v[i]) + eps);
+                }
             });
         });
     }

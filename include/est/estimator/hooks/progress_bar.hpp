@@ -70,22 +70,23 @@ struct progress_bar {
         auto const& bar = bar_of(context);
         std::uint64_t done = train ? context.global_step : bar.batches;
         std::uint64_t first = bar.first_step;
-        std::optional<std::uint64_t> total = context.last_step;
-        if (total && *total == std::numeric_limits<std::uint64_t>::max())
-            total.reset();
+        // A plain flag and value rather than std::optional: g++ 12 reports the optional's value as
+        // maybe uninitialized once this is inlined.
+        bool bounded = context.last_step && *context.last_step != std::numeric_limits<std::uint64_t>::max();
+        std::uint64_t total = bounded ? *context.last_step : 0;
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - bar.start).count();
         double rate = seconds > 0.0 ? double(done - first) / seconds : 0.0;
         std::string line = train ? "train " : "eval ";
         char buffer[128];
-        if (total && *total > first) {
-            double fraction = std::min(1.0, double(done - first) / double(*total - first));
+        if (bounded && total > first) {
+            double fraction = std::min(1.0, double(done - first) / double(total - first));
             if (terminal_) {
                 auto filled = std::size_t(fraction * double(width));
                 line += '[' + std::string(filled, '=') + (filled < width ? ">" : "") +
                         std::string(width - std::min(width, filled + 1), ' ') + "] ";
             }
             std::snprintf(buffer, sizeof buffer, "%llu/%llu %3.0f%%", static_cast<unsigned long long>(done),
-                          static_cast<unsigned long long>(*total), 100.0 * fraction);
+                          static_cast<unsigned long long>(total), 100.0 * fraction);
             line += buffer;
         } else {
             std::snprintf(buffer, sizeof buffer, "%llu", static_cast<unsigned long long>(done));
@@ -93,8 +94,8 @@ struct progress_bar {
         }
         std::snprintf(buffer, sizeof buffer, "  %.1f it/s", rate);
         line += buffer;
-        if (total && *total > done && rate > 0.0 && !final) {
-            auto eta = std::uint64_t(double(*total - done) / rate);
+        if (bounded && total > done && rate > 0.0 && !final) {
+            auto eta = std::uint64_t(double(total - done) / rate);
             std::snprintf(buffer, sizeof buffer, "  ETA %llu:%02llu", static_cast<unsigned long long>(eta / 60),
                           static_cast<unsigned long long>(eta % 60));
             line += buffer;
