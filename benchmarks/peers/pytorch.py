@@ -5,8 +5,8 @@ Usage (from the repository root, after `make bench` built the benchmarks):
 
     python3 benchmarks/peers/pytorch.py [--build build] [--venv build/torch-venv]
 
-It installs torch from PyPI into a virtual environment if needed (the wheel alone: its CUDA packages
-are not needed on the CPU). Then, --repeats times (default 3), it runs build/benchmarks/
+It installs torch from PyPI into a virtual environment if needed (with the CUDA packages that its
+wheel loads at import, about 5 GB). Then, --repeats times (default 3), it runs build/benchmarks/
 training_throughput, itself inside the environment for the PyTorch side, and LibTorch
 (benchmarks/peers/libtorch.cpp, compiled here) in turn, so that every peer sees the machine in the
 same states; each figure is the median of its runs."""
@@ -79,7 +79,15 @@ def libtorch_peer(build, steps):
     if not os.path.exists(binary) or os.path.getmtime(binary) < os.path.getmtime(source):
         subprocess.run([shutil.which("g++") or "g++", "-O2", "-std=c++17", source, "-o", binary,
                         "-I/usr/include/torch/csrc/api/include", "-ltorch", "-ltorch_cpu", "-lc10"], check=True)
-    run = subprocess.run([binary] + [str(steps[f]) for f in FIGURES], check=True, capture_output=True, text=True)
+    # Debian's LibTorch calls OpenBLAS through libblas.so.3, by default the pthread build, whose
+    # threads spin against LibTorch's OpenMP threads (MLP training at a quarter of the speed): give
+    # it the OpenMP build, as est has.
+    env = dict(os.environ)
+    openmp_openblas = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
+    if os.path.isdir(openmp_openblas):
+        env["LD_LIBRARY_PATH"] = openmp_openblas + os.pathsep + env.get("LD_LIBRARY_PATH", "")
+    run = subprocess.run([binary] + [str(steps[f]) for f in FIGURES], check=True, capture_output=True, text=True,
+                         env=env)
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
@@ -103,9 +111,8 @@ def main():
     if not os.path.exists(python) or subprocess.run([python, "-c", "import torch"],
                                                     capture_output=True).returncode != 0:
         subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "torch"], check=True)
-        subprocess.run([python, "-m", "pip", "install", "--quiet", "filelock", "typing-extensions", "sympy",
-                        "networkx", "jinja2", "fsspec", "numpy"], check=True)
+        # PyPI's torch wheel carries CUDA libraries that it loads at import even on the CPU.
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "torch", "numpy"], check=True)
 
     est_runs, torch_runs, libtorch_runs = [], [], []
     for _ in range(args.repeats):

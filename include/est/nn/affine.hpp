@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 
 namespace est::detail {
 
@@ -56,8 +57,9 @@ public:
     /// place), and the bias gradient is filled.
     template <Activation Act>
     void backward_activation_and_bias(float const* y, float* dy, std::size_t rows) {
-        activation_backward<Act>(y, dy, rows, Outputs);
-        bias_gradient(dy, rows);
+        if constexpr (!Act::elementwise)
+            activation_backward<Act>(y, dy, rows, Outputs);
+        bias_gradient<Act>(y, dy, rows);
     }
 
     /// The kernel gradient x^T dy over `rows` rows, added to the one so far when `accumulate`
@@ -75,18 +77,26 @@ public:
 private:
     /// db[o] = sum over rows of dy[r, o]: partial sums over fixed blocks of rows (row-wise, so
     /// the inner loop vectorizes), then the blocks in order, so the result does not depend on
-    /// the number of threads.
-    void bias_gradient(float const* dy, std::size_t rows) {
+    /// the number of threads. An element-wise activation's derivative is applied to dy in the
+    /// same pass, which saves a pass over dy.
+    template <Activation Act>
+    void bias_gradient(float const* y, float* dy, std::size_t rows) {
         std::size_t blocks = std::clamp<std::size_t>(rows / 256, 1, 32);
         std::size_t block_rows = (rows + blocks - 1) / blocks;
-        if (bias_partials_.size() != blocks * Outputs)
+        if (bias_partials_.size() < blocks * Outputs)  // grows only: no allocation once sized
             bias_partials_.resize({blocks, Outputs});
         float* partials = bias_partials_.data();
         host::for_each_index(blocks, [=](std::size_t block) {
             float* sum = partials + block * Outputs;
             std::fill_n(sum, Outputs, 0.0f);
-            for (std::size_t r = block * block_rows; r < std::min(rows, (block + 1) * block_rows); ++r)
-                for (std::size_t o = 0; o < Outputs; ++o) sum[o] += dy[r * Outputs + o];
+            for (std::size_t r = block * block_rows; r < std::min(rows, (block + 1) * block_rows); ++r) {
+                float* d = dy + r * Outputs;
+                if constexpr (Act::elementwise && !std::is_same_v<Act, linear>) {
+                    float const* out = y + r * Outputs;
+                    for (std::size_t o = 0; o < Outputs; ++o) d[o] *= Act::derivative_from_output(out[o]);
+                }
+                for (std::size_t o = 0; o < Outputs; ++o) sum[o] += d[o];
+            }
         });
         float* db = bias_gradient_.data();
         std::copy_n(partials, Outputs, db);

@@ -131,10 +131,14 @@ struct conv2d {
                     for (std::size_t kw = 0; kw < Kernel; ++kw, dst += channels) {
                         std::ptrdiff_t iw =
                             std::ptrdiff_t(ow * Stride + kw) - std::ptrdiff_t(cols_geometry::pad_before);
-                        if (ih < 0 || iw < 0 || ih >= std::ptrdiff_t(height) || iw >= std::ptrdiff_t(width))
-                            std::fill_n(dst, channels, 0.0f);
-                        else
-                            std::copy_n(x + ((b * height + ih) * width + iw) * channels, channels, dst);
+                        // Plain loops of a compile-time length: the compiler inlines them, where
+                        // fill_n/copy_n of a few floats became library calls.
+                        if (ih < 0 || iw < 0 || ih >= std::ptrdiff_t(height) || iw >= std::ptrdiff_t(width)) {
+                            for (std::size_t c = 0; c < channels; ++c) dst[c] = 0.0f;
+                        } else {
+                            float const* src = x + ((b * height + ih) * width + iw) * channels;
+                            for (std::size_t c = 0; c < channels; ++c) dst[c] = src[c];
+                        }
                     }
                 }
             });

@@ -11,6 +11,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -109,8 +110,11 @@ struct pool2d {
                     for (std::size_t ow = ow0; ow < ow1; ++ow) {
                         std::size_t o = ((b * out_height + oh) * out_width + ow) * channels;
                         if constexpr (Reduction::keeps_argmax) {
+                            // The gradient's bits masked by "this input was the maximum": integer
+                            // operations that vectorize, where a select between floats did not.
                             for (std::size_t c = 0; c < channels; ++c)
-                                sum[c] += arg[o + c] == position ? d[o + c] : 0.0f;
+                                sum[c] += std::bit_cast<float>(std::bit_cast<std::int32_t>(d[o + c]) &
+                                                               -std::int32_t(arg[o + c] == position));
                         } else {
                             auto [h0, h1] = window(oh, rows_geometry::pad_before, height);
                             auto [w0, w1] = window(ow, cols_geometry::pad_before, width);
