@@ -19,7 +19,7 @@ endif()
 # The GEMM under est's layers (benchmarks/README.md has the measurements behind the default):
 #   onednn   - oneDNN's sgemm (Debian: libdnnl-dev), which picks AVX-512 kernels where the processor has them;
 #   openblas - xtensor-blas's BLAS layer over OpenBLAS;
-#   blis     - BLIS (Debian: libblis-dev), OpenMP build.
+#   blis     - the same layer over BLIS's CBLAS (Debian: libblis-dev), OpenMP build.
 set(EST_GEMM "onednn" CACHE STRING "est's GEMM library: onednn, openblas or blis")
 set_property(CACHE EST_GEMM PROPERTY STRINGS onednn openblas blis)
 set(EST_GEMM_LIBRARY ${EST_GEMM})
@@ -34,8 +34,7 @@ if(EST_GEMM_LIBRARY STREQUAL "onednn")
 elseif(EST_GEMM_LIBRARY STREQUAL "blis")
   find_library(EST_BLIS_LIBRARY blis PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/blis-openmp NO_DEFAULT_PATH)
   find_library(EST_BLIS_LIBRARY blis)
-  find_path(EST_BLIS_INCLUDE_DIR blis/blis.h)
-  if(NOT EST_BLIS_LIBRARY OR NOT EST_BLIS_INCLUDE_DIR)
+  if(NOT EST_BLIS_LIBRARY)
     message(FATAL_ERROR "est: EST_GEMM=blis needs BLIS (Debian: libblis-dev)")
   endif()
 elseif(NOT EST_GEMM_LIBRARY STREQUAL "openblas")
@@ -63,15 +62,16 @@ function(est_link_dependencies target)
     THRUST_HOST_SYSTEM=THRUST_HOST_SYSTEM_CPP
     THRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_OMP)
   target_include_directories(${target} SYSTEM INTERFACE ${EST_THRUST_INCLUDE_DIR})
+  if(EST_GEMM_LIBRARY STREQUAL "blis")
+    # Ahead of xtensor-blas's OpenBLAS, so that cblas_sgemm binds to BLIS.
+    target_compile_definitions(${target} INTERFACE EST_GEMM_BLIS)
+    target_link_libraries(${target} INTERFACE ${EST_BLIS_LIBRARY})
+  endif()
   target_link_libraries(${target} INTERFACE xtensor xtensor-blas Boost::headers OpenMP::OpenMP_CXX
     ZLIB::ZLIB PNG::PNG JPEG::JPEG nlohmann_json::nlohmann_json)
   if(EST_GEMM_LIBRARY STREQUAL "onednn")
     target_compile_definitions(${target} INTERFACE EST_GEMM_ONEDNN)
     target_include_directories(${target} SYSTEM INTERFACE ${EST_DNNL_INCLUDE_DIR})
     target_link_libraries(${target} INTERFACE ${EST_DNNL_LIBRARY})
-  elseif(EST_GEMM_LIBRARY STREQUAL "blis")
-    target_compile_definitions(${target} INTERFACE EST_GEMM_BLIS)
-    target_include_directories(${target} SYSTEM INTERFACE ${EST_BLIS_INCLUDE_DIR})
-    target_link_libraries(${target} INTERFACE ${EST_BLIS_LIBRARY})
   endif()
 endfunction()

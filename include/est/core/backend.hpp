@@ -1,6 +1,6 @@
 // The host back end: element-wise kernels are Thrust algorithms run by Thrust's OpenMP system
 // (its sequential system where OpenMP is off); matrix products go through oneDNN's sgemm, or
-// through xtensor-blas's BLAS layer (OpenBLAS) or BLIS, as chosen when est is configured (EST_GEMM;
+// through xtensor-blas's BLAS layer (over OpenBLAS or BLIS), as chosen when est is configured (EST_GEMM;
 // benchmarks/README.md has the measurements behind the default).
 #pragma once
 
@@ -10,8 +10,6 @@
 #include <xtensor-blas/xblas.hpp>
 #if defined(EST_GEMM_ONEDNN)
 #include <oneapi/dnnl/dnnl.h>
-#elif defined(EST_GEMM_BLIS)
-#include <blis/blis.h>
 #endif
 
 #include <thrust/for_each.h>
@@ -129,14 +127,10 @@ struct host {
         if (status != dnnl_success)
             throw error("oneDNN sgemm failed (status " + std::to_string(int(status)) + ") for " + std::to_string(m) +
                         "x" + std::to_string(n) + "x" + std::to_string(k));
-#elif defined(EST_GEMM_BLIS)
-        // BLIS takes row and column strides, so row-major needs no transposition trick.
-        bli_sgemm(transpose_a ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, transpose_b ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE,
-                  dim_t(m), dim_t(n), dim_t(k), &alpha, const_cast<float*>(a), inc_t(lda), 1, const_cast<float*>(b),
-                  inc_t(ldb), 1, &beta, c, inc_t(n), 1);
 #else
         // xtensor-blas's BLAS layer (cxxblas) on raw row-major pointers: layers own their buffers,
-        // so no adaptor expression is built per call.
+        // so no adaptor expression is built per call. Its cblas_sgemm is OpenBLAS's, or BLIS's
+        // where est was configured with EST_GEMM=blis (BLIS comes first on the link line).
         using index = xt::blas_index_t;
         cxxblas::gemm<index>(cxxblas::RowMajor, transpose_a ? cxxblas::Trans : cxxblas::NoTrans,
                              transpose_b ? cxxblas::Trans : cxxblas::NoTrans, index(m), index(n), index(k), alpha, a,
