@@ -21,6 +21,7 @@
 #endif
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <string>
 #include <utility>
@@ -100,6 +101,9 @@ struct host {
         for_each_index(ranges, [=](std::size_t r) { f(r * length, std::min(n, (r + 1) * length)); });
     }
 
+    /// The most parts `gemm` splits a product into.
+    static constexpr std::size_t max_gemm_parts = 64;
+
     /// The library behind `gemm`.
     static constexpr char const* gemm_library =
 #if defined(EST_GEMM_ONEDNN)
@@ -120,13 +124,37 @@ struct host {
             detail::gemm_trace_target->push_back({transpose_a, transpose_b, m, n, k});
         std::size_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
 #if defined(EST_GEMM_ONEDNN)
-        // Row-major, like est's buffers; oneDNN picks its kernel from the processor (AVX-512 here).
-        dnnl_status_t status = dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', dnnl_dim_t(m),
-                                          dnnl_dim_t(n), dnnl_dim_t(k), alpha, a, dnnl_dim_t(lda), b,
-                                          dnnl_dim_t(ldb), beta, c, dnnl_dim_t(n));
-        if (status != dnnl_success)
-            throw error("oneDNN sgemm failed (status " + std::to_string(int(status)) + ") for " + std::to_string(m) +
-                        "x" + std::to_string(n) + "x" + std::to_string(k));
+        // est splits C between its threads, along the longer of m and n, and each part runs
+        // oneDNN's sgemm on one thread: called from inside a parallel region, sgemm allocates
+        // nothing, where its own parallel regions allocate a small closure per call.
+        bool split_rows = m >= n;
+        std::size_t extent = split_rows ? m : n;
+        std::size_t parts = std::min<std::size_t>(std::size_t(threads()), extent);
+        std::array<dnnl_status_t, max_gemm_parts> status;
+        status.fill(dnnl_success);
+        parts = std::min(parts, max_gemm_parts);
+        for_each_index(parts, [=, &status](std::size_t part) {
+            std::size_t begin = extent * part / parts, end = extent * (part + 1) / parts;
+            // Row-major, like est's buffers; oneDNN picks its kernel from the processor.
+            float const* a_part = a;
+            float const* b_part = b;
+            float* c_part = c;
+            if (split_rows) {
+                a_part += transpose_a ? begin : begin * lda;
+                c_part += begin * n;
+            } else {
+                b_part += transpose_b ? begin * ldb : begin;
+                c_part += begin;
+            }
+            std::size_t rows = split_rows ? end - begin : m, cols = split_rows ? n : end - begin;
+            status[part] = dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', dnnl_dim_t(rows),
+                                      dnnl_dim_t(cols), dnnl_dim_t(k), alpha, a_part, dnnl_dim_t(lda), b_part,
+                                      dnnl_dim_t(ldb), beta, c_part, dnnl_dim_t(n));
+        });
+        for (dnnl_status_t s : status)
+            if (s != dnnl_success)
+                throw error("oneDNN sgemm failed (status " + std::to_string(int(s)) + ") for " + std::to_string(m) +
+                            "x" + std::to_string(n) + "x" + std::to_string(k));
 #else
         // xtensor-blas's BLAS layer (cxxblas) on raw row-major pointers: layers own their buffers,
         // so no adaptor expression is built per call. Its cblas_sgemm is OpenBLAS's, or BLIS's
