@@ -5,36 +5,16 @@
 // made after the first training step. One line per model, then everything as one JSON line.
 // Usage: training_throughput [step scale, default 1]
 #include "../examples/fashion_mnist_model.hpp"
+#include "../tests/support/heap_allocations.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <new>
 #include <string>
 #include <utility>
 #include <vector>
-
-namespace {
-
-std::atomic<std::size_t> heap_allocations{0};
-
-}  // namespace
-
-// Counts every operator new of the process; the training loop below reads the count around steps.
-void* operator new(std::size_t size) {
-    heap_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size ? size : 1))
-        return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -129,11 +109,11 @@ paired_rates rates(Step&& step, gemm_replay& gemms, std::size_t steps, std::size
     std::size_t per_round = std::max<std::size_t>(1, steps / rounds);
     double step_seconds = 0.0, gemm_seconds = 0.0;
     for (std::size_t round = 0; round < rounds; ++round) {
-        std::size_t allocations_before = heap_allocations.load();
+        std::size_t allocations_before = test::heap_allocations();
         auto start = std::chrono::steady_clock::now();
         for (std::size_t i = 0; i < per_round; ++i) step();
         step_seconds += seconds_since(start);
-        step_allocations += heap_allocations.load() - allocations_before;
+        step_allocations += test::heap_allocations() - allocations_before;
         start = std::chrono::steady_clock::now();
         for (std::size_t i = 0; i < per_round; ++i) gemms();
         gemm_seconds += seconds_since(start);

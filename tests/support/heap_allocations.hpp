@@ -1,5 +1,6 @@
 // A count of the process's operator new calls, where tests/support/heap_allocations.cpp replaces
-// the global operator new (est_tests; not the sanitized build, whose allocator must stay ASan's).
+// the global operator new (est_tests and benchmarks/training_throughput; not the sanitized tests,
+// whose allocator must stay ASan's).
 #pragma once
 
 #include <cstddef>
