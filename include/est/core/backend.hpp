@@ -33,9 +33,6 @@ namespace est {
 struct gemm_shape {
     bool transpose_a = false, transpose_b = false;
     std::size_t m = 0, n = 0, k = 0;
-
-    double flops() const { return 2.0 * double(m) * double(n) * double(k); }
-    friend bool operator==(gemm_shape const&, gemm_shape const&) = default;
 };
 
 namespace detail {
