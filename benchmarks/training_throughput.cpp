@@ -1,19 +1,22 @@
 // Training (batch 64) and inference (batch 256) throughput of the Fashion-MNIST MLP and CNN on
 // synthetic inputs of the real shape, with what benchmarks/peers/pytorch.py compares against:
-// images/s, peak resident memory, the fraction of the GEMM limit reached (the limit: the same
-// model's GEMMs, recorded from one step and timed alone in this process) and the heap allocations
-// made after the first training step. One line per model, then everything as one JSON line.
+// images/s, the fraction of this machine's FP32 peak reached (the peak measured in this process by
+// an FMA loop on the same threads, in rounds interleaved with the steps), the share of a training
+// step spent in the optimizer's update, peak resident memory, and the heap allocations of the
+// whole malloc family after the first step (those inside oneDNN's primitive executions apart). One
+// line per model, then everything as one JSON line.
 // Usage: training_throughput [step scale, default 1]
 #include "../examples/fashion_mnist_model.hpp"
 #include "../tests/support/heap_allocations.hpp"
 
+#include <immintrin.h>
+
+#include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace {
@@ -27,99 +30,91 @@ struct step_counts {
 
 struct figures {
     double train_images_per_sec = 0.0, inference_images_per_sec = 0.0;
-    double train_gemm_limit = 0.0, inference_gemm_limit = 0.0;  // images/s of the GEMMs alone
+    double train_peak_fraction = 0.0, inference_peak_fraction = 0.0;
+    double update_share = 0.0;  // of a training step's time
     double peak_rss_mib = 0.0;
-    std::size_t allocations_after_first_step = 0;
+    test::allocation_counts allocations;  // after step 1, over the timed training steps
+    std::size_t train_steps_counted = 0;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-/// The model's GEMMs of one step, recorded, each with buffers of its own as in the model (so
-/// operands are not all hot in the cache), to be replayed alone.
-class gemm_replay {
-public:
-    explicit gemm_replay(std::vector<est::gemm_shape> shapes) : shapes_(std::move(shapes)) {
-        est::random_engine engine(11);
-        auto random_matrix = [&](std::size_t size) {
-            std::vector<float> values(size);
-            for (float& v : values) v = engine.normal();
-            return values;
-        };
-        for (auto const& s : shapes_)
-            buffers_.push_back({random_matrix(s.m * s.k), random_matrix(s.k * s.n), std::vector<float>(s.m * s.n)});
-        (*this)();
-        verify(engine);
-    }
-    void operator()() {
-        for (std::size_t i = 0; i < shapes_.size(); ++i) {
-            auto const& s = shapes_[i];
-            est::host::gemm(s.transpose_a, s.transpose_b, s.m, s.n, s.k, 1.0f, buffers_[i].a.data(),
-                            buffers_[i].b.data(), 0.0f, buffers_[i].c.data());
-        }
-    }
+// The FP32 peak: independent chains of fused multiply-adds, as many as the FMA units can overlap,
+// on every OpenMP thread. Compiled for AVX2+FMA and for AVX-512 (chosen at run time), whatever
+// flags the rest of the program has.
+constexpr long fma_iterations = 20'000'000;
 
-private:
-    /// Checks 64 entries of each product against a double-precision dot product, so that a GEMM
-    /// library is never timed on wrong results.
-    void verify(est::random_engine& engine) const {
-        for (std::size_t i = 0; i < shapes_.size(); ++i) {
-            auto const& s = shapes_[i];
-            auto const& [a, b, c] = buffers_[i];
-            for (int sample = 0; sample < 64; ++sample) {
-                std::size_t row = engine.below(s.m), col = engine.below(s.n);
-                double expected = 0.0, magnitude = 0.0;
-                for (std::size_t k = 0; k < s.k; ++k) {
-                    double term = double(s.transpose_a ? a[k * s.m + row] : a[row * s.k + k]) *
-                                  double(s.transpose_b ? b[col * s.k + k] : b[k * s.n + col]);
-                    expected += term;
-                    magnitude += std::abs(term);
-                }
-                if (std::abs(double(c[row * s.n + col]) - expected) > 1e-5 * magnitude + 1e-6) {
-                    std::fprintf(stderr, "%s gemm %zux%zux%zu (transposes %d%d) is wrong at (%zu, %zu): %g, not %g\n",
-                                 est::host::gemm_library, s.m, s.n, s.k, int(s.transpose_a), int(s.transpose_b), row,
-                                 col, double(c[row * s.n + col]), expected);
-                    std::exit(1);
-                }
-            }
-        }
+__attribute__((target("avx2,fma"))) double fma_seconds_avx2() {
+    auto start = std::chrono::steady_clock::now();
+    float sink = 0.0f;
+#pragma omp parallel reduction(+ : sink)
+    {
+        __m256 acc[12];
+        for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(1.0f + 1e-3f * float(i));
+        __m256 scale = _mm256_set1_ps(0.999999f), offset = _mm256_set1_ps(1e-7f);
+        for (long i = 0; i < fma_iterations / 12; ++i)
+            for (int j = 0; j < 12; ++j) acc[j] = _mm256_fmadd_ps(acc[j], scale, offset);
+        for (int i = 1; i < 12; ++i) acc[0] = _mm256_add_ps(acc[0], acc[i]);
+        sink += _mm256_cvtss_f32(acc[0]);
     }
+    volatile float keep = sink;
+    (void)keep;
+    return seconds_since(start);
+}
 
-    struct operands {
-        std::vector<float> a, b, c;
-    };
-    std::vector<est::gemm_shape> shapes_;
-    std::vector<operands> buffers_;
-};
+__attribute__((target("avx512f"))) double fma_seconds_avx512() {
+    auto start = std::chrono::steady_clock::now();
+    float sink = 0.0f;
+#pragma omp parallel reduction(+ : sink)
+    {
+        __m512 acc[12];
+        for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(1.0f + 1e-3f * float(i));
+        __m512 scale = _mm512_set1_ps(0.999999f), offset = _mm512_set1_ps(1e-7f);
+        for (long i = 0; i < fma_iterations / 12; ++i)
+            for (int j = 0; j < 12; ++j) acc[j] = _mm512_fmadd_ps(acc[j], scale, offset);
+        for (int i = 1; i < 12; ++i) acc[0] = _mm512_add_ps(acc[0], acc[i]);
+        sink += _mm512_reduce_add_ps(acc[0]);
+    }
+    volatile float keep = sink;
+    (void)keep;
+    return seconds_since(start);
+}
+
+/// FP32 GFLOP/s of one round of the FMA loop: the better of the AVX2 and AVX-512 kernels.
+double fma_gflops() {
+    double flops = double(fma_iterations / 12 * 12) * 2.0 * est::host::threads();
+    double best = flops * 8.0 / fma_seconds_avx2() / 1e9;
+    if (__builtin_cpu_supports("avx512f"))
+        best = std::max(best, flops * 16.0 / fma_seconds_avx512() / 1e9);
+    return best;
+}
 
 struct paired_rates {
-    double images_per_sec = 0.0, gemm_limit = 0.0;
+    double images_per_sec = 0.0, peak_gflops = 0.0;
 };
 
-/// Images per second of `steps` calls of `step`, and of as many replays of its GEMMs alone (the
-/// limit), interleaved in rounds so that both see the same machine; after two warm-up calls.
+/// Images per second of `steps` calls of `step` after two warm-up calls, and the best FMA rate of
+/// rounds interleaved with them, so that both see the same machine.
 template <class Step>
-paired_rates rates(Step&& step, gemm_replay& gemms, std::size_t steps, std::size_t batch,
-                   std::size_t& step_allocations) {
+paired_rates rates(Step&& step, std::size_t steps, std::size_t batch, test::allocation_counts* allocations) {
     step();
     step();
-    gemms();
     constexpr std::size_t rounds = 10;
     std::size_t per_round = std::max<std::size_t>(1, steps / rounds);
-    double step_seconds = 0.0, gemm_seconds = 0.0;
+    double step_seconds = 0.0, peak = 0.0;
     for (std::size_t round = 0; round < rounds; ++round) {
-        std::size_t allocations_before = test::heap_allocations();
+        auto before = test::heap_allocations();
         auto start = std::chrono::steady_clock::now();
         for (std::size_t i = 0; i < per_round; ++i) step();
         step_seconds += seconds_since(start);
-        step_allocations += test::heap_allocations() - allocations_before;
-        start = std::chrono::steady_clock::now();
-        for (std::size_t i = 0; i < per_round; ++i) gemms();
-        gemm_seconds += seconds_since(start);
+        auto after = test::heap_allocations();
+        if (allocations)
+            *allocations = {allocations->total + (after - before).total, allocations->onednn + (after - before).onednn};
+        peak = std::max(peak, fma_gflops());
     }
-    double images = double(rounds * per_round * batch);
-    return {images / step_seconds, images / gemm_seconds};
+    return {double(rounds * per_round * batch) / step_seconds, peak};
 }
 
 /// Resets the process's peak resident memory (Linux: VmHWM) to what it holds now.
@@ -145,62 +140,69 @@ figures measure(char const* name, step_counts steps) {
     for (std::size_t i = 0; i < inference_images.size(); ++i) inference_images.data()[i] = engine.normal();
     for (std::size_t i = 0; i < train_batch; ++i) labels.data()[i] = std::int32_t(engine.below(10));
 
-    est::adam<>::slots slots;
+    est::adam<>::slots<est::host> slots;
     std::uint64_t step = 0;
+    auto optimizer = est::adam(0.001f);
     auto train_step = [&] {
         net.begin_step(step);
         auto loss = est::sparse_softmax_cross_entropy(labels, net(images, est::train));
-        est::adam(0.001f).minimize(loss).run(slots, step++);
+        optimizer.minimize(loss).run(slots, step++);
     };
     volatile float sink = 0.0f;  // keeps the inference passes observable
     auto inference_step = [&] { sink = net(inference_images, est::predict).value.data[0]; };
 
     figures result;
-    // Step 1 sizes every workspace and optimizer slot; the peak memory is that of training and
-    // inference, taken before the GEMM replays below add their buffers.
+    // Step 1 sizes every workspace and optimizer slot, and creates the primitives of each batch size;
+    // the peak memory is that of training and inference.
     train_step();
     inference_step();
     result.peak_rss_mib = peak_rss_mib();
 
-    // The GEMMs of one step of each kind, recorded (the recording allocates, so these steps are
-    // left out of the count of allocations).
-    auto record = [](auto&& step) {
-        est::gemm_trace trace;
-        step();
-        return gemm_replay(trace.shapes());
-    };
-    gemm_replay train_gemms = record(train_step), inference_gemms = record(inference_step);
+    // FLOPs per image: the forward pass's MACs twice; training adds the backward pass's products
+    // (weights, and data for every layer but the first, whose input needs no gradient).
+    constexpr double forward_flops = 2.0 * double(Model::macs);
+    constexpr double first_layer_flops = 2.0 * double(std::remove_cvref_t<decltype(net.template layer<0>())>::macs);
+    constexpr double train_flops = 3.0 * forward_flops - first_layer_flops;
 
-    auto train = rates(train_step, train_gemms, steps.train, train_batch, result.allocations_after_first_step);
-    std::size_t inference_allocations = 0;
-    auto inference = rates(inference_step, inference_gemms, steps.inference, inference_batch, inference_allocations);
+    auto train = rates(train_step, steps.train, train_batch, &result.allocations);
+    result.train_steps_counted = std::max<std::size_t>(1, steps.train / 10) * 10;
+    auto inference = rates(inference_step, steps.inference, inference_batch, nullptr);
     result.train_images_per_sec = train.images_per_sec;
-    result.train_gemm_limit = train.gemm_limit;
     result.inference_images_per_sec = inference.images_per_sec;
-    result.inference_gemm_limit = inference.gemm_limit;
+    result.train_peak_fraction = train.images_per_sec * train_flops / 1e9 / train.peak_gflops;
+    result.inference_peak_fraction = inference.images_per_sec * forward_flops / 1e9 / inference.peak_gflops;
+
+    // The optimizer's update alone (one pass over the arenas), against a whole step.
+    auto op = optimizer.minimize(est::loss_value<Model>{0.0f, &net, train_batch});
+    std::size_t updates = std::max<std::size_t>(10, steps.train / 2);
+    auto start = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < updates; ++i) op.update(slots, step);
+    double update_seconds = seconds_since(start) / double(updates);
+    result.update_share = update_seconds / (double(train_batch) / result.train_images_per_sec);
 
     std::printf(
-        "%s: train %.0f images/s (%.0f%% of the GEMM limit %.0f), inference %.0f images/s (%.0f%% of %.0f), "
-        "peak RSS %.1f MiB, %zu heap allocations after step 1\n",
-        name, result.train_images_per_sec, 100.0 * result.train_images_per_sec / result.train_gemm_limit,
-        result.train_gemm_limit, result.inference_images_per_sec,
-        100.0 * result.inference_images_per_sec / result.inference_gemm_limit, result.inference_gemm_limit,
-        result.peak_rss_mib, result.allocations_after_first_step);
+        "%s: train %.0f images/s (%.0f%% of FP32 peak, update %.0f%% of a step), inference %.0f images/s (%.0f%% of "
+        "peak), peak RSS %.1f MiB, heap allocations after step 1: %.1f a step outside oneDNN, %.1f inside\n",
+        name, result.train_images_per_sec, 100.0 * result.train_peak_fraction, 100.0 * result.update_share,
+        result.inference_images_per_sec, 100.0 * result.inference_peak_fraction, result.peak_rss_mib,
+        double(result.allocations.outside_onednn()) / double(result.train_steps_counted),
+        double(result.allocations.onednn) / double(result.train_steps_counted));
     return result;
 }
 
 std::string json(char const* name, figures const& f, step_counts steps) {
-    char buffer[1024];
+    char buffer[2048];
     std::snprintf(buffer, sizeof buffer,
                   "\"%s_train_images_per_sec\":%.1f,\"%s_inference_images_per_sec\":%.1f,"
-                  "\"%s_train_gemm_limit_images_per_sec\":%.1f,\"%s_inference_gemm_limit_images_per_sec\":%.1f,"
-                  "\"%s_train_fraction_of_gemm_limit\":%.3f,\"%s_inference_fraction_of_gemm_limit\":%.3f,"
-                  "\"%s_peak_rss_mib\":%.1f,\"%s_heap_allocations_after_step_1\":%zu,"
+                  "\"%s_train_fraction_of_peak\":%.3f,\"%s_inference_fraction_of_peak\":%.3f,"
+                  "\"%s_update_share_of_train_step\":%.3f,\"%s_peak_rss_mib\":%.1f,"
+                  "\"%s_allocations_per_step_outside_onednn\":%.2f,\"%s_allocations_per_step_in_onednn\":%.2f,"
                   "\"%s_train_steps\":%zu,\"%s_inference_steps\":%zu",
-                  name, f.train_images_per_sec, name, f.inference_images_per_sec, name, f.train_gemm_limit, name,
-                  f.inference_gemm_limit, name, f.train_images_per_sec / f.train_gemm_limit, name,
-                  f.inference_images_per_sec / f.inference_gemm_limit, name, f.peak_rss_mib, name,
-                  f.allocations_after_first_step, name, steps.train, name, steps.inference);
+                  name, f.train_images_per_sec, name, f.inference_images_per_sec, name, f.train_peak_fraction, name,
+                  f.inference_peak_fraction, name, f.update_share, name, f.peak_rss_mib, name,
+                  double(f.allocations.outside_onednn()) / double(f.train_steps_counted), name,
+                  double(f.allocations.onednn) / double(f.train_steps_counted), name, steps.train, name,
+                  steps.inference);
     return buffer;
 }
 
@@ -212,11 +214,16 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: training_throughput [step scale, default 1]\n");
         return 2;
     }
+    test::heap_allocations();  // starts attributing allocations to oneDNN
     auto scaled = [&](std::size_t n) { return std::max<std::size_t>(1, std::size_t(double(n) * scale)); };
     step_counts mlp_steps{scaled(3000), scaled(2000)}, cnn_steps{scaled(200), scaled(50)};
     auto mlp = measure<fashion_mnist::mlp>("mlp", mlp_steps);
     auto cnn = measure<fashion_mnist::cnn>("cnn", cnn_steps);
-    std::printf("{\"gemm\":\"%s\",\"threads\":%d,\"train_batch\":%zu,\"inference_batch\":%zu,%s,%s}\n",
-                est::host::gemm_library, est::host::threads(), train_batch, inference_batch,
-                json("mlp", mlp, mlp_steps).c_str(), json("cnn", cnn, cnn_steps).c_str());
+    double peak = 0.0;
+    for (int i = 0; i < 3; ++i) peak = std::max(peak, fma_gflops());
+    std::printf(
+        "{\"backend\":\"%s\",\"threads\":%d,\"fp32_peak_gflops\":%.1f,\"train_batch\":%zu,\"inference_batch\":%zu,%s,%"
+        "s}\n",
+        std::string(est::host::name).c_str(), est::host::threads(), peak, train_batch, inference_batch,
+        json("mlp", mlp, mlp_steps).c_str(), json("cnn", cnn, cnn_steps).c_str());
 }

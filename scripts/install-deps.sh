@@ -5,9 +5,9 @@ set -euo pipefail
 
 packages=(
   cmake g++ make
-  xtensor-dev libxtensor-blas-dev xtl-dev libxsimd-dev
+  xtensor-dev xtl-dev libxsimd-dev
   libboost-dev libthrust-dev libcub-dev
-  libopenblas-dev libopenblas-openmp-dev liblapack-dev libdnnl-dev libtbb-dev
+  libdnnl-dev
   nlohmann-json3-dev zlib1g-dev libpng-dev libjpeg-dev
   catch2
   dataset-fashion-mnist

@@ -12,7 +12,7 @@
 #include <est/data/idx.hpp>
 #include <est/data/image_shards.hpp>
 #include <est/data/tf_example.hpp>
-#include <est/data/tfrecord.hpp>
+#include <est/io/tfrecord.hpp>
 
 #include <boost/archive/iterators/base64_from_binary.hpp>
 #include <boost/archive/iterators/transform_width.hpp>
@@ -64,7 +64,7 @@ nlohmann::ordered_json features_json(est::data::tf_example const& example) {
 }
 
 /// Writes an IDX split as sharded TFRecords of PNG-encoded images and their labels.
-int from_idx(std::vector<std::string> const& args, std::size_t shards, est::data::compression compression) {
+int from_idx(std::vector<std::string> const& args, std::size_t shards, est::io::compression compression) {
     if (args.size() != 3)
         usage("from-idx needs DATA_DIR SPLIT OUTPUT_DIR");
     if (shards == 0)
@@ -72,7 +72,7 @@ int from_idx(std::vector<std::string> const& args, std::size_t shards, est::data
     auto data = est::data::read_mnist(args[0], args[1]);
     auto paths = est::data::write_image_shards(
         data.images, data.labels, args[2], args[1], shards,
-        compression == est::data::compression::detect ? est::data::compression::none : compression);
+        compression == est::io::compression::detect ? est::io::compression::none : compression);
     for (auto const& path : paths) std::cout << path << '\n';
     std::cout << data.labels.size() << " examples in " << shards << " shards\n";
     return 0;
@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
     std::string_view command = argv[1];
     if (command != "inspect" && command != "count" && command != "verify" && command != "from-idx")
         usage("unknown command '" + std::string(command) + "'");
-    est::data::compression compression = est::data::compression::detect;
+    est::io::compression compression = est::io::compression::detect;
     std::vector<std::string> files;
     std::size_t shards = 4;
     for (int i = 2; i < argc; ++i) {
@@ -99,9 +99,9 @@ int main(int argc, char** argv) {
             if (++i == argc)
                 usage("--compression needs none, gzip or zlib");
             std::string_view c = argv[i];
-            compression = c == "none"   ? est::data::compression::none
-                          : c == "gzip" ? est::data::compression::gzip
-                          : c == "zlib" ? est::data::compression::zlib
+            compression = c == "none"   ? est::io::compression::none
+                          : c == "gzip" ? est::io::compression::gzip
+                          : c == "zlib" ? est::io::compression::zlib
                                         : (usage("--compression needs none, gzip or zlib"), compression);
         } else {
             files.emplace_back(arg);
@@ -121,8 +121,8 @@ int main(int argc, char** argv) {
     std::uint64_t total = 0;
     for (auto const& file : files) {
         try {
-            est::data::tfrecord_reader reader(file, compression);
-            est::data::tfrecord record;
+            est::io::tfrecord_reader reader(file, compression);
+            est::io::tfrecord record;
             std::uint64_t count = 0;
             while (reader.next(record)) {
                 ++count;

@@ -4,13 +4,21 @@
 #include <est/core/xtensor_config.hpp>
 
 #include <est/core/backend.hpp>
+#include <est/core/buffer.hpp>
 #include <est/core/error.hpp>
 #include <est/core/fixed_string.hpp>
 #include <est/core/host_device.hpp>
+#include <est/core/layout.hpp>
+#include <est/core/memory_space.hpp>
+#include <est/core/mode.hpp>
+#include <est/core/parameter.hpp>
+#include <est/core/primitive.hpp>
 #include <est/core/random.hpp>
 #include <est/core/record.hpp>
 #include <est/core/shape.hpp>
 #include <est/core/tensor.hpp>
+
+#include <est/host/backend.hpp>
 
 #include <est/nn/activation.hpp>
 #include <est/nn/avg_pool2d.hpp>
@@ -52,7 +60,6 @@
 #include <est/data/shuffle.hpp>
 #include <est/data/slice.hpp>
 #include <est/data/tf_example.hpp>
-#include <est/data/tfrecord.hpp>
 #include <est/data/tfrecord_dataset.hpp>
 #include <est/data/zip.hpp>
 
@@ -70,7 +77,6 @@
 #include <est/estimator/hooks/step_counter.hpp>
 #include <est/estimator/hooks/stop_at_step.hpp>
 #include <est/estimator/hooks/summary_saver.hpp>
-#include <est/estimator/mode.hpp>
 #include <est/estimator/prediction.hpp>
 #include <est/estimator/run_config.hpp>
 #include <est/estimator/session.hpp>
@@ -80,7 +86,11 @@
 
 #include <est/io/atomic_file.hpp>
 #include <est/io/crc32c.hpp>
+#include <est/io/decode_image.hpp>
 #include <est/io/event_writer.hpp>
+#include <est/io/image.hpp>
+#include <est/io/jpeg.hpp>
 #include <est/io/png.hpp>
 #include <est/io/protobuf_wire.hpp>
 #include <est/io/safetensors.hpp>
+#include <est/io/tfrecord.hpp>

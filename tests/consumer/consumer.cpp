@@ -12,7 +12,7 @@ int main() {
     for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = float(i) / 10.0f;
     est::batch_tensor<std::int32_t, est::shape<>> y(3);
     y.data()[0] = 0, y.data()[1] = 1, y.data()[2] = 1;
-    est::adam<>::slots slots;
+    est::adam<>::slots<est::host> slots;
     float first = 0.0f, last = 0.0f;
     for (std::uint64_t step = 0; step < 50; ++step) {
         auto loss = est::sparse_softmax_cross_entropy(y, net(x, est::train));

@@ -2,8 +2,8 @@
 // here; tests/tensorboard checks the same files with TensorBoard's own loader).
 #pragma once
 
-#include <est/data/tfrecord.hpp>
 #include <est/io/protobuf_wire.hpp>
+#include <est/io/tfrecord.hpp>
 
 #include <filesystem>
 #include <string>
@@ -25,8 +25,8 @@ inline std::vector<summary> read_summaries(std::filesystem::path const& director
     for (auto const& entry : std::filesystem::directory_iterator(directory)) {
         if (entry.path().filename().string().rfind("events.out.tfevents.", 0) != 0)
             continue;
-        est::data::tfrecord_reader file(entry.path().string());
-        est::data::tfrecord record;
+        est::io::tfrecord_reader file(entry.path().string());
+        est::io::tfrecord record;
         while (file.next(record)) {
             reader event(record.data);
             std::uint32_t number;

@@ -12,8 +12,10 @@ namespace test {
 template <class Estimator>
 std::vector<float> weights_of(Estimator& estimator) {
     std::vector<float> all;
-    estimator.model().for_each_parameter(
-        [&](std::string_view, est::parameter_ref const& p) { all.insert(all.end(), p.value.begin(), p.value.end()); });
+    for (auto const& p : estimator.model().parameters()) {
+        auto values = estimator.model().read(p);
+        all.insert(all.end(), values.begin(), values.end());
+    }
     return all;
 }
 

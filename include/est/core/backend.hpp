@@ -1,167 +1,101 @@
-// The host back end: element-wise kernels are Thrust algorithms run by Thrust's OpenMP system
-// (its sequential system where OpenMP is off); matrix products go through oneDNN's sgemm, or
-// through xtensor-blas's BLAS layer (over OpenBLAS or BLIS), as chosen when est is configured (EST_GEMM;
-// benchmarks/README.md has the measurements behind the default).
+// The Backend concept: where a model's memory lives and how its kernels run. Layers, losses, metrics
+// and optimizers are written once against it; `est::host` (host/backend.hpp: Thrust's OpenMP system
+// and oneDNN) is its first model, and a CUDA back end (Thrust's CUDA system, cuBLAS, cuDNN) plugs in
+// beside it without touching a layer.
 #pragma once
 
-#include <est/core/error.hpp>
-#include <est/core/xtensor_config.hpp>
+#include <est/core/buffer.hpp>
+#include <est/core/host_device.hpp>
+#include <est/core/layout.hpp>
+#include <est/core/memory_space.hpp>
+#include <est/core/primitive.hpp>
+#include <est/core/shape.hpp>
+#include <est/core/tensor.hpp>
 
-#include <xtensor-blas/xblas.hpp>
-#if defined(EST_GEMM_ONEDNN)
-#include <oneapi/dnnl/dnnl.h>
-#endif
-
-#include <thrust/for_each.h>
-#include <thrust/iterator/counting_iterator.h>
-#include <thrust/system/cpp/execution_policy.h>
-#if defined(_OPENMP)
-#include <omp.h>
-#include <thrust/system/omp/execution_policy.h>
-#endif
-
-#include <algorithm>
-#include <array>
+#include <concepts>
 #include <cstddef>
-#include <string>
-#include <utility>
-#include <vector>
+#include <string_view>
 
 namespace est {
 
-/// The shape of one matrix product C(m, n) = op(A)(m, k) op(B)(k, n).
-struct gemm_shape {
-    bool transpose_a = false, transpose_b = false;
-    std::size_t m = 0, n = 0, k = 0;
-};
-
 namespace detail {
-inline thread_local std::vector<gemm_shape>* gemm_trace_target = nullptr;
+struct index_probe {
+    EST_HOST_DEVICE void operator()(std::size_t) const {}
+};
+struct cell_probe {
+    EST_HOST_DEVICE void operator()(std::size_t, std::size_t) const {}
+};
+struct value_probe {
+    EST_HOST_DEVICE double operator()(std::size_t) const { return 0.0; }
+};
+struct predicate_probe {
+    EST_HOST_DEVICE bool operator()(std::size_t) const { return false; }
+};
+using geometry_probe = window_geometry<4, 4, 1, 1, 3, 1, 1, 1, 4, 4>;
+
+template <class T>
+struct fill_values {
+    T* data;
+    T value;
+    EST_HOST_DEVICE void operator()(std::size_t i) const { data[i] = value; }
+};
 }  // namespace detail
 
-/// While it lives, records the shape of every `host::gemm` its thread runs, in order (a benchmark
-/// times a model's own GEMMs alone with it).
-class gemm_trace {
-public:
-    gemm_trace() : previous_(std::exchange(detail::gemm_trace_target, &shapes_)) {}
-    ~gemm_trace() { detail::gemm_trace_target = previous_; }
-    gemm_trace(gemm_trace const&) = delete;
-    gemm_trace& operator=(gemm_trace const&) = delete;
-
-    std::vector<gemm_shape> const& shapes() const { return shapes_; }
-
-private:
-    std::vector<gemm_shape> shapes_;
-    std::vector<gemm_shape>* previous_;
+/// Backend: the memory and the kernels a model runs on.
+///
+/// Minimal complete definition:
+///   using memory_space;                       host_memory or device_memory: the type views carry
+///   static constexpr std::string_view name;   "host", "cuda": how messages and benchmarks name it
+///   allocate(bytes) -> void*, deallocate(p, bytes)
+///                                             memory for `est::buffer<T, B>` (arenas, workspaces)
+///   copy(to, from, bytes), copy_to_host(host, from, bytes), copy_from_host(to, host, bytes)
+///   for_each(n, f)                            calls f(i) for every i in [0, n) in any order, in
+///                                             parallel; f is a trivially copyable functor whose call
+///                                             operator is EST_HOST_DEVICE (a Thrust kernel)
+///   for_each_2d(rows, cols, f)               calls f(r, c) for every cell of a rows x cols grid
+///                                             (row-major work, such as a bias added to every row)
+///   sum(n, f) -> double                       the sum of f(i), added in an order that depends on n
+///                                             only, so results do not depend on the thread count
+///   find_first(n, p) -> size_t                the smallest i with p(i), or n
+///   gemm(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c)
+///                                             C(m, n) = alpha op(A) op(B) + beta C, row-major
+///   template <class Geometry, post_op Op> convolution
+///                                             a 2-D convolution (window_geometry) with bias and Op
+///                                             fused: forward, backward data, backward weights, the
+///                                             layout its weights are stored in
+///   template <class Geometry, pooling_kind K> pooling
+///   template <Shape S> layout_converter         converts batches of shape S between layouts
+///   template <Shape S> to_host_canonical(view, float* host)
+///                                             a host copy of a batch in the canonical layout (hooks)
+/// The primitives' full contracts are in host/convolution.hpp, host/pooling.hpp and
+/// host/layout_converter.hpp.
+template <class B>
+concept Backend = MemorySpace<typename B::memory_space> &&
+    requires(std::size_t n, void* to, void const* from, float const* a, float* c) {
+    { B::name } -> std::convertible_to<std::string_view>;
+    { B::allocate(n) } -> std::same_as<void*>;
+    B::deallocate(to, n);
+    B::copy(to, from, n);
+    B::copy_to_host(to, from, n);
+    B::copy_from_host(to, from, n);
+    B::for_each(n, detail::index_probe{});
+    B::for_each_2d(n, n, detail::cell_probe{});
+    { B::sum(n, detail::value_probe{}) } -> std::convertible_to<double>;
+    { B::find_first(n, detail::predicate_probe{}) } -> std::convertible_to<std::size_t>;
+    B::gemm(false, false, n, n, n, 1.0f, a, a, 0.0f, c);
+    typename B::template convolution<detail::geometry_probe, post_op::none>;
+    typename B::template pooling<detail::geometry_probe, pooling_kind::max>;
+    typename B::template layout_converter<shape<2, 2, 2>>;
 };
 
-/// Back end policy for host memory; kernels are written once against this interface.
-struct host {
-    static constexpr char const* name = "host";
+/// A batch view in back end `B`'s memory.
+template <class T, Shape S, class B>
+using backend_view = batch_view<T, S, typename B::memory_space>;
 
-    /// The Thrust execution policy of host kernels.
-    static auto policy() {
-#if defined(_OPENMP)
-        return thrust::omp::par;
-#else
-        return thrust::cpp::par;
-#endif
-    }
-
-    /// The threads host kernels run on (OpenMP's, shared with the GEMM library).
-    static int threads() {
-#if defined(_OPENMP)
-        return omp_get_max_threads();
-#else
-        return 1;
-#endif
-    }
-
-    /// Calls `f(i)` for every i in [0, n), in parallel; `f` must not depend on the order.
-    template <class F>
-    static void for_each_index(std::size_t n, F f) {
-        thrust::for_each(policy(), thrust::counting_iterator<std::size_t>(0), thrust::counting_iterator<std::size_t>(n),
-                         f);
-    }
-
-    /// Calls `f(begin, end)` on consecutive ranges that cover [0, n), in parallel. Each range has at
-    /// least `grain` indices, so the loop inside `f` vectorizes and a parallel region pays for
-    /// itself; below 2 * grain the whole range runs on the calling thread.
-    template <class F>
-    static void for_each_range(std::size_t n, F f, std::size_t grain = 16384) {
-        std::size_t ranges = std::min<std::size_t>(n / std::max<std::size_t>(grain, 1), 64);
-        if (ranges <= 1) {
-            f(std::size_t(0), n);
-            return;
-        }
-        std::size_t length = (n + ranges - 1) / ranges;
-        for_each_index(ranges, [=](std::size_t r) { f(r * length, std::min(n, (r + 1) * length)); });
-    }
-
-    /// The most parts `gemm` splits a product into.
-    static constexpr std::size_t max_gemm_parts = 64;
-
-    /// The library behind `gemm`.
-    static constexpr char const* gemm_library =
-#if defined(EST_GEMM_ONEDNN)
-        "onednn";
-#elif defined(EST_GEMM_BLIS)
-        "blis";
-#else
-        "openblas";
-#endif
-
-    /// C(m, n) = alpha * op(A) * op(B) + beta * C for contiguous row-major matrices, where op(A)
-    /// is (m, k) and A is stored (k, m) when `transpose_a`.
-    static void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
-                     float const* a, float const* b, float beta, float* c) {
-        if (m == 0 || n == 0)
-            return;
-        if (detail::gemm_trace_target)
-            detail::gemm_trace_target->push_back({transpose_a, transpose_b, m, n, k});
-        std::size_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
-#if defined(EST_GEMM_ONEDNN)
-        // est splits C between its threads, along the longer of m and n, and each part runs
-        // oneDNN's sgemm on one thread: called from inside a parallel region, sgemm allocates
-        // nothing, where its own parallel regions allocate a small closure per call.
-        bool split_rows = m >= n;
-        std::size_t extent = split_rows ? m : n;
-        std::size_t parts = std::min<std::size_t>(std::size_t(threads()), extent);
-        std::array<dnnl_status_t, max_gemm_parts> status;
-        status.fill(dnnl_success);
-        parts = std::min(parts, max_gemm_parts);
-        for_each_index(parts, [=, &status](std::size_t part) {
-            std::size_t begin = extent * part / parts, end = extent * (part + 1) / parts;
-            // Row-major, like est's buffers; oneDNN picks its kernel from the processor.
-            float const* a_part = a;
-            float const* b_part = b;
-            float* c_part = c;
-            if (split_rows) {
-                a_part += transpose_a ? begin : begin * lda;
-                c_part += begin * n;
-            } else {
-                b_part += transpose_b ? begin * ldb : begin;
-                c_part += begin;
-            }
-            std::size_t rows = split_rows ? end - begin : m, cols = split_rows ? n : end - begin;
-            status[part] = dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', dnnl_dim_t(rows),
-                                      dnnl_dim_t(cols), dnnl_dim_t(k), alpha, a_part, dnnl_dim_t(lda), b_part,
-                                      dnnl_dim_t(ldb), beta, c_part, dnnl_dim_t(n));
-        });
-        for (dnnl_status_t s : status)
-            if (s != dnnl_success)
-                throw error("oneDNN sgemm failed (status " + std::to_string(int(s)) + ") for " + std::to_string(m) +
-                            "x" + std::to_string(n) + "x" + std::to_string(k));
-#else
-        // xtensor-blas's BLAS layer (cxxblas) on raw row-major pointers: layers own their buffers,
-        // so no adaptor expression is built per call. Its cblas_sgemm is OpenBLAS's, or BLIS's
-        // where est was configured with EST_GEMM=blis (BLIS comes first on the link line).
-        using index = xt::blas_index_t;
-        cxxblas::gemm<index>(cxxblas::RowMajor, transpose_a ? cxxblas::Trans : cxxblas::NoTrans,
-                             transpose_b ? cxxblas::Trans : cxxblas::NoTrans, index(m), index(n), index(k), alpha, a,
-                             index(lda), b, index(ldb), beta, c, index(n));
-#endif
-    }
-};
+/// Sets n values at `data` (in B's memory) to `value`.
+template <class B, class T>
+void fill(T* data, std::size_t n, T value) {
+    B::for_each(n, detail::fill_values<T>{data, value});
+}
 
 }  // namespace est

@@ -1,9 +1,13 @@
-// Batched tensors: a static example shape behind a dynamic batch size, stored contiguously in
-// row-major NHWC order and seen through xtensor adaptors; views let layers hand data on without copies.
+// Batched tensors: a static example shape behind a dynamic batch size, stored contiguously. A view
+// carries its memory space in its type and its layout as a value: the input pipeline's batches are
+// host memory in the canonical row-major (NHWC) layout, seen through xtensor adaptors; a back end's
+// activations may be device memory or a blocked layout. Views let layers hand data on without copies.
 #pragma once
 
 #include <est/core/xtensor_config.hpp>
 
+#include <est/core/layout.hpp>
+#include <est/core/memory_space.hpp>
 #include <est/core/shape.hpp>
 
 #include <xtensor/xadapt.hpp>
@@ -12,6 +16,8 @@
 
 #include <cstddef>
 #include <span>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace est {
@@ -25,29 +31,42 @@ xt::xtensor<float, N> filled_tensor(std::array<std::size_t, N> const& extents, f
     return result;
 }
 
-/// A non-owning view of a batch: `batch` examples of static shape `S`, contiguous.
-template <class T, Shape S>
+/// A non-owning view of a batch: `batch` examples of static shape `S`, contiguous in `Space`, laid
+/// out as `layout` says. Per-example access (`example`, `xview`) is for host memory in the
+/// canonical layout.
+template <class T, Shape S, MemorySpace Space = host_memory>
 struct batch_view {
     using value_type = T;
     using shape_type = S;
+    using memory_space = Space;
 
     T* data = nullptr;
     std::size_t batch = 0;
+    est::layout layout = est::layout::canonical;
 
+    /// Values of the batch (its logical size).
     constexpr std::size_t size() const { return batch * S::size; }
-    constexpr std::span<T, S::size> example(std::size_t i) const {
+    /// Values the batch takes in memory: more than size() where a blocked layout pads the channels.
+    constexpr std::size_t stored_size() const {
+        if constexpr (S::rank == 3)
+            return est::stored_size(layout, batch, S::extents[0] * S::extents[1], S::extents[2]);
+        else
+            return size();
+    }
+    constexpr std::span<T, S::size> example(std::size_t i) const requires std::is_same_v<Space, host_memory> {
         return std::span<T, S::size>(data + i * S::size, S::size);
     }
-    constexpr operator batch_view<T const, S>() const { return {data, batch}; }
+    constexpr operator batch_view<T const, S, Space>() const { return {data, batch, layout}; }
 
     /// The batch as an xtensor expression of shape (batch, dims...).
-    auto xview() const {  // the pointer is passed as a prvalue: xt::adapt holds an lvalue by reference
+    auto xview() const requires std::is_same_v<Space, host_memory> {  // the pointer is passed as a prvalue: xt::adapt
+                                                                      // holds an lvalue by reference
         return xt::adapt(static_cast<T*>(data), size(), xt::no_ownership(), batch_shape<S>{batch}.extents());
     }
 };
 
-/// An owning batch of static example shape `S`. Resizing to a batch size it had before does not
-/// allocate.
+/// An owning batch of static example shape `S` in host memory, canonical layout. Resizing to a
+/// batch size it had before does not allocate.
 template <class T, Shape S>
 class batch_tensor {
 public:
@@ -121,8 +140,8 @@ template <class T>
 inline constexpr bool is_batch_v = false;
 template <class T, class S>
 inline constexpr bool is_batch_v<batch_tensor<T, S>> = true;
-template <class T, class S>
-inline constexpr bool is_batch_v<batch_view<T, S>> = true;
+template <class T, class S, class Space>
+inline constexpr bool is_batch_v<batch_view<T, S, Space>> = true;
 
 /// A batch of examples with a static shape, owning or not.
 template <class T>
@@ -136,7 +155,11 @@ auto as_view(B const& batch) {
     if constexpr (requires { batch.view(); })
         return batch_view<value_type const, typename batch_type::shape_type>(batch.view());
     else
-        return batch_view<value_type const, typename batch_type::shape_type>(batch);
+        return batch_view<value_type const, typename batch_type::shape_type, typename batch_type::memory_space>(batch);
 }
+
+/// The memory space of a batch (host memory for an owning batch_tensor).
+template <Batch B>
+using memory_space_of = typename decltype(as_view(std::declval<B const&>()))::memory_space;
 
 }  // namespace est

@@ -1,6 +1,6 @@
-// Images in an input pipeline, as tf.image: decoding (PNG with libpng, JPEG with libjpeg-turbo),
-// conversion to float, bilinear resize, central and random crops, random left-right flips,
-// per-channel mean subtraction, and conversion to a fixed-shape example tensor; plus one_hot.
+// Images in an input pipeline, as tf.image: conversion to float, bilinear resize, central and
+// random crops, random left-right flips, per-channel mean subtraction, and conversion to a
+// fixed-shape example tensor; plus one_hot. The image type and the PNG/JPEG decoders are io/'s.
 // Random operations take a seed (e.g. derived from the element index that map passes), so a
 // pipeline is deterministic for any number of threads.
 #pragma once
@@ -9,112 +9,33 @@
 #include <est/core/random.hpp>
 #include <est/core/shape.hpp>
 #include <est/core/tensor.hpp>
-
-#include <jpeglib.h>
-#include <png.h>
+#include <est/io/decode_image.hpp>
+#include <est/io/image.hpp>
+#include <est/io/jpeg.hpp>
+#include <est/io/png.hpp>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
-#include <csetjmp>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace est::data {
 
-/// A decoded image: height x width x channels samples, row-major (HWC).
-template <class T>
-struct image {
-    std::size_t height = 0, width = 0, channels = 0;
-    std::vector<T> pixels;
-
-    T& at(std::size_t y, std::size_t x, std::size_t c) { return pixels[(y * width + x) * channels + c]; }
-    T const& at(std::size_t y, std::size_t x, std::size_t c) const { return pixels[(y * width + x) * channels + c]; }
-};
-
-/// Decodes a PNG (8- or 16-bit, any color type) to 8-bit samples with `channels` channels (0: as
-/// stored, 1 gray, 3 RGB, 4 RGBA). A corrupt file is an error that says what libpng found.
-inline image<std::uint8_t> decode_png(std::string_view bytes, std::size_t channels = 0) {
-    png_image png{};
-    png.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_memory(&png, bytes.data(), bytes.size()))
-        throw error(std::string("decode_png: not a readable PNG: ") + png.message);
-    std::size_t stored = PNG_IMAGE_SAMPLE_CHANNELS(png.format);
-    std::size_t wanted = channels ? channels : stored;
-    png.format = wanted == 1   ? PNG_FORMAT_GRAY
-                 : wanted == 2 ? PNG_FORMAT_GA
-                 : wanted == 3 ? PNG_FORMAT_RGB
-                               : PNG_FORMAT_RGBA;
-    image<std::uint8_t> out{png.height, png.width, wanted, std::vector<std::uint8_t>(PNG_IMAGE_SIZE(png))};
-    if (!png_image_finish_read(&png, nullptr, out.pixels.data(), 0, nullptr)) {
-        std::string message = png.message;
-        png_image_free(&png);
-        throw error("decode_png: corrupt PNG: " + message);
-    }
-    return out;
-}
-
-namespace detail {
-struct jpeg_failure {
-    jpeg_error_mgr manager;
-    std::jmp_buf jump;
-    char message[JMSG_LENGTH_MAX];
-};
-}  // namespace detail
-
-/// Decodes a JPEG to 8-bit samples with `channels` channels (0: as stored, 1 gray, 3 RGB).
-inline image<std::uint8_t> decode_jpeg(std::string_view bytes, std::size_t channels = 0) {
-    jpeg_decompress_struct info{};
-    detail::jpeg_failure failure{};
-    info.err = jpeg_std_error(&failure.manager);
-    failure.manager.error_exit = [](j_common_ptr common) {
-        auto* f = reinterpret_cast<detail::jpeg_failure*>(common->err);
-        common->err->format_message(common, f->message);
-        std::longjmp(f->jump, 1);
-    };
-    image<std::uint8_t> out;
-    if (setjmp(failure.jump)) {
-        jpeg_destroy_decompress(&info);
-        throw error(std::string("decode_jpeg: corrupt JPEG: ") + failure.message);
-    }
-    jpeg_create_decompress(&info);
-    jpeg_mem_src(&info, reinterpret_cast<unsigned char const*>(bytes.data()), static_cast<unsigned long>(bytes.size()));
-    jpeg_read_header(&info, TRUE);
-    if (channels == 1)
-        info.out_color_space = JCS_GRAYSCALE;
-    else if (channels == 3 || info.num_components == 3)
-        info.out_color_space = JCS_RGB;
-    jpeg_start_decompress(&info);
-    out.height = info.output_height;
-    out.width = info.output_width;
-    out.channels = std::size_t(info.output_components);
-    out.pixels.resize(out.height * out.width * out.channels);
-    while (info.output_scanline < info.output_height) {
-        JSAMPROW row = out.pixels.data() + std::size_t(info.output_scanline) * out.width * out.channels;
-        jpeg_read_scanlines(&info, &row, 1);
-    }
-    jpeg_finish_decompress(&info);
-    jpeg_destroy_decompress(&info);
-    return out;
-}
-
-/// Decodes PNG or JPEG, told apart by their signatures (tf.io.decode_image).
-inline image<std::uint8_t> decode_image(std::string_view bytes, std::size_t channels = 0) {
-    if (bytes.size() >= 8 && bytes.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8))
-        return decode_png(bytes, channels);
-    if (bytes.size() >= 3 && bytes.substr(0, 3) == std::string_view("\xff\xd8\xff", 3))
-        return decode_jpeg(bytes, channels);
-    throw error("decode_image: neither PNG nor JPEG (" + std::to_string(bytes.size()) + " bytes)");
-}
+// The image type and its decoders live in io/ (io/image.hpp, io/png.hpp, io/jpeg.hpp,
+// io/decode_image.hpp); tf.image offers them with its transforms, so est::data does too.
+using io::decode_image;
+using io::decode_jpeg;
+using io::decode_png;
+using io::image;
 
 /// 8-bit samples to floats times `scale` (1/255: [0, 1], as tf.image.convert_image_dtype).
 inline image<float> to_float(image<std::uint8_t> const& in, float scale = 1.0f / 255.0f) {
     image<float> out{in.height, in.width, in.channels, std::vector<float>(in.pixels.size())};
-    std::transform(in.pixels.begin(), in.pixels.end(), out.pixels.begin(), [&](std::uint8_t v) { return float(v) * scale; });
+    std::transform(in.pixels.begin(), in.pixels.end(), out.pixels.begin(),
+                   [&](std::uint8_t v) { return float(v) * scale; });
     return out;
 }
 

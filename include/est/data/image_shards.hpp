@@ -6,8 +6,8 @@
 #include <est/core/error.hpp>
 #include <est/data/example_schema.hpp>
 #include <est/data/tf_example.hpp>
-#include <est/data/tfrecord.hpp>
 #include <est/io/png.hpp>
+#include <est/io/tfrecord.hpp>
 
 #include <xtensor/xarray.hpp>
 
@@ -37,7 +37,7 @@ inline std::string shard_file_name(std::string const& prefix, std::size_t index,
 template <class Labels>
 std::vector<std::string> write_image_shards(xt::xarray<std::uint8_t> const& images, Labels const& labels,
                                             std::filesystem::path const& directory, std::string const& prefix,
-                                            std::size_t shards, compression c = compression::none) {
+                                            std::size_t shards, io::compression c = io::compression::none) {
     if (shards == 0)
         throw error("write_image_shards: the number of shards must be positive");
     if (images.dimension() != 3 && images.dimension() != 4)
@@ -49,10 +49,10 @@ std::vector<std::string> write_image_shards(xt::xarray<std::uint8_t> const& imag
                     " labels");
     std::filesystem::create_directories(directory);
     std::vector<std::string> paths;
-    std::vector<std::unique_ptr<tfrecord_writer>> writers;
+    std::vector<std::unique_ptr<io::tfrecord_writer>> writers;
     for (std::size_t i = 0; i < shards; ++i) {
         paths.push_back((directory / shard_file_name(prefix, i, shards)).string());
-        writers.push_back(std::make_unique<tfrecord_writer>(paths.back(), c));
+        writers.push_back(std::make_unique<io::tfrecord_writer>(paths.back(), c));
     }
     std::size_t size = rows * cols * channels;
     for (std::size_t i = 0; i < count; ++i) {

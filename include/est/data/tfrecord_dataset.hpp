@@ -1,10 +1,10 @@
 // tfrecord_dataset(files, compression): a dataset of the serialized records of TFRecord files,
 // read in the order given (tf.data.TFRecordDataset); `.map` with parse_example turns them into
-// examples.
+// examples. The framing, compression and CRC checks are io::tfrecord_reader's (io/tfrecord.hpp).
 #pragma once
 
 #include <est/data/dataset.hpp>
-#include <est/data/tfrecord.hpp>
+#include <est/io/tfrecord.hpp>
 
 #include <memory>
 #include <optional>
@@ -13,6 +13,9 @@
 #include <vector>
 
 namespace est::data {
+
+/// tf.data users name the compression with the dataset (`compression_type`): kept as est::data::compression.
+using io::compression;
 
 class tfrecord_dataset : public stages<tfrecord_dataset> {
 public:
@@ -45,8 +48,8 @@ public:
         std::shared_ptr<std::vector<std::string> const> files_;
         compression compression_;
         std::size_t file_ = 0;
-        std::optional<tfrecord_reader> reader_;
-        tfrecord record_;
+        std::optional<io::tfrecord_reader> reader_;
+        io::tfrecord record_;
     };
     using iterator_type = iterator;
 

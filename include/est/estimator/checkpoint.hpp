@@ -10,11 +10,11 @@
 #include <est/estimator/evaluation.hpp>
 #include <est/io/atomic_file.hpp>
 #include <est/io/safetensors.hpp>
-#include <est/nn/layer.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <deque>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -100,7 +100,8 @@ private:
         std::vector<checkpoint_entry> dropped;
         auto is_best = [&](checkpoint_entry const& e) { return e.file == best_file; };
         // The newest keep_max stay, and the best beside them.
-        while (keep_max && std::uint64_t(entries_.size() - std::count_if(entries_.begin(), entries_.end(), is_best)) > keep_max) {
+        while (keep_max &&
+               std::uint64_t(entries_.size() - std::count_if(entries_.begin(), entries_.end(), is_best)) > keep_max) {
             auto victim = std::find_if_not(entries_.begin(), entries_.end(), is_best);
             dropped.push_back(*victim);
             entries_.erase(victim);
@@ -133,38 +134,35 @@ private:
     std::vector<checkpoint_entry> entries_;
 };
 
-/// Names and values of everything a checkpoint holds of a model.
-template <class Net>
-std::vector<io::tensor_to_save> model_tensors(Net& net) {
+/// Tensors for a checkpoint with the canonical host copies they refer to.
+struct checkpoint_tensors {
+    std::deque<std::vector<float>> values;  // a deque: adding one keeps the others where they are
     std::vector<io::tensor_to_save> tensors;
-    net.for_each_parameter([&](std::string_view layer, parameter_ref const& p) {
-        tensors.push_back({std::string(layer) + "/" + std::string(p.name), {p.value.size()}, p.value});
-    });
-    return tensors;
-}
 
-/// The names of the trainable parameters, in the order optimizers index their state.
+    void add(std::string name, std::vector<float> v) {
+        values.push_back(std::move(v));
+        tensors.push_back({std::move(name), {values.back().size()}, values.back()});
+    }
+};
+
+/// Every parameter of a model, by name ("<layer>/<parameter>"), canonical.
 template <class Net>
-std::vector<std::string> trainable_names(Net& net) {
-    std::vector<std::string> names;
-    net.for_each_parameter([&](std::string_view layer, parameter_ref const& p) {
-        if (p.trainable)
-            names.push_back(std::string(layer) + "/" + std::string(p.name));
-    });
-    return names;
+checkpoint_tensors model_tensors(Net const& net) {
+    checkpoint_tensors out;
+    for (auto const& p : net.parameters()) out.add(p.name, net.read(p));
+    return out;
 }
 
 /// Copies a checkpoint's parameters into `net`; every parameter must be there with its size.
 template <class Net>
 void restore_model(Net& net, io::safetensors_content const& content, std::filesystem::path const& file) {
-    net.for_each_parameter([&](std::string_view layer, parameter_ref const& p) {
-        std::string name = std::string(layer) + "/" + std::string(p.name);
-        auto it = content.tensors.find(name);
-        if (it == content.tensors.end() || it->second.values.size() != p.value.size())
-            throw error("checkpoint '" + file.string() + "' lacks parameter '" + name + "' of " +
-                        std::to_string(p.value.size()) + " values");
-        std::copy(it->second.values.begin(), it->second.values.end(), p.value.begin());
-    });
+    for (auto const& p : net.parameters()) {
+        auto it = content.tensors.find(p.name);
+        if (it == content.tensors.end() || it->second.values.size() != p.spec.size)
+            throw error("checkpoint '" + file.string() + "' lacks parameter '" + p.name + "' of " +
+                        std::to_string(p.spec.size) + " values");
+        net.write(p, it->second.values);
+    }
 }
 
 }  // namespace est

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <est/core/error.hpp>
+#include <est/core/mode.hpp>
 #include <est/core/record.hpp>
 #include <est/core/tensor.hpp>
 #include <est/data/dataset.hpp>
@@ -13,7 +14,6 @@
 #include <est/estimator/hook.hpp>
 #include <est/estimator/hooks/step_counter.hpp>
 #include <est/estimator/hooks/summary_saver.hpp>
-#include <est/estimator/mode.hpp>
 #include <est/estimator/prediction.hpp>
 #include <est/estimator/run_config.hpp>
 #include <est/estimator/session.hpp>
@@ -109,10 +109,10 @@ struct model_runner {
     /// The metrics over the batches evaluated so far.
     virtual void metrics_so_far(evaluation& result) = 0;
     virtual hook_list const* predict_batch(Model& net, Features const& features, std::vector<prediction>& out) = 0;
-    /// The optimizer's state as checkpoint tensors ("optimizer/<parameter>/<slot>").
-    virtual void optimizer_tensors(std::vector<std::string> const& names, std::vector<io::tensor_to_save>& out) = 0;
+    /// The optimizer's state as checkpoint tensors ("optimizer/<parameter>/<slot>"), canonical.
+    virtual void optimizer_tensors(Model const& net, checkpoint_tensors& out) = 0;
     /// Restores the optimizer's state from a checkpoint (state it lacks stays as it is).
-    virtual void restore_optimizer(std::vector<std::string> const& names, io::safetensors_content const& content) = 0;
+    virtual void restore_optimizer(Model const& net, io::safetensors_content const& content) = 0;
 };
 
 template <class... Metrics>
@@ -210,27 +210,28 @@ public:
             return nullptr;
     }
 
-    void optimizer_tensors(std::vector<std::string> const& names, std::vector<io::tensor_to_save>& out) override {
-        if constexpr (requires { slots_.for_each_kind([](std::string_view, parameter_slots&) {}); })
-            slots_.for_each_kind([&](std::string_view kind, parameter_slots& state) {
-                for (std::size_t i = 0; i < state.buffers.size() && i < names.size(); ++i)
-                    out.push_back({"optimizer/" + names[i] + "/" + std::string(kind),
-                                   {state.buffers[i].size()},
-                                   {state.buffers[i].data(), state.buffers[i].size()}});
-            });
+    void optimizer_tensors(Model const& net, checkpoint_tensors& out) override {
+        slots_.for_each_kind([&](std::string_view kind, auto& state) {
+            if (state.values.size() != net.trainable_size())
+                return;  // no step has run yet
+            for (auto const& p : net.parameters())
+                if (p.spec.trainable()) {
+                    std::vector<float> values(p.spec.size);
+                    net.read(p, state.values.data(), values);
+                    out.add("optimizer/" + p.name + "/" + std::string(kind), std::move(values));
+                }
+        });
     }
 
-    void restore_optimizer(std::vector<std::string> const& names, io::safetensors_content const& content) override {
-        if constexpr (requires { slots_.for_each_kind([](std::string_view, parameter_slots&) {}); })
-            slots_.for_each_kind([&](std::string_view kind, parameter_slots& state) {
-                for (std::size_t i = 0; i < names.size(); ++i) {
-                    auto it = content.tensors.find("optimizer/" + names[i] + "/" + std::string(kind));
-                    if (it == content.tensors.end())
-                        continue;
-                    auto buffer = state.at(i, it->second.values.size());
-                    std::copy(it->second.values.begin(), it->second.values.end(), buffer.begin());
-                }
-            });
+    void restore_optimizer(Model const& net, io::safetensors_content const& content) override {
+        slots_.for_each_kind([&](std::string_view kind, auto& state) {
+            float* values = state.sized(net.trainable_size());
+            for (auto const& p : net.parameters()) {
+                auto it = content.tensors.find("optimizer/" + p.name + "/" + std::string(kind));
+                if (p.spec.trainable() && it != content.tensors.end() && it->second.values.size() == p.spec.size)
+                    net.write(p, it->second.values, values);
+            }
+        });
     }
 
 private:
@@ -247,17 +248,17 @@ private:
 /// model's description, so that a run can be reproduced and compared with another.
 template <class Params>
 void write_run_description(run_config const& config, Params const& params, nlohmann::ordered_json model) {
-    nlohmann::ordered_json run_config_json = {{"model_dir", config.model_dir},
-                                              {"seed", config.seed},
-                                              {"save_summary_steps", config.save_summary_steps},
-                                              {"save_checkpoints_steps", config.save_checkpoints_steps},
-                                              {"save_checkpoints_secs", config.save_checkpoints_secs},
-                                              {"keep_checkpoint_max", config.keep_checkpoint_max},
-                                              {"log_step_count_steps", config.log_step_count_steps},
-                                              {"best_checkpoint",
-                                               {{"metric", config.best_checkpoint.metric},
-                                                {"goal", config.best_checkpoint.better == goal::lower ? "lower"
-                                                                                                      : "higher"}}}};
+    nlohmann::ordered_json run_config_json = {
+        {"model_dir", config.model_dir},
+        {"seed", config.seed},
+        {"save_summary_steps", config.save_summary_steps},
+        {"save_checkpoints_steps", config.save_checkpoints_steps},
+        {"save_checkpoints_secs", config.save_checkpoints_secs},
+        {"keep_checkpoint_max", config.keep_checkpoint_max},
+        {"log_step_count_steps", config.log_step_count_steps},
+        {"best_checkpoint",
+         {{"metric", config.best_checkpoint.metric},
+          {"goal", config.best_checkpoint.better == goal::lower ? "lower" : "higher"}}}};
     if (config.scaffold.warm_start)
         run_config_json["warm_start"] = {{"checkpoint", config.scaffold.warm_start->checkpoint},
                                          {"variables", config.scaffold.warm_start->variables}};
@@ -333,15 +334,15 @@ public:
     /// With a checkpoint in model_dir, the latest readable one is restored; without one, the
     /// parameters are initialised from the seed and the scaffold runs (warm start, init_fn).
     template <class ModelFn, class Params = no_params>
-        requires(std::default_initializable<Hooks> && ...)
-    explicit estimator(ModelFn model_fn, run_config config = {}, Params params = {})
+    requires(std::default_initializable<Hooks>&&...) explicit estimator(ModelFn model_fn, run_config config = {},
+                                                                        Params params = {})
         : estimator(std::move(model_fn), std::move(config), std::move(params), std::tuple<Hooks...>{}) {}
 
     /// The same, with the hooks' settings: `estimator(fn, config, params, est::hooks::logging{.every_steps = 10})`.
     template <class ModelFn, class Params>
-        requires(sizeof...(Hooks) > 0)
-    estimator(ModelFn model_fn, run_config config, Params params, Hooks... hooks)
-        : estimator(std::move(model_fn), std::move(config), std::move(params), std::tuple<Hooks...>(std::move(hooks)...)) {}
+    requires(sizeof...(Hooks) > 0) estimator(ModelFn model_fn, run_config config, Params params, Hooks... hooks)
+        : estimator(std::move(model_fn), std::move(config), std::move(params),
+                    std::tuple<Hooks...>(std::move(hooks)...)) {}
 
     /// An estimator on a model_dir that an earlier process trained, for evaluate() and predict():
     /// the run_config comes from its run.json and the latest checkpoint is restored. A model_dir
@@ -617,9 +618,9 @@ private:
         std::string file = "ckpt-" + std::to_string(global_step_) + ".safetensors";
         auto path = std::filesystem::path(config_.model_dir) / file;
         auto tensors = model_tensors(*model_);
-        runner_->optimizer_tensors(trainable_names(*model_), tensors);
+        runner_->optimizer_tensors(*model_, tensors);
         try {
-            io::write_safetensors(path, tensors,
+            io::write_safetensors(path, tensors.tensors,
                                   {{"global_step", std::to_string(global_step_)},
                                    {"model", Model::description().dump()},
                                    {"input_position", std::to_string(training_ ? input_position_ : 0)}});
@@ -646,7 +647,7 @@ private:
             throw error("checkpoint '" + path.string() +
                         "' was written by a different model than this estimator's; use another model_dir");
         restore_model(*model_, content, path);
-        runner_->restore_optimizer(trainable_names(*model_), content);
+        runner_->restore_optimizer(*model_, content);
         global_step_ = saved_step_ = std::stoull(content.metadata.at("global_step"));
         auto position = content.metadata.find("input_position");
         resumed_input_position_ = position == content.metadata.end() ? 0 : std::stoull(position->second);
@@ -690,9 +691,13 @@ private:
     // The session, as hooks see it.
     nlohmann::ordered_json model_description() const override { return Model::description(); }
     void for_each_parameter(parameter_visitor const& visit) override {
-        model_->for_each_parameter([&](std::string_view layer, parameter_ref const& p) {
-            visit(std::string(layer) + "/" + std::string(p.name), p.value);
-        });
+        for (auto const& p : model_->parameters()) {  // canonical copies; what the visitor changes is written back
+            auto values = model_->read(p);
+            auto before = values;
+            visit(p.name, values);
+            if (values != before)
+                model_->write(p, values);
+        }
     }
     void for_each_activation(tensor_visitor const& visit) override {
         model_->for_each_activation(
@@ -823,7 +828,8 @@ public:
                 }
                 call_hooks<hook_points::before_run>(hooks, s.context);
                 call_hooks<hook_points::before_run>(s.spec_hooks, s.context);
-                auto const* spec_hooks = estimator_->runner_->predict_batch(*estimator_->model_, s.batch.features, s.buffer);
+                auto const* spec_hooks =
+                    estimator_->runner_->predict_batch(*estimator_->model_, s.batch.features, s.buffer);
                 if (spec_hooks && s.spec_hooks.empty() && !spec_hooks->empty()) {
                     s.spec_hooks = *spec_hooks;
                     call_hooks<hook_points::begin>(s.spec_hooks, s.context);

@@ -20,7 +20,7 @@
 
 #include <est/core/error.hpp>
 #include <est/estimator/evaluation.hpp>
-#include <est/estimator/mode.hpp>
+#include <est/core/mode.hpp>
 #include <est/estimator/run_config.hpp>
 #include <est/estimator/session.hpp>
 

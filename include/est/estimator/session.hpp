@@ -35,9 +35,12 @@ public:
     virtual run_config const& config() const = 0;
     /// The model's layers, output shapes, parameters and MACs (sequential::description()).
     virtual nlohmann::ordered_json model_description() const = 0;
-    /// Every parameter as "<layer>/<parameter>", e.g. "1_dense/kernel"; values may be changed.
+    /// Every parameter as "<layer>/<parameter>", e.g. "1_dense/kernel", as a host copy in the
+    /// canonical layout (a kernel is (window, window, channels, filters) or (inputs, units)
+    /// row-major); values the visitor changes are written back into the model.
     virtual void for_each_parameter(parameter_visitor const& visit) = 0;
-    /// Every layer's output of the last forward pass as "<layer>/output" (the whole batch).
+    /// Every layer's output of the last forward pass as "<layer>/output" (the whole batch, a
+    /// canonical host copy).
     virtual void for_each_activation(tensor_visitor const& visit) = 0;
     /// Every feature of the current batch that holds images (rank 3, 1, 3 or 4 channels).
     virtual void for_each_input_image(image_visitor const& visit) = 0;

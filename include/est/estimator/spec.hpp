@@ -5,7 +5,7 @@
 
 #include <est/core/error.hpp>
 #include <est/core/record.hpp>
-#include <est/estimator/mode.hpp>
+#include <est/core/mode.hpp>
 
 #include <boost/hana/at_key.hpp>
 #include <boost/hana/contains.hpp>

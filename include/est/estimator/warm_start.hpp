@@ -34,19 +34,18 @@ std::vector<std::string> warm_start(Net& net, warm_start_settings const& setting
         throw error("warm start: variables '" + settings.variables + "' is not a regular expression: " + e.what());
     }
     std::vector<std::string> restored;
-    net.for_each_parameter([&](std::string_view layer, parameter_ref const& p) {
-        std::string name = std::string(layer) + "/" + std::string(p.name);
-        if (!std::regex_match(name, pattern))
-            return;
-        auto it = content.tensors.find(name);
+    for (auto const& p : net.parameters()) {
+        if (!std::regex_match(p.name, pattern))
+            continue;
+        auto it = content.tensors.find(p.name);
         if (it == content.tensors.end())
-            throw error("warm start: checkpoint '" + file.string() + "' has no parameter '" + name + "'");
-        if (it->second.values.size() != p.value.size())
-            throw error("warm start: parameter '" + name + "' has " + std::to_string(it->second.values.size()) +
-                        " values in '" + file.string() + "' and " + std::to_string(p.value.size()) + " in the model");
-        std::copy(it->second.values.begin(), it->second.values.end(), p.value.begin());
-        restored.push_back(name);
-    });
+            throw error("warm start: checkpoint '" + file.string() + "' has no parameter '" + p.name + "'");
+        if (it->second.values.size() != p.spec.size)
+            throw error("warm start: parameter '" + p.name + "' has " + std::to_string(it->second.values.size()) +
+                        " values in '" + file.string() + "' and " + std::to_string(p.spec.size) + " in the model");
+        net.write(p, it->second.values);
+        restored.push_back(p.name);
+    }
     if (restored.empty())
         throw error("warm start: no parameter of the model matches '" + settings.variables + "'");
     return restored;

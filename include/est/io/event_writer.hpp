@@ -5,9 +5,9 @@
 #pragma once
 
 #include <est/core/error.hpp>
-#include <est/data/tfrecord.hpp>
 #include <est/io/png.hpp>
 #include <est/io/protobuf_wire.hpp>
+#include <est/io/tfrecord.hpp>
 
 #include <unistd.h>
 
@@ -29,7 +29,7 @@ namespace est::io {
 class event_writer {
 public:
     explicit event_writer(std::filesystem::path const& directory)
-        : path_(make_path(directory)), file_(path_.string(), data::compression::none) {
+        : path_(make_path(directory)), file_(path_.string(), compression::none) {
         protobuf::writer event;
         event.key(1, protobuf::wire_type::fixed64);
         event.fixed64(std::bit_cast<std::uint64_t>(now()));
@@ -160,7 +160,7 @@ private:
     }
 
     std::filesystem::path path_;
-    data::tfrecord_writer file_;
+    tfrecord_writer file_;
 };
 
 }  // namespace est::io

@@ -1,8 +1,9 @@
-// PNG encoding of 8-bit images with libpng, into memory (TensorBoard's image summaries hold PNG
-// bytes).
+// PNG encoding and decoding of 8-bit images with libpng, in memory (TensorBoard's image summaries
+// and image TFRecord datasets hold PNG bytes).
 #pragma once
 
 #include <est/core/error.hpp>
+#include <est/io/image.hpp>
 
 #include <png.h>
 
@@ -10,6 +11,8 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace est::io {
 
@@ -19,8 +22,8 @@ inline std::string encode_png(std::span<std::uint8_t const> pixels, std::size_t 
     if (channels != 1 && channels != 3 && channels != 4)
         throw error("encode_png: " + std::to_string(channels) + " channels; PNG takes 1, 3 or 4");
     if (pixels.size() != height * width * channels)
-        throw error("encode_png: " + std::to_string(pixels.size()) + " samples for a " + std::to_string(height) +
-                    "x" + std::to_string(width) + "x" + std::to_string(channels) + " image");
+        throw error("encode_png: " + std::to_string(pixels.size()) + " samples for a " + std::to_string(height) + "x" +
+                    std::to_string(width) + "x" + std::to_string(channels) + " image");
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
     png_infop info = png ? png_create_info_struct(png) : nullptr;
     if (!info) {
@@ -46,6 +49,28 @@ inline std::string encode_png(std::span<std::uint8_t const> pixels, std::size_t 
         png_write_row(png, const_cast<png_bytep>(pixels.data() + row * width * channels));
     png_write_end(png, nullptr);
     png_destroy_write_struct(&png, &info);
+    return out;
+}
+
+/// Decodes a PNG (8- or 16-bit, any color type) to 8-bit samples with `channels` channels (0: as
+/// stored, 1 gray, 3 RGB, 4 RGBA). A corrupt file is an error that says what libpng found.
+inline image<std::uint8_t> decode_png(std::string_view bytes, std::size_t channels = 0) {
+    png_image png{};
+    png.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(&png, bytes.data(), bytes.size()))
+        throw error(std::string("decode_png: not a readable PNG: ") + png.message);
+    std::size_t stored = PNG_IMAGE_SAMPLE_CHANNELS(png.format);
+    std::size_t wanted = channels ? channels : stored;
+    png.format = wanted == 1   ? PNG_FORMAT_GRAY
+                 : wanted == 2 ? PNG_FORMAT_GA
+                 : wanted == 3 ? PNG_FORMAT_RGB
+                               : PNG_FORMAT_RGBA;
+    image<std::uint8_t> out{png.height, png.width, wanted, std::vector<std::uint8_t>(PNG_IMAGE_SIZE(png))};
+    if (!png_image_finish_read(&png, nullptr, out.pixels.data(), 0, nullptr)) {
+        std::string message = png.message;
+        png_image_free(&png);
+        throw error("decode_png: corrupt PNG: " + message);
+    }
     return out;
 }
 

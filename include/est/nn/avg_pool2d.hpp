@@ -7,9 +7,10 @@
 
 namespace est {
 
-/// `avg_pool2d<Pool, Stride = Pool, Padding = valid>`, as tf.keras.layers.AveragePooling2D.
+/// `avg_pool2d<Pool, Stride = Pool, Padding = valid>`, as tf.keras.layers.AveragePooling2D: the mean
+/// over the part of each window inside the input (TensorFlow's `same` excludes the padding).
 template <std::size_t Pool, std::size_t Stride = Pool, Padding Pad = valid>
-struct avg_pool2d : detail::pool2d<detail::mean_reduction, Pool, Stride, Pad> {
+struct avg_pool2d : detail::pool2d<pooling_kind::mean, Pool, Stride, Pad> {
     static constexpr std::string_view kind = "avg_pool2d";
 };
 

@@ -1,13 +1,18 @@
-// Fully connected layer: y = act(x K + b), one GEMM plus a fused bias/activation pass.
+// Fully connected layer: y = act(x K + b), one matrix product on the back end plus a fused
+// bias/activation pass; the bias gradient is one more product (a row of ones times dy), which keeps
+// it deterministic and on the back end.
 #pragma once
 
+#include <est/core/backend.hpp>
+#include <est/core/error.hpp>
+#include <est/core/parameter.hpp>
 #include <est/core/tensor.hpp>
-#include <est/estimator/mode.hpp>
 #include <est/nn/activation.hpp>
-#include <est/nn/affine.hpp>
 #include <est/nn/layer.hpp>
 
+#include <array>
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace est {
@@ -25,7 +30,7 @@ struct dense {
     template <Shape In>
     using output_shape = shape<Units>;
 
-    template <Shape In>
+    template <Shape In, class B>
     class layer {
     public:
         using input_shape = In;
@@ -34,34 +39,51 @@ struct dense {
         static constexpr std::size_t parameter_count = inputs * Units + Units;
         static constexpr std::size_t macs = inputs * Units;
 
-        void initialize(random_engine& engine) { affine_.initialize(engine, inputs, Units); }
-
-        template <class F>
-        void for_each_parameter(F&& f) {
-            affine_.for_each_parameter(f);
+        /// The kernel (inputs, Units) row-major, Glorot-uniform; the bias zero (TensorFlow's defaults).
+        static std::array<parameter_spec, 2> parameters() {
+            return {{{"kernel",
+                      inputs * Units,
+                      parameter_kind::weights,
+                      {initializer::kind::glorot_uniform, 0.0f, inputs, Units}},
+                     {"bias", Units, parameter_kind::trainable}}};
         }
+        void bind(std::array<parameter_slot, 2> const& slots) { kernel_ = slots[0], bias_ = slots[1]; }
 
         template <Mode M>
-        batch_view<float const, output_shape> forward(batch_view<float const, In> x, M, step_context const&) {
-            output_.resize(x.batch);
-            affine_.template forward<Act>(x.data, x.batch, output_.data());
-            return output_.view();
+        backend_view<float const, output_shape, B> forward(backend_view<float const, In, B> x, M, step_context const&) {
+            check_canonical(x.layout);
+            output_.resize(x.batch * Units);
+            B::gemm(false, false, x.batch, Units, inputs, 1.0f, x.data, kernel_.value, 0.0f, output_.data());
+            B::for_each_2d(x.batch, Units, detail::bias_activation<Act>{output_.data(), bias_.value, Units});
+            if constexpr (!Act::elementwise)
+                detail::apply_activation<Act, B>(output_.data(), x.batch * Units, Units);
+            return {output_.data(), x.batch};
         }
 
-        batch_view<float, In> backward(batch_view<float const, In> x, batch_view<float, output_shape> dy,
-                                       bool need_input_gradient) {
-            affine_.template backward_parameters<Act>(x.data, output_.data(), dy.data, x.batch);
+        backend_view<float, In, B> backward(backend_view<float const, In, B> x, backend_view<float, output_shape, B> dy,
+                                            bool need_input_gradient) {
+            detail::activation_gradient<Act, B>(output_.data(), dy.data, dy.size(), Units);
+            if (ones_.size() < x.batch) {
+                ones_.resize(x.batch);
+                fill<B>(ones_.data(), x.batch, 1.0f);
+            }
+            B::gemm(false, false, 1, Units, x.batch, 1.0f, ones_.data(), dy.data, 0.0f, bias_.gradient);
+            B::gemm(true, false, inputs, Units, x.batch, 1.0f, x.data, dy.data, 0.0f, kernel_.gradient);
             if (!need_input_gradient)
                 return {};
-            input_gradient_.resize(x.batch);
-            affine_.input_gradient(dy.data, x.batch, input_gradient_.data());
-            return input_gradient_.view();
+            input_gradient_.resize(x.batch * inputs);
+            B::gemm(false, true, x.batch, inputs, Units, 1.0f, dy.data, kernel_.value, 0.0f, input_gradient_.data());
+            return {input_gradient_.data(), x.batch};
         }
 
     private:
-        detail::affine_parameters<inputs, Units> affine_;
-        batch_tensor<float, output_shape> output_;
-        batch_tensor<float, In> input_gradient_;
+        static void check_canonical(layout l) {
+            if (l != layout::canonical)
+                throw error("est::dense: input in layout " + std::string(layout_name(l)) + "; dense reads rows");
+        }
+
+        parameter_slot kernel_, bias_;
+        buffer<float, B> output_, input_gradient_, ones_;
     };
 };
 

@@ -1,8 +1,9 @@
-// Flatten: reinterprets an example as a vector; the data is not copied.
+// Flatten: reads an example as a vector, in the canonical (row-major, channels-last) order; the data
+// is not copied unless the layer before it left a back end's blocked layout.
 #pragma once
 
+#include <est/core/backend.hpp>
 #include <est/core/tensor.hpp>
-#include <est/estimator/mode.hpp>
 #include <est/nn/layer.hpp>
 
 #include <string_view>
@@ -19,18 +20,26 @@ struct flatten {
     template <Shape In>
     using output_shape = shape<In::size>;
 
-    template <Shape In>
-    struct layer : detail::parameter_free {
+    template <Shape In, class B>
+    class layer : public detail::parameter_free {
+    public:
         using input_shape = In;
         using output_shape = shape<In::size>;
         static constexpr std::size_t macs = 0;
+
         template <Mode M>
-        batch_view<float const, output_shape> forward(batch_view<float const, In> x, M, step_context const&) {
-            return {x.data, x.batch};
+        backend_view<float const, output_shape, B> forward(backend_view<float const, In, B> x, M, step_context const&) {
+            auto canonical = forward_converter_.convert(x, layout::canonical);
+            return {canonical.data, canonical.batch};
         }
-        batch_view<float, In> backward(batch_view<float const, In>, batch_view<float, output_shape> dy, bool) {
-            return {dy.data, dy.batch};
+        backend_view<float, In, B> backward(backend_view<float const, In, B> x, backend_view<float, output_shape, B> dy,
+                                            bool) {
+            return backward_converter_.convert(backend_view<float, In, B>{dy.data, dy.batch}, x.layout);
         }
+
+    private:
+        // Two, so that the backward pass leaves the forward pass's output (the next layer's input) as it is.
+        typename B::template layout_converter<In> forward_converter_, backward_converter_;
     };
 };
 

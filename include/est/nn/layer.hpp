@@ -1,28 +1,37 @@
-// What every layer shares: the Layer concept, the per-step context, references to parameters for
-// optimizers and checkpoints, and the Glorot initialiser TensorFlow uses by default.
+// What every layer shares: the Layer concept, the per-step context, and the bases of layers that
+// keep their input's shape or hold no parameters.
 #pragma once
 
-#include <est/core/random.hpp>
+#include <est/core/backend.hpp>
+#include <est/core/mode.hpp>
+#include <est/core/parameter.hpp>
 #include <est/core/shape.hpp>
 
-#include <cmath>
-#include <cstddef>
+#include <array>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
-#include <span>
 #include <string_view>
 
 namespace est {
 
 /// Layer: a type in a `sequential<...>` list.
-///   static constexpr std::string_view kind;          the name summaries print ("dense")
+///
+/// Minimal complete definition:
+///   static constexpr std::string_view kind;           the name summaries print ("dense")
 ///   template <Shape In> static constexpr bool accepts; whether it takes input shape In
 ///   template <Shape In> using requirement;            what it asks of In, named in errors
 ///   template <Shape In> using output_shape;           the shape it produces (only where accepted)
-///   template <Shape In> using layer;                  the run-time layer bound to In, providing
-///     parameter_count, macs (per example), initialize(engine), forward(x, mode, context),
-///     backward(x, dy, need_input_gradient) and for_each_parameter(f).
-/// Parameter-free layers may leave initialize and for_each_parameter empty.
+///   template <Shape In, Backend B> class layer;       the run-time layer bound to In on back end B,
+///     with input_shape, output_shape, parameter_count and macs (per example) as constants, and
+///       parameters() -> std::array<parameter_spec, N>  the parameters it holds (N may be 0), which
+///                                                      the model places in its arenas
+///       bind(std::array<parameter_slot, N> const&)    where the arenas hold them
+///       forward(x, mode, step_context) -> y           views in B's memory; y may be in another layout
+///       backward(x, dy, need_input_gradient) -> dx    after forward of the same batch in TRAIN; dy in
+///                                                      y's layout (the layer may overwrite it), dx in
+///                                                      x's layout, parameter gradients into the arena
+/// Layers without parameters derive the run-time part from detail::parameter_free.
 template <class L>
 concept Layer = requires {
     { L::kind } -> std::convertible_to<std::string_view>;
@@ -33,15 +42,6 @@ concept Layer = requires {
 struct step_context {
     std::uint64_t seed = 0;
     std::uint64_t step = 0;
-};
-
-/// A parameter as optimizers and checkpoints see it.
-struct parameter_ref {
-    std::string_view name;  ///< "kernel", "bias", "gamma", "moving_mean", ...
-    std::span<float> value;
-    std::span<float> gradient;  ///< empty for non-trainable state
-    bool trainable = true;
-    bool weight_decay = false;  ///< L2 weight decay applies (kernels, not biases or norms)
 };
 
 namespace detail {
@@ -58,16 +58,13 @@ struct shape_preserving {
 /// The run-time part of layers without parameters.
 struct parameter_free {
     static constexpr std::size_t parameter_count = 0;
-    void initialize(random_engine&) {}
-    template <class F>
-    void for_each_parameter(F&&) {}
+    static std::array<parameter_spec, 0> parameters() { return {}; }
+    void bind(std::array<parameter_slot, 0> const&) {}
 };
-}  // namespace detail
 
-/// Glorot (Xavier) uniform, TensorFlow's default kernel initialiser.
-inline void glorot_uniform(std::span<float> values, std::size_t fan_in, std::size_t fan_out, random_engine& engine) {
-    float limit = std::sqrt(6.0f / static_cast<float>(fan_in + fan_out));
-    for (float& v : values) v = engine.uniform(-limit, limit);
-}
+/// Whether a forward pass in mode M trains (keeps what backward needs, drops out, uses batch statistics).
+template <Mode M>
+inline constexpr bool training = std::remove_cvref_t<M>::key == mode_key::train;
+}  // namespace detail
 
 }  // namespace est

@@ -7,9 +7,10 @@
 
 namespace est {
 
-/// `max_pool2d<Pool, Stride = Pool, Padding = valid>`, as tf.keras.layers.MaxPool2D.
+/// `max_pool2d<Pool, Stride = Pool, Padding = valid>`, as tf.keras.layers.MaxPool2D. In a tie the
+/// gradient goes to one of the maxima (oneDNN's choice on the host).
 template <std::size_t Pool, std::size_t Stride = Pool, Padding Pad = valid>
-struct max_pool2d : detail::pool2d<detail::max_reduction, Pool, Stride, Pad> {
+struct max_pool2d : detail::pool2d<pooling_kind::max, Pool, Stride, Pad> {
     static constexpr std::string_view kind = "max_pool2d";
 };
 

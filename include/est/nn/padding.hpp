@@ -2,6 +2,9 @@
 // ceil(n / stride) outputs and pads the end more than the start; `valid` uses whole windows only.
 #pragma once
 
+#include <est/core/primitive.hpp>
+#include <est/core/shape.hpp>
+
 #include <cstddef>
 #include <type_traits>
 
@@ -27,6 +30,13 @@ struct window_1d {
                                                  : 0;
     static constexpr std::size_t pad_before = pad_total / 2;
 };
+
+/// The window_geometry a back end's primitive gets for a window of `Window` over input `In`.
+template <Padding P, Shape In, std::size_t OutChannels, std::size_t Window, std::size_t Stride>
+using window_geometry_of = window_geometry<
+    In::extents[0], In::extents[1], In::extents[2], OutChannels, Window, Stride,
+    window_1d<P, In::extents[0], Window, Stride>::pad_before, window_1d<P, In::extents[1], Window, Stride>::pad_before,
+    window_1d<P, In::extents[0], Window, Stride>::output, window_1d<P, In::extents[1], Window, Stride>::output>;
 }  // namespace detail
 
 }  // namespace est

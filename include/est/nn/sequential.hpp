@@ -1,18 +1,24 @@
 // A model as a typed layer list. `sequential<input<...>, L1, L2, ...>` folds the shapes at compile
-// time, reports the first layer that does not fit (its position, type and both shapes), and at
-// run time chains the layers' forward and backward passes without copies between them.
+// time, reports the first layer that does not fit (its position, type and both shapes), and at run
+// time chains the layers' forward and backward passes on a back end without copies between them.
+// Its parameters and their gradients live in one arena each, so an optimizer step is one pass, a
+// checkpoint one walk and a gradient all-reduce one call.
 #pragma once
 
+#include <est/core/backend.hpp>
 #include <est/core/error.hpp>
+#include <est/core/mode.hpp>
+#include <est/core/parameter.hpp>
 #include <est/core/random.hpp>
 #include <est/core/shape.hpp>
 #include <est/core/tensor.hpp>
-#include <est/estimator/mode.hpp>
+#include <est/host/backend.hpp>
 #include <est/nn/input.hpp>
 #include <est/nn/layer.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <iomanip>
@@ -22,6 +28,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace est {
 
@@ -37,6 +44,13 @@ struct input_shape_mismatch;
 
 template <class Net>
 struct model_output;
+
+/// A parameter of a model as its arenas hold it: "<position>_<kind>/<name>", e.g. "1_conv2d/kernel".
+struct model_parameter {
+    std::string name;
+    parameter_spec spec;
+    std::size_t offset = 0;  ///< in the values arena, and in the gradient arena if it trains
+};
 
 namespace detail {
 template <class L, class In>
@@ -80,10 +94,10 @@ constexpr bool check_layer_fits() {
     }
 }
 
-template <class Shapes, class Layers, class Indices>
+template <class B, class Shapes, class Layers, class Indices>
 struct model_structure;
-template <class Shapes, class... Ls, std::size_t... I>
-struct model_structure<Shapes, std::tuple<Ls...>, std::index_sequence<I...>> {
+template <class B, class Shapes, class... Ls, std::size_t... I>
+struct model_structure<B, Shapes, std::tuple<Ls...>, std::index_sequence<I...>> {
     static constexpr bool fits =
         (check_layer_fits<I + 1, Ls, std::tuple_element_t<I, Shapes>, std::tuple_element_t<I + 1, Shapes>>() && ...);
     template <bool Fits>
@@ -92,33 +106,44 @@ struct model_structure<Shapes, std::tuple<Ls...>, std::index_sequence<I...>> {
     };
     template <bool Fits>
     requires Fits struct bound<Fits> {
-        using type = std::tuple<typename Ls::template layer<std::tuple_element_t<I, Shapes>>...>;
+        using type = std::tuple<typename Ls::template layer<std::tuple_element_t<I, Shapes>, B>...>;
     };
     using layers = typename bound<fits>::type;
-    using input_views = std::tuple<batch_view<float const, std::tuple_element_t<I, Shapes>>...>;
+    using input_views = std::tuple<backend_view<float const, std::tuple_element_t<I, Shapes>, B>...>;
 };
+
+/// Arena offsets are rounded up to 16 floats, so that every parameter starts 64-byte aligned.
+constexpr std::size_t aligned_offset(std::size_t offset) { return (offset + 15) / 16 * 16; }
 }  // namespace detail
 
-/// A feed-forward model: `sequential<input<28, 28, 1>, conv2d<...>, ..., dense<10>>`.
-/// Shapes, parameter counts and MACs are constexpr; an instance holds the parameters and the
-/// workspaces of one training or inference pass.
-template <class Input, class... Layers>
-class sequential {
+/// A feed-forward model on back end `B`: `basic_sequential<est::host, input<28, 28, 1>, conv2d<...>,
+/// ..., dense<10>>`; users write `est::sequential<...>` (on the host) and `::on<B>` for another back
+/// end. Shapes, parameter counts and MACs are constexpr; an instance holds the parameter and
+/// gradient arenas and the workspaces of one training or inference pass. It stays where it is built
+/// (layers hold the addresses of each other's workspaces).
+template <Backend B, class Input, class... Layers>
+class basic_sequential {
     static_assert(is_input_v<Input>, "est::sequential<...>: the first entry must be est::input<dims...>");
     static_assert(sizeof...(Layers) > 0, "est::sequential<...>: list at least one layer after est::input<...>");
     static_assert((Layer<Layers> && ...), "est::sequential<...>: every entry after the input must be an est::Layer");
 
     using shapes = typename detail::fold_shapes<typename Input::shape_type, std::tuple<>, Layers...>::type;
-    using structure = detail::model_structure<shapes, std::tuple<Layers...>, std::index_sequence_for<Layers...>>;
+    using structure = detail::model_structure<B, shapes, std::tuple<Layers...>, std::index_sequence_for<Layers...>>;
     using layer_tuple = typename structure::layers;
     static constexpr std::size_t depth = sizeof...(Layers);
 
 public:
+    using backend_type = B;
+    using memory_space = typename B::memory_space;
     using input_shape_type = typename Input::shape_type;
     using output_shape_type = std::tuple_element_t<depth, shapes>;
     static constexpr bool shapes_fit = structure::fits;
     static constexpr input_shape_type input_shape{};
     static constexpr output_shape_type output_shape{};
+
+    /// The same model on another back end.
+    template <Backend Other>
+    using on = basic_sequential<Other, Input, Layers...>;
 
     static constexpr std::size_t parameter_count = []<class... L>(std::type_identity<std::tuple<L...>>) {
         return (std::size_t{0} + ... + L::parameter_count);
@@ -128,40 +153,154 @@ public:
         return (std::size_t{0} + ... + L::macs);
     }(std::type_identity<layer_tuple>{});
 
+    /// Places every layer's parameters in the arenas (weights first, then the other trainable
+    /// parameters, then state), zero; initialize() or a restore gives them values.
+    basic_sequential() {
+        for_each_layer([&]<std::size_t I>(auto& l) {
+            for (auto const& spec : l.parameters())
+                parameters_.push_back({layer_name<I>() + "/" + std::string(spec.name), spec});
+        });
+        std::size_t offset = 0;
+        for (auto kind : {parameter_kind::weights, parameter_kind::trainable, parameter_kind::state}) {
+            for (auto& p : parameters_)
+                if (p.spec.kind == kind) {
+                    p.offset = offset;
+                    offset = detail::aligned_offset(offset + p.spec.stored_size());
+                }
+            if (kind == parameter_kind::weights)
+                weights_size_ = offset;
+            if (kind == parameter_kind::trainable)
+                trainable_size_ = offset;
+        }
+        values_.resize(offset);
+        gradients_.resize(trainable_size_);
+        fill<B>(values_.data(), values_.size(), 0.0f);
+        fill<B>(gradients_.data(), gradients_.size(), 0.0f);
+        std::size_t index = 0;
+        for_each_layer([&]<std::size_t I>(auto& l) {
+            using layer_type = std::remove_cvref_t<decltype(l)>;
+            std::array<parameter_slot, std::tuple_size_v<decltype(std::declval<layer_type const&>().parameters())>>
+                slots;
+            for (auto& slot : slots) {
+                auto const& p = parameters_[index++];
+                slot = {values_.data() + p.offset, p.spec.trainable() ? gradients_.data() + p.offset : nullptr};
+            }
+            l.bind(slots);
+        });
+    }
+    basic_sequential(basic_sequential const&) = delete;
+    basic_sequential& operator=(basic_sequential const&) = delete;
+
     /// Layer I (0 is the first layer after input<...>).
     template <std::size_t I>
     auto& layer() {
         return std::get<I>(layers_);
     }
 
-    /// Initialises every parameter from `seed`; each layer draws from its own stream.
+    /// Initialises every parameter from `seed`; each layer draws from its own stream, in the order
+    /// of its parameters, the canonical values.
     void initialize(std::uint64_t seed) {
         seed_ = seed;
+        std::size_t index = 0;
+        std::vector<float> values;
         for_each_layer([&]<std::size_t I>(auto& l) {
             random_engine engine(derive_seed(seed, I));
-            l.initialize(engine);
+            for (std::size_t j = 0; j < l.parameters().size(); ++j) {
+                auto const& p = parameters_[index++];
+                values.resize(p.spec.size);
+                initial_values(p.spec.initial, values, engine);
+                write(p, values, values_.data());
+            }
         });
     }
 
     /// Sets the step that the next forward pass belongs to (dropout masks follow it).
     void begin_step(std::uint64_t step) { step_ = step; }
 
-    /// Calls `f(layer_name, parameter_ref)` for every parameter, in a stable order; layer names
-    /// are "<position>_<kind>", e.g. "1_conv2d".
-    template <class F>
-    void for_each_parameter(F&& f) {
-        for_each_layer([&]<std::size_t I>(auto& l) {
-            std::string name = layer_name<I>();
-            l.for_each_parameter([&](parameter_ref const& p) { f(std::string_view(name), p); });
-        });
+    /// Every parameter, weights first, then the other trainable ones, then state.
+    std::span<model_parameter const> parameters() const { return parameters_; }
+    /// The values arena, in B's memory: every parameter at its offset, in its stored layout.
+    float* values() { return values_.data(); }
+    float const* values() const { return values_.data(); }
+    /// The gradient arena: the trainable parameters' gradients at their offsets.
+    float* gradients() { return gradients_.data(); }
+    float const* gradients() const { return gradients_.data(); }
+    /// Stored values of the trainable parameters: the length of the gradient arena and of an
+    /// optimizer's per-parameter state.
+    std::size_t trainable_size() const { return trainable_size_; }
+    /// Stored values of the weights (the parameters weight decay applies to), from offset 0.
+    std::size_t weights_size() const { return weights_size_; }
+
+    /// Copies a parameter out of an arena-shaped buffer (the values, the gradients, an optimizer's
+    /// state) into host memory, in the canonical layout.
+    void read(model_parameter const& p, float const* arena, std::span<float> out) const {
+        check_size(p, out.size());
+        float const* stored = arena + p.offset;
+        if (!p.spec.layout) {
+            B::copy_to_host(out.data(), stored, p.spec.size * sizeof(float));
+        } else if constexpr (std::is_same_v<memory_space, host_memory>) {
+            p.spec.layout->to_canonical(stored, out.data());
+        } else {
+            buffer<float, B> canonical(p.spec.size);
+            p.spec.layout->to_canonical(stored, canonical.data());
+            B::copy_to_host(out.data(), canonical.data(), p.spec.size * sizeof(float));
+        }
+    }
+    /// Copies canonical host values into a parameter's place in an arena-shaped buffer.
+    void write(model_parameter const& p, std::span<float const> in, float* arena) const {
+        check_size(p, in.size());
+        float* stored = arena + p.offset;
+        if (!p.spec.layout) {
+            B::copy_from_host(stored, in.data(), p.spec.size * sizeof(float));
+        } else if constexpr (std::is_same_v<memory_space, host_memory>) {
+            p.spec.layout->from_canonical(in.data(), stored);
+        } else {
+            buffer<float, B> canonical(p.spec.size);
+            B::copy_from_host(canonical.data(), in.data(), p.spec.size * sizeof(float));
+            p.spec.layout->from_canonical(canonical.data(), stored);
+        }
+    }
+    /// A parameter's canonical values, as a host copy.
+    std::vector<float> read(model_parameter const& p) const {
+        std::vector<float> out(p.spec.size);
+        read(p, values_.data(), out);
+        return out;
+    }
+    /// A trainable parameter's gradient from the last backward pass, as a host copy.
+    std::vector<float> read_gradient(model_parameter const& p) const {
+        if (!p.spec.trainable())
+            throw error("est::sequential: '" + p.name + "' does not train; it has no gradient");
+        std::vector<float> out(p.spec.size);
+        read(p, gradients_.data(), out);
+        return out;
+    }
+    void write(model_parameter const& p, std::span<float const> in) { write(p, in, values_.data()); }
+    /// The parameter named "<layer>/<name>"; an unknown name is an error that lists the known ones.
+    model_parameter const& parameter(std::string_view name) const {
+        std::string known;
+        for (auto const& p : parameters_) {
+            if (p.name == name)
+                return p;
+            known += (known.empty() ? "" : ", ") + p.name;
+        }
+        throw error("est::sequential: no parameter '" + std::string(name) + "'; the model has " + known);
     }
 
     /// Calls `f(layer_name, values)` with every layer's output of the last forward pass (the whole
-    /// batch; empty before the first pass).
+    /// batch, a canonical host copy; nothing before the first pass).
     template <class F>
     void for_each_activation(F&& f) const {
+        std::vector<float> host_copy;
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (f(std::string_view(layer_name<I>()), values_of_output<I>()), ...);
+            (
+                [&] {
+                    auto view = output_of_layer<I>();
+                    host_copy.resize(view.size());
+                    if (view.data)
+                        B::to_host_canonical(view, host_copy.data());
+                    f(std::string_view(layer_name<I>()), std::span<float const>(host_copy));
+                }(),
+                ...);
         }
         (std::make_index_sequence<depth>{});
     }
@@ -172,16 +311,18 @@ public:
         return std::to_string(I + 1) + "_" + std::string(std::tuple_element_t<I, std::tuple<Layers...>>::kind);
     }
 
-    /// Forward pass over a batch; keeps what the backward pass needs.
+    /// Forward pass over a batch in B's memory; keeps what the backward pass needs. The output is in
+    /// the canonical layout.
     template <Mode M>
-    batch_view<float const, output_shape_type> forward(batch_view<float const, input_shape_type> x, M mode) {
-        output_ = forward_from<0>(x, mode);
+    backend_view<float const, output_shape_type, B> forward(backend_view<float const, input_shape_type, B> x, M mode) {
+        last_output_ = forward_from<0>(x, mode);
+        output_ = output_converter_.convert(last_output_, layout::canonical);
         return output_;
     }
 
     /// Runs the model on a batch of features: `net(features["image"_f], mode)`.
     template <class Features, Mode M>
-    model_output<sequential> operator()(Features const& features, M mode) {
+    model_output<basic_sequential> operator()(Features const& features, M mode) {
         using given = std::remove_cvref_t<Features>;
         if constexpr (!Batch<given>) {
             static_assert(
@@ -196,22 +337,39 @@ public:
             [[maybe_unused]] std::size_t report =
                 sizeof(input_shape_mismatch<input_shape_type, typename given::shape_type, typename given::value_type>);
             return {};
+        } else if constexpr (!std::is_same_v<memory_space_of<given>, memory_space>) {
+            static_assert(detail::always_false<given>,
+                          "est::sequential: the features are in another memory space than the model's back end "
+                          "reads; memory_space_mismatch<back end's memory, features' memory> names both");
+            [[maybe_unused]] std::size_t report = sizeof(memory_space_mismatch<memory_space, memory_space_of<given>>);
+            return {};
         } else {
             return {this, forward(as_view(features), mode)};
         }
     }
 
-    /// The gradient of the loss with respect to the model's output, written by a loss function.
-    batch_view<float, output_shape_type> output_gradient(std::size_t batch) {
-        output_gradient_.resize(batch);
-        return output_gradient_.view();
+    /// The gradient of the loss with respect to the model's output (canonical layout), written by a
+    /// loss function.
+    backend_view<float, output_shape_type, B> output_gradient(std::size_t batch) {
+        output_gradient_.resize(batch * output_shape_type::size);
+        return {output_gradient_.data(), batch};
     }
 
-    /// Back-propagates output_gradient() through every layer, filling the parameter gradients.
-    /// Kept out of line: g++ 12 at -O2 and above, inlining it into a training step, skipped the
-    /// first resize of a layer's input-gradient workspace (tests/integration/determinism.cpp
-    /// crashed in the BLAS call; -fno-tree-pta also avoided it). One call per step costs nothing.
-    [[gnu::noinline]] void backward() { backward_from<depth - 1>(output_gradient_.view()); }
+    /// Back-propagates output_gradient() through every layer, filling the gradient arena; with
+    /// `input_gradient`, also the gradient with respect to the model's input (input_gradient()).
+    void backward(bool input_gradient = false) {
+        backend_view<float, output_shape_type, B> dy{output_gradient_.data(), output_.batch};
+        backward_from<depth - 1>(gradient_converter_.convert(dy, last_output_.layout), input_gradient);
+    }
+
+    /// d(loss)/d(input) of the last backward(true), in the input's layout.
+    backend_view<float const, input_shape_type, B> input_gradient() const { return input_gradient_; }
+
+    /// Scratch space of `n` floats in B's memory, for losses and metrics (per-example terms).
+    float* scratch(std::size_t n) {
+        scratch_.resize(n);
+        return scratch_.data();
+    }
 
     /// A table of every layer's output shape, parameters and MACs, like Keras' model.summary().
     static std::string summary() {
@@ -262,18 +420,22 @@ private:
         (std::make_index_sequence<std::tuple_size_v<layer_tuple>>{});
     }
 
+    static void check_size(model_parameter const& p, std::size_t size) {
+        if (size != p.spec.size)
+            throw error("est::sequential: parameter '" + p.name + "' has " + std::to_string(p.spec.size) +
+                        " values, not " + std::to_string(size));
+    }
+
     template <std::size_t I>
-    std::span<float const> values_of_output() const {
-        if constexpr (I + 1 < depth) {
-            auto const& v = std::get<I + 1>(inputs_);
-            return {v.data, v.size()};
-        } else {
-            return {output_.data, output_.size()};
-        }
+    auto output_of_layer() const {
+        if constexpr (I + 1 < depth)
+            return std::get<I + 1>(inputs_);
+        else
+            return last_output_;
     }
 
     template <std::size_t I, class In, Mode M>
-    auto forward_from(batch_view<float const, In> x, M mode) {
+    auto forward_from(backend_view<float const, In, B> x, M mode) {
         std::get<I>(inputs_) = x;
         step_context context{derive_seed(seed_, I), step_};
         auto y = std::get<I>(layers_).forward(x, mode, context);
@@ -284,19 +446,30 @@ private:
     }
 
     template <std::size_t I, class Out>
-    void backward_from(batch_view<float, Out> dy) {
-        auto dx = std::get<I>(layers_).backward(std::get<I>(inputs_), dy, I > 0);
+    void backward_from(backend_view<float, Out, B> dy, bool input_gradient) {
+        auto dx = std::get<I>(layers_).backward(std::get<I>(inputs_), dy, I > 0 || input_gradient);
         if constexpr (I > 0)
-            backward_from<I - 1>(dx);
+            backward_from<I - 1>(dx, input_gradient);
+        else
+            input_gradient_ = dx;
     }
 
     layer_tuple layers_;
+    std::vector<model_parameter> parameters_;
+    std::size_t weights_size_ = 0, trainable_size_ = 0;
+    buffer<float, B> values_, gradients_;
     typename structure::input_views inputs_;
-    batch_view<float const, output_shape_type> output_;
-    batch_tensor<float, output_shape_type> output_gradient_;
+    backend_view<float const, output_shape_type, B> last_output_, output_;
+    backend_view<float const, input_shape_type, B> input_gradient_;
+    typename B::template layout_converter<output_shape_type> output_converter_, gradient_converter_;
+    buffer<float, B> output_gradient_, scratch_;
     std::uint64_t seed_ = 0;
     std::uint64_t step_ = 0;
 };
+
+/// A model on the host back end: `sequential<input<28, 28, 1>, conv2d<...>, ..., dense<10>>`.
+template <class Input, class... Layers>
+using sequential = basic_sequential<host, Input, Layers...>;
 
 /// What a model returns: its output for the batch and the model it came from, so that a loss can
 /// hand its gradient back and a train_op can back-propagate it.
@@ -304,9 +477,10 @@ template <class Net>
 struct model_output {
     using value_type = float const;
     using shape_type = typename Net::output_shape_type;
+    using memory_space = typename Net::memory_space;
 
     Net* net = nullptr;
-    batch_view<float const, shape_type> value;
+    backend_view<float const, shape_type, typename Net::backend_type> value;
 
     std::size_t batch_size() const { return value.batch; }
 };

@@ -1,12 +1,15 @@
 // Adam (Kingma & Ba) with bias correction folded into the step size, as
-// tf.compat.v1.train.AdamOptimizer, plus optional L2 weight decay on kernels.
+// tf.compat.v1.train.AdamOptimizer, plus optional L2 weight decay on kernels: one kernel over the
+// model's arenas per step.
 #pragma once
 
 #include <est/core/backend.hpp>
+#include <est/core/host_device.hpp>
 #include <est/train/learning_rate.hpp>
 #include <est/train/optimizer.hpp>
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 namespace est {
@@ -18,13 +21,30 @@ struct adam_options {
     float weight_decay = 0.0f;  ///< L2 coefficient added to kernel gradients
 };
 
+namespace detail {
+/// Value i of a range of the arenas: the moments follow the gradient (plus weight decay), the value
+/// takes the step.
+struct adam_update {
+    float *w, *m, *v;
+    float const* g;
+    float rate, beta1, beta2, epsilon, weight_decay;
+    EST_HOST_DEVICE void operator()(std::size_t i) const {
+        float grad = g[i] + weight_decay * w[i];
+        m[i] = beta1 * m[i] + (1.0f - beta1) * grad;
+        v[i] = beta2 * v[i] + (1.0f - beta2) * grad * grad;
+        w[i] -= rate * m[i] / (std::sqrt(v[i]) + epsilon);
+    }
+};
+}  // namespace detail
+
 /// `est::adam(0.001f)`; the rate may be a schedule.
 template <LearningRate Schedule = constant_rate>
 struct adam : detail::minimizer<adam<Schedule>> {
+    template <Backend B>
     struct slots {
-        detail::parameter_slots first_moment, second_moment;
+        detail::parameter_slots<B> first_moment, second_moment;
 
-        /// Calls `f(name, buffers)` for each kind of state, for checkpoints.
+        /// Calls `f(name, state)` for each kind of state, for checkpoints.
         template <class F>
         void for_each_kind(F&& f) {
             f("m", first_moment);
@@ -41,26 +61,25 @@ struct adam : detail::minimizer<adam<Schedule>> {
     float learning_rate(std::uint64_t step) const { return schedule(step); }
 
     template <class Net>
-    void apply(Net& net, slots& state, std::uint64_t step) const {
+    void apply(Net& net, slots<typename Net::backend_type>& state, std::uint64_t step) const {
         double t = double(step + 1);
-        float b1 = options.beta1, b2 = options.beta2, eps = options.epsilon, decay = options.weight_decay;
-        float lr =
-            float(learning_rate(step) * std::sqrt(1.0 - std::pow(double(b2), t)) / (1.0 - std::pow(double(b1), t)));
-        detail::for_each_trainable(net, [&](std::size_t index, parameter_ref const& p) {
-            float* w = p.value.data();
-            float const* g = p.gradient.data();
-            float* m = state.first_moment.at(index, p.value.size()).data();
-            float* v = state.second_moment.at(index, p.value.size()).data();
-            float wd = p.weight_decay ? decay : 0.0f;
-            host::for_each_range(p.value.size(), [=](std::size_t begin, std::size_t end) {
-                for (std::size_t i = begin; i < end; ++i) {
-                    float grad = g[i] + wd * w[i];
-                    m[i] = b1 * m[i] + (1.0f - b1) * grad;
-                    v[i] = b2 * v[i] + (1.0f - b2) * grad * grad;
-                    w[i] -= lr * m[i] / (std::sqrt(v[i]) + eps);
-                }
-            });
-        });
+        float rate = float(learning_rate(step) * std::sqrt(1.0 - std::pow(double(options.beta2), t)) /
+                           (1.0 - std::pow(double(options.beta1), t)));
+        std::size_t n = net.trainable_size(), decayed = net.weights_size();
+        detail::adam_update update{net.values(),
+                                   state.first_moment.sized(n),
+                                   state.second_moment.sized(n),
+                                   net.gradients(),
+                                   rate,
+                                   options.beta1,
+                                   options.beta2,
+                                   options.epsilon,
+                                   options.weight_decay};
+        // Two ranges of one pass: the weights with decay, then the other trainable values without.
+        Net::backend_type::for_each(decayed, update);
+        update.w += decayed, update.m += decayed, update.v += decayed, update.g += decayed;
+        update.weight_decay = 0.0f;
+        Net::backend_type::for_each(n - decayed, update);
     }
 };
 

@@ -1,14 +1,17 @@
-// Losses over a model's output. Each returns the mean loss of the batch and writes d(loss)/d(output)
-// into the model, where the train_op's backward pass starts. Labels are checked: a class index out
-// of range is an error naming the example.
+// Losses over a model's output, on the model's back end. Each returns the mean loss of the batch and
+// writes d(loss)/d(output) into the model, where the train_op's backward pass starts; per-example
+// terms are summed in an order fixed by the batch size, and only the mean crosses to the host.
+// Labels are checked: a class index out of range is an error naming the example.
 #pragma once
 
 #include <est/core/error.hpp>
+#include <est/core/host_device.hpp>
 #include <est/core/tensor.hpp>
 #include <est/nn/sequential.hpp>
 
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <type_traits>
 
@@ -29,43 +32,138 @@ void check_label_count(Labels const& labels, std::size_t batch, char const* loss
         throw error(std::string(loss) + ": " + std::to_string(labels.batch) + " labels for a batch of " +
                     std::to_string(batch) + " outputs");
 }
+
+/// The labels of a loss in the model's memory space (a compile error naming both spaces otherwise).
+template <class Net, class Labels>
+auto labels_on_model(Labels const& labels) {
+    auto y = as_view(labels);
+    using given = typename decltype(y)::memory_space;
+    static_assert(std::is_same_v<given, typename Net::memory_space>,
+                  "est: the labels are in another memory space than the model's back end reads; "
+                  "memory_space_mismatch<back end's memory, labels' memory> names both");
+    if constexpr (!std::is_same_v<given, typename Net::memory_space>) [[maybe_unused]]
+        std::size_t report = sizeof(memory_space_mismatch<typename Net::memory_space, given>);
+    return y;
+}
+
+/// Reads one value of back end B's memory on the host.
+template <class B, class T>
+T value_at(T const* data, std::size_t i) {
+    T value;
+    B::copy_to_host(&value, data + i, sizeof(T));
+    return value;
+}
+
+template <class Label>
+struct label_out_of_range {
+    Label const* labels;
+    std::size_t classes;
+    EST_HOST_DEVICE bool operator()(std::size_t b) const { return labels[b] < 0 || std::size_t(labels[b]) >= classes; }
+};
+
+/// Row b: -log softmax(z)[label] into terms[b], and its gradient (softmax - one_hot) / batch.
+template <class Label>
+struct sparse_softmax_cross_entropy_rows {
+    float const* logits;
+    Label const* labels;
+    float* gradient;
+    float* terms;
+    std::size_t classes, batch;
+    EST_HOST_DEVICE void operator()(std::size_t b) const {
+        float const* z = logits + b * classes;
+        float* g = gradient + b * classes;
+        std::size_t label = std::size_t(labels[b]);
+        float peak = z[0];
+        for (std::size_t c = 1; c < classes; ++c) peak = z[c] > peak ? z[c] : peak;
+        double sum = 0.0;
+        for (std::size_t c = 0; c < classes; ++c) sum += std::exp(double(z[c] - peak));
+        double log_sum = std::log(sum) + peak;
+        terms[b] = float(log_sum - z[label]);
+        for (std::size_t c = 0; c < classes; ++c)
+            g[c] = float((std::exp(double(z[c]) - log_sum) - (c == label ? 1.0 : 0.0)) / double(batch));
+    }
+};
+
+/// Row r of one-hot (or soft) labels t: sum_c t_c (log_sum - z_c) into terms[r], gradient
+/// (sum(t) softmax - t) / batch.
+template <class Label>
+struct softmax_cross_entropy_rows {
+    float const* logits;
+    Label const* labels;
+    float* gradient;
+    float* terms;
+    std::size_t classes, batch;
+    EST_HOST_DEVICE void operator()(std::size_t r) const {
+        float const* z = logits + r * classes;
+        Label const* t = labels + r * classes;
+        float* g = gradient + r * classes;
+        float peak = z[0];
+        for (std::size_t c = 1; c < classes; ++c) peak = z[c] > peak ? z[c] : peak;
+        double sum = 0.0, label_sum = 0.0;
+        for (std::size_t c = 0; c < classes; ++c) sum += std::exp(double(z[c] - peak)), label_sum += double(t[c]);
+        double log_sum = std::log(sum) + peak;
+        double total = 0.0;
+        for (std::size_t c = 0; c < classes; ++c) {
+            total += double(t[c]) * (log_sum - z[c]);
+            g[c] = float((label_sum * std::exp(double(z[c]) - log_sum) - double(t[c])) / double(batch));
+        }
+        terms[r] = float(total);
+    }
+};
+
+/// Value i: (p - y)^2 into terms[i], gradient 2 (p - y) / n.
+template <class Label>
+struct squared_error_values {
+    float const* predictions;
+    Label const* labels;
+    float* gradient;
+    float* terms;
+    std::size_t n;
+    EST_HOST_DEVICE void operator()(std::size_t i) const {
+        double diff = double(predictions[i]) - double(labels[i]);
+        terms[i] = float(diff * diff);
+        gradient[i] = float(2.0 * diff / double(n));
+    }
+};
+
+/// Reads terms[i].
+struct term_at {
+    float const* terms;
+    EST_HOST_DEVICE double operator()(std::size_t i) const { return double(terms[i]); }
+};
 }  // namespace detail
 
 /// Cross-entropy of integer class labels (shape<> or shape<1>) against logits.
 template <Batch Labels, class Net>
 loss_value<Net> sparse_softmax_cross_entropy(Labels const& labels, model_output<Net> const& logits) {
-    auto y = as_view(labels);
+    using B = typename Net::backend_type;
+    auto y = detail::labels_on_model<Net>(labels);
     using label_shape = typename decltype(y)::shape_type;
+    using label_type = std::remove_const_t<typename decltype(y)::value_type>;
     static_assert(label_shape::size == 1, "est::sparse_softmax_cross_entropy: labels hold one class index per example");
-    static_assert(std::is_integral_v<std::remove_const_t<typename decltype(y)::value_type>>,
+    static_assert(std::is_integral_v<label_type>,
                   "est::sparse_softmax_cross_entropy: labels must be integer class indices");
     constexpr std::size_t classes = Net::output_shape_type::size;
     std::size_t batch = logits.value.batch;
     detail::check_label_count(y, batch, "sparse_softmax_cross_entropy");
+    std::size_t bad = B::find_first(batch, detail::label_out_of_range<label_type>{y.data, classes});
+    if (bad < batch)
+        throw error("sparse_softmax_cross_entropy: label " + std::to_string(detail::value_at<B>(y.data, bad)) +
+                    " of example " + std::to_string(bad) + " is outside [0, " + std::to_string(classes) + ")");
     auto gradient = logits.net->output_gradient(batch);
-    double total = 0.0;
-    for (std::size_t b = 0; b < batch; ++b) {
-        auto label = y.data[b];
-        if (label < 0 || std::size_t(label) >= classes)
-            throw error("sparse_softmax_cross_entropy: label " + std::to_string(label) + " of example " +
-                        std::to_string(b) + " is outside [0, " + std::to_string(classes) + ")");
-        float const* z = logits.value.data + b * classes;
-        float* g = gradient.data + b * classes;
-        float peak = *std::max_element(z, z + classes);
-        double sum = 0.0;
-        for (std::size_t c = 0; c < classes; ++c) sum += std::exp(double(z[c] - peak));
-        double log_sum = std::log(sum) + peak;
-        total += log_sum - z[label];
-        for (std::size_t c = 0; c < classes; ++c)
-            g[c] = float((std::exp(double(z[c]) - log_sum) - (c == std::size_t(label) ? 1.0 : 0.0)) / double(batch));
-    }
-    return {float(total / double(batch)), logits.net, batch};
+    float* terms = logits.net->scratch(batch);
+    B::for_each(batch,
+                detail::sparse_softmax_cross_entropy_rows<label_type>{logits.value.data, y.data, gradient.data, terms,
+                                                                      classes, batch},
+                64);
+    return {float(B::sum(batch, detail::term_at{terms}) / double(batch)), logits.net, batch};
 }
 
 /// Cross-entropy of one-hot (or soft) labels against logits over the last dimension.
 template <Batch Labels, class Net>
 loss_value<Net> softmax_cross_entropy(Labels const& labels, model_output<Net> const& logits) {
-    auto y = as_view(labels);
+    using B = typename Net::backend_type;
+    auto y = detail::labels_on_model<Net>(labels);
     using out_shape = typename Net::output_shape_type;
     static_assert(std::is_same_v<typename decltype(y)::shape_type, out_shape>,
                   "est::softmax_cross_entropy: labels must have the model's output shape (one-hot)");
@@ -74,40 +172,29 @@ loss_value<Net> softmax_cross_entropy(Labels const& labels, model_output<Net> co
     detail::check_label_count(y, batch, "softmax_cross_entropy");
     auto gradient = logits.net->output_gradient(batch);
     std::size_t rows = logits.value.size() / classes;
-    double total = 0.0;
-    for (std::size_t r = 0; r < rows; ++r) {
-        float const* z = logits.value.data + r * classes;
-        auto const* t = y.data + r * classes;
-        float* g = gradient.data + r * classes;
-        float peak = *std::max_element(z, z + classes);
-        double sum = 0.0, label_sum = 0.0;
-        for (std::size_t c = 0; c < classes; ++c) sum += std::exp(double(z[c] - peak)), label_sum += t[c];
-        double log_sum = std::log(sum) + peak;
-        for (std::size_t c = 0; c < classes; ++c) {
-            total += double(t[c]) * (log_sum - z[c]);
-            g[c] = float((label_sum * std::exp(double(z[c]) - log_sum) - t[c]) / double(batch));
-        }
-    }
-    return {float(total / double(batch)), logits.net, batch};
+    float* terms = logits.net->scratch(rows);
+    B::for_each(rows,
+                detail::softmax_cross_entropy_rows<std::remove_const_t<typename decltype(y)::value_type>>{
+                    logits.value.data, y.data, gradient.data, terms, classes, batch},
+                64);
+    return {float(B::sum(rows, detail::term_at{terms}) / double(batch)), logits.net, batch};
 }
 
 /// Mean over all values of (prediction - label)^2.
 template <Batch Labels, class Net>
 loss_value<Net> mean_squared_error(Labels const& labels, model_output<Net> const& predictions) {
-    auto y = as_view(labels);
+    using B = typename Net::backend_type;
+    auto y = detail::labels_on_model<Net>(labels);
     static_assert(std::is_same_v<typename decltype(y)::shape_type, typename Net::output_shape_type>,
                   "est::mean_squared_error: labels must have the model's output shape");
     std::size_t batch = predictions.value.batch;
     detail::check_label_count(y, batch, "mean_squared_error");
     auto gradient = predictions.net->output_gradient(batch);
     std::size_t n = predictions.value.size();
-    double total = 0.0;
-    for (std::size_t i = 0; i < n; ++i) {
-        double diff = double(predictions.value.data[i]) - double(y.data[i]);
-        total += diff * diff;
-        gradient.data[i] = float(2.0 * diff / double(n));
-    }
-    return {float(total / double(n)), predictions.net, batch};
+    float* terms = predictions.net->scratch(n);
+    B::for_each(n, detail::squared_error_values<std::remove_const_t<typename decltype(y)::value_type>>{
+                       predictions.value.data, y.data, gradient.data, terms, n});
+    return {float(B::sum(n, detail::term_at{terms}) / double(n)), predictions.net, batch};
 }
 
 }  // namespace est

@@ -1,13 +1,14 @@
-// Streaming metrics. A metric op computes a batch's partial aggregate; partials add up (`+=`)
-// over the evaluation, and `result()` is the metric over the whole set, as tf.metrics' update_op
-// and value.
+// Streaming metrics. A metric op computes a batch's partial aggregate on the back end the values
+// live on (one sum crosses to the host); partials add up (`+=`) over the evaluation, and `result()` is
+// the metric over the whole set, as tf.metrics' update_op and value.
 #pragma once
 
+#include <est/core/host_device.hpp>
 #include <est/core/tensor.hpp>
+#include <est/nn/ops.hpp>
 #include <est/nn/sequential.hpp>
 #include <est/train/losses.hpp>
 
-#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <type_traits>
@@ -63,46 +64,96 @@ struct rmse_state {
     double result() const { return count > 0.0 ? std::sqrt(squares / count) : 0.0; }
 };
 
+namespace detail {
+/// 1 where example b's label equals its predicted class: the argmax of `Size` scores, or the value
+/// itself where there is one per example.
+template <class Label, class Prediction, std::size_t Size>
+struct accuracy_hit {
+    Label const* labels;
+    Prediction const* predictions;
+    EST_HOST_DEVICE double operator()(std::size_t b) const {
+        double predicted;
+        if constexpr (std::is_floating_point_v<Prediction> && Size > 1) {
+            Prediction const* row = predictions + b * Size;
+            std::size_t best = 0;
+            for (std::size_t c = 1; c < Size; ++c) best = row[c] > row[best] ? c : best;
+            predicted = double(best);
+        } else {
+            predicted = double(predictions[b]);
+        }
+        return double(labels[b]) == predicted ? 1.0 : 0.0;
+    }
+};
+
+/// 1 where example b's label is among the k highest of its `Size` scores.
+template <class Label, std::size_t Size>
+struct top_k_hit {
+    Label const* labels;
+    float const* scores;
+    std::size_t k;
+    EST_HOST_DEVICE double operator()(std::size_t b) const {
+        if (labels[b] < 0 || std::size_t(labels[b]) >= Size)
+            return 0.0;
+        float const* row = scores + b * Size;
+        float target = row[std::size_t(labels[b])];
+        std::size_t higher = 0;
+        for (std::size_t c = 0; c < Size; ++c) higher += row[c] > target ? 1 : 0;
+        return higher < k ? 1.0 : 0.0;
+    }
+};
+
+template <class T>
+struct value_of {
+    T const* values;
+    EST_HOST_DEVICE double operator()(std::size_t i) const { return double(values[i]); }
+};
+
+template <class Label, class Prediction>
+struct squared_difference {
+    Label const* labels;
+    Prediction const* predictions;
+    EST_HOST_DEVICE double operator()(std::size_t i) const {
+        double d = double(predictions[i]) - double(labels[i]);
+        return d * d;
+    }
+};
+
+/// The back end the metric runs on: the one of its model output, or the host.
+template <class X>
+using backend_for = typename est::detail::backend_of<std::remove_cvref_t<X>>::type;
+
+template <class B, class Labels>
+auto labels_on(Labels const& labels) {
+    auto y = as_view(labels);
+    static_assert(std::is_same_v<typename decltype(y)::memory_space, typename B::memory_space>,
+                  "est::metrics: the labels are in another memory space than the predictions");
+    return y;
+}
+}  // namespace detail
+
 /// Fraction of examples whose class (label) equals the prediction: `predictions` are class indices
 /// or scores (logits, probabilities) whose argmax is the predicted class.
 template <class Labels, class Predictions>
 ratio accuracy(Labels const& labels, Predictions const& predictions) {
-    auto y = as_view(labels);
+    using B = detail::backend_for<Predictions>;
+    auto y = detail::labels_on<B>(labels);
     auto p = values_of(predictions);
-    using P = typename decltype(p)::shape_type;
-    ratio r;
-    for (std::size_t b = 0; b < y.batch; ++b) {
-        double predicted;
-        if constexpr (std::is_floating_point_v<std::remove_const_t<typename decltype(p)::value_type>> && P::size > 1) {
-            auto const* row = p.data + b * P::size;
-            predicted = double(std::max_element(row, row + P::size) - row);
-        } else {
-            predicted = double(p.data[b]);
-        }
-        r.hits += double(y.data[b]) == predicted ? 1.0 : 0.0;
-    }
-    r.count = double(y.batch);
-    return r;
+    using label_type = std::remove_const_t<typename decltype(y)::value_type>;
+    using prediction_type = std::remove_const_t<typename decltype(p)::value_type>;
+    double hits = B::sum(
+        y.batch, detail::accuracy_hit<label_type, prediction_type, decltype(p)::shape_type::size>{y.data, p.data});
+    return {hits, double(y.batch)};
 }
 
 /// Fraction of examples whose label is among the k highest scores (tf.math.in_top_k, recall@k).
 template <class Labels, class Scores>
 ratio top_k_accuracy(Labels const& labels, Scores const& scores, std::size_t k) {
-    auto y = as_view(labels);
+    using B = detail::backend_for<Scores>;
+    auto y = detail::labels_on<B>(labels);
     auto s = values_of(scores);
-    using S = typename decltype(s)::shape_type;
-    ratio r;
-    for (std::size_t b = 0; b < y.batch; ++b) {
-        auto const* row = s.data + b * S::size;
-        auto label = std::size_t(y.data[b]);
-        if (label >= S::size)
-            continue;
-        std::size_t higher = 0;
-        for (std::size_t c = 0; c < S::size; ++c) higher += row[c] > row[label] ? 1 : 0;
-        r.hits += higher < k ? 1.0 : 0.0;
-    }
-    r.count = double(y.batch);
-    return r;
+    using label_type = std::remove_const_t<typename decltype(y)::value_type>;
+    double hits = B::sum(y.batch, detail::top_k_hit<label_type, decltype(s)::shape_type::size>{y.data, s.data, k});
+    return {hits, double(y.batch)};
 }
 
 /// Mean of a loss over batches (weighted by batch size) or of every value of a batch.
@@ -111,26 +162,23 @@ mean_state mean(Values const& values) {
     if constexpr (is_loss_value_v<Values>) {
         return {double(values.value) * double(values.batch), double(values.batch)};
     } else {
+        using B = detail::backend_for<Values>;
         auto v = values_of(values);
-        mean_state m;
-        for (std::size_t i = 0; i < v.size(); ++i) m.sum += double(v.data[i]);
-        m.count = double(v.size());
-        return m;
+        using value_type = std::remove_const_t<typename decltype(v)::value_type>;
+        return {B::sum(v.size(), detail::value_of<value_type>{v.data}), double(v.size())};
     }
 }
 
 /// Root of the mean squared difference between labels and predictions, over all values.
 template <class Labels, class Predictions>
 rmse_state root_mean_squared_error(Labels const& labels, Predictions const& predictions) {
-    auto y = as_view(labels);
+    using B = detail::backend_for<Predictions>;
+    auto y = detail::labels_on<B>(labels);
     auto p = values_of(predictions);
-    rmse_state r;
-    for (std::size_t i = 0; i < p.size(); ++i) {
-        double d = double(p.data[i]) - double(y.data[i]);
-        r.squares += d * d;
-    }
-    r.count = double(p.size());
-    return r;
+    using label_type = std::remove_const_t<typename decltype(y)::value_type>;
+    using prediction_type = std::remove_const_t<typename decltype(p)::value_type>;
+    return {B::sum(p.size(), detail::squared_difference<label_type, prediction_type>{y.data, p.data}),
+            double(p.size())};
 }
 
 }  // namespace metrics

@@ -1,26 +1,47 @@
 // What optimizers share: `optimizer.minimize(loss)` makes a training_op, which the estimator runs
-// (back-propagate, then update). Per-parameter state ("slots") lives in the estimator across
-// steps and is sized once, on the first step.
+// (back-propagate, then update). An update is one kernel over the model's arenas: every trainable
+// value, its gradient and the optimizer's state at the same offsets. Per-parameter state ("slots")
+// lives in the estimator across steps, in the model's back end, sized on the first step.
 #pragma once
 
+#include <est/core/backend.hpp>
+#include <est/core/buffer.hpp>
+#include <est/host/backend.hpp>
 #include <est/nn/layer.hpp>
 #include <est/train/losses.hpp>
 
-#include <xtensor/xtensor.hpp>
-
+#include <cstddef>
 #include <cstdint>
-#include <span>
-#include <vector>
 
 namespace est {
 
-/// Optimizer: `using slots` (per-parameter state, default-constructible, with
-/// `for_each_kind(f)` calling f(name, parameter_slots&) for checkpoints), and
-/// `apply(Net&, slots&, step)` updating every trainable parameter from its gradient;
-/// `learning_rate(step)` tells the rate it used.
+namespace detail {
+/// One kind of an optimizer's per-parameter state, shaped like the trainable part of a model's
+/// values arena, zero on first use.
+template <class B>
+struct parameter_slots {
+    buffer<float, B> values;
+
+    /// The state for a model with `trainable_size` trainable stored values.
+    float* sized(std::size_t trainable_size) {
+        if (values.size() != trainable_size) {
+            values.resize(trainable_size);
+            fill<B>(values.data(), trainable_size, 0.0f);
+        }
+        return values.data();
+    }
+};
+}  // namespace detail
+
+/// Optimizer:
+///   template <Backend B> struct slots           its per-parameter state on back end B, default-
+///                                               constructible, with for_each_kind(f) calling
+///                                               f(name, detail::parameter_slots<B>&) for checkpoints
+///   apply(Net&, slots&, step)                   updates every trainable parameter from its gradient
+///   learning_rate(step) -> float                the rate it uses at a step
 template <class O>
 concept Optimizer = requires(O const& o, std::uint64_t step) {
-    typename O::slots;
+    typename O::template slots<host>;
     { o.learning_rate(step) } -> std::convertible_to<float>;
 };
 
@@ -28,10 +49,13 @@ concept Optimizer = requires(O const& o, std::uint64_t step) {
 template <class Opt, class Net>
 struct training_op {
     using optimizer_type = Opt;
-    using slots_type = typename Opt::slots;
+    using slots_type = typename Opt::template slots<typename Net::backend_type>;
 
-    Opt optimizer;
+    // The model first: g++ 12's points-to analysis loses a pointer that follows merged float and
+    // bool members when a spec holding this op is copied in a local (docs/design.md has the reduced
+    // test case); at the start of the object it keeps it.
     Net* net = nullptr;
+    Opt optimizer;
 
     /// Runs the step: gradients from the loss, then the update of step `step` (counted from 0).
     void run(slots_type& slots, std::uint64_t step) const {
@@ -51,34 +75,9 @@ template <class Derived>
 struct minimizer {
     template <class Net>
     training_op<Derived, Net> minimize(loss_value<Net> const& loss) const {
-        return {static_cast<Derived const&>(*this), loss.net};
+        return {loss.net, static_cast<Derived const&>(*this)};
     }
 };
-
-/// One state vector per trainable parameter, allocated on first use.
-struct parameter_slots {
-    std::vector<xt::xtensor<float, 1>> buffers;
-
-    std::span<float> at(std::size_t index, std::size_t size) {
-        if (index >= buffers.size())
-            buffers.resize(index + 1);
-        if (buffers[index].size() != size) {
-            buffers[index] = xt::xtensor<float, 1>::from_shape({size});
-            buffers[index].fill(0.0f);
-        }
-        return {buffers[index].data(), size};
-    }
-};
-
-/// Calls `f(index, parameter)` for each trainable parameter of `net`.
-template <class Net, class F>
-void for_each_trainable(Net& net, F&& f) {
-    std::size_t index = 0;
-    net.for_each_parameter([&](std::string_view, parameter_ref const& p) {
-        if (p.trainable)
-            f(index++, p);
-    });
-}
 }  // namespace detail
 
 }  // namespace est

@@ -1,11 +1,14 @@
 // Stochastic gradient descent with optional momentum (heavy-ball or Nesterov) and L2 weight
-// decay, with tf.compat.v1.train.MomentumOptimizer's update rule.
+// decay, with tf.compat.v1.train.MomentumOptimizer's update rule: one kernel over the model's
+// arenas per step.
 #pragma once
 
 #include <est/core/backend.hpp>
+#include <est/core/host_device.hpp>
 #include <est/train/learning_rate.hpp>
 #include <est/train/optimizer.hpp>
 
+#include <cstddef>
 #include <cstdint>
 
 namespace est {
@@ -16,13 +19,33 @@ struct sgd_options {
     float weight_decay = 0.0f;  ///< L2 coefficient added to kernel gradients
 };
 
+namespace detail {
+/// Value i of a range of the arenas; `velocity` is null without momentum.
+struct sgd_update {
+    float *w, *velocity;
+    float const* g;
+    float rate, momentum, weight_decay;
+    bool nesterov;
+    EST_HOST_DEVICE void operator()(std::size_t i) const {
+        float grad = g[i] + weight_decay * w[i];
+        if (!velocity) {
+            w[i] -= rate * grad;
+            return;
+        }
+        velocity[i] = momentum * velocity[i] + grad;
+        w[i] -= rate * (nesterov ? grad + momentum * velocity[i] : velocity[i]);
+    }
+};
+}  // namespace detail
+
 /// `est::sgd(0.01f, {.momentum = 0.9f, .nesterov = true})`; the rate may be a schedule.
 template <LearningRate Schedule = constant_rate>
 struct sgd : detail::minimizer<sgd<Schedule>> {
+    template <Backend B>
     struct slots {
-        detail::parameter_slots velocity;
+        detail::parameter_slots<B> velocity;
 
-        /// Calls `f(name, buffers)` for each kind of state, for checkpoints.
+        /// Calls `f(name, state)` for each kind of state, for checkpoints.
         template <class F>
         void for_each_kind(F&& f) {
             f("velocity", velocity);
@@ -38,25 +61,19 @@ struct sgd : detail::minimizer<sgd<Schedule>> {
     float learning_rate(std::uint64_t step) const { return schedule(step); }
 
     template <class Net>
-    void apply(Net& net, slots& state, std::uint64_t step) const {
-        float lr = learning_rate(step);
-        float momentum = options.momentum, decay = options.weight_decay;
-        bool nesterov = options.nesterov;
-        detail::for_each_trainable(net, [&](std::size_t index, parameter_ref const& p) {
-            float* w = p.value.data();
-            float const* g = p.gradient.data();
-            float wd = p.weight_decay ? decay : 0.0f;
-            if (momentum == 0.0f) {
-                host::for_each_index(p.value.size(), [=](std::size_t i) { w[i] -= lr * (g[i] + wd * w[i]); });
-                return;
-            }
-            float* v = state.velocity.at(index, p.value.size()).data();
-            host::for_each_index(p.value.size(), [=](std::size_t i) {
-                float grad = g[i] + wd * w[i];
-                v[i] = momentum * v[i] + grad;
-                w[i] -= lr * (nesterov ? grad + momentum * v[i] : v[i]);
-            });
-        });
+    void apply(Net& net, slots<typename Net::backend_type>& state, std::uint64_t step) const {
+        std::size_t n = net.trainable_size(), decayed = net.weights_size();
+        float* velocity = options.momentum == 0.0f ? nullptr : state.velocity.sized(n);
+        detail::sgd_update update{net.values(),        velocity,         net.gradients(),
+                                  learning_rate(step), options.momentum, options.weight_decay,
+                                  options.nesterov};
+        // Two ranges of one pass: the weights with decay, then the other trainable values without.
+        Net::backend_type::for_each(decayed, update);
+        update.w += decayed, update.g += decayed;
+        if (velocity)
+            update.velocity += decayed;
+        update.weight_decay = 0.0f;
+        Net::backend_type::for_each(n - decayed, update);
     }
 };
 

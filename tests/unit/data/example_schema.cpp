@@ -88,3 +88,15 @@ TEST_CASE("tfrecord_dataset: examples from a TFX file, batched, train an estimat
     CHECK(after["loss"] < before["loss"]);
     CHECK(after["accuracy"] > 0.8);
 }
+
+TEST_CASE("tfrecord_dataset: the compression is named est::data::compression, as tf.data names it",
+          "[data][tfrecord]") {
+    STATIC_REQUIRE(std::is_same_v<est::data::compression, est::io::compression>);
+    auto dataset = est::data::tfrecord_dataset(
+        {std::string(EST_TEST_DATA_DIR) + "/tfrecord/baskerville_mm10_test-3.tfr"}, est::data::compression::zlib);
+    auto it = dataset.make_iterator();
+    std::string record;
+    std::size_t records = 0;
+    while (it.next(record)) ++records;
+    CHECK(records == 1);
+}

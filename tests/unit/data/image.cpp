@@ -1,11 +1,12 @@
-// Image decoding and transforms: JPEG and PNG files written by TensorFlow's tools (the DeepLab
-// PASCAL VOC TFRecord fixture), PNG round trips, corrupt input, resize, crops, flips, means,
-// one_hot.
+// tf.image-style transforms: resize, crops, flips, means, to_example, one_hot; and the decoders'
+// est::data names (the decoders themselves are tested in tests/unit/io/).
 #include <est/est.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <type_traits>
+#include <vector>
 
 namespace {
 using est::data::image;
@@ -17,46 +18,13 @@ image<float> ramp(std::size_t height, std::size_t width, std::size_t channels) {
 }
 }  // namespace
 
-TEST_CASE("image: decodes the JPEG images and PNG masks of a TensorFlow-written TFRecord", "[data][image]") {
-    est::data::tfrecord_reader file(EST_TEST_DATA_DIR "/tfrecord/models_deeplab_pascal_voc_seg_val-00000-of-00001.tfrecord");
-    est::data::tfrecord record;
-    std::size_t count = 0;
-    while (file.next(record)) {
-        auto example = est::data::tf_example::parse(record.data);
-        auto height = std::size_t(example["image/height"].int64s.at(0));
-        auto width = std::size_t(example["image/width"].int64s.at(0));
-        REQUIRE(example["image/format"].bytes.at(0) == "jpeg");
-        auto photo = est::data::decode_image(example["image/encoded"].bytes.at(0));
-        CHECK(photo.height == height);
-        CHECK(photo.width == width);
-        CHECK(photo.channels == std::size_t(example["image/channels"].int64s.at(0)));
-        auto gray = est::data::decode_jpeg(example["image/encoded"].bytes.at(0), 1);
-        CHECK(gray.channels == 1);
-        CHECK(gray.pixels.size() == height * width);
-
-        auto mask = est::data::decode_image(example["image/segmentation/class/encoded"].bytes.at(0), 1);
-        CHECK(mask.height == height);
-        CHECK(mask.width == width);
-        ++count;
-    }
-    CHECK(count == 3);
-}
-
-TEST_CASE("image: PNG round trip, and corrupt input named", "[data][image]") {
-    std::vector<std::uint8_t> pixels(5 * 7 * 3);
-    for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = std::uint8_t(i * 7);
-    auto png = est::io::encode_png(pixels, 5, 7, 3);
-    auto decoded = est::data::decode_png(png);
-    CHECK(decoded.height == 5);
-    CHECK(decoded.width == 7);
-    CHECK(decoded.channels == 3);
-    CHECK(decoded.pixels == pixels);
-    CHECK(est::data::decode_png(png, 4).channels == 4);
-
-    CHECK_THROWS_WITH(est::data::decode_png(png.substr(0, png.size() / 2)), Catch::Contains("decode_png"));
-    std::string not_jpeg = "\xff\xd8\xff garbage";
-    CHECK_THROWS_WITH(est::data::decode_jpeg(not_jpeg), Catch::Contains("decode_jpeg: corrupt JPEG"));
-    CHECK_THROWS_WITH(est::data::decode_image("GIF89a"), Catch::Contains("neither PNG nor JPEG"));
+TEST_CASE("image: the image type and decoders keep their tf.image names in est::data", "[data][image]") {
+    STATIC_REQUIRE(std::is_same_v<est::data::image<float>, est::io::image<float>>);
+    std::vector<std::uint8_t> pixels{0, 128, 255, 64};
+    auto png = est::io::encode_png(pixels, 2, 2, 1);
+    CHECK(est::data::decode_png(png).pixels == pixels);
+    CHECK(est::data::decode_image(png).pixels == pixels);
+    CHECK_THROWS_WITH(est::data::decode_jpeg(png), Catch::Contains("decode_jpeg"));
 }
 
 TEST_CASE("image: resize, crops, flips, means, to_example, one_hot", "[data][image]") {
@@ -95,7 +63,8 @@ TEST_CASE("image: resize, crops, flips, means, to_example, one_hot", "[data][ima
     std::vector<float> means = {1.0f, 2.0f};
     auto centered = est::data::subtract_mean(in, means);
     CHECK(centered.at(3, 5, 1) == in.at(3, 5, 1) - 2.0f);
-    CHECK_THROWS_WITH(est::data::subtract_mean(in, std::vector<float>{1.0f}), Catch::Contains("1 means for 2 channels"));
+    CHECK_THROWS_WITH(est::data::subtract_mean(in, std::vector<float>{1.0f}),
+                      Catch::Contains("1 means for 2 channels"));
 
     auto tensor = est::data::to_example<est::shape<4, 6, 2>>(in);
     CHECK(tensor(3, 5, 1) == in.at(3, 5, 1));

@@ -142,7 +142,7 @@ TEST_CASE("list_files: sorted or shuffled per pass; no match is an error", "[dat
     fs::remove_all(dir);
     fs::create_directories(dir);
     for (auto name : {"train-2.tfrecord", "train-0.tfrecord", "train-1.tfrecord", "eval-0.tfrecord"})
-        est::data::tfrecord_writer((dir / name).string()).flush();
+        est::io::tfrecord_writer((dir / name).string()).flush();
     auto files = est::data::list_files((dir / "train-*.tfrecord").string());
     CHECK(drain(files) == strings{(dir / "train-0.tfrecord").string(), (dir / "train-1.tfrecord").string(),
                                   (dir / "train-2.tfrecord").string()});
@@ -162,7 +162,7 @@ TEST_CASE("a TFRecord pipeline: list_files, interleave, shuffle_and_repeat, para
     fs::remove_all(dir);
     fs::create_directories(dir);
     for (int shard = 0; shard < 3; ++shard) {
-        est::data::tfrecord_writer out((dir / ("part-" + std::to_string(shard))).string());
+        est::io::tfrecord_writer out((dir / ("part-" + std::to_string(shard))).string());
         for (int i = 0; i < 20; ++i) {
             est::data::tf_example example;
             example.set("x", std::vector<float>{float(shard), float(i)});

@@ -211,23 +211,24 @@ TEST_CASE("scaffold: warm start of a subset and init_fn, once, only without an o
 
     auto layer_weights = [](auto& estimator, std::string const& layer) {
         std::vector<float> all;
-        estimator.model().for_each_parameter([&](std::string_view l, est::parameter_ref const& p) {
-            if (l == layer)
-                all.insert(all.end(), p.value.begin(), p.value.end());
-        });
+        for (auto const& p : estimator.model().parameters())
+            if (p.name.starts_with(layer + "/")) {
+                auto values = estimator.model().read(p);
+                all.insert(all.end(), values.begin(), values.end());
+            }
         return all;
     };
     est::estimator<model<6>, input_type> fresh(model_fn, est::run_config{.seed = 2});
 
     std::string dir = fresh_model_dir("warm-target");
     int init_calls = 0;
-    est::run_config config{.model_dir = dir,
-                           .seed = 2,
-                           .scaffold = {.warm_start = est::warm_start_settings{source_dir, "1_dense/.*"},
-                                        .init_fn = [&](est::session& s) {
-                                            ++init_calls;
-                                            CHECK(s.global_step() == 0);
-                                        }}};
+    est::run_config config{
+        .model_dir = dir,
+        .seed = 2,
+        .scaffold = {.warm_start = est::warm_start_settings{source_dir, "1_dense/.*"}, .init_fn = [&](est::session& s) {
+                         ++init_calls;
+                         CHECK(s.global_step() == 0);
+                     }}};
     {
         est::estimator<model<6>, input_type> target(model_fn, config);
         CHECK(init_calls == 1);
@@ -245,10 +246,11 @@ TEST_CASE("scaffold: warm start of a subset and init_fn, once, only without an o
 
     auto fails = [&](est::warm_start_settings settings) {
         std::string target_dir = fresh_model_dir("warm-fails");
-        est::estimator<model<6>, input_type>(model_fn,
-                                             est::run_config{.model_dir = target_dir, .scaffold = {.warm_start = settings}});
+        est::estimator<model<6>, input_type>(
+            model_fn, est::run_config{.model_dir = target_dir, .scaffold = {.warm_start = settings}});
     };
-    CHECK_THROWS_WITH(fails({source_dir, "3_dense/.*"}), Catch::Contains("no parameter of the model matches '3_dense/.*'"));
+    CHECK_THROWS_WITH(fails({source_dir, "3_dense/.*"}),
+                      Catch::Contains("no parameter of the model matches '3_dense/.*'"));
     CHECK_THROWS_WITH(fails({source_dir + "/missing.safetensors", ".*"}), Catch::Contains("missing.safetensors"));
     CHECK_THROWS_WITH((est::estimator<model<7>, input_type>(
                           model_fn, est::run_config{.model_dir = fresh_model_dir("warm-size"),

@@ -1,19 +1,21 @@
 // Tests of the parameter-free and normalisation layers: flatten, dropout, batch_norm, activations.
 #include "unit/nn/gradient_check.hpp"
 
-TEST_CASE("flatten: reinterprets without copying", "[nn][flatten]") {
+TEST_CASE("flatten: reinterprets canonical input without copying", "[nn][flatten]") {
     STATIC_REQUIRE(std::is_same_v<est::flatten::output_shape<est::shape<7, 7, 64>>, est::shape<3136>>);
-    est::flatten::layer<est::shape<2, 3>> layer;
+    test::one_layer_model<est::flatten, est::shape<2, 3>> net;
     est::batch_tensor<float, est::shape<2, 3>> x(2);
-    CHECK(layer.forward(x.view(), est::train, {}).data == x.data());
-    test::check_gradients<est::flatten::layer<est::shape<2, 3, 2>>>(2);
+    CHECK(net.forward(x.view(), est::train).data == x.data());
+    test::check_gradients<est::flatten, est::shape<2, 3, 2>>(2);
 }
 
 TEST_CASE("dropout: scales kept values in TRAIN, passes through otherwise", "[nn][dropout]") {
-    est::dropout<0.4f>::layer<est::shape<1000>> layer;
+    test::one_layer_model<est::dropout<0.4f>, est::shape<1000>> net;
+    net.initialize(1);
     est::batch_tensor<float, est::shape<1000>> x(4);
     std::fill_n(x.data(), x.size(), 1.0f);
-    auto y = layer.forward(x.view(), est::train, est::step_context{1, 2});
+    net.begin_step(2);
+    auto y = net.forward(x.view(), est::train);
     std::size_t kept = 0;
     for (std::size_t i = 0; i < y.size(); ++i) {
         if (y.data[i] != 0.0f) {
@@ -22,39 +24,38 @@ TEST_CASE("dropout: scales kept values in TRAIN, passes through otherwise", "[nn
         }
     }
     CHECK(double(kept) / double(y.size()) == Approx(0.6).margin(0.03));
-    auto again = layer.forward(x.view(), est::train, est::step_context{1, 2});
-    auto next_step = std::vector<float>(again.data, again.data + again.size());
-    auto other = layer.forward(x.view(), est::train, est::step_context{1, 3});
-    CHECK_FALSE(std::equal(next_step.begin(), next_step.end(), other.data));
-    CHECK(layer.forward(x.view(), est::eval, {}).data == x.data());
-    CHECK(layer.forward(x.view(), est::predict, {}).data == x.data());
-    test::check_gradients<est::dropout<0.3f>::layer<est::shape<20>>>(3);
+    std::vector<float> first(y.data, y.data + y.size());
+    auto again = net.forward(x.view(), est::train);
+    CHECK(std::equal(first.begin(), first.end(), again.data));
+    net.begin_step(3);
+    auto other = net.forward(x.view(), est::train);
+    CHECK_FALSE(std::equal(first.begin(), first.end(), other.data));
+    CHECK(net.forward(x.view(), est::eval).data == x.data());
+    CHECK(net.forward(x.view(), est::predict).data == x.data());
+    test::check_gradients<est::dropout<0.3f>, est::shape<20>>(3);
 }
 
 TEST_CASE("batch_norm: normalises in TRAIN and tracks moving statistics", "[nn][batch_norm]") {
-    est::batch_norm<0.5f>::layer<est::shape<2>> layer;
+    test::one_layer_model<est::batch_norm<0.5f>, est::shape<2>> net;
+    net.initialize(1);
     est::batch_tensor<float, est::shape<2>> x(4);
     std::vector<float> v{1, 10, 3, 10, 5, 10, 7, 10};
     std::copy(v.begin(), v.end(), x.data());
-    auto y = layer.forward(x.view(), est::train, {});
+    auto y = net.forward(x.view(), est::train);
     double mean = 0.0;
     for (std::size_t b = 0; b < 4; ++b) mean += y.data[2 * b];
     CHECK(mean == Approx(0.0).margin(1e-5));
     CHECK(y.data[1] == Approx(0.0).margin(1e-5));  // a constant channel normalises to beta = 0
-    std::vector<float> moving;
-    layer.for_each_parameter([&](est::parameter_ref const& p) {
-        if (p.name == "moving_mean")
-            moving.assign(p.value.begin(), p.value.end());
-    });
+    auto moving = net.read(net.parameter("1_batch_norm/moving_mean"));
     CHECK(moving[0] == Approx(0.5 * 4));  // momentum 0.5 from 0 towards the batch mean 4
     CHECK(moving[1] == Approx(0.5 * 10));
-    auto e = layer.forward(x.view(), est::eval, {});
+    auto e = net.forward(x.view(), est::eval);
     CHECK(e.data[1] == Approx((10 - 5) / std::sqrt(0.5 * 1.0 + 0.001)));
 }
 
 TEST_CASE("batch_norm: gradients match finite differences", "[nn][batch_norm][gradient]") {
-    test::check_gradients<est::batch_norm<>::layer<est::shape<3>>>(5, {1e-3f, 5e-3, 3e-2});
-    test::check_gradients<est::batch_norm<>::layer<est::shape<3, 3, 2>>>(2, {1e-3f, 5e-3, 3e-2});
+    test::check_gradients<est::batch_norm<>, est::shape<3>>(5, {1e-3f, 5e-3, 3e-2});
+    test::check_gradients<est::batch_norm<>, est::shape<3, 3, 2>>(2, {1e-3f, 5e-3, 3e-2});
 }
 
 TEST_CASE("activations: values and gradients", "[nn][activation][gradient]") {
@@ -66,8 +67,8 @@ TEST_CASE("activations: values and gradients", "[nn][activation][gradient]") {
     est::random_engine engine(3);
     for (int i = 0; i < 24; ++i)
         away_from_zero.push_back((engine.uniform() < 0.5f ? -1.0f : 1.0f) * engine.uniform(0.1f, 1.0f));
-    test::check_gradients<est::relu::layer<est::shape<12>>>(2, {}, away_from_zero);
-    test::check_gradients<est::sigmoid::layer<est::shape<12>>>(2);
-    test::check_gradients<est::tanh::layer<est::shape<12>>>(2);
-    test::check_gradients<est::softmax::layer<est::shape<2, 6>>>(2);
+    test::check_gradients<est::relu, est::shape<12>>(2, {}, away_from_zero);
+    test::check_gradients<est::sigmoid, est::shape<12>>(2);
+    test::check_gradients<est::tanh, est::shape<12>>(2);
+    test::check_gradients<est::softmax, est::shape<2, 6>>(2);
 }

@@ -18,27 +18,26 @@ TEST_CASE("max_pool2d: shapes and forward", "[nn][pool]") {
     STATIC_REQUIRE(std::is_same_v<est::max_pool2d<2>::output_shape<est::shape<28, 28, 32>>, est::shape<14, 14, 32>>);
     STATIC_REQUIRE(
         std::is_same_v<est::max_pool2d<3, 2, est::same>::output_shape<est::shape<7, 7, 1>>, est::shape<4, 4, 1>>);
-    est::max_pool2d<2>::layer<est::shape<2, 2, 1>> layer;
+    test::one_layer_model<est::max_pool2d<2>, est::shape<2, 2, 1>> net;
     est::batch_tensor<float, est::shape<2, 2, 1>> x(1);
     std::vector<float> v{1, 5, -2, 3};
     std::copy(v.begin(), v.end(), x.data());
-    CHECK(layer.forward(x.view(), est::eval, {}).data[0] == 5);
+    CHECK(net.forward(x.view(), est::eval).data[0] == 5);
 }
 
 TEST_CASE("avg_pool2d: same padding averages the inside of the window", "[nn][pool]") {
-    est::avg_pool2d<2, 2, est::same>::layer<est::shape<3, 3, 1>> layer;
+    test::one_layer_model<est::avg_pool2d<2, 2, est::same>, est::shape<3, 3, 1>> net;
     est::batch_tensor<float, est::shape<3, 3, 1>> x(1);
     for (std::size_t i = 0; i < 9; ++i) x.data()[i] = float(i);
-    auto y = layer.forward(x.view(), est::eval, {});
+    auto y = net.forward(x.view(), est::eval);
     CHECK(y.data[0] == Approx((0 + 1 + 3 + 4) / 4.0));
     CHECK(y.data[3] == Approx(8));  // the bottom-right window holds one value
 }
 
 TEST_CASE("pooling: gradients match finite differences", "[nn][pool][gradient]") {
-    using max_valid = est::max_pool2d<2>::layer<est::shape<4, 6, 2>>;
-    test::check_gradients<max_valid>(2, {}, distinct_values(2 * 48));
-    using max_overlapping = est::max_pool2d<3, 2, est::same>::layer<est::shape<5, 5, 2>>;
-    test::check_gradients<max_overlapping>(2, {}, distinct_values(2 * 50));
-    test::check_gradients<est::avg_pool2d<2>::layer<est::shape<4, 4, 3>>>(2);
-    test::check_gradients<est::avg_pool2d<3, 2, est::same>::layer<est::shape<5, 4, 2>>>(2);
+    test::check_gradients<est::max_pool2d<2>, est::shape<4, 6, 2>>(2, {}, distinct_values(2 * 48));
+    test::check_gradients<est::max_pool2d<3, 2, est::same>, est::shape<5, 5, 2>>(2, {}, distinct_values(2 * 50));
+    test::check_gradients<est::avg_pool2d<2>, est::shape<4, 4, 3>>(2);
+    test::check_gradients<est::avg_pool2d<3, 2, est::same>, est::shape<5, 4, 2>>(2);
+    test::check_gradients<est::max_pool2d<2>, est::shape<4, 4, 16>>(2, {}, distinct_values(2 * 256));
 }

@@ -8,6 +8,45 @@ using cnn = est::sequential<est::input<28, 28, 1>, est::conv2d<32, 5, est::same,
                             est::dense<1024, est::relu>, est::dropout<0.4f>, est::dense<10>>;
 using small = est::sequential<est::input<6, 6, 2>, est::conv2d<3, 3, est::same, est::tanh>, est::batch_norm<>,
                               est::avg_pool2d<2>, est::flatten, est::dense<5, est::sigmoid>, est::dense<3>>;
+/// Wide enough for oneDNN's channel-blocked layouts between the convolutions and poolings.
+using blocked = est::sequential<est::input<6, 6, 8>, est::conv2d<16, 3, est::same, est::tanh>, est::max_pool2d<2>,
+                                est::conv2d<8, 3, est::same, est::tanh>, est::avg_pool2d<3, 1, est::same>,
+                                est::batch_norm<>, est::flatten, est::dense<3>>;
+
+/// Checks every trainable parameter's gradient of the mean cross-entropy of `Net` against central
+/// differences at sampled positions.
+template <class Net>
+void check_model_gradients(std::size_t batch, std::uint64_t seed) {
+    Net net;
+    net.initialize(seed);
+    est::batch_tensor<float, typename Net::input_shape_type> x(batch);
+    est::random_engine engine(9);
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = engine.uniform(-1.0f, 1.0f);
+    est::batch_tensor<std::int32_t, est::shape<>> y(batch);
+    for (std::size_t i = 0; i < batch; ++i) y.data()[i] = std::int32_t(engine.below(3));
+    auto loss_at = [&] { return double(est::sparse_softmax_cross_entropy(y, net(x, est::train)).value); };
+    loss_at();
+    net.backward();
+    for (auto const& p : net.parameters()) {
+        if (!p.spec.trainable())
+            continue;
+        auto gradient = net.read_gradient(p);
+        auto values = net.read(p);
+        for (std::size_t i = 0; i < values.size(); i += std::max<std::size_t>(1, values.size() / 5)) {
+            auto perturbed = values;
+            perturbed[i] = values[i] + 1e-3f;
+            net.write(p, perturbed);
+            double up = loss_at();
+            perturbed[i] = values[i] - 1e-3f;
+            net.write(p, perturbed);
+            double down = loss_at();
+            net.write(p, values);
+            double numeric = (up - down) / 2e-3;
+            INFO(p.name << "[" << i << "]");
+            CHECK(gradient[i] == Approx(numeric).margin(2e-3).epsilon(3e-2));
+        }
+    }
+}
 }  // namespace
 
 TEST_CASE("sequential: shapes, parameters and MACs are known at compile time", "[nn][sequential]") {
@@ -27,39 +66,29 @@ TEST_CASE("sequential: summary lists every layer", "[nn][sequential]") {
 }
 
 TEST_CASE("sequential: end-to-end gradient of a small model", "[nn][sequential][gradient]") {
-    small net;
-    net.initialize(5);
-    est::batch_tensor<float, est::shape<6, 6, 2>> x(3);
-    est::random_engine engine(9);
-    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = engine.uniform(-1.0f, 1.0f);
-    est::batch_tensor<std::int32_t, est::shape<>> y(3);
-    y.data()[0] = 0, y.data()[1] = 2, y.data()[2] = 1;
-    auto loss_at = [&] { return double(est::sparse_softmax_cross_entropy(y, net(x, est::train)).value); };
-    loss_at();
-    net.backward();
-    std::vector<std::vector<float>> gradients;
-    net.for_each_parameter([&](std::string_view, est::parameter_ref const& p) {
-        gradients.emplace_back(p.gradient.begin(), p.gradient.end());
-    });
-    std::size_t k = 0;
-    std::vector<est::parameter_ref> parameters;
-    net.for_each_parameter([&](std::string_view, est::parameter_ref const& p) { parameters.push_back(p); });
-    for (auto const& p : parameters) {
-        if (p.trainable) {
-            for (std::size_t i = 0; i < p.value.size(); i += std::max<std::size_t>(1, p.value.size() / 5)) {
-                float saved = p.value[i];
-                p.value[i] = saved + 1e-3f;
-                double up = loss_at();
-                p.value[i] = saved - 1e-3f;
-                double down = loss_at();
-                p.value[i] = saved;
-                double numeric = (up - down) / 2e-3;
-                INFO(p.name << "[" << i << "]");
-                CHECK(gradients[k][i] == Approx(numeric).margin(2e-3).epsilon(3e-2));
-            }
+    check_model_gradients<small>(3, 5);
+    check_model_gradients<blocked>(2, 7);
+}
+
+TEST_CASE("sequential: parameters and gradients live in one arena each", "[nn][sequential]") {
+    blocked net;
+    std::size_t trainable = 0, canonical = 0;
+    for (auto const& p : net.parameters()) {
+        CHECK(p.offset % 16 == 0);  // 64-byte aligned
+        if (p.spec.trainable()) {
+            CHECK(p.offset + p.spec.stored_size() <= net.trainable_size());
+            trainable += p.spec.size;
+        } else {
+            CHECK(p.offset >= net.trainable_size());
         }
-        ++k;
+        if (p.spec.kind == est::parameter_kind::weights)
+            CHECK(p.offset + p.spec.stored_size() <= net.weights_size());
+        canonical += p.spec.size;
     }
+    CHECK(canonical == blocked::parameter_count);
+    CHECK(trainable <= net.trainable_size());
+    CHECK(net.parameters().front().name == "1_conv2d/kernel");
+    CHECK_THROWS_WITH(net.parameter("9_dense/kernel"), Catch::Contains("has 1_conv2d/kernel"));
 }
 
 TEST_CASE("sequential: description as JSON", "[nn][sequential]") {

@@ -10,15 +10,17 @@ using net_type = est::sequential<est::input<2>, est::dense<1>>;
 
 std::vector<float> parameters_of(net_type& net) {
     std::vector<float> all;
-    net.for_each_parameter(
-        [&](std::string_view, est::parameter_ref const& p) { all.insert(all.end(), p.value.begin(), p.value.end()); });
+    for (auto const& p : net.parameters()) {
+        auto values = net.read(p);
+        all.insert(all.end(), values.begin(), values.end());
+    }
     return all;
 }
 
 /// Sets kernel (1, 2), bias 0 and fills gradients by running MSE on one example.
 template <class Optimizer>
-std::vector<float> one_step(Optimizer const& optimizer, typename Optimizer::slots& slots, net_type& net,
-                            std::uint64_t step) {
+std::vector<float> one_step(Optimizer const& optimizer, typename Optimizer::template slots<est::host>& slots,
+                            net_type& net, std::uint64_t step) {
     est::batch_tensor<float, est::shape<2>> x(1);
     x.data()[0] = 1.0f, x.data()[1] = -1.0f;
     est::batch_tensor<float, est::shape<1>> y(1);
@@ -28,30 +30,28 @@ std::vector<float> one_step(Optimizer const& optimizer, typename Optimizer::slot
     return parameters_of(net);
 }
 
-net_type fresh() {
-    net_type net;
-    std::vector<float> start{1.0f, 2.0f, 0.0f};
-    std::size_t i = 0;
-    net.for_each_parameter([&](std::string_view, est::parameter_ref const& p) {
-        for (float& v : p.value) v = start[i++];
-    });
-    return net;
+/// Kernel (1, 2), bias 0.
+void start(net_type& net) {
+    net.write(net.parameter("1_dense/kernel"), std::vector<float>{1.0f, 2.0f});
+    net.write(net.parameter("1_dense/bias"), std::vector<float>{0.0f});
 }
 }  // namespace
 
 TEST_CASE("sgd: plain, momentum, Nesterov and weight decay", "[train][optimizer]") {
     // gradients: kernel (-6, 6), bias -6
     {
-        net_type net = fresh();
-        est::sgd<>::slots slots;
+        net_type net;
+        start(net);
+        est::sgd<>::slots<est::host> slots;
         auto p = one_step(est::sgd(0.1f), slots, net, 0);
         CHECK(p[0] == Approx(1.6));
         CHECK(p[1] == Approx(1.4));
         CHECK(p[2] == Approx(0.6));
     }
     {
-        net_type net = fresh();
-        est::sgd<>::slots slots;
+        net_type net;
+        start(net);
+        est::sgd<>::slots<est::host> slots;
         est::sgd momentum(0.1f, {.momentum = 0.9f});
         one_step(momentum, slots, net, 0);  // v = g, w = 1.6
         // second step: prediction 1.6 - 1.4 + 0.6 = 0.8, g0 = 2 * (0.8 - 2) = -2.4
@@ -59,14 +59,16 @@ TEST_CASE("sgd: plain, momentum, Nesterov and weight decay", "[train][optimizer]
         CHECK(p[0] == Approx(1.6 - 0.1 * (0.9 * -6 + -2.4)));
     }
     {
-        net_type net = fresh();
-        est::sgd<>::slots slots;
+        net_type net;
+        start(net);
+        est::sgd<>::slots<est::host> slots;
         auto p = one_step(est::sgd(0.1f, {.momentum = 0.9f, .nesterov = true}), slots, net, 0);
         CHECK(p[0] == Approx(1.0 - 0.1 * (-6 + 0.9 * -6)));
     }
     {
-        net_type net = fresh();
-        est::sgd<>::slots slots;
+        net_type net;
+        start(net);
+        est::sgd<>::slots<est::host> slots;
         auto p = one_step(est::sgd(0.1f, {.weight_decay = 0.5f}), slots, net, 0);
         CHECK(p[0] == Approx(1.0 - 0.1 * (-6 + 0.5 * 1.0)));
         CHECK(p[2] == Approx(0.6));  // no decay on biases
@@ -74,8 +76,9 @@ TEST_CASE("sgd: plain, momentum, Nesterov and weight decay", "[train][optimizer]
 }
 
 TEST_CASE("adam: the first step moves each parameter by the learning rate", "[train][optimizer]") {
-    net_type net = fresh();
-    est::adam<>::slots slots;
+    net_type net;
+    start(net);
+    est::adam<>::slots<est::host> slots;
     auto p = one_step(est::adam(0.01f), slots, net, 0);
     CHECK(p[0] == Approx(1.01).epsilon(1e-5));
     CHECK(p[1] == Approx(1.99).epsilon(1e-5));

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-namespace est::data {
+namespace est::io {
 
 /// How a TFRecord file is compressed; `detect` reads the first bytes.
 enum class compression { detect, none, gzip, zlib };
@@ -165,7 +165,7 @@ public:
         if (got < header.size())
             fail("is truncated: the record header needs 12 bytes, " + std::to_string(got) + " remain");
         std::uint64_t length = detail::load_u64(header.data());
-        if (io::masked_crc32c(header.data(), 8) != detail::load_u32(header.data() + 8))
+        if (masked_crc32c(header.data(), 8) != detail::load_u32(header.data() + 8))
             fail("has a corrupt length (CRC mismatch)");
         out.data.resize(length);
         if (source_->read(out.data.data(), length) < length)
@@ -173,7 +173,7 @@ public:
         std::array<unsigned char, 4> footer{};
         if (source_->read(footer.data(), 4) < 4)
             fail("is truncated: the record's data CRC is missing");
-        if (io::masked_crc32c(out.data.data(), length) != detail::load_u32(footer.data()))
+        if (masked_crc32c(out.data.data(), length) != detail::load_u32(footer.data()))
             fail("has corrupt data (CRC mismatch)");
         out.index = index_++;
         out.offset = offset_;
@@ -227,11 +227,11 @@ public:
             throw error("TFRecord file '" + path_ + "': write after close");
         frame_.clear();
         detail::store_u64(frame_, record.size());
-        detail::store_u32(frame_, io::masked_crc32c(frame_.data(), 8));
+        detail::store_u32(frame_, masked_crc32c(frame_.data(), 8));
         put(frame_, false);
         put(record, false);
         frame_.clear();
-        detail::store_u32(frame_, io::masked_crc32c(record.data(), record.size()));
+        detail::store_u32(frame_, masked_crc32c(record.data(), record.size()));
         put(frame_, false);
     }
 
@@ -298,4 +298,4 @@ private:
     std::string frame_;
 };
 
-}  // namespace est::data
+}  // namespace est::io

@@ -1,0 +1,38 @@
+// What layers ask of a back end's heavy primitives, independent of the library behind them: the
+// geometry of a 2-D sliding window (convolution or pooling), the element-wise operation fused after
+// a primitive, and the kind of pooling.
+#pragma once
+
+#include <cstddef>
+
+namespace est {
+
+/// An element-wise function a primitive applies to its output before storing it.
+enum class post_op { none, relu, logistic, tanh };
+
+/// Maximum or mean (over the part of the window inside the input) of each window.
+enum class pooling_kind { max, mean };
+
+/// A 2-D window sliding over examples of (Height, Width, Channels): a convolution with OutChannels
+/// filters, or a pooling (OutChannels == Channels). Padding is TensorFlow's: PadTop/PadLeft before
+/// the input, and after it what the output extent needs (pad_bottom/pad_right, never negative).
+template <std::size_t Height, std::size_t Width, std::size_t Channels, std::size_t OutChannels, std::size_t Window,
+          std::size_t Stride, std::size_t PadTop, std::size_t PadLeft, std::size_t OutHeight, std::size_t OutWidth>
+struct window_geometry {
+    static constexpr std::size_t height = Height, width = Width, channels = Channels;
+    static constexpr std::size_t out_height = OutHeight, out_width = OutWidth, out_channels = OutChannels;
+    static constexpr std::size_t window = Window, stride = Stride;
+    static constexpr std::size_t pad_top = PadTop, pad_left = PadLeft;
+    static constexpr std::size_t pad_bottom = (OutHeight - 1) * Stride + Window > Height + PadTop
+                                                  ? (OutHeight - 1) * Stride + Window - Height - PadTop
+                                                  : 0;
+    static constexpr std::size_t pad_right = (OutWidth - 1) * Stride + Window > Width + PadLeft
+                                                 ? (OutWidth - 1) * Stride + Window - Width - PadLeft
+                                                 : 0;
+    static constexpr std::size_t input_size = Height * Width * Channels;
+    static constexpr std::size_t output_size = OutHeight * OutWidth * OutChannels;
+    /// Values of a convolution's kernel, (Window, Window, Channels, OutChannels) row-major.
+    static constexpr std::size_t kernel_size = Window * Window * Channels * OutChannels;
+};
+
+}  // namespace est

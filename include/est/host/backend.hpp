@@ -1,0 +1,204 @@
+// est::host, the back end for host memory: element-wise kernels (and pooling) are Thrust algorithms
+// run with Thrust's OpenMP execution policy (its sequential one where OpenMP is off), convolutions
+// are oneDNN primitives, matrix products oneDNN's sgemm. All of them share OpenMP's threads.
+#pragma once
+
+#include <est/core/backend.hpp>
+#include <est/core/error.hpp>
+#include <est/core/thrust.hpp>
+#include <est/host/convolution.hpp>
+#include <est/host/layout_converter.hpp>
+#include <est/host/pooling.hpp>
+
+#include <oneapi/dnnl/dnnl.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstring>
+#include <new>
+#include <string>
+#include <string_view>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+namespace est {
+
+/// The host back end (a model of est::Backend).
+struct host {
+    using memory_space = host_memory;
+    static constexpr std::string_view name = "host";
+
+    /// The Thrust execution policy of host kernels.
+    static auto policy() {
+#if defined(_OPENMP)
+        return thrust::omp::par;
+#else
+        return thrust::cpp::par;
+#endif
+    }
+
+    /// The threads host kernels run on (OpenMP's, shared with oneDNN).
+    static int threads() {
+#if defined(_OPENMP)
+        return omp_get_max_threads();
+#else
+        return 1;
+#endif
+    }
+
+    /// 64-byte aligned, as oneDNN's kernels and AVX-512 loads like it.
+    static void* allocate(std::size_t bytes) { return ::operator new(std::max<std::size_t>(bytes, 1), alignment); }
+    static void deallocate(void* p, std::size_t) { ::operator delete(p, alignment); }
+    static void copy(void* to, void const* from, std::size_t bytes) { copy_bytes(to, from, bytes); }
+    static void copy_to_host(void* to, void const* from, std::size_t bytes) { copy_bytes(to, from, bytes); }
+    static void copy_from_host(void* to, void const* from, std::size_t bytes) { copy_bytes(to, from, bytes); }
+
+    /// Calls `f(i)` for every i in [0, n). The indices go to threads in ranges of at least `grain`
+    /// (the loop over a range is inlined, so it vectorizes); below two grains the calling thread
+    /// runs them all, as a parallel region would cost more than it saves.
+    template <class F>
+    static void for_each(std::size_t n, F f, std::size_t grain = 4096) {
+        std::size_t ranges = std::min<std::size_t>(n / std::max<std::size_t>(grain, 1), max_ranges);
+        if (ranges <= 1) {
+            run_range(f, 0, n);
+            return;
+        }
+        std::size_t length = (n + ranges - 1) / ranges;
+        thrust::for_each(policy(), thrust::counting_iterator<std::size_t>(0),
+                         thrust::counting_iterator<std::size_t>(ranges),
+                         [=](std::size_t r) { run_range(f, r * length, std::min(n, (r + 1) * length)); });
+    }
+
+    /// Calls `f(r, c)` for every cell of a rows x cols grid: rows go to threads in ranges of about
+    /// `grain` cells, and the loop over a row's columns vectorizes.
+    template <class F>
+    static void for_each_2d(std::size_t rows, std::size_t cols, F f, std::size_t grain = 4096) {
+        for_each(
+            rows,
+            [=](std::size_t r) {
+                for (std::size_t c = 0; c < cols; ++c) f(r, c);
+            },
+            std::max<std::size_t>(1, grain / std::max<std::size_t>(cols, 1)));
+    }
+
+    /// A copy of `x` in the canonical layout, in host memory at `out` (x.size() values).
+    template <Shape S>
+    static void to_host_canonical(batch_view<float const, S> x, float* out) {
+        if (x.layout == layout::canonical) {
+            copy_bytes(out, x.data, x.size() * sizeof(float));
+            return;
+        }
+        layout_converter<S> converter;
+        auto canonical = converter.convert(x, layout::canonical);
+        copy_bytes(out, canonical.data, x.size() * sizeof(float));
+    }
+
+    /// The sum of f(i) over [0, n): blocks of a length that depends on n only, summed in parallel and
+    /// then in order, so the result does not depend on the number of threads.
+    template <class F>
+    static double sum(std::size_t n, F f) {
+        constexpr std::size_t block = 1024;
+        std::size_t blocks = std::min<std::size_t>((n + block - 1) / block, max_ranges);
+        if (blocks <= 1) {
+            double total = 0.0;
+            for (std::size_t i = 0; i < n; ++i) total += double(f(i));
+            return total;
+        }
+        std::size_t length = (n + blocks - 1) / blocks;
+        std::array<double, max_ranges> partials{};
+        double* out = partials.data();
+        thrust::for_each(policy(), thrust::counting_iterator<std::size_t>(0),
+                         thrust::counting_iterator<std::size_t>(blocks), [=](std::size_t b) {
+                             double total = 0.0;
+                             std::size_t end = std::min(n, (b + 1) * length);
+                             for (std::size_t i = b * length; i < end; ++i) total += double(f(i));
+                             out[b] = total;
+                         });
+        double total = 0.0;
+        for (std::size_t b = 0; b < blocks; ++b) total += partials[b];
+        return total;
+    }
+
+    /// The smallest i in [0, n) with p(i), or n.
+    template <class P>
+    static std::size_t find_first(std::size_t n, P p) {
+        for (std::size_t i = 0; i < n; ++i)
+            if (p(i))
+                return i;
+        return n;
+    }
+
+    /// C(m, n) = alpha * op(A) * op(B) + beta * C for contiguous row-major matrices, where op(A) is
+    /// (m, k) and A is stored (k, m) when `transpose_a`. oneDNN's sgemm on est's threads: each thread
+    /// runs one part of C (split along the longer of m and n) on one thread, where sgemm allocates
+    /// nothing (its own parallel regions allocate a closure per call).
+    static void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+                     float const* a, float const* b, float beta, float* c) {
+        if (m == 0 || n == 0)
+            return;
+        std::size_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
+        bool split_rows = m >= n;
+        std::size_t extent = split_rows ? m : n;
+        std::size_t parts = std::min({std::size_t(threads()), extent, max_ranges});
+        std::array<dnnl_status_t, max_ranges> status;
+        status.fill(dnnl_success);
+        dnnl_status_t* result = status.data();
+        auto part = [=](std::size_t p) {
+            std::size_t begin = extent * p / parts, end = extent * (p + 1) / parts;
+            float const* a_part = a;
+            float const* b_part = b;
+            float* c_part = c;
+            if (split_rows) {
+                a_part += transpose_a ? begin : begin * lda;
+                c_part += begin * n;
+            } else {
+                b_part += transpose_b ? begin * ldb : begin;
+                c_part += begin;
+            }
+            std::size_t rows = split_rows ? end - begin : m, cols = split_rows ? n : end - begin;
+            result[p] = dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', dnnl_dim_t(rows), dnnl_dim_t(cols),
+                                   dnnl_dim_t(k), alpha, a_part, dnnl_dim_t(lda), b_part, dnnl_dim_t(ldb), beta, c_part,
+                                   dnnl_dim_t(n));
+        };
+        if (parts <= 1)
+            part(0);
+        else
+            thrust::for_each(policy(), thrust::counting_iterator<std::size_t>(0),
+                             thrust::counting_iterator<std::size_t>(parts), part);
+        for (std::size_t p = 0; p < parts; ++p)
+            if (status[p] != dnnl_success)
+                throw error("oneDNN sgemm failed (status " + std::to_string(int(status[p])) + ") for " +
+                            std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k));
+    }
+
+    template <class Geometry, post_op Op>
+    using convolution = onednn::convolution<Geometry, Op>;
+    template <class Geometry, pooling_kind Kind>
+    using pooling = detail::direct_pooling<host, Geometry, Kind>;
+    template <Shape S>
+    using layout_converter = onednn::layout_converter<S>;
+
+private:
+    /// f(i) for i in [begin, end), on a local copy of f: its fields (pointers, constants) are then
+    /// known not to change when the kernel stores through its pointers, so the loop vectorizes.
+    template <class F>
+    static void run_range(F const& f, std::size_t begin, std::size_t end) {
+        F local = f;
+        for (std::size_t i = begin; i < end; ++i) local(i);
+    }
+
+    static constexpr std::align_val_t alignment{64};
+    static constexpr std::size_t max_ranges = 64;
+
+    static void copy_bytes(void* to, void const* from, std::size_t bytes) {
+        if (bytes)
+            std::memcpy(to, from, bytes);
+    }
+};
+
+static_assert(Backend<host>);
+
+}  // namespace est

@@ -1,0 +1,204 @@
+// The host back end's use of oneDNN (its C API, v2: Debian's libdnnl 2.6): one CPU engine and
+// stream, errors turned into est::error naming the primitive, memory objects over est-owned
+// buffers, and primitives run on argument arrays built once. The C API keeps est's headers free of
+// dnnl.hpp, which nvcc 13's front end cannot compile under C++20, so CUDA translation units can
+// include the host back end too. oneDNN itself builds a hash map of the arguments on every execution
+// (a few small heap allocations, counted by benchmarks/training_throughput); every buffer est owns
+// is allocated once.
+#pragma once
+
+#include <est/core/error.hpp>
+#include <est/core/layout.hpp>
+
+#include <oneapi/dnnl/dnnl.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+namespace est::onednn {
+
+/// Throws an est::error naming `what` where oneDNN reports a failure (a char pointer: the check on
+/// every execution must not build a string).
+inline void check(dnnl_status_t status, char const* what) {
+    if (status != dnnl_success)
+        throw error("oneDNN failed on " + std::string(what) + " (status " + std::to_string(int(status)) + ")");
+}
+inline void check(dnnl_status_t status, std::string const& what) { check(status, what.c_str()); }
+
+namespace detail {
+template <class Handle, dnnl_status_t (*Destroy)(Handle)>
+struct destroyer {
+    void operator()(Handle h) const { Destroy(h); }
+};
+}  // namespace detail
+
+/// An owned oneDNN handle.
+template <class Handle, dnnl_status_t (*Destroy)(Handle)>
+using owned = std::unique_ptr<std::remove_pointer_t<Handle>, detail::destroyer<Handle, Destroy>>;
+
+using primitive = owned<dnnl_primitive_t, dnnl_primitive_destroy>;
+using primitive_desc = owned<dnnl_primitive_desc_t, dnnl_primitive_desc_destroy>;
+using attributes = owned<dnnl_primitive_attr_t, dnnl_primitive_attr_destroy>;
+
+/// The CPU engine every host primitive runs on.
+inline dnnl_engine_t engine() {
+    static owned<dnnl_engine_t, dnnl_engine_destroy> e = [] {
+        dnnl_engine_t handle = nullptr;
+        check(dnnl_engine_create(&handle, dnnl_cpu, 0), "creating the CPU engine");
+        return owned<dnnl_engine_t, dnnl_engine_destroy>(handle);
+    }();
+    return e.get();
+}
+
+/// The in-order stream host primitives run on (execution on the calling thread, with OpenMP's
+/// threads, which est's element-wise kernels share).
+inline dnnl_stream_t stream() {
+    static owned<dnnl_stream_t, dnnl_stream_destroy> s = [] {
+        dnnl_stream_t handle = nullptr;
+        check(dnnl_stream_create(&handle, engine(), dnnl_stream_default_flags), "creating a stream");
+        return owned<dnnl_stream_t, dnnl_stream_destroy>(handle);
+    }();
+    return s.get();
+}
+
+/// A plain memory descriptor of f32 values with `dims` laid out as `tag` says.
+template <std::size_t N>
+dnnl_memory_desc_t memory_desc(std::array<dnnl_dim_t, N> const& dims, dnnl_format_tag_t tag,
+                               dnnl_data_type_t type = dnnl_f32) {
+    dnnl_memory_desc_t md;
+    check(dnnl_memory_desc_init_by_tag(&md, int(N), dims.data(), type, tag), "a memory descriptor");
+    return md;
+}
+
+inline bool same(dnnl_memory_desc_t const& a, dnnl_memory_desc_t const& b) { return dnnl_memory_desc_equal(&a, &b); }
+inline std::size_t bytes(dnnl_memory_desc_t const& md) { return dnnl_memory_desc_get_size(&md); }
+/// Bytes -> floats, rounded up.
+inline std::size_t floats(std::size_t bytes) { return (bytes + sizeof(float) - 1) / sizeof(float); }
+
+/// The dnnl format tag of a layout of (N, C, H, W) data.
+inline dnnl_format_tag_t tag_of(est::layout l) {
+    switch (l) {
+        case est::layout::canonical:
+            return dnnl_nhwc;
+        case est::layout::channels_first:
+            return dnnl_nchw;
+        case est::layout::channel_blocks_8:
+            return dnnl_nChw8c;
+        case est::layout::channel_blocks_16:
+            return dnnl_nChw16c;
+    }
+    return dnnl_nhwc;
+}
+
+/// An (N, C, H, W) activation descriptor.
+inline dnnl_memory_desc_t activation_desc(std::size_t batch, std::size_t channels, std::size_t height,
+                                          std::size_t width, dnnl_format_tag_t tag) {
+    return memory_desc<4>({dnnl_dim_t(batch), dnnl_dim_t(channels), dnnl_dim_t(height), dnnl_dim_t(width)}, tag);
+}
+
+/// The layout a descriptor of (N, C, H, W) data has, if est can name it.
+inline std::optional<est::layout> layout_of(dnnl_memory_desc_t const& md) {
+    for (est::layout l : {est::layout::canonical, est::layout::channels_first, est::layout::channel_blocks_8,
+                          est::layout::channel_blocks_16})
+        if (same(md, activation_desc(std::size_t(md.dims[0]), std::size_t(md.dims[1]), std::size_t(md.dims[2]),
+                                     std::size_t(md.dims[3]), tag_of(l))))
+            return l;
+    return std::nullopt;
+}
+
+/// A descriptor that a primitive descriptor reports (its source, weights, scratchpad, ...).
+inline dnnl_memory_desc_t queried(dnnl_primitive_desc_t const& pd, dnnl_query_t what) {
+    return *dnnl_primitive_desc_query_md(pd, what, 0);
+}
+
+/// Attributes with est owning the scratchpad, and the post-op `op` (dnnl_alg_kind_undef: none).
+inline attributes make_attributes(dnnl_alg_kind_t op = dnnl_alg_kind_undef) {
+    dnnl_primitive_attr_t attr = nullptr;
+    check(dnnl_primitive_attr_create(&attr), "primitive attributes");
+    attributes owner(attr);
+    check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "primitive attributes");
+    if (op != dnnl_alg_kind_undef) {
+        dnnl_post_ops_t ops = nullptr;
+        check(dnnl_post_ops_create(&ops), "post-ops");
+        owned<dnnl_post_ops_t, dnnl_post_ops_destroy> ops_owner(ops);
+        check(dnnl_post_ops_append_eltwise(ops, 1.0f, op, 0.0f, 0.0f), "post-ops");
+        check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops");
+    }
+    return owner;
+}
+
+/// A primitive descriptor of `op_desc` (a oneDNN operation descriptor), with `hint` for backward ones.
+template <class OpDesc>
+primitive_desc make_primitive_desc(OpDesc const& op_desc, dnnl_primitive_attr_t attr, std::string const& what,
+                                   dnnl_primitive_desc_t hint = nullptr) {
+    dnnl_primitive_desc_t pd = nullptr;
+    check(dnnl_primitive_desc_create(&pd, &op_desc, attr, engine(), hint), what);
+    return primitive_desc(pd);
+}
+
+inline primitive make_primitive(dnnl_primitive_desc_t pd, std::string const& what) {
+    dnnl_primitive_t p = nullptr;
+    check(dnnl_primitive_create(&p, pd), what);
+    return primitive(p);
+}
+
+/// A memory object whose data handle is set before each execution (to an est-owned buffer).
+class memory {
+public:
+    memory() = default;
+    explicit memory(dnnl_memory_desc_t const& md) : md_(md) {
+        dnnl_memory_t m = nullptr;
+        check(dnnl_memory_create(&m, &md_, engine(), DNNL_MEMORY_NONE), "a memory object");
+        memory_.reset(m);
+    }
+
+    dnnl_memory_desc_t const& desc() const { return md_; }
+    std::size_t bytes() const { return onednn::bytes(md_); }
+    dnnl_memory_t bind(void const* data) const {
+        check(dnnl_memory_set_data_handle(memory_.get(), const_cast<void*>(data)), "set_data_handle");
+        return memory_.get();
+    }
+
+private:
+    dnnl_memory_desc_t md_{};
+    owned<dnnl_memory_t, dnnl_memory_destroy> memory_;
+};
+
+/// A memory object for a scratchpad of `bytes` (one byte at least).
+inline memory scratchpad_memory(std::size_t bytes) {
+    return memory(memory_desc<1>({dnnl_dim_t(std::max<std::size_t>(bytes, 1))}, dnnl_a, dnnl_u8));
+}
+
+/// Executes `p` on the host stream with `args` (DNNL_ARG_* and memory objects).
+template <std::size_t N>
+void execute(primitive const& p, std::array<dnnl_exec_arg_t, N> const& args, char const* what) {
+    check(dnnl_primitive_execute(p.get(), stream(), int(N), args.data()), what);
+}
+
+/// A reorder between two descriptors of the same data, run on est-owned buffers.
+class reorder {
+public:
+    reorder() = default;
+    reorder(dnnl_memory_desc_t const& from, dnnl_memory_desc_t const& to) : from_(from), to_(to) {
+        dnnl_primitive_desc_t pd = nullptr;
+        check(dnnl_reorder_primitive_desc_create(&pd, &from, engine(), &to, engine(), nullptr), "a reorder");
+        primitive_desc owner(pd);
+        primitive_ = make_primitive(pd, "a reorder");
+    }
+
+    explicit operator bool() const { return bool(primitive_); }
+    void operator()(void const* from, void* to) const {
+        execute<2>(primitive_, {{{DNNL_ARG_FROM, from_.bind(from)}, {DNNL_ARG_TO, to_.bind(to)}}}, "a reorder");
+    }
+
+private:
+    memory from_, to_;
+    primitive primitive_;
+};
+
+}  // namespace est::onednn

@@ -1,0 +1,34 @@
+// JPEG decoding: the photos of a TFRecord TensorFlow's DeepLab tools wrote, in color and in gray,
+// and corrupt input named.
+#include <est/est.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+TEST_CASE("jpeg: decodes the photos of a TensorFlow-written TFRecord, in color and gray", "[io][jpeg][image]") {
+    est::io::tfrecord_reader file(EST_TEST_DATA_DIR
+                                  "/tfrecord/models_deeplab_pascal_voc_seg_val-00000-of-00001.tfrecord");
+    est::io::tfrecord record;
+    std::size_t count = 0;
+    while (file.next(record)) {
+        auto example = est::data::tf_example::parse(record.data);
+        auto height = std::size_t(example["image/height"].int64s.at(0));
+        auto width = std::size_t(example["image/width"].int64s.at(0));
+        REQUIRE(example["image/format"].bytes.at(0) == "jpeg");
+        auto photo = est::io::decode_jpeg(example["image/encoded"].bytes.at(0));
+        CHECK(photo.height == height);
+        CHECK(photo.width == width);
+        CHECK(photo.channels == std::size_t(example["image/channels"].int64s.at(0)));
+        auto gray = est::io::decode_jpeg(example["image/encoded"].bytes.at(0), 1);
+        CHECK(gray.channels == 1);
+        CHECK(gray.pixels.size() == height * width);
+        ++count;
+    }
+    CHECK(count == 3);
+}
+
+TEST_CASE("jpeg: corrupt input named", "[io][jpeg][image]") {
+    std::string not_jpeg = "\xff\xd8\xff garbage";
+    CHECK_THROWS_WITH(est::io::decode_jpeg(not_jpeg), Catch::Contains("decode_jpeg: corrupt JPEG"));
+}
