@@ -1,10 +1,14 @@
 // est's estimator as the flagship example uses it, on the real Fashion-MNIST files: images/s of
 // train (warm-up + N steps), evaluate and predict (the 10,000 test images) in a temporary model_dir,
-// for benchmarks/peers/tf_estimator.py to set beside tf.estimator. The last line is one JSON object.
+// for benchmarks/peers/tf_estimator.py to set beside tf.estimator, and the heap allocations of the
+// whole malloc family in the steady training steps (tests/support/heap_allocations.cpp interposes
+// it; those inside oneDNN's primitive executions are counted apart). The last line is one JSON
+// object.
 //
 //   estimator_throughput [--model mlp|cnn] [--train-steps N] [--warmup-steps N] [--batch-size 64]
 //                        [--eval-batch-size 256] [--data-dir DIR] [--seed N]
 #include "../examples/fashion_mnist_model.hpp"
+#include "../tests/support/heap_allocations.hpp"
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -56,10 +60,16 @@ struct step_timer {
         ++steps;
         if (context.mode != est::mode_key::train)
             return;
-        if (steps == warmup_steps)
+        auto allocations = test::heap_allocations();
+        if (steps == warmup_steps) {
             warm = last_after_run;
-        else if (steps > warmup_steps)
+        } else if (steps > warmup_steps) {
             timed_examples += values.batch_size;
+            auto step = allocations - previous_allocations;
+            steady_allocations = {steady_allocations.total + step.total, steady_allocations.onednn + step.onednn};
+            steps_allocating_outside_onednn += step.outside_onednn() > 0 ? 1 : 0;
+        }
+        previous_allocations = test::heap_allocations();
     }
     double steady_images_per_sec() const { return double(timed_examples) / seconds_between(warm, last_after_run); }
     double loop_seconds() const { return seconds_between(*first_before_run, last_after_run); }
@@ -69,6 +79,8 @@ struct step_timer {
     std::optional<clock_type::time_point> first_before_run;
     std::uint64_t steps = 0;
     std::size_t timed_examples = 0;
+    test::allocation_counts previous_allocations, steady_allocations;
+    std::uint64_t steps_allocating_outside_onednn = 0;
 };
 
 struct options {
@@ -173,11 +185,16 @@ int run(options const& o) {
     double train_setup = seconds_between(call_start, *timer.first_before_run);
     double train_tail = seconds_between(timer.last_after_run, call_end);  // mostly the final checkpoint
     double train_call = seconds_between(call_start, call_end);
+    double timed_steps = double(timer.steps - o.warmup_steps);
+    double allocations_outside = double(timer.steady_allocations.outside_onednn()) / timed_steps;
+    double allocations_in_onednn = double(timer.steady_allocations.onednn) / timed_steps;
     std::printf(
         "%s: trained %llu steps (%llu warm-up), %.1f images/s in steady state; call %.2f s, of which "
-        "%.3f s before the first step and %.3f s after the last (final checkpoint)\n",
+        "%.3f s before the first step and %.3f s after the last (final checkpoint); heap allocations a steady "
+        "step: %.2f outside oneDNN (%llu steps allocated: summaries), %.1f inside\n",
         o.model.c_str(), static_cast<unsigned long long>(timer.steps), static_cast<unsigned long long>(o.warmup_steps),
-        train_rate, train_call, train_setup, train_tail);
+        train_rate, train_call, train_setup, train_tail, allocations_outside,
+        static_cast<unsigned long long>(timer.steps_allocating_outside_onednn), allocations_in_onednn);
 
     call_start = clock_type::now();
     auto result = estimator.evaluate(eval_input);
@@ -211,11 +228,14 @@ int run(options const& o) {
         "\"train_call_seconds\":%.3f,\"train_setup_seconds\":%.4f,\"train_final_checkpoint_seconds\":%.4f,"
         "\"evaluate_images_per_sec\":%.1f,\"evaluate_loop_images_per_sec\":%.1f,"
         "\"predict_images_per_sec\":%.1f,\"predict_loop_images_per_sec\":%.1f,"
+        "\"allocations_per_step_outside_onednn\":%.3f,\"steps_allocating_outside_onednn\":%llu,"
+        "\"allocations_per_step_in_onednn\":%.2f,"
         "\"accuracy\":%.4f,\"loss\":%.4f,\"global_step\":%llu}\n",
         o.model.c_str(), o.batch_size, o.eval_batch_size, static_cast<unsigned long long>(o.warmup_steps),
         static_cast<unsigned long long>(o.train_steps), threads(), train_rate, train_call, train_setup, train_tail,
         test_images / evaluate_seconds, test_images / evaluate_loop, predicted / predict_seconds,
-        predicted / predict_loop, result["accuracy"], result["loss"],
+        predicted / predict_loop, allocations_outside, static_cast<unsigned long long>(timer.steps_allocating_outside_onednn),
+        allocations_in_onednn, result["accuracy"], result["loss"],
         static_cast<unsigned long long>(result["global_step"]));
     return 0;
 }
@@ -224,6 +244,7 @@ int run(options const& o) {
 
 int main(int argc, char** argv) {
     options o = parse(argc, argv);
+    test::heap_allocations();  // starts attributing allocations to oneDNN
     try {
         return o.model == "cnn" ? run<fashion_mnist::cnn>(o) : run<fashion_mnist::mlp>(o);
     } catch (est::error const& e) {

@@ -75,7 +75,9 @@ __attribute__((target("avx512f"))) double fma_seconds_avx512() {
         for (long i = 0; i < fma_iterations / 12; ++i)
             for (int j = 0; j < 12; ++j) acc[j] = _mm512_fmadd_ps(acc[j], scale, offset);
         for (int i = 1; i < 12; ++i) acc[0] = _mm512_add_ps(acc[0], acc[i]);
-        sink += _mm512_reduce_add_ps(acc[0]);
+        alignas(64) float lanes[16];
+        _mm512_store_ps(lanes, acc[0]);
+        sink += lanes[0];
     }
     volatile float keep = sink;
     (void)keep;

@@ -28,17 +28,20 @@ struct backend_of<model_output<Net>> {
     using type = typename Net::backend_type;
 };
 
-/// Index of the largest value of row r (the first on ties).
+/// Index of the largest of `cols` values (the first on ties).
+template <class T>
+EST_HOST_DEVICE std::size_t index_of_largest(T const* row, std::size_t cols) {
+    std::size_t best = 0;
+    for (std::size_t c = 1; c < cols; ++c) best = row[c] > row[best] ? c : best;
+    return best;
+}
+
+/// Index of the largest value of row r.
 struct argmax_rows {
     float const* values;
     std::int64_t* out;
     std::size_t cols;
-    EST_HOST_DEVICE void operator()(std::size_t r) const {
-        float const* row = values + r * cols;
-        std::size_t best = 0;
-        for (std::size_t c = 1; c < cols; ++c) best = row[c] > row[best] ? c : best;
-        out[r] = std::int64_t(best);
-    }
+    EST_HOST_DEVICE void operator()(std::size_t r) const { out[r] = std::int64_t(index_of_largest(values + r * cols, cols)); }
 };
 
 /// Runs `compute(out)` on back end B into `result` (host memory), through a B buffer where B's

@@ -61,6 +61,15 @@ struct label_out_of_range {
     EST_HOST_DEVICE bool operator()(std::size_t b) const { return labels[b] < 0 || std::size_t(labels[b]) >= classes; }
 };
 
+/// log(sum_c exp(z_c)) of a row of `classes` logits, shifted by the largest for stability.
+EST_HOST_DEVICE inline double log_sum_exp(float const* z, std::size_t classes) {
+    float peak = z[0];
+    for (std::size_t c = 1; c < classes; ++c) peak = z[c] > peak ? z[c] : peak;
+    double sum = 0.0;
+    for (std::size_t c = 0; c < classes; ++c) sum += std::exp(double(z[c] - peak));
+    return std::log(sum) + peak;
+}
+
 /// Row b: -log softmax(z)[label] into terms[b], and its gradient (softmax - one_hot) / batch.
 template <class Label>
 struct sparse_softmax_cross_entropy_rows {
@@ -73,11 +82,7 @@ struct sparse_softmax_cross_entropy_rows {
         float const* z = logits + b * classes;
         float* g = gradient + b * classes;
         std::size_t label = std::size_t(labels[b]);
-        float peak = z[0];
-        for (std::size_t c = 1; c < classes; ++c) peak = z[c] > peak ? z[c] : peak;
-        double sum = 0.0;
-        for (std::size_t c = 0; c < classes; ++c) sum += std::exp(double(z[c] - peak));
-        double log_sum = std::log(sum) + peak;
+        double log_sum = log_sum_exp(z, classes);
         terms[b] = float(log_sum - z[label]);
         for (std::size_t c = 0; c < classes; ++c)
             g[c] = float((std::exp(double(z[c]) - log_sum) - (c == label ? 1.0 : 0.0)) / double(batch));
@@ -97,11 +102,8 @@ struct softmax_cross_entropy_rows {
         float const* z = logits + r * classes;
         Label const* t = labels + r * classes;
         float* g = gradient + r * classes;
-        float peak = z[0];
-        for (std::size_t c = 1; c < classes; ++c) peak = z[c] > peak ? z[c] : peak;
-        double sum = 0.0, label_sum = 0.0;
-        for (std::size_t c = 0; c < classes; ++c) sum += std::exp(double(z[c] - peak)), label_sum += double(t[c]);
-        double log_sum = std::log(sum) + peak;
+        double log_sum = log_sum_exp(z, classes), label_sum = 0.0;
+        for (std::size_t c = 0; c < classes; ++c) label_sum += double(t[c]);
         double total = 0.0;
         for (std::size_t c = 0; c < classes; ++c) {
             total += double(t[c]) * (log_sum - z[c]);

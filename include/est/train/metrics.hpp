@@ -74,10 +74,7 @@ struct accuracy_hit {
     EST_HOST_DEVICE double operator()(std::size_t b) const {
         double predicted;
         if constexpr (std::is_floating_point_v<Prediction> && Size > 1) {
-            Prediction const* row = predictions + b * Size;
-            std::size_t best = 0;
-            for (std::size_t c = 1; c < Size; ++c) best = row[c] > row[best] ? c : best;
-            predicted = double(best);
+            predicted = double(est::detail::index_of_largest(predictions + b * Size, Size));
         } else {
             predicted = double(predictions[b]);
         }
