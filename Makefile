@@ -21,8 +21,10 @@ test: configure
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 bench: configure
-	cmake --build $(BUILD) -j$(JOBS) --target training_throughput input_pipeline
+	cmake --build $(BUILD) -j$(JOBS) --target training_throughput host_primitives estimator_throughput input_pipeline
 	$(BUILD)/benchmarks/training_throughput
+	$(BUILD)/benchmarks/host_primitives
+	$(BUILD)/benchmarks/estimator_throughput --model cnn
 	$(BUILD)/benchmarks/input_pipeline
 
 clean:

@@ -1,7 +1,8 @@
 // The measurement behind the host back end's choices (docs/design.md, "The host back end"): for the
 // layers of the Fashion-MNIST CNN at batch 64 (training) and 256 (inference), oneDNN's convolutions
 // with NHWC activations against the layouts oneDNN picks, the reorders between the two, oneDNN's max
-// pooling against est's kernel, and oneDNN's inner product against est's sgemm-based dense layer,
+// pooling against est's kernel, and oneDNN's inner product against est's sgemm-based dense layer
+// with its kernel stored either way (the CNN's and the MLP's dense layers),
 // each read against the FP32 peak measured in the same run. The alternatives of a comparison run in
 // turns, so that they see the same machine. A table, then every figure as one JSON line.
 #include <est/core/random.hpp>
@@ -502,8 +503,10 @@ void pooling(char const* name, est::layout l, std::vector<row>& rows,
 // ---- Dense layers ----
 
 /// A dense layer (inputs -> units, activation Act) at `batch`: est's way (host::gemm, then the bias
-/// and activation pass; backward dK = x^T dy, db = ones^T dy, dx = dy K^T) against oneDNN's inner
-/// product (bias and Act fused as a post-op; weights `any`, reordered from est's kernel).
+/// and activation pass; db = ones^T dy) with the kernel stored (units, inputs) as est::dense keeps
+/// it ("est oi": y = x K^T, dK = dy^T x, dx = dy K) and with the kernel (inputs, units) as
+/// checkpoints have it ("est io": y = x K, dK = x^T dy, dx = dy K^T), against oneDNN's inner product
+/// (bias and Act fused as a post-op; weights `any`, reordered from est's kernel).
 template <class Act>
 void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t batch, bool training,
            std::vector<row>& rows, std::vector<std::pair<std::string, double>>& checks, est::random_engine& rng) {
@@ -513,16 +516,22 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
     // est's kernel is (inputs, units) row-major: oneDNN's (units, inputs) weights in "ba" order.
     auto kernel_desc = dnn::memory_desc<2>({dnnl_dim_t(units), dnnl_dim_t(inputs)}, dnnl_ba);
     auto bias_desc = dnn::memory_desc<1>({dnnl_dim_t(units)}, dnnl_a);
+    auto kernel_oi_desc = dnn::memory_desc<2>({dnnl_dim_t(units), dnnl_dim_t(inputs)}, dnnl_ab);
     auto x = random_buffer(source, rng), kernel = random_buffer(kernel_desc, rng), bias = random_buffer(bias_desc, rng);
+    auto kernel_oi = buffer_for(kernel_oi_desc);
+    dnn::reorder(kernel_desc, kernel_oi_desc)(kernel.data(), kernel_oi.data());
     auto y = buffer_for(destination), ip_y = buffer_for(destination);
 
     std::string op = std::string(name) + " " + std::to_string(inputs) + "->" + std::to_string(units);
     double flops = 2.0 * double(batch) * double(inputs) * double(units);
-    auto add = [&](char const* pass, std::function<void()> est_pass, std::function<void()> onednn_pass,
-                   std::string const& info) {
-        auto times = compare({est_pass, onednn_pass});
-        rows.push_back({"dense", op + " " + pass, batch, "est", times[0], flops, "est host::gemm (sgemm per thread)"});
-        rows.push_back({"dense", op + " " + pass, batch, "oneDNN", times[1], flops, info});
+    auto add = [&](char const* pass, std::function<void()> est_oi, std::function<void()> est_io,
+                   std::function<void()> onednn_pass, std::string const& info) {
+        auto times = compare({est_oi, est_io, onednn_pass});
+        rows.push_back(
+            {"dense", op + " " + pass, batch, "est oi", times[0], flops, "est host::gemm, kernel (units, inputs)"});
+        rows.push_back(
+            {"dense", op + " " + pass, batch, "est io", times[1], flops, "est host::gemm, kernel (inputs, units)"});
+        rows.push_back({"dense", op + " " + pass, batch, "oneDNN", times[2], flops, info});
     };
 
     auto forward_op_kind = training ? dnnl_forward_training : dnnl_forward_inference;
@@ -541,6 +550,10 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
         forward_scratchpad_memory = dnn::scratchpad_memory(dnn::bytes(forward_scratchpad));
 
     auto est_forward = [&] {
+        est::host::gemm(false, true, batch, units, inputs, 1.0f, x.data(), kernel_oi.data(), 0.0f, y.data());
+        est::host::for_each_2d(batch, units, est::detail::bias_activation<Act>{y.data(), bias.data(), units});
+    };
+    auto est_forward_io = [&] {
         est::host::gemm(false, false, batch, units, inputs, 1.0f, x.data(), kernel.data(), 0.0f, y.data());
         est::host::for_each_2d(batch, units, est::detail::bias_activation<Act>{y.data(), bias.data(), units});
     };
@@ -558,7 +571,7 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
     ip_forward();
     checks.emplace_back(op + " forward, batch " + std::to_string(batch),
                         max_abs_difference(y.data(), ip_y.data(), y.size()));
-    add(training ? "forward_training" : "forward_inference", est_forward, ip_forward,
+    add(training ? "forward_training" : "forward_inference", est_forward, est_forward_io, ip_forward,
         implementation(forward_pd.get()) + " wei " + format_name(weights, "oi"));
     if (!training)
         return;
@@ -590,6 +603,10 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
         "backward_weights",
         [&] {
             est::host::gemm(false, false, 1, units, batch, 1.0f, ones.data(), dy.data(), 0.0f, db.data());
+            est::host::gemm(true, false, units, inputs, batch, 1.0f, dy.data(), x.data(), 0.0f, dk.data());
+        },
+        [&] {
+            est::host::gemm(false, false, 1, units, batch, 1.0f, ones.data(), dy.data(), 0.0f, db.data());
             est::host::gemm(true, false, inputs, units, batch, 1.0f, x.data(), dy.data(), 0.0f, dk.data());
         },
         [&] {
@@ -604,6 +621,9 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
         implementation(weights_pd.get()) + " diff_wei " + format_name(diff_weights, "oi"));
     add(
         "backward_data",
+        [&] {
+            est::host::gemm(false, false, batch, inputs, units, 1.0f, dy.data(), kernel_oi.data(), 0.0f, dx.data());
+        },
         [&] { est::host::gemm(false, true, batch, inputs, units, 1.0f, dy.data(), kernel.data(), 0.0f, dx.data()); },
         [&] {
             dnn::execute<4>(backward_data,
@@ -687,6 +707,9 @@ int main() {
     dense<est::relu>("dense1", 3136, 1024, train_batch, true, rows, checks, rng);
     dense<est::linear>("dense2", 1024, 10, train_batch, true, rows, checks, rng);
     dense<est::relu>("dense1", 3136, 1024, inference_batch, false, rows, checks, rng);
+    dense<est::relu>("mlp dense1", 784, 256, train_batch, true, rows, checks, rng);
+    dense<est::relu>("mlp dense2", 256, 128, train_batch, true, rows, checks, rng);
+    dense<est::relu>("mlp dense1", 784, 256, inference_batch, false, rows, checks, rng);
     peak.measure();
 
     std::printf(

@@ -48,85 +48,98 @@ struct pooling_windows {
     }
 };
 
-/// Output window o (over batch x groups x out_height x out_width): the maximum or mean of each of
-/// its Block channels; with KeepArgmax, where the maximum was (h * width + w) in `argmax`.
+/// Output row r (over batch x groups x out_height): for each of its windows, the maximum or mean
+/// of each of its Block channels; with KeepArgmax, where the maximum was (h * width + w) in
+/// `argmax`. A call covers a row, so the index arithmetic is paid once per row, not per window.
 template <class G, pooling_kind Kind, std::size_t Block, bool KeepArgmax>
 struct pooling_forward : pooling_windows<G> {
     float const* x;
     float* y;
     std::int32_t* argmax;
-    EST_HOST_DEVICE void operator()(std::size_t o) const {
-        std::size_t plane = o / (G::out_height * G::out_width);  // batch * groups + group
-        std::size_t oh = (o / G::out_width) % G::out_height, ow = o % G::out_width;
-        std::size_t h0, h1, w0, w1;
+    EST_HOST_DEVICE void operator()(std::size_t r) const {
+        std::size_t plane = r / G::out_height;  // batch * groups + group
+        std::size_t oh = r % G::out_height;
+        std::size_t h0, h1;
         this->window(oh, G::pad_top, G::height, h0, h1);
-        this->window(ow, G::pad_left, G::width, w0, w1);
-        float* result = y + o * Block;
-        std::int32_t* where = KeepArgmax ? argmax + o * Block : nullptr;
-        float const* start = x + ((plane * G::height + h0) * G::width + w0) * Block;
-        for (std::size_t c = 0; c < Block; ++c) {
-            result[c] = start[c];
-            if constexpr (KeepArgmax)
+        float const* rows = x + plane * G::height * G::width * Block;
+        for (std::size_t ow = 0; ow < G::out_width; ++ow) {
+            std::size_t w0, w1;
+            this->window(ow, G::pad_left, G::width, w0, w1);
+            std::size_t o = (r * G::out_width + ow) * Block;
+            float result[Block];
+            std::int32_t where[Block];
+            float const* start = rows + (h0 * G::width + w0) * Block;
+            for (std::size_t c = 0; c < Block; ++c) {
+                result[c] = start[c];
                 where[c] = std::int32_t(h0 * G::width + w0);
-        }
-        for (std::size_t h = h0; h < h1; ++h)
-            for (std::size_t w = (h == h0 ? w0 + 1 : w0); w < w1; ++w) {
-                float const* v = x + ((plane * G::height + h) * G::width + w) * Block;
-                auto position = std::int32_t(h * G::width + w);
-                for (std::size_t c = 0; c < Block; ++c) {
-                    if constexpr (Kind == pooling_kind::max) {
-                        // The first maximum wins ties. Blended through a mask, as integers: written
-                        // as selects, g++ turned them into a branch and left the loop scalar.
-                        float current = result[c], candidate = v[c];
-                        std::int32_t better = -std::int32_t(candidate > current);
-                        result[c] = std::bit_cast<float>((std::bit_cast<std::int32_t>(candidate) & better) |
-                                                         (std::bit_cast<std::int32_t>(current) & ~better));
-                        if constexpr (KeepArgmax)
+            }
+            for (std::size_t h = h0; h < h1; ++h)
+                for (std::size_t w = (h == h0 ? w0 + 1 : w0); w < w1; ++w) {
+                    float const* v = rows + (h * G::width + w) * Block;
+                    auto position = std::int32_t(h * G::width + w);
+                    for (std::size_t c = 0; c < Block; ++c) {
+                        if constexpr (Kind == pooling_kind::max) {
+                            // The first maximum wins ties. Blended through a mask, as integers:
+                            // written as selects, g++ turned them into a branch and left the loop
+                            // scalar.
+                            float current = result[c], candidate = v[c];
+                            std::int32_t better = -std::int32_t(candidate > current);
+                            result[c] = std::bit_cast<float>((std::bit_cast<std::int32_t>(candidate) & better) |
+                                                             (std::bit_cast<std::int32_t>(current) & ~better));
                             where[c] = (position & better) | (where[c] & ~better);
-                    } else {
-                        result[c] += v[c];
+                        } else {
+                            result[c] += v[c];
+                        }
                     }
                 }
+            if constexpr (Kind == pooling_kind::mean) {
+                float inverse_count = 1.0f / float((h1 - h0) * (w1 - w0));
+                for (std::size_t c = 0; c < Block; ++c) result[c] *= inverse_count;
             }
-        if constexpr (Kind == pooling_kind::mean) {
-            float inverse_count = 1.0f / float((h1 - h0) * (w1 - w0));
-            for (std::size_t c = 0; c < Block; ++c) result[c] *= inverse_count;
+            for (std::size_t c = 0; c < Block; ++c) y[o + c] = result[c];
+            if constexpr (KeepArgmax)
+                for (std::size_t c = 0; c < Block; ++c) argmax[o + c] = where[c];
         }
     }
 };
 
-/// Input position p (over batch x groups x height x width): the sum of the gradients of the
-/// outputs that took it (max: the bits of dy masked by "this input was the maximum", which
+/// Input row r (over batch x groups x height): for each position of it, the sum of the gradients
+/// of the outputs that took it (max: the bits of dy masked by "this input was the maximum", which
 /// vectorizes where a select between floats did not).
 template <class G, pooling_kind Kind, std::size_t Block>
 struct pooling_backward : pooling_windows<G> {
     float const* dy;
     std::int32_t const* argmax;
     float* dx;
-    EST_HOST_DEVICE void operator()(std::size_t p) const {
-        std::size_t plane = p / (G::height * G::width);
-        std::size_t h = (p / G::width) % G::height, w = p % G::width;
-        std::size_t oh0, oh1, ow0, ow1;
+    EST_HOST_DEVICE void operator()(std::size_t r) const {
+        std::size_t plane = r / G::height;
+        std::size_t h = r % G::height;
+        std::size_t oh0, oh1;
         this->covering(h, G::pad_top, G::out_height, oh0, oh1);
-        this->covering(w, G::pad_left, G::out_width, ow0, ow1);
-        auto position = std::int32_t(h * G::width + w);
-        float* sum = dx + p * Block;
-        for (std::size_t c = 0; c < Block; ++c) sum[c] = 0.0f;
-        for (std::size_t oh = oh0; oh < oh1; ++oh)
-            for (std::size_t ow = ow0; ow < ow1; ++ow) {
-                std::size_t o = ((plane * G::out_height + oh) * G::out_width + ow) * Block;
-                if constexpr (Kind == pooling_kind::max) {
-                    for (std::size_t c = 0; c < Block; ++c)
-                        sum[c] += std::bit_cast<float>(std::bit_cast<std::int32_t>(dy[o + c]) &
-                                                       -std::int32_t(argmax[o + c] == position));
-                } else {
-                    std::size_t h0, h1, w0, w1;
-                    this->window(oh, G::pad_top, G::height, h0, h1);
-                    this->window(ow, G::pad_left, G::width, w0, w1);
-                    float inverse_count = 1.0f / float((h1 - h0) * (w1 - w0));
-                    for (std::size_t c = 0; c < Block; ++c) sum[c] += dy[o + c] * inverse_count;
+        for (std::size_t w = 0; w < G::width; ++w) {
+            std::size_t ow0, ow1;
+            this->covering(w, G::pad_left, G::out_width, ow0, ow1);
+            auto position = std::int32_t(h * G::width + w);
+            float sum[Block];
+            for (std::size_t c = 0; c < Block; ++c) sum[c] = 0.0f;
+            for (std::size_t oh = oh0; oh < oh1; ++oh)
+                for (std::size_t ow = ow0; ow < ow1; ++ow) {
+                    std::size_t o = ((plane * G::out_height + oh) * G::out_width + ow) * Block;
+                    if constexpr (Kind == pooling_kind::max) {
+                        for (std::size_t c = 0; c < Block; ++c)
+                            sum[c] += std::bit_cast<float>(std::bit_cast<std::int32_t>(dy[o + c]) &
+                                                           -std::int32_t(argmax[o + c] == position));
+                    } else {
+                        std::size_t h0, h1, w0, w1;
+                        this->window(oh, G::pad_top, G::height, h0, h1);
+                        this->window(ow, G::pad_left, G::width, w0, w1);
+                        float inverse_count = 1.0f / float((h1 - h0) * (w1 - w0));
+                        for (std::size_t c = 0; c < Block; ++c) sum[c] += dy[o + c] * inverse_count;
+                    }
                 }
-            }
+            float* out = dx + (r * G::width + w) * Block;
+            for (std::size_t c = 0; c < Block; ++c) out[c] = sum[c];
+        }
     }
 };
 
@@ -147,14 +160,14 @@ public:
         if (keep_argmax)
             argmax_.resize(outputs);
         dispatch(x.layout, [&]<std::size_t Block>(std::size_t groups) {
-            std::size_t windows = x.batch * groups * G::out_height * G::out_width,
-                        grain = std::max<std::size_t>(1, 4096 / Block);
+            std::size_t rows = x.batch * groups * G::out_height,
+                        grain = std::max<std::size_t>(1, 4096 / (G::out_width * Block));
             if (keep_argmax)
-                B::for_each(windows,
+                B::for_each(rows,
                             pooling_forward<G, Kind, Block, true>{{groups}, x.data, output_.data(), argmax_.data()},
                             grain);
             else
-                B::for_each(windows, pooling_forward<G, Kind, Block, false>{{groups}, x.data, output_.data(), nullptr},
+                B::for_each(rows, pooling_forward<G, Kind, Block, false>{{groups}, x.data, output_.data(), nullptr},
                             grain);
         });
         return {output_.data(), x.batch, x.layout};
@@ -165,9 +178,9 @@ public:
         batch_view<float, output_shape, typename B::memory_space> dy) {
         input_gradient_.resize(x.stored_size());
         dispatch(x.layout, [&]<std::size_t Block>(std::size_t groups) {
-            B::for_each(x.batch * groups * G::height * G::width,
+            B::for_each(x.batch * groups * G::height,
                         pooling_backward<G, Kind, Block>{{groups}, dy.data, argmax_.data(), input_gradient_.data()},
-                        std::max<std::size_t>(1, 4096 / Block));
+                        std::max<std::size_t>(1, 4096 / (G::width * Block)));
         });
         return {input_gradient_.data(), x.batch, x.layout};
     }

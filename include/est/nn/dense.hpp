@@ -1,6 +1,8 @@
 // Fully connected layer: y = act(x K + b), one matrix product on the back end plus a fused
 // bias/activation pass; the bias gradient is one more product (a row of ones times dy), which keeps
-// it deterministic and on the back end.
+// it deterministic and on the back end. K is (inputs, units) row-major in checkpoints and hooks, as
+// TensorFlow has it, and stored transposed, (units, inputs): each output then reads one contiguous
+// row of K, the product's faster form (benchmarks/README.md, "Dense layers").
 #pragma once
 
 #include <est/core/backend.hpp>
@@ -16,6 +18,34 @@
 #include <string_view>
 
 namespace est {
+namespace detail {
+
+/// to[c, r] <- from[r, c] for a rows x cols row-major matrix.
+struct transpose {
+    float const* from;
+    float* to;
+    std::size_t rows, cols;
+    EST_HOST_DEVICE void operator()(std::size_t r, std::size_t c) const { to[c * rows + r] = from[r * cols + c]; }
+};
+
+/// A (rows, cols) canonical matrix stored as its transpose, in B's memory.
+template <class B>
+class transposed_matrix final : public parameter_layout {
+public:
+    transposed_matrix(std::size_t rows, std::size_t cols) : rows_(rows), cols_(cols) {}
+    std::size_t stored_size() const override { return rows_ * cols_; }
+    void to_canonical(float const* stored, float* canonical) const override {
+        B::for_each_2d(cols_, rows_, transpose{stored, canonical, cols_, rows_});
+    }
+    void from_canonical(float const* canonical, float* stored) const override {
+        B::for_each_2d(rows_, cols_, transpose{canonical, stored, rows_, cols_});
+    }
+
+private:
+    std::size_t rows_, cols_;
+};
+
+}  // namespace detail
 
 /// `dense<Units, Activation>` maps a rank-1 input of n features to `Units` features.
 template <std::size_t Units, Activation Act = linear>
@@ -39,12 +69,13 @@ struct dense {
         static constexpr std::size_t parameter_count = inputs * Units + Units;
         static constexpr std::size_t macs = inputs * Units;
 
-        /// The kernel (inputs, Units) row-major, Glorot-uniform; the bias zero (TensorFlow's defaults).
-        static std::array<parameter_spec, 2> parameters() {
+        /// The kernel, Glorot-uniform; the bias zero (TensorFlow's defaults).
+        std::array<parameter_spec, 2> parameters() const {
             return {{{"kernel",
                       inputs * Units,
                       parameter_kind::weights,
-                      {initializer::kind::glorot_uniform, 0.0f, inputs, Units}},
+                      {initializer::kind::glorot_uniform, 0.0f, inputs, Units},
+                      &kernel_layout_},
                      {"bias", Units, parameter_kind::trainable}}};
         }
         void bind(std::array<parameter_slot, 2> const& slots) { kernel_ = slots[0], bias_ = slots[1]; }
@@ -53,7 +84,7 @@ struct dense {
         backend_view<float const, output_shape, B> forward(backend_view<float const, In, B> x, M, step_context const&) {
             check_canonical(x.layout);
             output_.resize(x.batch * Units);
-            B::gemm(false, false, x.batch, Units, inputs, 1.0f, x.data, kernel_.value, 0.0f, output_.data());
+            B::gemm(false, true, x.batch, Units, inputs, 1.0f, x.data, kernel_.value, 0.0f, output_.data());
             B::for_each_2d(x.batch, Units, detail::bias_activation<Act>{output_.data(), bias_.value, Units});
             if constexpr (!Act::elementwise)
                 detail::apply_activation<Act, B>(output_.data(), x.batch * Units, Units);
@@ -68,11 +99,11 @@ struct dense {
                 fill<B>(ones_.data(), x.batch, 1.0f);
             }
             B::gemm(false, false, 1, Units, x.batch, 1.0f, ones_.data(), dy.data, 0.0f, bias_.gradient);
-            B::gemm(true, false, inputs, Units, x.batch, 1.0f, x.data, dy.data, 0.0f, kernel_.gradient);
+            B::gemm(true, false, Units, inputs, x.batch, 1.0f, dy.data, x.data, 0.0f, kernel_.gradient);
             if (!need_input_gradient)
                 return {};
             input_gradient_.resize(x.batch * inputs);
-            B::gemm(false, true, x.batch, inputs, Units, 1.0f, dy.data, kernel_.value, 0.0f, input_gradient_.data());
+            B::gemm(false, false, x.batch, inputs, Units, 1.0f, dy.data, kernel_.value, 0.0f, input_gradient_.data());
             return {input_gradient_.data(), x.batch};
         }
 
@@ -82,6 +113,7 @@ struct dense {
                 throw error("est::dense: input in layout " + std::string(layout_name(l)) + "; dense reads rows");
         }
 
+        detail::transposed_matrix<B> kernel_layout_{inputs, Units};
         parameter_slot kernel_, bias_;
         buffer<float, B> output_, input_gradient_, ones_;
     };
