@@ -13,7 +13,23 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
+
 namespace est::data {
+
+/// Called first on every thread a pipeline starts: on Linux it lowers the thread's priority (nice
+/// +10), so that where the pipeline and the training step share the cores, the scheduler runs the
+/// step's OpenMP threads first and the pipeline in the time they leave (a preempted OpenMP thread
+/// stalls every thread of its parallel region). A pipeline that falls behind still runs: the step
+/// then blocks on it and frees the cores.
+inline void lower_pipeline_thread_priority() {
+#if defined(__linux__)
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+#endif
+}
 
 /// `parallel_calls(autotune)` or `prefetch(autotune)`: chosen from std::thread::hardware_concurrency().
 inline constexpr std::size_t autotune = 0;
@@ -33,7 +49,10 @@ class thread_pool {
 public:
     explicit thread_pool(std::size_t threads) {
         for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i)
-            workers_.emplace_back([this] { work(); });
+            workers_.emplace_back([this] {
+                lower_pipeline_thread_priority();
+                work();
+            });
     }
     thread_pool(thread_pool const&) = delete;
     thread_pool& operator=(thread_pool const&) = delete;

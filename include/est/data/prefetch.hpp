@@ -40,6 +40,7 @@ public:
         iterator(typename Upstream::iterator_type upstream, std::size_t capacity)
             : channel_(std::make_unique<channel>()) {
             producer_ = std::thread([c = channel_.get(), capacity, upstream = std::move(upstream)]() mutable {
+                lower_pipeline_thread_priority();
                 try {
                     element_type element;
                     while (upstream.next(element)) {
