@@ -26,8 +26,6 @@ namespace est::detail {
 /// in groups of Block (one group of all channels for NHWC).
 template <class G>
 struct pooling_windows {
-    std::size_t groups;
-
     /// Input rows/columns [begin, end) of output position `o`, clipped to the input.
     EST_HOST_DEVICE static void window(std::size_t o, std::size_t pad, std::size_t extent, std::size_t& begin,
                                        std::size_t& end) {
@@ -163,12 +161,10 @@ public:
             std::size_t rows = x.batch * groups * G::out_height,
                         grain = std::max<std::size_t>(1, 4096 / (G::out_width * Block));
             if (keep_argmax)
-                B::for_each(rows,
-                            pooling_forward<G, Kind, Block, true>{{groups}, x.data, output_.data(), argmax_.data()},
+                B::for_each(rows, pooling_forward<G, Kind, Block, true>{{}, x.data, output_.data(), argmax_.data()},
                             grain);
             else
-                B::for_each(rows, pooling_forward<G, Kind, Block, false>{{groups}, x.data, output_.data(), nullptr},
-                            grain);
+                B::for_each(rows, pooling_forward<G, Kind, Block, false>{{}, x.data, output_.data(), nullptr}, grain);
         });
         return {output_.data(), x.batch, x.layout};
     }
@@ -179,7 +175,7 @@ public:
         input_gradient_.resize(x.stored_size());
         dispatch(x.layout, [&]<std::size_t Block>(std::size_t groups) {
             B::for_each(x.batch * groups * G::height,
-                        pooling_backward<G, Kind, Block>{{groups}, dy.data, argmax_.data(), input_gradient_.data()},
+                        pooling_backward<G, Kind, Block>{{}, dy.data, argmax_.data(), input_gradient_.data()},
                         std::max<std::size_t>(1, 4096 / (G::width * Block)));
         });
         return {input_gradient_.data(), x.batch, x.layout};
