@@ -33,6 +33,32 @@ struct predicate_probe {
 };
 using geometry_probe = window_geometry<4, 4, 1, 1, 3, 1, 1, 1, 4, 4>;
 
+/// How every back end splits a sum (Backend::sum): blocks of a length that depends on n only.
+struct sum_blocks {
+    static constexpr std::size_t block = 1024, most = 64;
+    std::size_t count, length;
+    static constexpr sum_blocks of(std::size_t n) {
+        std::size_t blocks = (n + block - 1) / block;
+        blocks = blocks < most ? blocks : most;
+        blocks = blocks > 0 ? blocks : 1;
+        return {blocks, (n + blocks - 1) / blocks};
+    }
+};
+
+/// The sum of f(i) over block b, in order.
+template <class F>
+struct block_sum {
+    F f;
+    double* partials;
+    std::size_t n, length;
+    EST_HOST_DEVICE void operator()(std::size_t b) const {
+        double total = 0.0;
+        std::size_t end = (b + 1) * length < n ? (b + 1) * length : n;
+        for (std::size_t i = b * length; i < end; ++i) total += double(f(i));
+        partials[b] = total;
+    }
+};
+
 template <class T>
 struct fill_values {
     T* data;
@@ -49,9 +75,10 @@ struct fill_values {
 ///   allocate(bytes) -> void*, deallocate(p, bytes)
 ///                                             memory for `est::buffer<T, B>` (arenas, workspaces)
 ///   copy(to, from, bytes), copy_to_host(host, from, bytes), copy_from_host(to, host, bytes)
-///   for_each(n, f)                            calls f(i) for every i in [0, n) in any order, in
+///   for_each(n, f[, grain])                   calls f(i) for every i in [0, n) in any order, in
 ///                                             parallel; f is a trivially copyable functor whose call
-///                                             operator is EST_HOST_DEVICE (a Thrust kernel)
+///                                             operator is EST_HOST_DEVICE (a Thrust kernel); `grain`,
+///                                             the least work worth a thread, is a hint
 ///   for_each_2d(rows, cols, f)               calls f(r, c) for every cell of a rows x cols grid
 ///                                             (row-major work, such as a bias added to every row)
 ///   sum(n, f) -> double                       the sum of f(i), added in an order that depends on n
@@ -67,7 +94,7 @@ struct fill_values {
 ///   template <Shape S> layout_converter         converts batches of shape S between layouts
 ///   template <Shape S> to_host_canonical(view, float* host)
 ///                                             a host copy of a batch in the canonical layout (hooks)
-/// The primitives' full contracts are in host/convolution.hpp, host/pooling.hpp and
+/// The primitives' full contracts are in host/convolution.hpp, kernels/pooling.hpp and
 /// host/layout_converter.hpp.
 template <class B>
 concept Backend = MemorySpace<typename B::memory_space> &&
@@ -79,6 +106,7 @@ concept Backend = MemorySpace<typename B::memory_space> &&
     B::copy_to_host(to, from, n);
     B::copy_from_host(to, from, n);
     B::for_each(n, detail::index_probe{});
+    B::for_each(n, detail::index_probe{}, n);
     B::for_each_2d(n, n, detail::cell_probe{});
     { B::sum(n, detail::value_probe{}) } -> std::convertible_to<double>;
     { B::find_first(n, detail::predicate_probe{}) } -> std::convertible_to<std::size_t>;

@@ -3,12 +3,41 @@
 // a primitive, and the kind of pooling.
 #pragma once
 
+#include <est/core/host_device.hpp>
+
+#include <cmath>
 #include <cstddef>
 
 namespace est {
 
 /// An element-wise function a primitive applies to its output before storing it.
 enum class post_op { none, relu, logistic, tanh };
+
+/// Op applied to one value; the activations of nn/activation.hpp are these functions.
+template <post_op Op>
+EST_HOST_DEVICE inline float apply_post_op(float x) {
+    if constexpr (Op == post_op::relu)
+        return x > 0.0f ? x : 0.0f;
+    else if constexpr (Op == post_op::logistic)
+        return 1.0f / (1.0f + std::exp(-x));
+    else if constexpr (Op == post_op::tanh)
+        return std::tanh(x);
+    else
+        return x;
+}
+
+/// Op's derivative at the input whose output is y.
+template <post_op Op>
+EST_HOST_DEVICE constexpr float post_op_derivative_from_output(float y) {
+    if constexpr (Op == post_op::relu)
+        return y > 0.0f ? 1.0f : 0.0f;
+    else if constexpr (Op == post_op::logistic)
+        return y * (1.0f - y);
+    else if constexpr (Op == post_op::tanh)
+        return 1.0f - y * y;
+    else
+        return 1.0f;
+}
 
 /// Maximum or mean (over the part of the window inside the input) of each window.
 enum class pooling_kind { max, mean };

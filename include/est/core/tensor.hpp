@@ -56,7 +56,11 @@ struct batch_view {
     constexpr std::span<T, S::size> example(std::size_t i) const requires std::is_same_v<Space, host_memory> {
         return std::span<T, S::size>(data + i * S::size, S::size);
     }
-    constexpr operator batch_view<T const, S, Space>() const { return {data, batch, layout}; }
+    /// The read-only view (a template, so that a view of const values declares no conversion to itself).
+    template <class U = T>
+    requires(!std::is_const_v<U>) constexpr operator batch_view<U const, S, Space>() const {
+        return {data, batch, layout};
+    }
 
     /// The batch as an xtensor expression of shape (batch, dims...).
     auto xview() const requires std::is_same_v<Space, host_memory> {  // the pointer is passed as a prvalue: xt::adapt

@@ -9,6 +9,7 @@
 #include <est/core/record.hpp>
 #include <est/core/tensor.hpp>
 #include <est/data/dataset.hpp>
+#include <est/estimator/batch_stager.hpp>
 #include <est/estimator/checkpoint.hpp>
 #include <est/estimator/evaluation.hpp>
 #include <est/estimator/hook.hpp>
@@ -79,7 +80,7 @@ std::size_t batch_size_of(Features const& features) {
     bool first = true;
     features.for_each([&](auto, auto const& batch) {
         if (first)
-            size = batch.batch_size();
+            size = as_view(batch).batch;
         first = false;
     });
     return size;
@@ -197,10 +198,17 @@ public:
         fields.for_each([&](std::string_view name, auto const& value) {
             auto v = values_of(value);
             using S = typename decltype(v)::shape_type;
+            auto const* host_values = v.data;
+            std::vector<std::remove_const_t<typename decltype(v)::value_type>> host_copy;
+            if constexpr (!std::is_same_v<typename decltype(v)::memory_space, host_memory>) {
+                host_copy.resize(v.size());
+                Model::backend_type::copy_to_host(host_copy.data(), v.data, v.size() * sizeof(host_copy[0]));
+                host_values = host_copy.data();
+            }
             std::vector<std::size_t> extents(S::extents.begin(), S::extents.end());
             for (std::size_t b = 0; b < batch; ++b) {
                 auto values = xt::xarray<double>::from_shape(extents);
-                std::copy_n(v.data + b * S::size, S::size, values.begin());
+                std::copy_n(host_values + b * S::size, S::size, values.begin());
                 out[b].set(name, std::move(values));
             }
         });
@@ -329,6 +337,9 @@ public:
     using model_type = Model;
     using features_type = typename element_type::features_type;
     using labels_type = typename element_type::labels_type;
+    /// What the model_fn is given: the batch's features and labels in the model's memory space.
+    using model_features_type = typename detail::batch_stager<typename Model::backend_type, features_type>::type;
+    using model_labels_type = typename detail::batch_stager<typename Model::backend_type, labels_type>::type;
 
     /// `model_fn(features, labels, mode, model, params)` returns est::spec(mode, ...) for each mode.
     /// With a checkpoint in model_dir, the latest readable one is restored; without one, the
@@ -408,7 +419,8 @@ public:
             phases.hooks += seconds_since(hooks_start);
 
             auto forward_start = clock();
-            auto result = runner_->forward(*model_, batch_.features, batch_.labels, global_step_);
+            auto result = runner_->forward(*model_, features_stager_.stage(batch_.features),
+                                           labels_stager_.stage(batch_.labels), global_step_);
             phases.forward = seconds_since(forward_start);
             if (first && result.hooks && !result.hooks->empty()) {
                 spec_hooks = *result.hooks;
@@ -484,7 +496,8 @@ public:
             call_hooks<hook_points::before_run>(spec_hooks, context);
             std::size_t size = detail::batch_size_of(batch.features);
             hook_list const* hooks = nullptr;
-            float loss = runner_->eval_step(*model_, batch.features, batch.labels, hooks);
+            float loss = runner_->eval_step(*model_, features_stager_.stage(batch.features),
+                                            labels_stager_.stage(batch.labels), hooks);
             if (batches == 0 && hooks && !hooks->empty()) {
                 spec_hooks = *hooks;
                 call_hooks<hook_points::begin>(spec_hooks, context);
@@ -597,8 +610,9 @@ private:
     template <class ModelFn, class Params>
     estimator(ModelFn model_fn, run_config config, Params params, std::tuple<Hooks...> hooks)
         : config_(std::move(config)),
-          runner_(std::make_unique<detail::typed_runner<Model, features_type, labels_type, ModelFn, Params>>(
-              std::move(model_fn), params)),
+          runner_(
+              std::make_unique<detail::typed_runner<Model, model_features_type, model_labels_type, ModelFn, Params>>(
+                  std::move(model_fn), params)),
           hooks_(std::move(hooks)) {
         if (config_.model_dir.empty())
             config_.model_dir = detail::make_temporary_model_dir();
@@ -748,7 +762,9 @@ private:
 
     run_config config_;
     std::unique_ptr<Model> model_ = std::make_unique<Model>();
-    std::unique_ptr<detail::model_runner<Model, features_type, labels_type>> runner_;
+    std::unique_ptr<detail::model_runner<Model, model_features_type, model_labels_type>> runner_;
+    detail::batch_stager<typename Model::backend_type, features_type> features_stager_;
+    detail::batch_stager<typename Model::backend_type, labels_type> labels_stager_;
     std::tuple<Hooks...> hooks_;
     builtin_hooks builtin_;
     std::uint64_t global_step_ = 0;
@@ -828,8 +844,8 @@ public:
                 }
                 call_hooks<hook_points::before_run>(hooks, s.context);
                 call_hooks<hook_points::before_run>(s.spec_hooks, s.context);
-                auto const* spec_hooks =
-                    estimator_->runner_->predict_batch(*estimator_->model_, s.batch.features, s.buffer);
+                auto const* spec_hooks = estimator_->runner_->predict_batch(
+                    *estimator_->model_, estimator_->features_stager_.stage(s.batch.features), s.buffer);
                 if (spec_hooks && s.spec_hooks.empty() && !spec_hooks->empty()) {
                     s.spec_hooks = *spec_hooks;
                     call_hooks<hook_points::begin>(s.spec_hooks, s.context);

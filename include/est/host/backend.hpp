@@ -8,7 +8,7 @@
 #include <est/core/thrust.hpp>
 #include <est/host/convolution.hpp>
 #include <est/host/layout_converter.hpp>
-#include <est/host/pooling.hpp>
+#include <est/kernels/pooling.hpp>
 
 #include <oneapi/dnnl/dnnl.h>
 
@@ -100,25 +100,16 @@ struct host {
     /// then in order, so the result does not depend on the number of threads.
     template <class F>
     static double sum(std::size_t n, F f) {
-        constexpr std::size_t block = 1024;
-        std::size_t blocks = std::min<std::size_t>((n + block - 1) / block, max_ranges);
-        if (blocks <= 1) {
-            double total = 0.0;
-            for (std::size_t i = 0; i < n; ++i) total += double(f(i));
-            return total;
-        }
-        std::size_t length = (n + blocks - 1) / blocks;
-        std::array<double, max_ranges> partials{};
-        double* out = partials.data();
-        thrust::for_each(policy(), thrust::counting_iterator<std::size_t>(0),
-                         thrust::counting_iterator<std::size_t>(blocks), [=](std::size_t b) {
-                             double total = 0.0;
-                             std::size_t end = std::min(n, (b + 1) * length);
-                             for (std::size_t i = b * length; i < end; ++i) total += double(f(i));
-                             out[b] = total;
-                         });
+        auto blocks = detail::sum_blocks::of(n);
+        std::array<double, detail::sum_blocks::most> partials{};
+        detail::block_sum<F> add{f, partials.data(), n, blocks.length};
+        if (blocks.count == 1)
+            add(0);
+        else
+            thrust::for_each(policy(), thrust::counting_iterator<std::size_t>(0),
+                             thrust::counting_iterator<std::size_t>(blocks.count), add);
         double total = 0.0;
-        for (std::size_t b = 0; b < blocks; ++b) total += partials[b];
+        for (std::size_t b = 0; b < blocks.count; ++b) total += partials[b];
         return total;
     }
 

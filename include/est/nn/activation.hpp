@@ -42,8 +42,10 @@ struct relu : detail::activation_as_layer<relu> {
     static constexpr std::string_view kind = "relu";
     static constexpr bool elementwise = true;
     static constexpr post_op fused = post_op::relu;
-    EST_HOST_DEVICE static constexpr float apply(float x) { return x > 0.0f ? x : 0.0f; }
-    EST_HOST_DEVICE static constexpr float derivative_from_output(float y) { return y > 0.0f ? 1.0f : 0.0f; }
+    EST_HOST_DEVICE static float apply(float x) { return apply_post_op<fused>(x); }
+    EST_HOST_DEVICE static constexpr float derivative_from_output(float y) {
+        return post_op_derivative_from_output<fused>(y);
+    }
 };
 
 /// 1 / (1 + exp(-x)).
@@ -51,8 +53,10 @@ struct sigmoid : detail::activation_as_layer<sigmoid> {
     static constexpr std::string_view kind = "sigmoid";
     static constexpr bool elementwise = true;
     static constexpr post_op fused = post_op::logistic;
-    EST_HOST_DEVICE static float apply(float x) { return 1.0f / (1.0f + std::exp(-x)); }
-    EST_HOST_DEVICE static constexpr float derivative_from_output(float y) { return y * (1.0f - y); }
+    EST_HOST_DEVICE static float apply(float x) { return apply_post_op<fused>(x); }
+    EST_HOST_DEVICE static constexpr float derivative_from_output(float y) {
+        return post_op_derivative_from_output<fused>(y);
+    }
 };
 
 /// Hyperbolic tangent.
@@ -60,8 +64,10 @@ struct tanh : detail::activation_as_layer<tanh> {
     static constexpr std::string_view kind = "tanh";
     static constexpr bool elementwise = true;
     static constexpr post_op fused = post_op::tanh;
-    EST_HOST_DEVICE static float apply(float x) { return std::tanh(x); }
-    EST_HOST_DEVICE static constexpr float derivative_from_output(float y) { return 1.0f - y * y; }
+    EST_HOST_DEVICE static float apply(float x) { return apply_post_op<fused>(x); }
+    EST_HOST_DEVICE static constexpr float derivative_from_output(float y) {
+        return post_op_derivative_from_output<fused>(y);
+    }
 };
 
 /// exp(x_i) / sum_j exp(x_j) over the last dimension.

@@ -1,7 +1,8 @@
-// 2-D max and average pooling as est's own kernels (functors any back end can run), in the layout of
-// their input: channels innermost (canonical NHWC) or in blocks of 8 or 16 (after oneDNN's blocked
-// convolutions), so each window position is one vectorizable pass over a block of channels. They
-// replace oneDNN 2.6's pooling primitives, which ran 4 to 9 times slower here (benchmarks/README.md).
+// 2-D max and average pooling as est's own kernels (functors every back end runs: the host's and the
+// device's), in the layout of their input: channels innermost (canonical NHWC) or in blocks of 8 or
+// 16 (after oneDNN's blocked convolutions), so each window position is one vectorizable pass over a
+// block of channels. On the host they replace oneDNN 2.6's pooling primitives, which ran 4 to 9
+// times slower here (benchmarks/README.md).
 // The backward pass gathers per input position, without atomics, so results do not depend on the
 // number of threads. Average pooling excludes the padding from each window's count, as TensorFlow's
 // `same` does; max pooling's gradient goes to the first maximum of a window.

@@ -1,0 +1,131 @@
+// est::cuda, the back end for a CUDA device: est's kernels run through Thrust's CUDA system on one
+// stream, matrix products through cuBLAS on the same stream, memory comes from a caching allocator
+// over cudaMalloc. Only nvcc compiles this header; a host-only program never includes it.
+// Failures (no device, a driver older than the runtime, out of memory, a failed kernel) are
+// est::error exceptions that name the device and the operation.
+#pragma once
+
+#if !defined(__CUDACC__)
+#error "est/cuda/backend.hpp is compiled by nvcc only; host programs use est::host"
+#endif
+
+#include <est/core/error.hpp>
+#include <est/device/backend.hpp>
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <thrust/system/cuda/execution_policy.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace est {
+
+/// CUDA device 0 as a device system: its stream, cuBLAS handle and allocator.
+struct cuda_system {
+    static constexpr std::string_view name = "cuda";
+
+    static auto policy() { return thrust::cuda::par_nosync.on(context().stream); }
+
+    static void* try_allocate(std::size_t bytes) {
+        context();
+        void* block = nullptr;
+        cudaError_t status = cudaMalloc(&block, bytes);
+        if (status == cudaErrorMemoryAllocation) {
+            (void)cudaGetLastError();  // clears the error, so that the next call does not report it
+            return nullptr;
+        }
+        check(status, "cudaMalloc of " + std::to_string(bytes) + " bytes");
+        return block;
+    }
+    static void release(void* block) { (void)cudaFree(block); }
+    static std::string describe() { return context().description; }
+
+    static void copy(void* to, void const* from, std::size_t bytes) {
+        check(cudaMemcpyAsync(to, from, bytes, cudaMemcpyDeviceToDevice, context().stream), "a device-to-device copy");
+    }
+    /// Returns once the values are in host memory (and every kernel before the copy has run).
+    static void copy_to_host(void* to, void const* from, std::size_t bytes) {
+        check(cudaMemcpyAsync(to, from, bytes, cudaMemcpyDeviceToHost, context().stream), "a copy to the host");
+        synchronize("a copy to the host");
+    }
+    /// Returns once `from` may be reused (pageable memory is staged before the call returns).
+    static void copy_from_host(void* to, void const* from, std::size_t bytes) {
+        check(cudaMemcpyAsync(to, from, bytes, cudaMemcpyHostToDevice, context().stream), "a copy to the device");
+    }
+
+    /// Waits for every kernel and copy so far; a kernel that failed is reported here.
+    static void synchronize(std::string const& what) { check(cudaStreamSynchronize(context().stream), what); }
+
+    /// Row-major C = alpha op(A) op(B) + beta C through column-major cuBLAS: C^T = op(B)^T op(A)^T.
+    static void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+                     float const* a, float const* b, float beta, float* c) {
+        int lda = int(transpose_a ? m : k), ldb = int(transpose_b ? k : n);
+        cublasStatus_t status = cublasSgemm(context().blas, transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N,
+                                            transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N, int(n), int(m), int(k), &alpha, b,
+                                            ldb, a, lda, &beta, c, int(n));
+        if (status != CUBLAS_STATUS_SUCCESS)
+            throw error("est::cuda: cublasSgemm (" + std::to_string(m) + "x" + std::to_string(n) + "x" +
+                        std::to_string(k) + ") failed on " + describe() + ": " + cublasGetStatusString(status));
+    }
+
+    /// Throws an est::error naming the device and `what` unless `status` is cudaSuccess.
+    static void check(cudaError_t status, std::string const& what) {
+        if (status != cudaSuccess)
+            throw error("est::cuda: " + what + " failed on " + describe() + ": " + cudaGetErrorName(status) + " (" +
+                        cudaGetErrorString(status) + ")");
+    }
+
+private:
+    struct state {
+        std::string description;
+        cudaStream_t stream = nullptr;
+        cublasHandle_t blas = nullptr;
+
+        state() {
+            int devices = 0;
+            cudaError_t status = cudaGetDeviceCount(&devices);
+            if (status != cudaSuccess)
+                throw error(std::string("est::cuda: no usable CUDA device: cudaGetDeviceCount failed: ") +
+                            cudaGetErrorName(status) + " (" + cudaGetErrorString(status) +
+                            "); a driver older than the CUDA runtime est was built with fails this way");
+            if (devices == 0)
+                throw error("est::cuda: no CUDA device is present; build and run the model on est::host");
+            cudaDeviceProp properties{};
+            if (cudaGetDeviceProperties(&properties, 0) == cudaSuccess)
+                description = "CUDA device 0 (" + std::string(properties.name) + ")";
+            else
+                description = "CUDA device 0";
+            raise(cudaSetDevice(0), "selecting the device");
+            raise(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "creating a stream");
+            if (cublasCreate(&blas) != CUBLAS_STATUS_SUCCESS || cublasSetStream(blas, stream) != CUBLAS_STATUS_SUCCESS)
+                throw error("est::cuda: creating a cuBLAS handle failed on " + description);
+        }
+        void raise(cudaError_t status, char const* what) const {
+            if (status != cudaSuccess)
+                throw error("est::cuda: " + std::string(what) + " failed on " + description + ": " +
+                            cudaGetErrorName(status));
+        }
+        // The handle and stream live as long as the program: the runtime releases them at exit, and
+        // destroying them from a static destructor after it has shut down would fail.
+    };
+
+    static state& context() {
+        static state s;
+        return s;
+    }
+};
+
+/// The CUDA back end (a model of est::Backend with device memory).
+using cuda = basic_device<cuda_system>;
+
+static_assert(Backend<cuda>);
+
+/// Whether a CUDA device is usable (for programs that choose a back end at run time).
+inline bool cuda_device_available() {
+    int devices = 0;
+    return cudaGetDeviceCount(&devices) == cudaSuccess && devices > 0;
+}
+
+}  // namespace est
