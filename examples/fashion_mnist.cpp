@@ -7,13 +7,19 @@
 //   fashion_mnist [--model mlp|cnn] [--epochs N] [--batch-size N] [--learning-rate X]
 //                 [--model-dir DIR] [--data-dir DIR] [--seed N] [--eval-every STEPS]
 //                 [--patience EVALUATIONS] [--progress auto|terminal|plain|off]
-//                 [--input memory|tfrecord] [--tfrecord-dir DIR]
+//                 [--input memory|tfrecord] [--tfrecord-dir DIR] [--device cpu|cuda]
 //
+// --device cuda trains, evaluates and predicts on the GPU (est::cuda) with the same model_fn and
+// output; it needs this program compiled by nvcc (fashion_mnist_cuda, built where nvcc is present).
 // With --input tfrecord it trains from sharded TFRecord files of PNG images (written to
 // --tfrecord-dir from the IDX files when missing, as `est_tfrecord from-idx` does) through the
 // full pipeline: list_files, parallel interleave, shuffle_and_repeat, parallel parse and decode,
 // batch, prefetch.
 #include "fashion_mnist_model.hpp"
+
+#if defined(__CUDACC__)
+#include <est/cuda/backend.hpp>
+#endif
 
 #include <xtensor/xview.hpp>
 
@@ -41,6 +47,7 @@ struct options {
     std::string progress = "auto";
     std::string input = "memory";
     std::string tfrecord_dir;
+    std::string device = "cpu";
 };
 
 constexpr std::array<char const*, 10> class_names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -51,7 +58,7 @@ constexpr std::array<char const*, 10> class_names = {"T-shirt/top", "Trouser", "
               << "usage: fashion_mnist [--model mlp|cnn] [--epochs N] [--batch-size N] [--learning-rate X]\n"
               << "                     [--model-dir DIR] [--data-dir DIR] [--seed N] [--eval-every STEPS]\n"
               << "                     [--patience EVALUATIONS] [--progress auto|terminal|plain|off]\n"
-              << "                     [--input memory|tfrecord] [--tfrecord-dir DIR]\n";
+              << "                     [--input memory|tfrecord] [--tfrecord-dir DIR] [--device cpu|cuda]\n";
     std::exit(2);
 }
 
@@ -89,6 +96,8 @@ options parse(int argc, char** argv) {
                 o.input = value;
             else if (flag == "--tfrecord-dir")
                 o.tfrecord_dir = value;
+            else if (flag == "--device")
+                o.device = value;
             else
                 usage("unknown option " + std::string(flag));
         } catch (std::logic_error const&) {
@@ -103,6 +112,8 @@ options parse(int argc, char** argv) {
         usage("--progress must be auto, terminal, plain or off");
     if (o.input != "memory" && o.input != "tfrecord")
         usage("--input must be memory or tfrecord");
+    if (o.device != "cpu" && o.device != "cuda")
+        usage("--device must be cpu or cuda");
     if (o.tfrecord_dir.empty())
         o.tfrecord_dir = (std::filesystem::temp_directory_path() / "est-fashion-mnist-tfrecord").string();
     return o;
@@ -111,7 +122,7 @@ options parse(int argc, char** argv) {
 template <class Model>
 int run(options const& o) {
     using namespace est::literals;
-    std::cout << "model " << o.model << "\n" << Model::summary();
+    std::cout << "model " << o.model << " on " << Model::backend_type::name << "\n" << Model::summary();
 
     auto train_data = est::data::read_mnist(o.data_dir, "train");
     auto test_data = est::data::read_mnist(o.data_dir, "t10k");
@@ -190,10 +201,23 @@ int run(options const& o) {
     }
 
     std::printf(
-        "{\"model\":\"%s\",\"accuracy\":%.4f,\"loss\":%.4f,\"global_step\":%llu,\"train_images_per_sec\":%.1f}\n",
-        o.model.c_str(), result["accuracy"], result["loss"], static_cast<unsigned long long>(result["global_step"]),
+        "{\"model\":\"%s\",\"device\":\"%s\",\"accuracy\":%.4f,\"loss\":%.4f,\"global_step\":%llu,\"train_images_per_sec\":%.1f}\n",
+        o.model.c_str(), o.device.c_str(), result["accuracy"], result["loss"], static_cast<unsigned long long>(result["global_step"]),
         stats.examples_per_second());
     return 0;
+}
+
+/// Runs `Model` on the back end --device names.
+template <class Model>
+int run_on_device(options const& o) {
+    if (o.device == "cpu")
+        return run<Model>(o);
+#if defined(__CUDACC__)
+    return run<typename Model::template on<est::cuda>>(o);
+#else
+    throw est::error("--device cuda: this build of fashion_mnist has no CUDA back end; run fashion_mnist_cuda, "
+                     "which is built where nvcc is present");
+#endif
 }
 
 }  // namespace
@@ -201,7 +225,7 @@ int run(options const& o) {
 int main(int argc, char** argv) {
     options o = parse(argc, argv);
     try {
-        return o.model == "cnn" ? run<fashion_mnist::cnn>(o) : run<fashion_mnist::mlp>(o);
+        return o.model == "cnn" ? run_on_device<fashion_mnist::cnn>(o) : run_on_device<fashion_mnist::mlp>(o);
     } catch (est::error const& e) {
         std::cerr << "fashion_mnist: " << e.what() << "\n";
         return 1;

@@ -5,7 +5,7 @@ using namespace est::literals;
 using model = est::sequential<est::input<4>, est::dense<2>>;
 
 // expect: a field the mode requires is missing
-// expect: missing_spec_field<est::mode<est::mode_key::eval>, est::field_name<est::fixed_string<5>{"loss"}>, est::field_name<est::fixed_string<16>{"eval_metric_ops"}> >
+// expect: missing_spec_field<est::mode<est::mode_key::eval>, est::field_name<est::fixed_string{"loss"}>, est::field_name<est::fixed_string{"eval_metric_ops"}> >
 
 int main() {
     model net;

@@ -4,7 +4,7 @@
 using namespace est::literals;
 
 // expect: est: reading a field that is not in this record
-// expect: no_such_field<est::field_name<est::fixed_string<5>{"accu"}>, est::field_name<est::fixed_string<9>{"accuracy"}>, est::field_name<est::fixed_string<5>{"loss"}> >
+// expect: no_such_field<est::field_name<est::fixed_string{"accu"}>, est::field_name<est::fixed_string{"accuracy"}>, est::field_name<est::fixed_string{"loss"}> >
 
 int main() {
     auto results = est::fields("accuracy"_f = 0.9, "loss"_f = 0.3);

@@ -4,7 +4,7 @@
 using namespace est::literals;
 
 // expect: est: reading a field that is not in this record
-// expect: no_such_field<est::field_name<est::fixed_string<7>{"pixels"}>, est::field_name<est::fixed_string<6>{"image"}> >
+// expect: no_such_field<est::field_name<est::fixed_string{"pixels"}>, est::field_name<est::fixed_string{"image"}> >
 
 int main() {
     using input = decltype(fixture::input<est::shape<4, 4, 1>>());

@@ -5,7 +5,7 @@ using namespace est::literals;
 using model = est::sequential<est::input<4>, est::dense<2>>;
 
 // expect: a field the mode requires is missing
-// expect: missing_spec_field<est::mode<est::mode_key::predict>, est::field_name<est::fixed_string<12>{"predictions"}> >
+// expect: missing_spec_field<est::mode<est::mode_key::predict>, est::field_name<est::fixed_string{"predictions"}> >
 
 int main() {
     model net;

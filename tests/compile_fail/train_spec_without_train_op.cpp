@@ -4,7 +4,7 @@
 using model = est::sequential<est::input<4>, est::dense<2>>;
 
 // expect: a field the mode requires is missing
-// expect: missing_spec_field<est::mode<est::mode_key::train>, est::field_name<est::fixed_string<9>{"train_op"}>, est::field_name<est::fixed_string<5>{"loss"}> >
+// expect: missing_spec_field<est::mode<est::mode_key::train>, est::field_name<est::fixed_string{"train_op"}>, est::field_name<est::fixed_string{"loss"}> >
 
 int main() {
     model net;

@@ -50,6 +50,7 @@ public:
         float d = float(device), h = float(host);
         compare(name, std::span<float const>(&d, 1), std::span<float const>(&h, 1));
     }
+    void check(std::string const& name, bool passed) { results_.push_back({name, passed ? 0.0 : 1.0, passed}); }
     std::vector<comparison> const& results() const { return results_; }
 
 private:
@@ -208,6 +209,29 @@ void losses_and_metrics(report& r) {
     run(
         "mean_squared_error", [&](auto p) { return mean_squared_error(host_soft, p); },
         [&](auto p) { return mean_squared_error(device_soft_view, p); });
+
+    {
+        auto bad = classes;
+        bad[5] = 7;
+        auto device_bad = on_backend<Device>(bad);
+        twins<model, Device> t(13);
+        std::string host_message, device_message;
+        try {
+            sparse_softmax_cross_entropy(batch_view<std::int64_t const, shape<>>{bad.data(), batch},
+                                         t.host(host_x, train));
+        } catch (est::error const& e) {
+            host_message = e.what();
+        }
+        try {
+            sparse_softmax_cross_entropy(
+                batch_view<std::int64_t const, shape<>, device_memory>{device_bad.data(), batch},
+                t.device(device_x_view, train));
+        } catch (est::error const& e) {
+            device_message = e.what();
+        }
+        r.check("a label out of range is the same error on both: " + device_message,
+                host_message.find("example 5") != std::string::npos && device_message == host_message);
+    }
 
     twins<model, Device> t(17);
     auto host_logits = t.host(host_x, eval);

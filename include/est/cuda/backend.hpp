@@ -1,6 +1,7 @@
 // est::cuda, the back end for a CUDA device: est's kernels run through Thrust's CUDA system on one
-// stream, matrix products through cuBLAS on the same stream, memory comes from a caching allocator
-// over cudaMalloc. Only nvcc compiles this header; a host-only program never includes it.
+// stream, matrix products through cuBLAS and convolutions through cuDNN (where est was built with
+// it; im2col + cuBLAS otherwise) on the same stream, memory comes from a caching allocator over
+// cudaMalloc. Only nvcc compiles this header; a host-only program never includes it.
 // Failures (no device, a driver older than the runtime, out of memory, a failed kernel) are
 // est::error exceptions that name the device and the operation.
 #pragma once
@@ -11,6 +12,10 @@
 
 #include <est/core/error.hpp>
 #include <est/device/backend.hpp>
+#include <est/kernels/gemm_convolution.hpp>
+#if defined(EST_CUDNN)
+#include <est/cuda/cudnn_convolution.hpp>
+#endif
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -18,6 +23,7 @@
 
 #include <cstddef>
 #include <string>
+#include <type_traits>
 #include <string_view>
 
 namespace est {
@@ -27,6 +33,19 @@ struct cuda_system {
     static constexpr std::string_view name = "cuda";
 
     static auto policy() { return thrust::cuda::par_nosync.on(context().stream); }
+    /// The stream every kernel and copy of the back end runs on.
+    static cudaStream_t stream() { return context().stream; }
+
+    /// cuDNN's convolutions where est was built with it (EST_CUDNN) and its symmetric padding fits,
+    /// im2col + cuBLAS otherwise.
+#if defined(EST_CUDNN)
+    template <class B, class G, post_op Op>
+    using convolution = std::conditional_t<detail::cudnn_fits<G>, detail::cudnn_convolution<B, G, Op>,
+                                           detail::gemm_convolution<B, G, Op>>;
+#else
+    template <class B, class G, post_op Op>
+    using convolution = detail::gemm_convolution<B, G, Op>;
+#endif
 
     static void* try_allocate(std::size_t bytes) {
         context();
@@ -53,6 +72,34 @@ struct cuda_system {
     /// Returns once `from` may be reused (pageable memory is staged before the call returns).
     static void copy_from_host(void* to, void const* from, std::size_t bytes) {
         check(cudaMemcpyAsync(to, from, bytes, cudaMemcpyHostToDevice, context().stream), "a copy to the device");
+    }
+
+    /// Page-locked host memory, from which copies run without the host waiting.
+    static void* allocate_pinned(std::size_t bytes) {
+        context();
+        void* block = nullptr;
+        check(cudaHostAlloc(&block, bytes, cudaHostAllocDefault),
+              "allocating " + std::to_string(bytes) + " bytes of page-locked host memory");
+        return block;
+    }
+    static void release_pinned(void* block) { (void)cudaFreeHost(block); }
+
+    /// Marks when a queued copy is done; created on first use.
+    using event = cudaEvent_t;
+    /// Queues a copy from page-locked memory on the stream and records `done` after it.
+    static void copy_from_pinned(void* to, void const* from, std::size_t bytes, event& done) {
+        check(cudaMemcpyAsync(to, from, bytes, cudaMemcpyHostToDevice, context().stream), "a copy to the device");
+        if (!done)
+            check(cudaEventCreateWithFlags(&done, cudaEventDisableTiming), "creating an event");
+        check(cudaEventRecord(done, context().stream), "recording a copy's event");
+    }
+    static void wait(event& done) {
+        if (done)
+            check(cudaEventSynchronize(done), "a copy to the device");
+    }
+    static void destroy_event(event done) {
+        if (done)
+            (void)cudaEventDestroy(done);
     }
 
     /// Waits for every kernel and copy so far; a kernel that failed is reported here.
@@ -87,9 +134,10 @@ private:
             int devices = 0;
             cudaError_t status = cudaGetDeviceCount(&devices);
             if (status != cudaSuccess)
-                throw error(std::string("est::cuda: no usable CUDA device: cudaGetDeviceCount failed: ") +
+                throw error(std::string("est::cuda: no CUDA device: cudaGetDeviceCount failed with ") +
                             cudaGetErrorName(status) + " (" + cudaGetErrorString(status) +
-                            "); a driver older than the CUDA runtime est was built with fails this way");
+                            "), as on a machine without an NVIDIA driver or with one older than the CUDA "
+                            "runtime est was built with");
             if (devices == 0)
                 throw error("est::cuda: no CUDA device is present; build and run the model on est::host");
             cudaDeviceProp properties{};

@@ -18,10 +18,9 @@
 #include <est/kernels/gemm_convolution.hpp>
 #include <est/kernels/pooling.hpp>
 
-#include <thrust/find.h>
-
 #include <array>
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -34,6 +33,19 @@ struct grid_cell {
     F f;
     std::size_t cols;
     EST_HOST_DEVICE void operator()(std::size_t i) const { f(i / cols, i % cols); }
+};
+
+/// The first i of block b with p(i), or n.
+template <class P>
+struct block_first {
+    P p;
+    std::size_t* firsts;
+    std::size_t n, length;
+    EST_HOST_DEVICE void operator()(std::size_t b) const {
+        std::size_t end = (b + 1) * length < n ? (b + 1) * length : n, i = b * length;
+        while (i < end && !p(i)) ++i;
+        firsts[b] = i < end ? i : n;
+    }
 };
 
 /// Converts nothing: batches on a device back end are always in the canonical layout.
@@ -59,7 +71,13 @@ public:
 ///                                                  the device's own allocator (caching_allocator)
 ///   static void copy(to, from, bytes), copy_to_host(...), copy_from_host(...)
 ///                                                  copies; copy_to_host returns once the data is there
+///   using event; allocate_pinned(bytes), release_pinned(p), copy_from_pinned(to, pinned, bytes, event&),
+///   wait(event&), destroy_event(event)             page-locked staging memory, an asynchronous copy
+///                                                  from it that records `event`, and waiting for it
 ///   static void gemm(...)                          est::Backend's gemm, on device memory
+///   template <class B, class G, post_op Op> using convolution
+///                                                  the convolution primitive (im2col + GEMM where the
+///                                                  system has no library of its own)
 template <class System>
 struct basic_device {
     using memory_space = device_memory;
@@ -104,21 +122,27 @@ struct basic_device {
     static double sum(std::size_t n, F f) {
         auto blocks = detail::sum_blocks::of(n);
         std::array<double, detail::sum_blocks::most> partials{};
-        buffer<double, basic_device> device_partials(blocks.count);
-        for_each(blocks.count, detail::block_sum<F>{f, device_partials.data(), n, blocks.length});
-        copy_to_host(partials.data(), device_partials.data(), blocks.count * sizeof(double));
+        double* device_partials = per_block<double>();
+        for_each(blocks.count, detail::block_sum<F>{f, device_partials, n, blocks.length});
+        copy_to_host(partials.data(), device_partials, blocks.count * sizeof(double));
         double total = 0.0;
         for (std::size_t b = 0; b < blocks.count; ++b) total += partials[b];
         return total;
     }
 
-    /// The smallest i in [0, n) with p(i), or n.
+    /// The smallest i in [0, n) with p(i), or n: each block of the sum's split finds its first, and
+    /// the host takes the least (Thrust's find_if would ask the device for temporary memory).
     template <class P>
     static std::size_t find_first(std::size_t n, P p) {
-        if (n == 0)
-            return 0;
-        return *thrust::find_if(System::policy(), thrust::counting_iterator<std::size_t>(0),
-                                thrust::counting_iterator<std::size_t>(n), p);
+        auto blocks = detail::sum_blocks::of(n);
+        std::array<std::size_t, detail::sum_blocks::most> firsts{};
+        std::size_t* device_firsts = per_block<std::size_t>();
+        for_each(blocks.count, detail::block_first<P>{p, device_firsts, n, blocks.length});
+        copy_to_host(firsts.data(), device_firsts, blocks.count * sizeof(std::size_t));
+        for (std::size_t b = 0; b < blocks.count; ++b)
+            if (firsts[b] < n)
+                return firsts[b];
+        return n;
     }
 
     static void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
@@ -128,16 +152,68 @@ struct basic_device {
     }
 
     template <class Geometry, post_op Op>
-    using convolution = detail::gemm_convolution<basic_device, Geometry, Op>;
+    using convolution = typename System::template convolution<basic_device, Geometry, Op>;
     template <class Geometry, pooling_kind Kind>
     using pooling = detail::direct_pooling<basic_device, Geometry, Kind>;
     template <Shape S>
     using layout_converter = detail::canonical_layout_converter<S, basic_device>;
 
+    /// Copies host values to the device through a staging buffer of the system's page-locked
+    /// memory: the copy is queued on the device's stream behind the kernels already queued, and the
+    /// call returns without waiting for them (a copy from pageable memory would), so the host
+    /// prepares the next step while the device runs this one. The next upload through the same
+    /// uploader waits until this copy has left the staging buffer. The buffer grows to the largest
+    /// upload and is kept.
+    class uploader {
+    public:
+        uploader() = default;
+        uploader(uploader const&) = delete;
+        uploader& operator=(uploader const&) = delete;
+        ~uploader() {
+            try {
+                System::wait(done_);
+            } catch (...) {  // a device error was reported where it happened
+            }
+            if (staging_)
+                System::release_pinned(staging_);
+            System::destroy_event(done_);
+        }
+
+        void operator()(void* to, void const* from, std::size_t bytes) {
+            if (!bytes)
+                return;
+            System::wait(done_);
+            if (bytes > capacity_) {
+                if (staging_)
+                    System::release_pinned(staging_);
+                staging_ = nullptr;  // until the larger one exists, should allocating it fail
+                staging_ = System::allocate_pinned(bytes);
+                capacity_ = bytes;
+            }
+            std::memcpy(staging_, from, bytes);
+            System::copy_from_pinned(to, staging_, bytes, done_);
+        }
+
+    private:
+        void* staging_ = nullptr;
+        std::size_t capacity_ = 0;
+        typename System::event done_{};
+    };
+
     /// A host copy of `x` (always canonical here).
     template <Shape S>
     static void to_host_canonical(batch_view<float const, S, memory_space> x, float* out) {
         copy_to_host(out, x.data, x.size() * sizeof(float));
+    }
+
+private:
+    /// Device memory for one value per block of a sum or search, kept by each thread, so that
+    /// neither asks the allocator for memory (a temporary could take a block a step's buffer
+    /// needs next).
+    template <class T>
+    static T* per_block() {
+        thread_local buffer<T, basic_device> values(detail::sum_blocks::most);
+        return values.data();
     }
 };
 

@@ -30,6 +30,19 @@ struct emulated_device_system {
     static void copy_to_host(void* to, void const* from, std::size_t bytes) { std::memcpy(to, from, bytes); }
     static void copy_from_host(void* to, void const* from, std::size_t bytes) { std::memcpy(to, from, bytes); }
 
+    /// Copies are synchronous here, so an event has nothing to wait for.
+    struct event {};
+    static void* allocate_pinned(std::size_t bytes) { return ::operator new(bytes, alignment); }
+    static void release_pinned(void* p) { ::operator delete(p, alignment); }
+    static void copy_from_pinned(void* to, void const* from, std::size_t bytes, event&) {
+        std::memcpy(to, from, bytes);
+    }
+    static void wait(event&) {}
+    static void destroy_event(event) {}
+
+    template <class B, class G, post_op Op>
+    using convolution = detail::gemm_convolution<B, G, Op>;
+
     static void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
                      float const* a, float const* b, float beta, float* c) {
         host::gemm(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);

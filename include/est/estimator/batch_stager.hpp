@@ -1,7 +1,10 @@
 // Batches on the model's back end. The input pipeline produces batches in host memory; where the
 // model runs on a device, the estimator copies each batch's fields into device buffers of its own
 // (sized on the first batch, reused after) before the model_fn sees them, so the model_fn gets a
-// record with the same names whose values are views in device memory. On the host nothing is copied.
+// record with the same names whose values are views in device memory. The copies go through the
+// back end's uploader (page-locked staging, queued behind the previous step), so the host does not
+// wait for the device to finish a step before it hands over the next batch. On the host nothing is
+// copied.
 #pragma once
 
 #include <est/core/buffer.hpp>
@@ -62,14 +65,24 @@ private:
         using value_type = std::remove_const_t<typename decltype(view)::value_type>;
         auto& storage = std::get<I>(storage_);
         storage.resize(view.size());
-        B::copy_from_host(storage.data(), view.data, view.size() * sizeof(value_type));
+        std::get<I>(uploaders_)(storage.data(), view.data, view.size() * sizeof(value_type));
         auto& staged = std::get<I>(staged_.entries).value;
         staged.data = storage.data();
         staged.batch = view.batch;
         staged.layout = view.layout;
     }
 
+    template <class Staged>
+    struct uploaders_of {
+        using type = std::tuple<>;
+    };
+    template <class... Named>
+    requires(!std::is_same_v<type, R>) struct uploaders_of<record<Named...>> {
+        using type = std::tuple<typename std::conditional_t<true, B, Named>::uploader...>;
+    };
+
     typename storage_of<type>::type storage_;
+    typename uploaders_of<type>::type uploaders_;
     type staged_;
 };
 
