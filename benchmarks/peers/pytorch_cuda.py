@@ -16,23 +16,18 @@ Exits 77 when PyTorch sees no CUDA device.
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pytorch import make_model  # noqa: E402  (the CPU comparison's models)
+
 MODELS = ("mlp", "cnn")
 BATCHES = (64, 256)
 VARIANTS = ("eager", "best")
-
-
-def make_model(nn, name):
-    if name == "mlp":
-        return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
-                             nn.Linear(128, 10))
-    return nn.Sequential(nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                         nn.Linear(7 * 7 * 64, 1024), nn.ReLU(), nn.Dropout(0.4), nn.Linear(1024, 10))
 
 
 def measure(job):

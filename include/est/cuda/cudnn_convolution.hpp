@@ -19,6 +19,7 @@
 #include <est/core/primitive.hpp>
 #include <est/core/shape.hpp>
 #include <est/core/tensor.hpp>
+#include <est/kernels/column_sums.hpp>
 #include <est/kernels/gemm_convolution.hpp>
 #include <est/kernels/transposed_matrix.hpp>
 
@@ -100,11 +101,7 @@ public:
                                                    bool need_input_gradient) {
         plan& p = plan_for(x.batch);
         std::size_t rows = x.batch * G::out_height * G::out_width;
-        if (ones_.size() < rows) {
-            ones_.resize(rows);
-            fill<B>(ones_.data(), rows, 1.0f);
-        }
-        B::gemm(false, false, 1, G::out_channels, rows, 1.0f, ones_.data(), dy.data, 0.0f, bias_gradient);
+        bias_gradient_(dy.data, rows, G::out_channels, bias_gradient);
         float one = 1.0f, zero = 0.0f;
         cudnn_check<system>(cudnnConvolutionBackwardFilter(cudnn_handle<system>(), &one, p.input, x.data, p.output,
                                                            dy.data, p.convolution, p.backward_filter, workspace_.data(),
@@ -235,7 +232,8 @@ private:
 
     transposed_matrix<B> weights_{patch, G::out_channels};
     std::vector<plan> plans_;
-    buffer<float, B> output_, input_gradient_, ones_, workspace_;
+    buffer<float, B> output_, input_gradient_, workspace_;
+    column_sums<B> bias_gradient_;
     std::size_t workspace_bytes_ = 0;
 };
 

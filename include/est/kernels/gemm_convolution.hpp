@@ -15,6 +15,7 @@
 #include <est/core/primitive.hpp>
 #include <est/core/shape.hpp>
 #include <est/core/tensor.hpp>
+#include <est/kernels/column_sums.hpp>
 
 #include <cstddef>
 #include <string>
@@ -130,11 +131,7 @@ public:
                                                    float* weights_gradient, float* bias_gradient,
                                                    bool need_input_gradient) {
         std::size_t rows = x.batch * G::out_height * G::out_width;
-        if (ones_.size() < rows) {
-            ones_.resize(rows);
-            fill<B>(ones_.data(), rows, 1.0f);
-        }
-        B::gemm(false, false, 1, G::out_channels, rows, 1.0f, ones_.data(), dy.data, 0.0f, bias_gradient);
+        bias_gradient_(dy.data, rows, G::out_channels, bias_gradient);
         B::gemm(true, false, patch, G::out_channels, rows, 1.0f, cols_.data(), dy.data, 0.0f, weights_gradient);
         if (!need_input_gradient)
             return {};
@@ -154,7 +151,8 @@ private:
     }
 
     canonical_parameter<B> weights_{G::kernel_size};
-    buffer<float, B> cols_, cols_gradient_, output_, input_gradient_, ones_;
+    buffer<float, B> cols_, cols_gradient_, output_, input_gradient_;
+    column_sums<B> bias_gradient_;
 };
 
 }  // namespace est::detail

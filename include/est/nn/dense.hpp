@@ -9,6 +9,7 @@
 #include <est/core/error.hpp>
 #include <est/core/parameter.hpp>
 #include <est/core/tensor.hpp>
+#include <est/kernels/column_sums.hpp>
 #include <est/kernels/transposed_matrix.hpp>
 #include <est/nn/activation.hpp>
 #include <est/nn/layer.hpp>
@@ -67,11 +68,7 @@ struct dense {
         backend_view<float, In, B> backward(backend_view<float const, In, B> x, backend_view<float, output_shape, B> dy,
                                             bool need_input_gradient) {
             detail::activation_gradient<Act, B>(output_.data(), dy.data, dy.size(), Units);
-            if (ones_.size() < x.batch) {
-                ones_.resize(x.batch);
-                fill<B>(ones_.data(), x.batch, 1.0f);
-            }
-            B::gemm(false, false, 1, Units, x.batch, 1.0f, ones_.data(), dy.data, 0.0f, bias_.gradient);
+            bias_gradient_(dy.data, x.batch, Units, bias_.gradient);
             B::gemm(true, false, Units, inputs, x.batch, 1.0f, dy.data, x.data, 0.0f, kernel_.gradient);
             if (!need_input_gradient)
                 return {};
@@ -88,7 +85,8 @@ struct dense {
 
         detail::transposed_matrix<B> kernel_layout_{inputs, Units};
         parameter_slot kernel_, bias_;
-        buffer<float, B> output_, input_gradient_, ones_;
+        buffer<float, B> output_, input_gradient_;
+        detail::column_sums<B> bias_gradient_;
     };
 };
 
