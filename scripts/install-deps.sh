@@ -10,6 +10,7 @@ packages=(
   libdnnl-dev
   nlohmann-json3-dev zlib1g-dev libpng-dev libjpeg-dev
   catch2
+  clang libclang-rt-14-dev
   dataset-fashion-mnist
 )
 

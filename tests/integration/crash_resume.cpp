@@ -3,6 +3,7 @@
 // saved step with the weights of an uninterrupted run at that step, and the run finishes with the
 // same weights as the uninterrupted one.
 #include "crash/crash_model.hpp"
+#include "support/scratch_directory.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -49,8 +50,7 @@ bool same_parameters(est::io::safetensors_content const& a, est::io::safetensors
 }  // namespace
 
 TEST_CASE("crash: SIGKILL at random moments never loses a readable latest checkpoint", "[crash][integration]") {
-    auto root = fs::temp_directory_path() / ("est-crash-test-" + std::to_string(::getpid()));
-    fs::remove_all(root);
+    auto root = test::scratch_directory("crash");
     auto reference = root / "uninterrupted";
     auto crashed = root / "crashed";
 

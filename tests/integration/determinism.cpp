@@ -1,5 +1,6 @@
 // Two runs with the same seed give bit-identical weights: initialisation, shuffling, dropout and
-// batch statistics all follow the seed; a different seed gives different weights.
+// batch statistics all follow the seed; a different seed gives different weights. And the number of
+// threads (OpenMP's, shared by est's kernels and oneDNN, and the input pipeline's) changes nothing.
 #include "support/classifier.hpp"
 #include "support/weights.hpp"
 
@@ -9,6 +10,9 @@
 
 #include <xtensor/xbuilder.hpp>
 
+#include <omp.h>
+
+#include <cstring>
 #include <vector>
 
 using namespace est::literals;
@@ -39,6 +43,24 @@ std::vector<float> train_and_collect(std::uint64_t seed) {
     REQUIRE(estimator.global_step() == 18);
     return test::weights_of(estimator);
 }
+
+/// Trains with `threads` OpenMP threads and `pipeline_threads` in a parallel map (and a prefetch thread).
+std::vector<float> train_with_threads(int threads, int pipeline_threads) {
+    int const previous = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    est::estimator<model, input_type> estimator(model_fn, est::run_config{.seed = 5});
+    auto data = dataset();
+    estimator.train([&] {
+        return data.shuffle(50, 5)
+            .repeat(3)
+            .map([](auto element) { return element; }, est::parallel_calls{std::size_t(pipeline_threads)})
+            .batch(16)
+            .prefetch(2);
+    });
+    omp_set_num_threads(previous);
+    REQUIRE(estimator.global_step() == 18);
+    return test::weights_of(estimator);
+}
 }  // namespace
 
 TEST_CASE("training is bit-identical for the same seed", "[integration][determinism]") {
@@ -48,4 +70,30 @@ TEST_CASE("training is bit-identical for the same seed", "[integration][determin
     CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
     auto c = train_and_collect(43);
     CHECK(std::memcmp(a.data(), c.data(), a.size() * sizeof(float)) != 0);
+}
+
+TEST_CASE("the input pipeline's thread count changes no weight", "[integration][determinism]") {
+    auto one = train_with_threads(1, 1);
+    auto two = train_with_threads(1, 2);
+    REQUIRE(one.size() == model::parameter_count);
+    CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
+}
+
+// oneDNN's sgemm and convolutions choose their kernels by the shape of the work each thread gets, and
+// sum in the order of those kernels: with another number of OpenMP threads the weights differ in their
+// last bits (docs/design.md, "Determinism"). This bounds the difference.
+TEST_CASE("1 and 2 OpenMP threads give the same weights up to rounding", "[integration][determinism]") {
+    auto one = train_with_threads(1, 1);
+    auto two = train_with_threads(2, 2);
+    REQUIRE(one.size() == two.size());
+    std::size_t differing = 0;
+    float largest_difference = 0.0f, largest_weight = 0.0f;
+    for (std::size_t i = 0; i < one.size(); ++i) {
+        differing += std::memcmp(&one[i], &two[i], sizeof(float)) != 0;
+        largest_difference = std::max(largest_difference, std::abs(one[i] - two[i]));
+        largest_weight = std::max(largest_weight, std::abs(one[i]));
+    }
+    INFO(differing << " of " << one.size() << " weights differ, by up to " << largest_difference
+                   << "; the largest weight is " << largest_weight);
+    CHECK(largest_difference <= 1e-5f * largest_weight);
 }

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -81,15 +82,38 @@ xt::xarray<T> read_idx(std::string const& path) {
         throw error("IDX file '" + path + "' holds element type code " + std::to_string(magic[2]) + ", not the " +
                     std::to_string(detail::idx_type_code<T>()) + " that was asked for");
     std::vector<std::size_t> dims(magic[3]);
-    std::size_t count = 1;
+    std::string shape;
     for (std::size_t i = 0; i < dims.size(); ++i) {
         std::array<std::uint8_t, 4> b{};
         detail::read_exactly(file.get(), b.data(), 4, path, 4 + 4 * i, "a dimension");
         dims[i] = (std::size_t(b[0]) << 24) | (std::size_t(b[1]) << 16) | (std::size_t(b[2]) << 8) | b[3];
-        count *= dims[i];
+        if (i > 0)
+            shape += 'x';
+        shape += std::to_string(dims[i]);
     }
-    auto result = xt::xarray<T>::from_shape(dims);
+    // The shape is checked against the file before anything is allocated: a corrupt dimension must
+    // not ask for gigabytes. A gzip stream inflates at most 1032-fold (deflate's limit).
     std::size_t header = 4 + 4 * dims.size();
+    std::error_code size_error;
+    std::uintmax_t file_size = std::filesystem::file_size(path, size_error);
+    std::uintmax_t available = size_error             ? std::uintmax_t(-1)
+                               : gzdirect(file.get()) ? (file_size > header ? file_size - header : 0)
+                                                      : file_size * 1032;
+    // An empty tensor (a zero dimension) reads no data, but its other dimensions still make its
+    // strides, which must stay within std::ptrdiff_t.
+    bool empty = std::find(dims.begin(), dims.end(), 0) != dims.end();
+    std::uintmax_t limit = empty ? std::uintmax_t(std::numeric_limits<std::ptrdiff_t>::max()) : available / sizeof(T);
+    std::size_t count = 1;
+    for (std::size_t d : dims) {
+        if (d != 0 && count > limit / d)
+            throw error("IDX file '" + path + "' is " +
+                        (empty ? "corrupt: its shape " + shape + " is too large to index"
+                               : "truncated or corrupt: its shape " + shape + " needs more than the " +
+                                     std::to_string(available) + " bytes of data the file can hold"));
+        count *= d != 0 ? d : 1;
+    }
+    count = empty ? 0 : count;
+    auto result = xt::xarray<T>::from_shape(dims);
     detail::read_exactly(file.get(), result.data(), count * sizeof(T), path, header, "the data");
     if constexpr (sizeof(T) > 1) {  // IDX is big-endian
         auto* bytes = reinterpret_cast<unsigned char*>(result.data());

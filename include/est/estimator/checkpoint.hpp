@@ -43,9 +43,14 @@ public:
             return;
         try {
             auto json = nlohmann::json::parse(std::ifstream(path));
-            for (auto const& c : json.at("checkpoints"))
-                entries_.push_back({c.at("file").get<std::string>(), c.at("global_step").get<std::uint64_t>(),
-                                    c.value("metrics", evaluation{})});
+            for (auto const& c : json.at("checkpoints")) {
+                auto const& step = c.at("global_step");
+                if (!step.is_number_unsigned())  // a float would convert to a wrong or undefined step
+                    throw error("checkpoint index '" + path.string() + "' is corrupt: global_step " + step.dump() +
+                                " is not a non-negative integer");
+                entries_.push_back(
+                    {c.at("file").get<std::string>(), step.get<std::uint64_t>(), c.value("metrics", evaluation{})});
+            }
         } catch (nlohmann::json::exception const& e) {
             throw error("checkpoint index '" + path.string() + "' is corrupt: " + e.what());
         }

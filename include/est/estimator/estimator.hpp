@@ -252,57 +252,6 @@ private:
     std::optional<predict_spec_type> predict_spec_;
 };
 
-/// Writes model_dir/run.json: the run_config, the params (when they convert to JSON) and the
-/// model's description, so that a run can be reproduced and compared with another.
-template <class Params>
-void write_run_description(run_config const& config, Params const& params, nlohmann::ordered_json model) {
-    nlohmann::ordered_json run_config_json = {
-        {"model_dir", config.model_dir},
-        {"seed", config.seed},
-        {"save_summary_steps", config.save_summary_steps},
-        {"save_checkpoints_steps", config.save_checkpoints_steps},
-        {"save_checkpoints_secs", config.save_checkpoints_secs},
-        {"keep_checkpoint_max", config.keep_checkpoint_max},
-        {"log_step_count_steps", config.log_step_count_steps},
-        {"best_checkpoint",
-         {{"metric", config.best_checkpoint.metric},
-          {"goal", config.best_checkpoint.better == goal::lower ? "lower" : "higher"}}}};
-    if (config.scaffold.warm_start)
-        run_config_json["warm_start"] = {{"checkpoint", config.scaffold.warm_start->checkpoint},
-                                         {"variables", config.scaffold.warm_start->variables}};
-    nlohmann::ordered_json params_json = nullptr;
-    if constexpr (requires { nlohmann::json(params); })  // what NLOHMANN_DEFINE_TYPE_* give
-        params_json = nlohmann::ordered_json::parse(nlohmann::json(params).dump());
-    nlohmann::ordered_json run = {
-        {"run_config", std::move(run_config_json)}, {"params", std::move(params_json)}, {"model", std::move(model)}};
-    io::write_file_atomically(std::filesystem::path(config.model_dir) / "run.json", run.dump(2) + "\n");
-}
-
-/// The run_config recorded in a model_dir's run.json.
-inline run_config read_run_config(std::filesystem::path const& model_dir) {
-    auto path = model_dir / "run.json";
-    std::ifstream in(path);
-    if (!in)
-        throw error("'" + model_dir.string() + "' is not a model_dir: '" + path.string() + "' cannot be read");
-    try {
-        auto json = nlohmann::json::parse(in).at("run_config");
-        run_config config;
-        config.model_dir = model_dir.string();
-        config.seed = json.at("seed").get<std::uint64_t>();
-        config.save_summary_steps = json.at("save_summary_steps").get<std::uint64_t>();
-        config.save_checkpoints_steps = json.at("save_checkpoints_steps").get<std::uint64_t>();
-        config.save_checkpoints_secs = json.at("save_checkpoints_secs").get<std::uint64_t>();
-        config.keep_checkpoint_max = json.at("keep_checkpoint_max").get<std::uint64_t>();
-        config.log_step_count_steps = json.at("log_step_count_steps").get<std::uint64_t>();
-        if (json.contains("best_checkpoint"))
-            config.best_checkpoint = {json["best_checkpoint"].at("metric").get<std::string>(),
-                                      json["best_checkpoint"].at("goal") == "higher" ? goal::higher : goal::lower};
-        return config;
-    } catch (nlohmann::json::exception const& e) {
-        throw error("'" + path.string() + "' is corrupt: " + e.what());
-    }
-}
-
 inline std::string make_temporary_model_dir() {
     auto base = std::filesystem::temp_directory_path();
     std::random_device entropy;

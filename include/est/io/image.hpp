@@ -7,6 +7,10 @@
 
 namespace est::io {
 
+/// The most pixels a decoder produces (16384 x 16384): a few bytes of PNG or JPEG can declare an
+/// image of gigabytes, and a decoder refuses it before allocating anything.
+inline constexpr std::size_t max_image_pixels = std::size_t(1) << 28;
+
 /// A decoded image: height x width x channels samples, row-major (HWC).
 template <class T>
 struct image {

@@ -59,6 +59,16 @@ inline image<std::uint8_t> decode_png(std::string_view bytes, std::size_t channe
     png.version = PNG_IMAGE_VERSION;
     if (!png_image_begin_read_from_memory(&png, bytes.data(), bytes.size()))
         throw error(std::string("decode_png: not a readable PNG: ") + png.message);
+    // Checked before allocating: deflate inflates at most 1032-fold and a pixel takes at least one
+    // bit, so a PNG's bytes bound its pixels.
+    std::uint64_t pixels = std::uint64_t(png.width) * png.height;
+    if (pixels > max_image_pixels || pixels > 8 * 1032 * std::uint64_t(bytes.size())) {
+        png_image_free(&png);
+        throw error("decode_png: corrupt PNG: it declares a " + std::to_string(png.width) + "x" +
+                    std::to_string(png.height) + " image, more than " +
+                    (pixels > max_image_pixels ? "the " + std::to_string(max_image_pixels) + " pixels est decodes"
+                                               : "its " + std::to_string(bytes.size()) + " bytes can hold"));
+    }
     std::size_t stored = PNG_IMAGE_SAMPLE_CHANNELS(png.format);
     std::size_t wanted = channels ? channels : stored;
     png.format = wanted == 1   ? PNG_FORMAT_GRAY

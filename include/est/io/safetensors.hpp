@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -99,32 +100,59 @@ inline safetensors_content read_safetensors(std::filesystem::path const& path) {
     } catch (nlohmann::json::exception const& e) {
         throw fail(std::string("has a corrupt header: ") + e.what());
     }
+    if (!header.is_object())
+        throw fail("has a corrupt header: not a JSON object");
     std::uint64_t data_size = file_size - 8 - header_size;
     std::string data(data_size, '\0');
     if (!in.read(data.data(), std::streamsize(data_size)))
         throw fail("cannot be read");
+    // Sizes and offsets are non-negative integers (a float or a negative number would convert to
+    // a wrong or undefined size), and a tensor's byte count is checked against the data before
+    // anything is allocated for it.
+    auto sizes = [&](nlohmann::json const& entry, char const* key, std::string const& name) {
+        auto const& list = entry.at(key);
+        if (!list.is_array() ||
+            !std::all_of(list.begin(), list.end(), [](auto const& v) { return v.is_number_unsigned(); }))
+            throw fail("has a corrupt header: tensor '" + name + "' has a " + key + " that is not a list of sizes");
+        return list.get<std::vector<std::uint64_t>>();
+    };
     safetensors_content content;
-    for (auto const& [name, entry] : header.items()) {
-        if (name == "__metadata__") {
-            for (auto const& [key, value] : entry.items()) content.metadata[key] = value.get<std::string>();
-            continue;
+    try {
+        for (auto const& [name, entry] : header.items()) {
+            if (name == "__metadata__") {
+                if (!entry.is_object())
+                    throw fail("has a corrupt header: __metadata__ is not a JSON object");
+                for (auto const& [key, value] : entry.items()) content.metadata[key] = value.get<std::string>();
+                continue;
+            }
+            if (!entry.is_object())
+                throw fail("has a corrupt header: tensor '" + name + "' is not described by a JSON object");
+            if (entry.value("dtype", "") != "F32")
+                throw fail("holds tensor '" + name + "' of dtype " + entry.value("dtype", "?") + "; est reads F32");
+            auto shape = sizes(entry, "shape", name);
+            auto offsets = sizes(entry, "data_offsets", name);
+            auto outside = fail("is truncated or corrupt: tensor '" + name + "' lies outside the data");
+            std::uint64_t count = std::find(shape.begin(), shape.end(), 0) != shape.end() ? 0 : 1;
+            for (auto d : shape) {
+                if (count && count > data_size / sizeof(float) / d)
+                    throw outside;
+                count *= d;
+            }
+            if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size ||
+                offsets[1] - offsets[0] != count * sizeof(float))
+                throw outside;
+            saved_tensor tensor;
+            tensor.shape.assign(shape.begin(), shape.end());
+            tensor.values.resize(count);
+            std::memcpy(tensor.values.data(), data.data() + offsets[0], count * sizeof(float));
+            content.tensors.emplace(name, std::move(tensor));
         }
-        if (entry.value("dtype", "") != "F32")
-            throw fail("holds tensor '" + name + "' of dtype " + entry.value("dtype", "?") + "; est reads F32");
-        saved_tensor tensor;
-        tensor.shape = entry.at("shape").get<std::vector<std::size_t>>();
-        auto offsets = entry.at("data_offsets").get<std::vector<std::uint64_t>>();
-        std::size_t count = 1;
-        for (auto d : tensor.shape) count *= d;
-        if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > data_size ||
-            offsets[1] - offsets[0] != count * sizeof(float))
-            throw fail("is truncated or corrupt: tensor '" + name + "' lies outside the data");
-        tensor.values.resize(count);
-        std::memcpy(tensor.values.data(), data.data() + offsets[0], count * sizeof(float));
-        content.tensors.emplace(name, std::move(tensor));
+    } catch (nlohmann::json::exception const& e) {
+        throw fail(std::string("has a corrupt header: ") + e.what());
     }
-    if (header.contains("__metadata__") && header["__metadata__"].contains("crc32c") &&
-        header["__metadata__"]["crc32c"].get<std::string>() != std::to_string(crc32c(data.data(), data.size())))
+    auto const& metadata = content.metadata;
+    if (auto crc = metadata.find("crc32c");
+        crc != metadata.end() && crc->second != std::to_string(crc32c(data.data(), data.size())))
         throw fail("is corrupt: its data does not match its CRC-32C");
     return content;
 }

@@ -9,6 +9,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -167,9 +168,17 @@ public:
         std::uint64_t length = detail::load_u64(header.data());
         if (masked_crc32c(header.data(), 8) != detail::load_u32(header.data() + 8))
             fail("has a corrupt length (CRC mismatch)");
-        out.data.resize(length);
-        if (source_->read(out.data.data(), length) < length)
-            fail("is truncated: the record declares " + std::to_string(length) + " bytes");
+        // Read in pieces of at most 1 MiB, so that a corrupt length cannot make the reader allocate
+        // more than the file holds.
+        out.data.clear();
+        for (std::uint64_t left = length; left > 0;) {
+            std::size_t piece = std::size_t(std::min<std::uint64_t>(left, std::uint64_t(1) << 20));
+            std::size_t at = out.data.size();
+            out.data.resize(at + piece);
+            if (source_->read(out.data.data() + at, piece) < piece)
+                fail("is truncated: the record declares " + std::to_string(length) + " bytes");
+            left -= piece;
+        }
         std::array<unsigned char, 4> footer{};
         if (source_->read(footer.data(), 4) < 4)
             fail("is truncated: the record's data CRC is missing");

@@ -1,3 +1,5 @@
+#include "support/scratch_directory.hpp"
+
 #include <est/est.hpp>
 
 #include <catch2/catch.hpp>
@@ -9,8 +11,7 @@
 
 namespace {
 std::filesystem::path scratch(std::string const& name) {
-    auto dir = std::filesystem::temp_directory_path() / "est-idx-tests";
-    std::filesystem::create_directories(dir);
+    static auto const dir = test::scratch_directory("idx");
     return dir / name;
 }
 
@@ -74,4 +75,21 @@ TEST_CASE("idx: bad files are errors that name the file", "[data][idx]") {
     CHECK_THROWS_WITH(est::data::read_idx_split(images, labels), Catch::Contains("three-images.idx") &&
                                                                      Catch::Contains("two-labels.idx") &&
                                                                      Catch::Contains("do not match"));
+}
+
+TEST_CASE("idx: a shape the file cannot hold is an error, not an allocation", "[data][idx][fuzz]") {
+    // Found by tests/fuzz/idx.cpp: float data of shape 2x2x858663x876695131 in a 28-byte file.
+    auto path = std::string(EST_TEST_DATA_DIR) + "/fuzz/idx/huge-shape";
+    CHECK_THROWS_WITH(est::data::read_idx<float>(path),
+                      Catch::Contains(path) && Catch::Contains("its shape 2x2x858663x876695131 needs more than the 8 "
+                                                               "bytes of data the file can hold"));
+    std::ifstream in(path, std::ios::binary);
+    auto gz = write_gzip("huge-shape.gz", {std::istreambuf_iterator<char>(in), {}});
+    CHECK_THROWS_WITH(est::data::read_idx<float>(gz),
+                      Catch::Contains(gz) && Catch::Contains("truncated or corrupt: its shape 2x2x858663x876695131"));
+    // And an empty tensor (a zero dimension) whose other dimensions overflow its strides.
+    auto strides = std::string(EST_TEST_DATA_DIR) + "/fuzz/idx/empty-huge-strides";
+    CHECK_THROWS_WITH(
+        est::data::read_idx<double>(strides),
+        Catch::Contains(strides) && Catch::Contains("its shape 0x131072x4167431x3288235776 is too large"));
 }

@@ -1,6 +1,8 @@
 // The tf.data stages beyond the basics: list_files, interleave (TensorFlow's order), parallel map
 // with a deterministic order for any thread count, prefetch (and its errors), filter, take, skip,
 // shard, cache, zip, shuffle_and_repeat, and a full TFRecord pipeline.
+#include "support/scratch_directory.hpp"
+
 #include <est/est.hpp>
 
 #include <catch2/catch.hpp>
@@ -8,7 +10,9 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <set>
 #include <algorithm>
 #include <string>
 #include <thread>
@@ -138,9 +142,7 @@ TEST_CASE("filter, take, skip, shard, cache, zip, shuffle_and_repeat", "[data][p
 }
 
 TEST_CASE("list_files: sorted or shuffled per pass; no match is an error", "[data][pipeline]") {
-    auto dir = fs::temp_directory_path() / "est-list-files";
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    auto dir = test::scratch_directory("list-files");
     for (auto name : {"train-2.tfrecord", "train-0.tfrecord", "train-1.tfrecord", "eval-0.tfrecord"})
         est::io::tfrecord_writer((dir / name).string()).flush();
     auto files = est::data::list_files((dir / "train-*.tfrecord").string());
@@ -158,9 +160,7 @@ TEST_CASE("list_files: sorted or shuffled per pass; no match is an error", "[dat
 TEST_CASE("a TFRecord pipeline: list_files, interleave, shuffle_and_repeat, parallel parse, batch, prefetch",
           "[data][pipeline]") {
     using namespace est::literals;
-    auto dir = fs::temp_directory_path() / "est-pipeline-shards";
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    auto dir = test::scratch_directory("pipeline-shards");
     for (int shard = 0; shard < 3; ++shard) {
         est::io::tfrecord_writer out((dir / ("part-" + std::to_string(shard))).string());
         for (int i = 0; i < 20; ++i) {
@@ -204,6 +204,71 @@ TEST_CASE("a TFRecord pipeline: list_files, interleave, shuffle_and_repeat, para
     for (auto label : one) ++seen[label];
     CHECK(seen.size() == 60);
     CHECK(std::all_of(seen.begin(), seen.end(), [](auto const& entry) { return entry.second == 2; }));
+}
+
+TEST_CASE("a corrupt record in one shard stops a full pipeline at that record, naming file and offset",
+          "[data][pipeline]") {
+    using namespace est::literals;
+    auto dir = test::scratch_directory("pipeline-corrupt");
+    for (int shard = 0; shard < 3; ++shard) {
+        est::io::tfrecord_writer out((dir / ("part-" + std::to_string(shard))).string());
+        for (int i = 0; i < 20; ++i) {
+            est::data::tf_example example;
+            example.set("x", std::vector<float>{float(shard), float(i)});
+            example.set("label", std::vector<std::int64_t>{shard * 100 + i});
+            out.write(example.serialize());
+        }
+        out.flush();
+    }
+    // Flip the first data byte of record 7 of part-1: its data CRC no longer matches.
+    auto damaged = (dir / "part-1").string();
+    std::uint64_t offset = 0;
+    {
+        est::io::tfrecord_reader reader(damaged);
+        est::io::tfrecord record;
+        for (int i = 0; i <= 7; ++i) REQUIRE(reader.next(record));
+        offset = record.offset;
+    }
+    {
+        std::fstream file(damaged, std::ios::in | std::ios::out | std::ios::binary);
+        file.seekg(std::streamoff(offset + 12));
+        char byte = 0;
+        file.read(&byte, 1);
+        byte = char(byte ^ 0x40);
+        file.seekp(std::streamoff(offset + 12));
+        file.write(&byte, 1);
+    }
+    using schema = est::data::example_schema<est::data::fixed_len<"x", float, est::shape<2>>,
+                                             est::data::fixed_len<"label", std::int64_t>>;
+    auto parse = [](std::string const& record) {
+        auto r = schema::parse(record);
+        return est::data::example{est::fields("x"_f = r["x"_f]), est::fields("label"_f = r["label"_f])};
+    };
+    for (std::size_t threads : {std::size_t(1), std::size_t(2)}) {
+        INFO("threads " << threads);
+        auto pipeline = est::data::list_files((dir / "part-*").string())
+                            .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
+                                        est::cycle_length{3}, est::block_length{1}, threads > 1)
+                            .map(parse, est::parallel_calls{threads})
+                            .batch(4)
+                            .prefetch(2);
+        auto it = pipeline.make_iterator();
+        decltype(pipeline)::element_type batch;
+        std::set<std::int64_t> seen;
+        std::string message;
+        try {
+            while (it.next(batch))
+                for (std::size_t i = 0; i < batch.labels["label"_f].batch_size(); ++i)
+                    seen.insert(batch.labels["label"_f].data()[i]);
+        } catch (est::error const& e) {
+            message = e.what();
+        }
+        CHECK_THAT(message, Catch::Contains(damaged) &&
+                                Catch::Contains("record 7 at byte " + std::to_string(offset) + " has corrupt data"));
+        // Round-robin over the three shards: the records of part-1 before the bad one came through.
+        CHECK_FALSE(seen.contains(107));
+        CHECK(std::count_if(seen.begin(), seen.end(), [](std::int64_t l) { return l / 100 == 1; }) <= 7);
+    }
 }
 
 TEST_CASE("padded_batch: variable-length features padded to the longest in each batch", "[data][pipeline]") {

@@ -5,6 +5,7 @@
 // warm start and exporters.
 #include "support/classifier.hpp"
 #include "support/weights.hpp"
+#include "support/scratch_directory.hpp"
 
 #include <est/est.hpp>
 
@@ -40,11 +41,7 @@ auto model_fn = test::classifier_model_fn<"x">([] { return est::adam(0.01f); });
 
 using test::weights_of;
 
-std::string fresh_model_dir(std::string const& name) {
-    auto dir = std::filesystem::temp_directory_path() / ("est-checkpoint-tests-" + name);
-    std::filesystem::remove_all(dir);
-    return dir.string();
-}
+std::string fresh_model_dir(std::string const& name) { return test::scratch_directory("checkpoint-" + name).string(); }
 }  // namespace
 
 TEST_CASE("checkpoints: saved, pruned, and restored by a new estimator", "[estimator][checkpoint]") {
@@ -316,4 +313,20 @@ TEST_CASE("train_and_evaluate: exporters keep the best and the latest", "[estima
     est::estimator<model<6>, input_type> other(model_fn, est::run_config{.seed = 5});
     other.restore(exported / "latest" / "30" / "model.safetensors");
     CHECK(weights_of(other) == weights_of(estimator));
+}
+
+TEST_CASE("checkpoint: a float where the index and run.json hold integers is an error naming the file",
+          "[estimator][checkpoint][fuzz]") {
+    // Found by tests/fuzz/checkpoint_index.cpp and run_json.cpp: nlohmann::json converts 1e300 to
+    // std::uint64_t with undefined behaviour, and -1 to a huge step, unless the reader checks.
+    auto dir = test::scratch_directory("fuzz-regressions");
+    auto const regressions = std::filesystem::path(EST_TEST_DATA_DIR) / "fuzz";
+    std::filesystem::copy_file(regressions / "checkpoint_index/float-global-step", dir / "checkpoint_index.json");
+    CHECK_THROWS_WITH(est::checkpoint_index(dir),
+                      Catch::Contains((dir / "checkpoint_index.json").string()) &&
+                          Catch::Contains("global_step 1e+300 is not a non-negative integer"));
+    std::filesystem::copy_file(regressions / "run_json/float-seed", dir / "run.json");
+    CHECK_THROWS_WITH(est::detail::read_run_config(dir),
+                      Catch::Contains((dir / "run.json").string()) &&
+                          Catch::Contains("run_config.seed is -1e+300, not a non-negative integer"));
 }

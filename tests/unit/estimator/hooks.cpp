@@ -3,6 +3,7 @@
 #include "support/classifier.hpp"
 #include "support/weights.hpp"
 #include "support/events.hpp"
+#include "support/scratch_directory.hpp"
 
 #include <est/est.hpp>
 
@@ -35,11 +36,7 @@ auto dataset() {
 using input_type = decltype(dataset().batch(1));
 using model = est::sequential<est::input<3>, est::dense<8, est::relu>, est::dense<2>>;
 
-std::string fresh_model_dir(std::string const& name) {
-    auto dir = fs::temp_directory_path() / ("est-hook-tests-" + name);
-    fs::remove_all(dir);
-    return dir.string();
-}
+std::string fresh_model_dir(std::string const& name) { return test::scratch_directory("hooks-" + name).string(); }
 
 /// Reads what a hook printed to a temporary stream.
 struct captured_stream {

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 TEST_CASE("jpeg: decodes the photos of a TensorFlow-written TFRecord, in color and gray", "[io][jpeg][image]") {
@@ -31,4 +33,17 @@ TEST_CASE("jpeg: decodes the photos of a TensorFlow-written TFRecord, in color a
 TEST_CASE("jpeg: corrupt input named", "[io][jpeg][image]") {
     std::string not_jpeg = "\xff\xd8\xff garbage";
     CHECK_THROWS_WITH(est::io::decode_jpeg(not_jpeg), Catch::Contains("decode_jpeg: corrupt JPEG"));
+}
+
+TEST_CASE("jpeg: truncated data and huge dimensions are errors, not gigabytes of gray", "[io][jpeg][image][fuzz]") {
+    // Fuzz inputs (first byte: channels): an 8x8 JPEG whose header says 4096x4096, and 65500x65500.
+    auto input = [](std::string const& name) {
+        std::ifstream in(EST_TEST_DATA_DIR "/fuzz/jpeg/" + name, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {}).substr(1);
+    };
+    CHECK_THROWS_WITH(est::io::decode_jpeg(input("truncated-large")),
+                      Catch::Contains("decode_jpeg: corrupt JPEG") && Catch::Contains("premature end of data segment"));
+    CHECK_THROWS_WITH(est::io::decode_jpeg(input("huge-dimensions")),
+                      Catch::Contains("decode_jpeg: corrupt JPEG: it declares a 65500x65500 image, more than the "
+                                      "268435456 pixels est decodes"));
 }

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -20,4 +22,14 @@ TEST_CASE("png: round trip, and corrupt input named", "[io][png][image]") {
     CHECK_THROWS_WITH(est::io::decode_png(png.substr(0, png.size() / 2)), Catch::Contains("decode_png"));
     CHECK_THROWS_WITH(est::io::encode_png(pixels, 5, 7, 2), Catch::Contains("PNG takes 1, 3 or 4"));
     CHECK_THROWS_WITH(est::io::encode_png(pixels, 5, 6, 3), Catch::Contains("105 samples for a 5x6x3 image"));
+}
+
+TEST_CASE("png: dimensions its bytes cannot hold are an error before any allocation", "[io][png][image][fuzz]") {
+    // tests/data/fuzz/png/huge-dimensions: a fuzz input (first byte: channels) whose 85-byte PNG
+    // declares 3000x3000 pixels; deflate cannot inflate 85 bytes to that many.
+    std::ifstream in(EST_TEST_DATA_DIR "/fuzz/png/huge-dimensions", std::ios::binary);
+    std::string input{std::istreambuf_iterator<char>(in), {}};
+    CHECK_THROWS_WITH(est::io::decode_png(input.substr(1)),
+                      Catch::Contains("decode_png: corrupt PNG: it declares a 3000x3000 image, more than its 85 "
+                                      "bytes can hold"));
 }

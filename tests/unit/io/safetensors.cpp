@@ -1,3 +1,5 @@
+#include "support/scratch_directory.hpp"
+
 #include <est/est.hpp>
 
 #include <catch2/catch.hpp>
@@ -7,8 +9,7 @@
 
 namespace {
 std::filesystem::path scratch(std::string const& name) {
-    auto dir = std::filesystem::temp_directory_path() / "est-safetensors-tests";
-    std::filesystem::create_directories(dir);
+    static auto const dir = test::scratch_directory("safetensors");
     return dir / name;
 }
 }  // namespace
@@ -69,4 +70,12 @@ TEST_CASE("safetensors: a rejected write leaves the existing file as it was", "[
                       Catch::Contains("has 2 values for a shape of 3"));
     CHECK(est::io::read_safetensors(path).tensors.at("w").values == first);
     CHECK_THROWS(est::io::write_safetensors("/proc/est-cannot-write-here.safetensors", {{"w", {3}, first}}));
+}
+
+TEST_CASE("safetensors: a header missing a field or with impossible sizes names the file", "[io][safetensors][fuzz]") {
+    // Found by tests/fuzz/safetensors.cpp: a tensor without "data_offsets" ("data_ofFsets").
+    auto missing = std::string(EST_TEST_DATA_DIR) + "/fuzz/safetensors/missing-data-offsets";
+    CHECK_THROWS_WITH(est::io::read_safetensors(missing), Catch::Contains(missing) &&
+                                                              Catch::Contains("has a corrupt header") &&
+                                                              Catch::Contains("'data_offsets' not found"));
 }

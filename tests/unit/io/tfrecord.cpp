@@ -1,6 +1,7 @@
 // TFRecord reading and writing: framing, compression and CRCs, checked against files TensorFlow
 // tools wrote (tests/data/tfrecord, decoded independently into the .json beside each file).
 // Their tf.train.Examples are checked in tests/unit/data/tf_example.cpp.
+#include "support/scratch_directory.hpp"
 #include "support/sha256.hpp"
 
 #include <est/est.hpp>
@@ -36,8 +37,7 @@ void check_file(std::string const& name) {
 }
 
 std::string scratch(std::string const& name) {
-    auto dir = std::filesystem::temp_directory_path() / "est-tfrecord-tests";
-    std::filesystem::create_directories(dir);
+    static auto const dir = test::scratch_directory("tfrecord");
     return (dir / name).string();
 }
 

@@ -5,6 +5,7 @@
 #if defined(EST_COUNTING_ALLOCATOR)
 #include "../../../examples/fashion_mnist_model.hpp"
 #include "support/heap_allocations.hpp"
+#include "support/scratch_directory.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -35,8 +36,7 @@ TEST_CASE("the estimator's CNN training loop allocates nothing after step 1 outs
     auto targets = est::fields("label"_f = est::data::slices<est::shape<>>(labels));
     auto input = [&] { return est::data::from_tensor_slices(features, targets).shuffle(256, 1).repeat().batch(64); };
 
-    auto dir = std::filesystem::temp_directory_path() / "est-allocation-test";
-    std::filesystem::remove_all(dir);
+    auto dir = test::scratch_directory("allocations");
     est::estimator<fashion_mnist::cnn, fashion_mnist::input_type, allocation_probe> estimator(
         fashion_mnist::model_fn, est::run_config{.model_dir = dir.string(), .seed = 3}, fashion_mnist::params{});
     estimator.train(input, {.steps = 7});

@@ -1,0 +1,25 @@
+// Feeds the input to io::decode_jpeg, asking for the channel count of the first byte (modulo 3:
+// 0 as stored, 1 gray, 3 RGB) and decoding the rest. A decoded image must hold height x width x
+// channels samples. est::error is the expected failure; any other exception, an allocation beyond
+// -malloc_limit_mb or a sanitizer report is a bug.
+#include "fuzz_input.hpp"
+
+#include <est/core/error.hpp>
+#include <est/io/jpeg.hpp>
+
+#include <cstdlib>
+
+extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size) {
+    if (size == 0)
+        return 0;
+    std::size_t const choices[] = {0, 1, 3};
+    std::size_t channels = choices[data[0] % 3];
+    try {
+        auto image = est::io::decode_jpeg(fuzz::as_view(data + 1, size - 1), channels);
+        if (image.pixels.size() != image.height * image.width * image.channels ||
+            (channels && image.channels != channels))
+            std::abort();
+    } catch (est::error const&) {
+    }
+    return 0;
+}
