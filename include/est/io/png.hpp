@@ -52,9 +52,33 @@ inline std::string encode_png(std::span<std::uint8_t const> pixels, std::size_t 
     return out;
 }
 
+namespace detail {
+/// A chunk whose declared length runs past the end of the bytes is corrupt, and is refused before
+/// libpng sees it: libpng allocates a chunk's declared length before reading it (half a gigabyte for
+/// a flipped bit in a text chunk's length).
+inline void check_png_chunk_lengths(std::string_view bytes) {
+    auto const* p = reinterpret_cast<unsigned char const*>(bytes.data());
+    for (std::size_t at = 8; at + 8 <= bytes.size();) {  // after the signature: length, type, data, CRC
+        std::uint64_t length = (std::uint64_t(p[at]) << 24) | (std::uint64_t(p[at + 1]) << 16) |
+                               (std::uint64_t(p[at + 2]) << 8) | std::uint64_t(p[at + 3]);
+        if (length + 12 > bytes.size() - at) {
+            std::string type(bytes.substr(at + 4, 4));
+            for (char& c : type)
+                if (c < 0x20 || c > 0x7e)
+                    c = '?';
+            throw error("decode_png: corrupt PNG: chunk '" + type + "' at byte " + std::to_string(at) + " declares " +
+                        std::to_string(length) + " bytes of data, past the end of the " +
+                        std::to_string(bytes.size()) + " bytes");
+        }
+        at += std::size_t(length) + 12;
+    }
+}
+}  // namespace detail
+
 /// Decodes a PNG (8- or 16-bit, any color type) to 8-bit samples with `channels` channels (0: as
 /// stored, 1 gray, 3 RGB, 4 RGBA). A corrupt file is an error that says what libpng found.
 inline image<std::uint8_t> decode_png(std::string_view bytes, std::size_t channels = 0) {
+    detail::check_png_chunk_lengths(bytes);
     png_image png{};
     png.version = PNG_IMAGE_VERSION;
     if (!png_image_begin_read_from_memory(&png, bytes.data(), bytes.size()))

@@ -33,3 +33,12 @@ TEST_CASE("png: dimensions its bytes cannot hold are an error before any allocat
                       Catch::Contains("decode_png: corrupt PNG: it declares a 3000x3000 image, more than its 85 "
                                       "bytes can hold"));
 }
+
+TEST_CASE("png: a chunk longer than the bytes is an error before libpng allocates it", "[io][png][image][fuzz]") {
+    // tests/data/fuzz/png/chunk-length-past-end: a fuzz input (first byte: channels) whose tEXt
+    // chunk declares 536870935 bytes in a 73-byte PNG; libpng would allocate them first.
+    std::ifstream in(EST_TEST_DATA_DIR "/fuzz/png/chunk-length-past-end", std::ios::binary);
+    std::string input{std::istreambuf_iterator<char>(in), {}};
+    CHECK_THROWS_WITH(est::io::decode_png(input.substr(1)),
+                      Catch::Contains("decode_png: corrupt PNG: chunk 'tEXt' at byte 33 declares 536870935 bytes"));
+}
