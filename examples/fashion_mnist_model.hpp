@@ -66,7 +66,7 @@ inline auto slices_of(est::data::idx_split const& split) {
 /// example: the PNG decoded, scaled to [0, 1] and standardized as above.
 inline auto parse_image_example(std::string const& record) {
     auto parsed = est::data::image_example_schema::parse(record);
-    auto image = est::data::to_float(est::data::decode_png(parsed["image/encoded"_f], 1));
+    auto image = est::data::to_float(est::data::decode_png(parsed, "image/encoded"_f, 1));
     for (float& v : image.pixels) v = (v - 0.2860f) / 0.3530f;
     return est::data::example{est::fields("image"_f = est::data::to_example<est::shape<28, 28, 1>>(image)),
                               est::fields("label"_f = std::int32_t(parsed["image/class/label"_f]))};

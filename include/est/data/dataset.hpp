@@ -5,6 +5,7 @@
 
 #include <est/core/record.hpp>
 
+#include <atomic>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -29,7 +30,9 @@ example(F, L) -> example<F, L>;
 ///   using element_type;
 ///   iterator make_iterator() const;   a new pass; iterator.next(element_type&) fills the element
 ///                                     and returns true, or returns false at the end.
-/// `next` reuses the element it is given, so a steady stream allocates nothing per element.
+/// `next` reuses the element it is given, so a steady stream allocates nothing per element. After
+/// `next` throws, the next call goes on with the following element or returns false; it never
+/// throws the same error again.
 template <class D>
 concept Dataset = std::copy_constructible<D> && requires(D const& d, typename D::element_type& e) {
     typename D::element_type;
@@ -56,6 +59,8 @@ template <class Upstream>
 class cache_dataset;
 template <class Upstream>
 class padded_batch_dataset;
+template <class Upstream>
+class ignore_errors_dataset;
 
 /// Worker threads of map (autotune: one per core).
 struct parallel_calls {
@@ -67,6 +72,14 @@ struct cycle_length {
 };
 struct block_length {
     std::size_t value;
+};
+
+/// What ignore_errors does with the elements it drops.
+struct ignore_errors_options {
+    /// Incremented for every dropped element (shared by the passes and threads that use it).
+    std::atomic<std::uint64_t>* count = nullptr;
+    /// Prints each dropped element's error to stderr (tf.data's log_warning).
+    bool log_warning = false;
 };
 
 /// The stages every dataset offers, as member functions returning the next dataset.
@@ -120,6 +133,10 @@ struct stages {
     auto shard(std::uint64_t num_shards, std::uint64_t index) const;
     /// Keeps the first complete pass in memory and replays it.
     auto cache() const { return cache_dataset<Derived>(self()); }
+    /// Drops the elements whose making failed with an est::error, counting them (ignore_errors.hpp).
+    auto ignore_errors(ignore_errors_options options = {}) const {
+        return ignore_errors_dataset<Derived>(self(), options);
+    }
 
 private:
     Derived const& self() const { return static_cast<Derived const&>(*this); }
@@ -130,6 +147,7 @@ private:
 #include <est/data/batch.hpp>
 #include <est/data/cache.hpp>
 #include <est/data/filter.hpp>
+#include <est/data/ignore_errors.hpp>
 #include <est/data/interleave.hpp>
 #include <est/data/map.hpp>
 #include <est/data/prefetch.hpp>

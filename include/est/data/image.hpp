@@ -7,6 +7,7 @@
 
 #include <est/core/error.hpp>
 #include <est/core/random.hpp>
+#include <est/core/record.hpp>
 #include <est/core/shape.hpp>
 #include <est/core/tensor.hpp>
 #include <est/io/decode_image.hpp>
@@ -20,6 +21,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace est::data {
@@ -30,6 +32,35 @@ using io::decode_image;
 using io::decode_jpeg;
 using io::decode_png;
 using io::image;
+
+namespace detail {
+/// decode(record[field]), and an error names the feature: "feature 'image/encoded': ...".
+template <class Record, fixed_string Name, class Decode>
+image<std::uint8_t> decode_feature(Record const& record, field_name<Name> field, Decode decode) {
+    try {
+        return decode(record[field]);
+    } catch (error const& e) {
+        throw error("feature '" + std::string(Name.view()) + "': " + e.what());
+    }
+}
+}  // namespace detail
+
+/// Decodes the PNG bytes of a parsed record's string feature; an error names the feature (and,
+/// in a map over a TFRecord dataset, map adds the file and the record).
+template <class Record, fixed_string Name>
+image<std::uint8_t> decode_png(Record const& record, field_name<Name> field, std::size_t channels = 0) {
+    return detail::decode_feature(record, field, [&](std::string_view bytes) { return io::decode_png(bytes, channels); });
+}
+/// decode_png's twin for JPEG.
+template <class Record, fixed_string Name>
+image<std::uint8_t> decode_jpeg(Record const& record, field_name<Name> field, std::size_t channels = 0) {
+    return detail::decode_feature(record, field, [&](std::string_view bytes) { return io::decode_jpeg(bytes, channels); });
+}
+/// decode_png's twin for PNG or JPEG, told apart by their first bytes.
+template <class Record, fixed_string Name>
+image<std::uint8_t> decode_image(Record const& record, field_name<Name> field, std::size_t channels = 0) {
+    return detail::decode_feature(record, field, [&](std::string_view bytes) { return io::decode_image(bytes, channels); });
+}
 
 /// 8-bit samples to floats times `scale` (1/255: [0, 1], as tf.image.convert_image_dtype).
 inline image<float> to_float(image<std::uint8_t> const& in, float scale = 1.0f / 255.0f) {

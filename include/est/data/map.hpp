@@ -3,17 +3,21 @@
 // random augmentation that does not depend on which thread runs it). With parallel calls, n
 // workers transform elements ahead of the consumer and the results come out in input order, so the
 // sequence is the same for any n (tf.data's deterministic=True). Workers take elements in chunks of
-// 32, ahead of the consumer by up to two chunks per worker.
+// 32, ahead of the consumer by up to two chunks per worker. An error of fn, or of the upstream,
+// arrives at its element's place, and the elements after it follow (ignore_errors skips it).
 #pragma once
 
+#include <est/core/error.hpp>
 #include <est/data/dataset.hpp>
 #include <est/data/parallelism.hpp>
 
+#include <concepts>
 #include <cstdint>
 #include <deque>
 #include <exception>
 #include <future>
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -27,6 +31,21 @@ decltype(auto) call_map_fn(Fn const& fn, In const& element, std::uint64_t index)
         return fn(element, index);
     else
         return fn(element);
+}
+
+/// call_map_fn, and an est::error it throws names the element's origin when the element knows it
+/// (a serialized_record: file, record and offset).
+template <class Fn, class In>
+decltype(auto) call_map_fn_naming_origin(Fn const& fn, In const& element, std::uint64_t index) {
+    if constexpr (requires { { element.origin() } -> std::convertible_to<std::string>; }) {
+        try {
+            return call_map_fn(fn, element, index);
+        } catch (error const& e) {
+            throw error(element.origin() + ": " + e.what());
+        }
+    } else {
+        return call_map_fn(fn, element, index);
+    }
 }
 template <class Fn, class In>
 using map_result_t =
@@ -47,7 +66,10 @@ public:
         // Workers take elements in chunks, so that handing work between threads costs little
         // beside even a cheap fn (parsing a record takes microseconds).
         static constexpr std::size_t chunk_size = 32;
-        using chunk = std::vector<element_type>;
+        struct chunk {
+            std::vector<element_type> outputs;
+            std::vector<std::pair<std::size_t, std::exception_ptr>> failures;  // by position, ascending
+        };
 
     public:
         iterator(typename Upstream::iterator_type upstream, Fn const* fn, std::size_t threads)
@@ -60,11 +82,14 @@ public:
             if (!pool_) {
                 if (!upstream_.next(input_))
                     return false;
-                out = detail::call_map_fn(*fn_, input_, index_++);
+                out = detail::call_map_fn_naming_origin(*fn_, input_, index_++);
                 return true;
             }
-            if (position_ < current_.size()) {
-                std::swap(out, current_[position_++]);
+            if (position_ < current_.outputs.size()) {
+                std::size_t at = position_++;
+                if (failure_ < current_.failures.size() && current_.failures[failure_].first == at)
+                    std::rethrow_exception(current_.failures[failure_++].second);
+                std::swap(out, current_.outputs[at]);
                 return true;
             }
             while (!exhausted_ && in_flight_.size() < window_) submit_chunk();
@@ -72,16 +97,17 @@ public:
                 return false;
             auto result = std::move(in_flight_.front());
             in_flight_.pop_front();
-            current_ = result.get();  // rethrows fn's (or upstream's) exception at its chunk
+            current_ = result.get();  // rethrows an upstream error, which comes after its chunk
             position_ = 0;
+            failure_ = 0;
             if (!exhausted_)
                 submit_chunk();
             return next(out);
         }
 
     private:
-        /// Reads up to chunk_size inputs and hands them to a worker; an upstream error is reported
-        /// after the elements read before it.
+        /// Reads up to chunk_size inputs and hands them to a worker; an upstream error ends the
+        /// chunk and is reported after the elements read before it (reading goes on after it).
         void submit_chunk() {
             auto inputs = std::make_shared<std::vector<input_type>>();
             std::exception_ptr failure;
@@ -95,18 +121,23 @@ public:
                 }
             } catch (...) {
                 failure = std::current_exception();
-                exhausted_ = true;
             }
             if (inputs->empty() && !failure)
                 return;
             in_flight_.push_back(pool_->submit([fn = fn_, inputs, first = index_, failure]() -> chunk {
-                chunk outputs;
-                outputs.reserve(inputs->size());
-                for (std::size_t i = 0; i < inputs->size(); ++i)
-                    outputs.push_back(detail::call_map_fn(*fn, (*inputs)[i], first + i));
-                if (failure && outputs.empty())
+                if (failure && inputs->empty())
                     std::rethrow_exception(failure);
-                return outputs;
+                chunk result;
+                result.outputs.reserve(inputs->size());
+                for (std::size_t i = 0; i < inputs->size(); ++i) {
+                    try {
+                        result.outputs.push_back(detail::call_map_fn_naming_origin(*fn, (*inputs)[i], first + i));
+                    } catch (...) {
+                        result.outputs.emplace_back();
+                        result.failures.emplace_back(i, std::current_exception());
+                    }
+                }
+                return result;
             }));
             index_ += inputs->size();
             if (failure && !inputs->empty()) {  // the error comes after this chunk's elements
@@ -124,7 +155,7 @@ public:
         bool exhausted_ = false;
         std::deque<std::future<chunk>> in_flight_;
         chunk current_;
-        std::size_t position_ = 0;
+        std::size_t position_ = 0, failure_ = 0;
         std::unique_ptr<thread_pool> pool_;  // last: joined first, while the futures' states live
     };
     using iterator_type = iterator;

@@ -1,7 +1,7 @@
 // prefetch(n): a background thread runs the upstream pipeline and keeps up to n elements ready,
 // so the consumer (a training step) does not wait for input it could have had. Elements are
 // recycled between the two threads, so a steady stream allocates nothing per element. An error
-// upstream reaches the consumer at the element where it happened.
+// upstream reaches the consumer at the element where it happened, and the elements after it follow.
 #pragma once
 
 #include <est/data/dataset.hpp>
@@ -31,9 +31,9 @@ public:
             std::mutex mutex;
             std::condition_variable changed;
             std::deque<element_type> ready;
-            std::vector<element_type> spare;  // elements the consumer handed back for reuse
+            std::deque<std::exception_ptr> failures;  // beside `ready`: the error in place of an element
+            std::vector<element_type> spare;          // elements the consumer handed back for reuse
             bool done = false, stopping = false;
-            std::exception_ptr failure;
         };
 
     public:
@@ -41,23 +41,26 @@ public:
             : channel_(std::make_unique<channel>()) {
             producer_ = std::thread([c = channel_.get(), capacity, upstream = std::move(upstream)]() mutable {
                 lower_pipeline_thread_priority();
-                try {
-                    element_type element;
-                    while (upstream.next(element)) {
-                        std::unique_lock lock(c->mutex);
-                        c->changed.wait(lock, [&] { return c->stopping || c->ready.size() < capacity; });
-                        if (c->stopping)
-                            return;
-                        c->ready.push_back(std::move(element));
-                        if (!c->spare.empty()) {
-                            element = std::move(c->spare.back());
-                            c->spare.pop_back();
-                        }
-                        c->changed.notify_all();
+                element_type element;
+                while (true) {
+                    std::exception_ptr failure;
+                    try {
+                        if (!upstream.next(element))
+                            break;
+                    } catch (...) {  // passed on in the element's place; the upstream goes on or ends
+                        failure = std::current_exception();
                     }
-                } catch (...) {
-                    std::lock_guard lock(c->mutex);
-                    c->failure = std::current_exception();
+                    std::unique_lock lock(c->mutex);
+                    c->changed.wait(lock, [&] { return c->stopping || c->ready.size() < capacity; });
+                    if (c->stopping)
+                        return;
+                    c->ready.push_back(std::move(element));
+                    c->failures.push_back(std::move(failure));
+                    if (!c->spare.empty()) {
+                        element = std::move(c->spare.back());
+                        c->spare.pop_back();
+                    }
+                    c->changed.notify_all();
                 }
                 std::lock_guard lock(c->mutex);
                 c->done = true;
@@ -80,15 +83,17 @@ public:
         bool next(element_type& out) {
             std::unique_lock lock(channel_->mutex);
             channel_->changed.wait(lock, [&] { return !channel_->ready.empty() || channel_->done; });
-            if (channel_->ready.empty()) {
-                if (channel_->failure)
-                    std::rethrow_exception(channel_->failure);
+            if (channel_->ready.empty())
                 return false;
-            }
-            std::swap(out, channel_->ready.front());
+            auto failure = std::move(channel_->failures.front());
+            channel_->failures.pop_front();
+            if (!failure)
+                std::swap(out, channel_->ready.front());
             channel_->spare.push_back(std::move(channel_->ready.front()));
             channel_->ready.pop_front();
             channel_->changed.notify_all();
+            if (failure)
+                std::rethrow_exception(failure);
             return true;
         }
 

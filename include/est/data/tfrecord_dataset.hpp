@@ -1,14 +1,18 @@
 // tfrecord_dataset(files, compression): a dataset of the serialized records of TFRecord files,
-// read in the order given (tf.data.TFRecordDataset); `.map` with parse_example turns them into
-// examples. The framing, compression and CRC checks are io::tfrecord_reader's (io/tfrecord.hpp).
+// read in the order given (tf.data.TFRecordDataset); `.map` with an example_schema's parse turns
+// them into examples. The framing, compression and CRC checks are io::tfrecord_reader's
+// (io/tfrecord.hpp). Each record keeps where it came from, so that an error in a later stage (a
+// parse, a decode) names the file and the record.
 #pragma once
 
 #include <est/data/dataset.hpp>
 #include <est/io/tfrecord.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,9 +21,27 @@ namespace est::data {
 /// tf.data users name the compression with the dataset (`compression_type`): kept as est::data::compression.
 using io::compression;
 
+/// One serialized record and its origin. It converts to the bytes (`std::string const&`,
+/// `std::string_view`), so a map function may take either.
+struct serialized_record {
+    std::string bytes;
+    std::shared_ptr<std::string const> file;
+    std::uint64_t index = 0;   ///< in its file
+    std::uint64_t offset = 0;  ///< of its frame, in bytes
+
+    operator std::string const&() const noexcept { return bytes; }
+    operator std::string_view() const noexcept { return bytes; }
+
+    /// "TFRecord file '<file>': record <index> at byte <offset>", the words of the reader's errors.
+    std::string origin() const {
+        return "TFRecord file '" + (file ? *file : std::string("?")) + "': record " + std::to_string(index) +
+               " at byte " + std::to_string(offset);
+    }
+};
+
 class tfrecord_dataset : public stages<tfrecord_dataset> {
 public:
-    using element_type = std::string;  ///< one serialized record
+    using element_type = serialized_record;
 
     tfrecord_dataset(std::vector<std::string> files, compression c = compression::detect)
         : files_(std::make_shared<std::vector<std::string> const>(std::move(files))), compression_(c) {}
@@ -34,10 +56,14 @@ public:
                 if (!reader_) {
                     if (file_ >= files_->size())
                         return false;
-                    reader_.emplace((*files_)[file_++], compression_);
+                    file_name_ = std::make_shared<std::string const>((*files_)[file_++]);
+                    reader_.emplace(*file_name_, compression_);
                 }
                 if (reader_->next(record_)) {
-                    std::swap(out, record_.data);
+                    std::swap(out.bytes, record_.data);
+                    out.file = file_name_;
+                    out.index = record_.index;
+                    out.offset = record_.offset;
                     return true;
                 }
                 reader_.reset();
@@ -48,6 +74,7 @@ public:
         std::shared_ptr<std::vector<std::string> const> files_;
         compression compression_;
         std::size_t file_ = 0;
+        std::shared_ptr<std::string const> file_name_;
         std::optional<io::tfrecord_reader> reader_;
         io::tfrecord record_;
     };

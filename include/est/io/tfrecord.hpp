@@ -157,8 +157,29 @@ public:
     std::string const& path() const { return path_; }
     compression kind() const { return source_->kind(); }
 
-    /// Reads the next record into `out`; false at the end of the file.
+    /// Reads the next record into `out`; false at the end of the file. A record whose data does
+    /// not match its CRC is an error, after which reading goes on with the next record; a corrupt
+    /// or truncated frame, or a corrupt compressed stream, is an error that ends the file (the next
+    /// frame cannot be found).
     bool next(tfrecord& out) {
+        if (framing_lost_)
+            return false;
+        bool intact = false;
+        try {
+            if (!next_frame(out, intact))
+                return false;
+        } catch (...) {
+            framing_lost_ = true;
+            throw;
+        }
+        if (!intact)
+            throw error(describe(out.index, out.offset, "has corrupt data (CRC mismatch)"));
+        return true;
+    }
+
+private:
+    /// Reads one frame into `out` (and says whether its data matches its CRC); false at the end.
+    bool next_frame(tfrecord& out, bool& intact) {
         std::array<unsigned char, 12> header{};
         std::size_t got = source_->read(header.data(), header.size());
         if (got == 0)
@@ -182,24 +203,24 @@ public:
         std::array<unsigned char, 4> footer{};
         if (source_->read(footer.data(), 4) < 4)
             fail("is truncated: the record's data CRC is missing");
-        if (masked_crc32c(out.data.data(), length) != detail::load_u32(footer.data()))
-            fail("has corrupt data (CRC mismatch)");
+        intact = masked_crc32c(out.data.data(), length) == detail::load_u32(footer.data());
         out.index = index_++;
         out.offset = offset_;
         offset_ += 16 + length;
         return true;
     }
 
-private:
-    [[noreturn]] void fail(std::string const& what) const {
-        throw error("TFRecord file '" + path_ + "': record " + std::to_string(index_) + " at byte " +
-                    std::to_string(offset_) + " " + what);
+    std::string describe(std::uint64_t index, std::uint64_t offset, std::string const& what) const {
+        return "TFRecord file '" + path_ + "': record " + std::to_string(index) + " at byte " + std::to_string(offset) +
+               " " + what;
     }
+    [[noreturn]] void fail(std::string const& what) const { throw error(describe(index_, offset_, what)); }
 
     std::string path_;
     std::unique_ptr<detail::byte_source> source_;
     std::uint64_t index_ = 0;
     std::uint64_t offset_ = 0;
+    bool framing_lost_ = false;
 };
 
 /// Writes records to a TFRecord file, plain or as a GZIP or ZLIB stream. The file is complete

@@ -95,7 +95,7 @@ TEST_CASE("tfrecord_dataset: the compression is named est::data::compression, as
     auto dataset = est::data::tfrecord_dataset(
         {std::string(EST_TEST_DATA_DIR) + "/tfrecord/baskerville_mm10_test-3.tfr"}, est::data::compression::zlib);
     auto it = dataset.make_iterator();
-    std::string record;
+    est::data::tfrecord_dataset::element_type record;
     std::size_t records = 0;
     while (it.next(record)) ++records;
     CHECK(records == 1);

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -269,6 +270,120 @@ TEST_CASE("a corrupt record in one shard stops a full pipeline at that record, n
         CHECK_FALSE(seen.contains(107));
         CHECK(std::count_if(seen.begin(), seen.end(), [](std::int64_t l) { return l / 100 == 1; }) <= 7);
     }
+}
+
+namespace {
+/// Image shards (3 shards of 20 examples, labels 0-59 dealt round-robin) where record 2 of shard 0
+/// holds a damaged PNG in an intact record (label 6) and record 5 of shard 2 has a flipped data
+/// byte (label 17). Returns the shard paths.
+std::vector<std::string> damaged_image_shards(std::filesystem::path const& dir) {
+    xt::xarray<std::uint8_t> images = xt::zeros<std::uint8_t>({60, 4, 4});
+    for (std::size_t i = 0; i < images.size(); ++i) images.data()[i] = std::uint8_t(i * 13);
+    xt::xarray<std::int64_t> labels = xt::arange<std::int64_t>(60);
+    auto shards = est::data::write_image_shards(images, labels, dir, "train", 3);
+    auto rewrite = [](std::string const& path, auto change) {
+        std::vector<std::string> records;
+        {
+            est::io::tfrecord_reader reader(path);
+            est::io::tfrecord record;
+            while (reader.next(record)) records.push_back(record.data);
+        }
+        change(records);
+        est::io::tfrecord_writer out(path);
+        for (auto const& r : records) out.write(r);
+        out.flush();
+    };
+    rewrite(shards[0], [](std::vector<std::string>& records) {
+        auto example = est::data::tf_example::parse(records[2]);
+        auto png = est::io::encode_png(std::vector<std::uint8_t>(16, 7), 4, 4, 1);
+        example.set("image/encoded", std::vector<std::string>{png.substr(0, png.size() - 20)});
+        records[2] = example.serialize();
+    });
+    est::io::tfrecord_reader reader(shards[2]);
+    est::io::tfrecord record;
+    for (int i = 0; i <= 5; ++i) reader.next(record);
+    std::fstream file(shards[2], std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(std::streamoff(record.offset + 14));
+    char byte = char(record.data[2] ^ 0x10);
+    file.write(&byte, 1);
+    return shards;
+}
+
+auto parse_image(std::string const& record) {
+    using namespace est::literals;
+    auto parsed = est::data::image_example_schema::parse(record);
+    auto image = est::data::to_float(est::data::decode_png(parsed, "image/encoded"_f, 1));
+    return est::data::example{est::fields("image"_f = est::data::to_example<est::shape<4, 4, 1>>(image)),
+                              est::fields("label"_f = std::int32_t(parsed["image/class/label"_f]))};
+}
+
+template <class Dataset>
+std::set<std::int32_t> labels_until_error(Dataset const& dataset, std::string& message) {
+    using namespace est::literals;
+    std::set<std::int32_t> seen;
+    auto it = dataset.make_iterator();
+    typename Dataset::element_type batch;
+    try {
+        while (it.next(batch))
+            for (std::size_t i = 0; i < batch.labels["label"_f].batch_size(); ++i)
+                seen.insert(batch.labels["label"_f].data()[i]);
+    } catch (est::error const& e) {
+        message = e.what();
+    }
+    return seen;
+}
+}  // namespace
+
+TEST_CASE("a damaged PNG in an intact record fails in decoding, naming file, record and feature",
+          "[data][pipeline]") {
+    auto dir = test::scratch_directory("damaged-png");
+    auto shards = damaged_image_shards(dir);
+    for (std::size_t threads : {std::size_t(1), std::size_t(2)}) {
+        INFO("threads " << threads);
+        auto dataset = est::data::list_files((dir / "train-*").string())
+                           .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
+                                       est::cycle_length{3}, est::block_length{1}, threads > 1)
+                           .map(parse_image, est::parallel_calls{threads})
+                           .batch(4)
+                           .prefetch(2);
+        std::string message;
+        auto seen = labels_until_error(dataset, message);
+        CHECK_THAT(message, Catch::Contains("TFRecord file '" + shards[0] + "': record 2 at byte") &&
+                                Catch::Contains("feature 'image/encoded': decode_png"));
+        CHECK_FALSE(seen.contains(6));
+    }
+}
+
+TEST_CASE("ignore_errors: corrupt records and undecodable images are dropped and counted", "[data][pipeline]") {
+    auto dir = test::scratch_directory("ignore-errors");
+    auto shards = damaged_image_shards(dir);
+    std::set<std::int32_t> expected;
+    for (std::int32_t label = 0; label < 60; ++label)
+        if (label != 6 && label != 17)
+            expected.insert(label);
+    for (std::size_t threads : {std::size_t(1), std::size_t(2)}) {
+        INFO("threads " << threads);
+        std::atomic<std::uint64_t> dropped{0};
+        auto dataset = est::data::list_files((dir / "train-*").string())
+                           .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
+                                       est::cycle_length{3}, est::block_length{1}, threads > 1)
+                           .map(parse_image, est::parallel_calls{threads})
+                           .ignore_errors({.count = &dropped})
+                           .batch(4)
+                           .prefetch(2);
+        std::string message;
+        CHECK(labels_until_error(dataset, message) == expected);
+        CHECK(message.empty());
+        CHECK(dropped == 2);
+    }
+    // Right after the reader: a record whose data does not match its CRC is dropped, the rest read.
+    auto records = est::data::tfrecord_dataset({shards[2]}).ignore_errors();
+    auto it = records.make_iterator();
+    est::data::tfrecord_dataset::element_type record;
+    std::vector<std::uint64_t> indices;
+    while (it.next(record)) indices.push_back(record.index);
+    CHECK(indices == std::vector<std::uint64_t>{0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19});
+    CHECK(it.ignored() == 1);
 }
 
 TEST_CASE("padded_batch: variable-length features padded to the longest in each batch", "[data][pipeline]") {
