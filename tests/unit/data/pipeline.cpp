@@ -158,10 +158,9 @@ TEST_CASE("list_files: sorted or shuffled per pass; no match is an error", "[dat
                       Catch::Contains("no file matches") && Catch::Contains("test-*"));
 }
 
-TEST_CASE("a TFRecord pipeline: list_files, interleave, shuffle_and_repeat, parallel parse, batch, prefetch",
-          "[data][pipeline]") {
-    using namespace est::literals;
-    auto dir = test::scratch_directory("pipeline-shards");
+namespace {
+/// Three TFRecord shards, part-0 to part-2, of 20 Examples each: x = (shard, i), label = 100 shard + i.
+void write_example_shards(std::filesystem::path const& dir) {
     for (int shard = 0; shard < 3; ++shard) {
         est::io::tfrecord_writer out((dir / ("part-" + std::to_string(shard))).string());
         for (int i = 0; i < 20; ++i) {
@@ -172,18 +171,39 @@ TEST_CASE("a TFRecord pipeline: list_files, interleave, shuffle_and_repeat, para
         }
         out.flush();
     }
-    using schema = est::data::example_schema<est::data::fixed_len<"x", float, est::shape<2>>,
-                                             est::data::fixed_len<"label", std::int64_t>>;
-    auto parse = [](std::string const& record) {
-        auto r = schema::parse(record);
-        return est::data::example{est::fields("x"_f = r["x"_f]), est::fields("label"_f = r["label"_f])};
-    };
+}
+
+using xy_schema = est::data::example_schema<est::data::fixed_len<"x", float, est::shape<2>>,
+                                            est::data::fixed_len<"label", std::int64_t>>;
+auto parse_xy(std::string const& record) {
+    using namespace est::literals;
+    auto r = xy_schema::parse(record);
+    return est::data::example{est::fields("x"_f = r["x"_f]), est::fields("label"_f = r["label"_f])};
+}
+
+/// Flips the bits `mask` of the byte at `position` of a file.
+void flip_bits(std::string const& path, std::uint64_t position, char mask) {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    char byte = 0;
+    file.seekg(std::streamoff(position));
+    file.read(&byte, 1);
+    byte = char(byte ^ mask);
+    file.seekp(std::streamoff(position));
+    file.write(&byte, 1);
+}
+}  // namespace
+
+TEST_CASE("a TFRecord pipeline: list_files, interleave, shuffle_and_repeat, parallel parse, batch, prefetch",
+          "[data][pipeline]") {
+    using namespace est::literals;
+    auto dir = test::scratch_directory("pipeline-shards");
+    write_example_shards(dir);
     auto pipeline = [&](std::size_t threads) {
         return est::data::list_files((dir / "part-*").string(), true, 9)
             .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
                         est::cycle_length{2}, est::block_length{3}, threads > 1)
             .shuffle_and_repeat(16, 2, 2)
-            .map(parse, est::parallel_calls{threads})
+            .map(parse_xy, est::parallel_calls{threads})
             .batch(8)
             .prefetch(2);
     };
@@ -211,16 +231,7 @@ TEST_CASE("a corrupt record in one shard stops a full pipeline at that record, n
           "[data][pipeline]") {
     using namespace est::literals;
     auto dir = test::scratch_directory("pipeline-corrupt");
-    for (int shard = 0; shard < 3; ++shard) {
-        est::io::tfrecord_writer out((dir / ("part-" + std::to_string(shard))).string());
-        for (int i = 0; i < 20; ++i) {
-            est::data::tf_example example;
-            example.set("x", std::vector<float>{float(shard), float(i)});
-            example.set("label", std::vector<std::int64_t>{shard * 100 + i});
-            out.write(example.serialize());
-        }
-        out.flush();
-    }
+    write_example_shards(dir);
     // Flip the first data byte of record 7 of part-1: its data CRC no longer matches.
     auto damaged = (dir / "part-1").string();
     std::uint64_t offset = 0;
@@ -230,27 +241,13 @@ TEST_CASE("a corrupt record in one shard stops a full pipeline at that record, n
         for (int i = 0; i <= 7; ++i) REQUIRE(reader.next(record));
         offset = record.offset;
     }
-    {
-        std::fstream file(damaged, std::ios::in | std::ios::out | std::ios::binary);
-        file.seekg(std::streamoff(offset + 12));
-        char byte = 0;
-        file.read(&byte, 1);
-        byte = char(byte ^ 0x40);
-        file.seekp(std::streamoff(offset + 12));
-        file.write(&byte, 1);
-    }
-    using schema = est::data::example_schema<est::data::fixed_len<"x", float, est::shape<2>>,
-                                             est::data::fixed_len<"label", std::int64_t>>;
-    auto parse = [](std::string const& record) {
-        auto r = schema::parse(record);
-        return est::data::example{est::fields("x"_f = r["x"_f]), est::fields("label"_f = r["label"_f])};
-    };
+    flip_bits(damaged, offset + 12, 0x40);
     for (std::size_t threads : {std::size_t(1), std::size_t(2)}) {
         INFO("threads " << threads);
         auto pipeline = est::data::list_files((dir / "part-*").string())
                             .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
                                         est::cycle_length{3}, est::block_length{1}, threads > 1)
-                            .map(parse, est::parallel_calls{threads})
+                            .map(parse_xy, est::parallel_calls{threads})
                             .batch(4)
                             .prefetch(2);
         auto it = pipeline.make_iterator();
@@ -302,10 +299,7 @@ std::vector<std::string> damaged_image_shards(std::filesystem::path const& dir) 
     est::io::tfrecord_reader reader(shards[2]);
     est::io::tfrecord record;
     for (int i = 0; i <= 5; ++i) reader.next(record);
-    std::fstream file(shards[2], std::ios::in | std::ios::out | std::ios::binary);
-    file.seekp(std::streamoff(record.offset + 14));
-    char byte = char(record.data[2] ^ 0x10);
-    file.write(&byte, 1);
+    flip_bits(shards[2], record.offset + 14, 0x10);
     return shards;
 }
 

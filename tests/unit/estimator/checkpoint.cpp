@@ -6,6 +6,7 @@
 #include "support/classifier.hpp"
 #include "support/weights.hpp"
 #include "support/scratch_directory.hpp"
+#include "support/sum_sign_data.hpp"
 
 #include <est/est.hpp>
 
@@ -23,16 +24,8 @@
 using namespace est::literals;
 
 namespace {
-auto dataset() {
-    xt::xarray<float> x = xt::zeros<float>({40, 3});
-    xt::xarray<std::int32_t> y = xt::zeros<std::int32_t>({40});
-    est::random_engine engine(8);
-    for (auto& v : x) v = engine.uniform(-1.0f, 1.0f);
-    for (std::size_t i = 0; i < 40; ++i) y(i) = x(i, 0) + x(i, 2) > 0.0f ? 1 : 0;
-    return est::data::from_tensor_slices(est::fields("x"_f = est::data::slices<est::shape<3>>(x)),
-                                         est::fields("label"_f = est::data::slices<est::shape<>>(y)));
-}
-using input_type = decltype(dataset().batch(1));
+auto dataset() { return test::sum_sign_dataset(); }
+using input_type = test::sum_sign_input;
 
 template <std::size_t Hidden>
 using model = est::sequential<est::input<3>, est::dense<Hidden, est::relu>, est::dense<2>>;
