@@ -191,6 +191,33 @@ void flip_bits(std::string const& path, std::uint64_t position, char mask) {
     file.seekp(std::streamoff(position));
     file.write(&byte, 1);
 }
+
+/// The labels a pipeline gives until its end or its first error (whose message goes to `message`).
+template <class Dataset>
+std::set<std::int64_t> labels_until_error(Dataset const& dataset, std::string& message) {
+    using namespace est::literals;
+    std::set<std::int64_t> seen;
+    auto it = dataset.make_iterator();
+    typename Dataset::element_type batch;
+    try {
+        while (it.next(batch))
+            for (std::size_t i = 0; i < batch.labels["label"_f].batch_size(); ++i)
+                seen.insert(batch.labels["label"_f].data()[i]);
+    } catch (est::error const& e) {
+        message = e.what();
+    }
+    return seen;
+}
+
+/// The shards matching `pattern` interleaved three at a time (on threads when threads > 1), each
+/// record parsed by `parse` with `threads` workers.
+template <class Parse>
+auto parsed_shards(std::string const& pattern, Parse parse, std::size_t threads) {
+    return est::data::list_files(pattern)
+        .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
+                    est::cycle_length{3}, est::block_length{1}, threads > 1)
+        .map(parse, est::parallel_calls{threads});
+}
 }  // namespace
 
 TEST_CASE("a TFRecord pipeline: list_files, interleave, shuffle_and_repeat, parallel parse, batch, prefetch",
@@ -244,23 +271,9 @@ TEST_CASE("a corrupt record in one shard stops a full pipeline at that record, n
     flip_bits(damaged, offset + 12, 0x40);
     for (std::size_t threads : {std::size_t(1), std::size_t(2)}) {
         INFO("threads " << threads);
-        auto pipeline = est::data::list_files((dir / "part-*").string())
-                            .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
-                                        est::cycle_length{3}, est::block_length{1}, threads > 1)
-                            .map(parse_xy, est::parallel_calls{threads})
-                            .batch(4)
-                            .prefetch(2);
-        auto it = pipeline.make_iterator();
-        decltype(pipeline)::element_type batch;
-        std::set<std::int64_t> seen;
         std::string message;
-        try {
-            while (it.next(batch))
-                for (std::size_t i = 0; i < batch.labels["label"_f].batch_size(); ++i)
-                    seen.insert(batch.labels["label"_f].data()[i]);
-        } catch (est::error const& e) {
-            message = e.what();
-        }
+        auto seen = labels_until_error(parsed_shards((dir / "part-*").string(), parse_xy, threads).batch(4).prefetch(2),
+                                       message);
         CHECK_THAT(message, Catch::Contains(damaged) &&
                                 Catch::Contains("record 7 at byte " + std::to_string(offset) + " has corrupt data"));
         // Round-robin over the three shards: the records of part-1 before the bad one came through.
@@ -311,21 +324,6 @@ auto parse_image(std::string const& record) {
                               est::fields("label"_f = std::int32_t(parsed["image/class/label"_f]))};
 }
 
-template <class Dataset>
-std::set<std::int32_t> labels_until_error(Dataset const& dataset, std::string& message) {
-    using namespace est::literals;
-    std::set<std::int32_t> seen;
-    auto it = dataset.make_iterator();
-    typename Dataset::element_type batch;
-    try {
-        while (it.next(batch))
-            for (std::size_t i = 0; i < batch.labels["label"_f].batch_size(); ++i)
-                seen.insert(batch.labels["label"_f].data()[i]);
-    } catch (est::error const& e) {
-        message = e.what();
-    }
-    return seen;
-}
 }  // namespace
 
 TEST_CASE("a damaged PNG in an intact record fails in decoding, naming file, record and feature",
@@ -334,12 +332,7 @@ TEST_CASE("a damaged PNG in an intact record fails in decoding, naming file, rec
     auto shards = damaged_image_shards(dir);
     for (std::size_t threads : {std::size_t(1), std::size_t(2)}) {
         INFO("threads " << threads);
-        auto dataset = est::data::list_files((dir / "train-*").string())
-                           .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
-                                       est::cycle_length{3}, est::block_length{1}, threads > 1)
-                           .map(parse_image, est::parallel_calls{threads})
-                           .batch(4)
-                           .prefetch(2);
+        auto dataset = parsed_shards((dir / "train-*").string(), parse_image, threads).batch(4).prefetch(2);
         std::string message;
         auto seen = labels_until_error(dataset, message);
         CHECK_THAT(message, Catch::Contains("TFRecord file '" + shards[0] + "': record 2 at byte") &&
@@ -351,17 +344,14 @@ TEST_CASE("a damaged PNG in an intact record fails in decoding, naming file, rec
 TEST_CASE("ignore_errors: corrupt records and undecodable images are dropped and counted", "[data][pipeline]") {
     auto dir = test::scratch_directory("ignore-errors");
     auto shards = damaged_image_shards(dir);
-    std::set<std::int32_t> expected;
-    for (std::int32_t label = 0; label < 60; ++label)
+    std::set<std::int64_t> expected;
+    for (std::int64_t label = 0; label < 60; ++label)
         if (label != 6 && label != 17)
             expected.insert(label);
     for (std::size_t threads : {std::size_t(1), std::size_t(2)}) {
         INFO("threads " << threads);
         std::atomic<std::uint64_t> dropped{0};
-        auto dataset = est::data::list_files((dir / "train-*").string())
-                           .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
-                                       est::cycle_length{3}, est::block_length{1}, threads > 1)
-                           .map(parse_image, est::parallel_calls{threads})
+        auto dataset = parsed_shards((dir / "train-*").string(), parse_image, threads)
                            .ignore_errors({.count = &dropped})
                            .batch(4)
                            .prefetch(2);
