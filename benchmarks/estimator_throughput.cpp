@@ -24,6 +24,8 @@
 
 namespace {
 
+using namespace est::literals;
+
 using clock_type = std::chrono::steady_clock;
 
 int threads() {
@@ -165,7 +167,7 @@ int run(options const& o) {
     // run_config's defaults (summaries every 100 steps, a checkpoint every 600 s, so here only at
     // the end of train()) and a learning rate decaying over the run, as in the example and as
     // tf_estimator.py gives TensorFlow.
-    est::estimator<Model, fashion_mnist::input_type, step_timer> estimator(
+    auto estimator = est::make_estimator<Model, fashion_mnist::input>(
         fashion_mnist::model_fn, est::run_config{.seed = o.seed},
         fashion_mnist::params{.learning_rate = 0.001f, .decay_steps = total_steps},
         step_timer{.warmup_steps = o.warmup_steps});
@@ -204,13 +206,13 @@ int run(options const& o) {
         "%s: evaluated %zu images in %.3f s (%.0f images/s; %.0f images/s between the first and last "
         "batch): accuracy %.4f, loss %.4f\n",
         o.model.c_str(), test_images, evaluate_seconds, test_images / evaluate_seconds, test_images / evaluate_loop,
-        result["accuracy"], result["loss"]);
+        result["accuracy"_f], result["loss"_f]);
 
     // Every prediction is read, as a consumer of TF's predict() generator reads its dicts.
     call_start = clock_type::now();
     std::size_t predicted = 0, correct = 0;
-    for (est::prediction const& p : estimator.predict(predict_input)) {
-        correct += static_cast<std::size_t>(p.scalar("classes")) == test_data.labels(predicted);
+    for (auto const& p : estimator.predict(predict_input)) {
+        correct += static_cast<std::size_t>(p["classes"_f]) == test_data.labels(predicted);
         ++predicted;
     }
     double predict_seconds = seconds_between(call_start, clock_type::now());
@@ -235,8 +237,8 @@ int run(options const& o) {
         static_cast<unsigned long long>(o.train_steps), threads(), train_rate, train_call, train_setup, train_tail,
         test_images / evaluate_seconds, test_images / evaluate_loop, predicted / predict_seconds,
         predicted / predict_loop, allocations_outside, static_cast<unsigned long long>(timer.steps_allocating_outside_onednn),
-        allocations_in_onednn, result["accuracy"], result["loss"],
-        static_cast<unsigned long long>(result["global_step"]));
+        allocations_in_onednn, result["accuracy"_f], result["loss"_f],
+        static_cast<unsigned long long>(result["global_step"_f]));
     return 0;
 }
 

@@ -56,7 +56,7 @@ auto full_pipeline(fs::path const& dir, std::size_t threads, std::uint64_t seed)
 }
 
 double train_cnn(auto input_fn, std::uint64_t steps) {
-    est::estimator<fashion_mnist::cnn, fashion_mnist::input_type> estimator(
+    auto estimator = est::make_estimator<fashion_mnist::cnn, fashion_mnist::input>(
         fashion_mnist::model_fn, est::run_config{.seed = 1, .save_summary_steps = 0, .save_checkpoints_secs = 0},
         fashion_mnist::params{});
     estimator.train(input_fn, {.steps = 5});  // warm-up: workspaces, threads

@@ -160,15 +160,11 @@ int run(options const& o) {
                                                      : progress::style::automatic,
                  .stream = stdout};
     est::hooks::early_stopping early_stopping{.metric = "loss", .better = est::goal::lower, .patience = o.patience};
-    est::estimator<Model, fashion_mnist::input_type, progress, est::hooks::early_stopping, est::hooks::model_stats>
-        estimator(fashion_mnist::model_fn,
-                  est::run_config{.model_dir = o.model_dir,
-                                  .seed = o.seed,
-                                  .best_checkpoint = {"accuracy", est::goal::higher}},
-                  fashion_mnist::params{
-                      .learning_rate = o.learning_rate,
-                      .decay_steps = steps},
-                  bar, early_stopping, est::hooks::model_stats{});
+    auto estimator = est::make_estimator<Model, fashion_mnist::input>(
+        fashion_mnist::model_fn,
+        est::run_config{.model_dir = o.model_dir, .seed = o.seed, .best_checkpoint = {"accuracy", est::goal::higher}},
+        fashion_mnist::params{.learning_rate = o.learning_rate, .decay_steps = steps}, bar, early_stopping,
+        est::hooks::model_stats{});
     std::cout << "model_dir " << estimator.config().model_dir << "\n" << std::flush;
 
     auto best = std::make_shared<est::best_exporter>(est::metric_goal{"accuracy", est::goal::higher});
@@ -184,7 +180,7 @@ int run(options const& o) {
                 stats.seconds, stats.examples_per_second(),
                 estimator.template hook<est::hooks::early_stopping>().stopped_at() ? " (stopped early)" : "");
     std::printf("evaluation: accuracy %.4f, top-2 accuracy %.4f, loss %.4f (best accuracy %.4f, exported to %s)\n",
-                result["accuracy"], result["top_2_accuracy"], result["loss"], best->best().value_or(0.0),
+                result["accuracy"_f], result["top_2_accuracy"_f], result["loss"_f], best->best().value_or(0.0),
                 (std::filesystem::path(estimator.config().model_dir) / "export" / "best").c_str());
 
     auto first_five = [&] {  // features only, as a PREDICT input needs no labels
@@ -194,15 +190,16 @@ int run(options const& o) {
     };
     std::size_t i = 0;
     for (auto const& p : estimator.predict(first_five)) {
-        auto predicted = static_cast<std::size_t>(p.scalar("classes"));
+        auto predicted = static_cast<std::size_t>(p["classes"_f]);
         std::printf("test image %zu: true %-12s predicted %-12s (p = %.3f)\n", i, class_names[test_data.labels(i)],
-                    class_names[predicted], p["probabilities"](predicted));
+                    class_names[predicted], p["probabilities"_f](predicted));
         ++i;
     }
 
     std::printf(
         "{\"model\":\"%s\",\"device\":\"%s\",\"accuracy\":%.4f,\"loss\":%.4f,\"global_step\":%llu,\"train_images_per_sec\":%.1f}\n",
-        o.model.c_str(), o.device.c_str(), result["accuracy"], result["loss"], static_cast<unsigned long long>(result["global_step"]),
+        o.model.c_str(), o.device.c_str(), result["accuracy"_f], result["loss"_f],
+        static_cast<unsigned long long>(result["global_step"_f]),
         stats.examples_per_second());
     return 0;
 }

@@ -72,7 +72,8 @@ inline auto parse_image_example(std::string const& record) {
                               est::fields("label"_f = std::int32_t(parsed["image/class/label"_f]))};
 }
 
-/// The dataset type every input_fn of these models produces.
-using input_type = decltype(est::data::from_tensor_slices(slices_of({}).first, slices_of({}).second).batch(1));
+/// The batches every input_fn of these models produces.
+using input = est::element_spec<est::features<est::tensor_spec<"image", float, est::shape<28, 28, 1>>>,
+                                est::labels<est::tensor_spec<"label", std::int32_t>>>;
 
 }  // namespace fashion_mnist

@@ -44,6 +44,7 @@
 #include <est/data/batch.hpp>
 #include <est/data/cache.hpp>
 #include <est/data/dataset.hpp>
+#include <est/data/element_spec.hpp>
 #include <est/data/example_schema.hpp>
 #include <est/data/filter.hpp>
 #include <est/data/from_tensor_slices.hpp>

@@ -2,7 +2,11 @@
 #include <est/est.hpp>
 
 // expect: est::sequential: a layer does not accept the shape produced before it
-// expect: layer_shape_mismatch<est::position<1>, est::conv2d<8, 5>, est::shape<4, 4, 1>, est::requires_spatial_at_least<5, 5> >
+// names: layer_shape_mismatch<
+// names: position<1>
+// names: conv2d<8, 5
+// names: shape<4, 4, 1>
+// names: requires_spatial_at_least<5, 5>
 
 #ifdef EST_COMPILE_FAIL
 using model = est::sequential<est::input<4, 4, 1>, est::conv2d<8, 5>>;

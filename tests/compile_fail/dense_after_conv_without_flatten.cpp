@@ -2,7 +2,11 @@
 #include <est/est.hpp>
 
 // expect: est::sequential: a layer does not accept the shape produced before it
-// expect: layer_shape_mismatch<est::position<3>, est::dense<10>, est::shape<14, 14, 32>, est::requires_rank<1> >
+// names: layer_shape_mismatch<
+// names: position<3>
+// names: dense<10
+// names: shape<14, 14, 32>
+// names: requires_rank<1>
 
 #ifdef EST_COMPILE_FAIL
 using model = est::sequential<est::input<28, 28, 1>, est::conv2d<32, 5, est::same, est::relu>, est::max_pool2d<2>,

@@ -2,8 +2,10 @@
 // batch.
 #include <est/est.hpp>
 
-// expect: the labels are in another memory space than the model's back end reads
-// expect: memory_space_mismatch<est::host_memory, est::device_memory>
+// expect: est: a batch is in another memory space than the back end that reads it
+// names: memory_space_mismatch<
+// names: host_memory, 
+// names: device_memory>
 
 int main() {
     est::sequential<est::input<4>, est::dense<3>> net;

@@ -12,13 +12,34 @@ using model = est::sequential<est::input<4, 4, 1>, est::flatten, est::dense<3>>;
 
 /// Features "image" of shape ImageShape, labels "label".
 template <class ImageShape>
-auto input() {
+using input = est::element_spec<est::features<est::tensor_spec<"image", float, ImageShape>>,
+                                est::labels<est::tensor_spec<"label", std::int32_t>>>;
+
+/// A dataset of such batches.
+template <class ImageShape>
+auto dataset() {
     xt::xarray<float> images = xt::zeros<float>({std::size_t(2), ImageShape::size});
     xt::xarray<std::int32_t> labels = xt::zeros<std::int32_t>({std::size_t(2)});
     return est::data::from_tensor_slices(est::fields("image"_f = est::data::slices<ImageShape>(images)),
                                          est::fields("label"_f = est::data::slices<est::shape<>>(labels)))
         .batch(2);
 }
+
+/// A classifier model_fn reading "image", with "classes" predictions and an "accuracy" metric.
+inline constexpr auto classifier = [](auto const& features, auto const& labels, auto mode, auto& net,
+                                      est::no_params const&) {
+    auto logits = net(features["image"_f], mode);
+    if constexpr (mode == est::predict) {
+        return est::spec(mode, est::predictions = est::fields("classes"_f = est::argmax(logits)));
+    } else {
+        auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
+        if constexpr (mode == est::train)
+            return est::spec(mode, est::loss = loss, est::train_op = est::sgd(0.1f).minimize(loss));
+        else
+            return est::spec(mode, est::loss = loss, est::eval_metric_ops = est::fields(
+                                                         "accuracy"_f = est::metrics::accuracy(labels["label"_f], logits)));
+    }
+};
 
 template <class Feature>
 auto model_fn_reading(Feature feature) {

@@ -5,7 +5,10 @@ using namespace est::literals;
 using model = est::sequential<est::input<4>, est::dense<2>>;
 
 // expect: a field the mode requires is missing
-// expect: missing_spec_field<est::mode<est::mode_key::eval>, est::field_name<est::fixed_string{"loss"}>, est::field_name<est::fixed_string{"eval_metric_ops"}> >
+// names: missing_spec_field<
+// names: mode_key::eval
+// names: "loss"
+// names: "eval_metric_ops"
 
 int main() {
     model net;

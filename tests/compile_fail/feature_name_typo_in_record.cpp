@@ -4,7 +4,10 @@
 using namespace est::literals;
 
 // expect: est: reading a field that is not in this record
-// expect: no_such_field<est::field_name<est::fixed_string{"accu"}>, est::field_name<est::fixed_string{"accuracy"}>, est::field_name<est::fixed_string{"loss"}> >
+// names: no_such_field<
+// names: "accu"
+// names: "accuracy"
+// names: "loss"
 
 int main() {
     auto results = est::fields("accuracy"_f = 0.9, "loss"_f = 0.3);

@@ -4,7 +4,9 @@
 using namespace est::literals;
 
 // expect: est::Hook: a hook point has the wrong signature
-// expect: hook_signature_mismatch<step_printer, est::hook_points::after_run>
+// names: hook_signature_mismatch<
+// names: step_printer
+// names: hook_points::after_run
 
 struct step_printer {
 #ifdef EST_COMPILE_FAIL
@@ -16,7 +18,7 @@ struct step_printer {
 };
 
 int main() {
-    using input = decltype(fixture::input<est::shape<4, 4, 1>>());
-    est::estimator<fixture::model, input, step_printer> estimator(fixture::model_fn_reading("image"_f));
+    auto estimator = est::make_estimator<fixture::model, fixture::input<est::shape<4, 4, 1>>>(
+        fixture::model_fn_reading("image"_f), est::run_config{}, est::no_params{}, step_printer{});
     return estimator.global_step() == 0 ? 0 : 1;
 }

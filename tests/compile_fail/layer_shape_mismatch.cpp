@@ -2,7 +2,11 @@
 #include <est/est.hpp>
 
 // expect: est::sequential: a layer does not accept the shape produced before it
-// expect: layer_shape_mismatch<est::position<3>, est::conv2d<8, 3>, est::shape<16>, est::requires_rank<3> >
+// names: layer_shape_mismatch<
+// names: position<3>
+// names: conv2d<8, 3
+// names: shape<16>
+// names: requires_rank<3>
 
 #ifdef EST_COMPILE_FAIL
 using model = est::sequential<est::input<8, 8, 1>, est::flatten, est::dense<16>, est::conv2d<8, 3>>;

@@ -5,7 +5,9 @@ using namespace est::literals;
 using model = est::sequential<est::input<4>, est::dense<2>>;
 
 // expect: a field the mode requires is missing
-// expect: missing_spec_field<est::mode<est::mode_key::predict>, est::field_name<est::fixed_string{"predictions"}> >
+// names: missing_spec_field<
+// names: mode_key::predict
+// names: "predictions"
 
 int main() {
     model net;

@@ -25,7 +25,8 @@ inline auto dataset() {
     return est::data::from_tensor_slices(est::fields("x"_f = est::data::slices<est::shape<32>>(x)),
                                          est::fields("label"_f = est::data::slices<est::shape<>>(y)));
 }
-using input_type = decltype(dataset().batch(1));
+using input_spec = est::element_spec<est::features<est::tensor_spec<"x", float, est::shape<32>>>,
+                                est::labels<est::tensor_spec<"label", std::int32_t>>>;
 
 inline auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, est::no_params const&) {
     auto logits = net(features["x"_f], mode);
@@ -50,12 +51,15 @@ inline est::run_config config(std::string const& model_dir, std::uint64_t keep) 
             .keep_checkpoint_max = keep};
 }
 
-using estimator = est::estimator<model, input_type>;
+/// The estimator on `model_dir`, restored from its latest checkpoint if it has one.
+inline auto estimator(std::string const& model_dir, std::uint64_t keep) {
+    return est::make_estimator<model, input_spec>(model_fn, config(model_dir, keep));
+}
 
 /// Trains (or resumes) to total_steps.
 inline void train(std::string const& model_dir, std::uint64_t keep) {
     auto data = dataset();
-    estimator e(model_fn, config(model_dir, keep));
+    auto e = estimator(model_dir, keep);
     e.train([&] { return data.shuffle(1000, 5).repeat().batch(32); }, {.max_steps = total_steps});
 }
 

@@ -88,7 +88,7 @@ TEST_CASE("crash: SIGKILL at random moments never loses a readable latest checkp
         auto content = est::io::read_safetensors(index.path_of(*latest));
         CHECK(latest->global_step >= last_step);
         last_step = latest->global_step;
-        crash::estimator restored(crash::model_fn, crash::config(crashed.string(), 3));
+        auto restored = crash::estimator(crashed.string(), 3);
         CHECK(restored.global_step() == latest->global_step);
         // Its weights are those of the uninterrupted run at the same step.
         CHECK(same_parameters(content, checkpoint_at(reference, latest->global_step)));

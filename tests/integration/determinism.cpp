@@ -31,13 +31,14 @@ auto dataset() {
     return est::data::from_tensor_slices(est::fields("image"_f = est::data::slices<est::shape<8, 8, 1>>(x)),
                                          est::fields("label"_f = est::data::slices<est::shape<>>(y)));
 }
-using input_type = decltype(dataset().batch(1));
+using input_spec = est::element_spec<est::features<est::tensor_spec<"image", float, est::shape<8, 8, 1>>>,
+                                est::labels<est::tensor_spec<"label", std::int32_t>>>;
 
 auto model_fn =
     test::classifier_model_fn<"image">([] { return est::sgd(0.05f, {.momentum = 0.9f, .weight_decay = 1e-4f}); });
 
 std::vector<float> train_and_collect(std::uint64_t seed) {
-    est::estimator<model, input_type> estimator(model_fn, est::run_config{.seed = seed});
+    auto estimator = est::make_estimator<model, input_spec>(model_fn, est::run_config{.seed = seed});
     auto data = dataset();
     estimator.train([&] { return data.shuffle(50, seed).repeat(3).batch(16); });
     REQUIRE(estimator.global_step() == 18);
@@ -48,7 +49,7 @@ std::vector<float> train_and_collect(std::uint64_t seed) {
 std::vector<float> train_with_threads(int threads, int pipeline_threads) {
     int const previous = omp_get_max_threads();
     omp_set_num_threads(threads);
-    est::estimator<model, input_type> estimator(model_fn, est::run_config{.seed = 5});
+    auto estimator = est::make_estimator<model, input_spec>(model_fn, est::run_config{.seed = 5});
     auto data = dataset();
     estimator.train([&] {
         return data.shuffle(50, 5)

@@ -20,6 +20,8 @@ inline auto sum_sign_dataset() {
     return est::data::from_tensor_slices(est::fields("x"_f = est::data::slices<est::shape<3>>(x)),
                                          est::fields("label"_f = est::data::slices<est::shape<>>(y)));
 }
-using sum_sign_input = decltype(sum_sign_dataset().batch(1));
+/// Its batches.
+using sum_sign_input = est::element_spec<est::features<est::tensor_spec<"x", float, est::shape<3>>>,
+                                         est::labels<est::tensor_spec<"label", std::int32_t>>>;
 
 }  // namespace test

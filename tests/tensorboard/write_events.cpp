@@ -36,10 +36,11 @@ void train_small_estimator(std::filesystem::path const& model_dir) {
                                               est::fields("label"_f = est::data::slices<est::shape<>>(y)));
     using model = est::sequential<est::input<2>, est::dense<8, est::tanh>, est::dense<2>>;
     auto model_fn = test::classifier_model_fn<"point">([] { return est::sgd(0.1f); });
-    est::estimator<model, decltype(data.batch(1))> estimator(
-        model_fn, est::run_config{.model_dir = model_dir.string(), .seed = 3, .save_summary_steps = 10,
-                                  .log_step_count_steps = 10});
-    estimator.train([&] { return data.repeat().batch(16); }, {.steps = 50});
+    auto input = [&] { return data.repeat().batch(16); };
+    auto estimator = est::make_estimator<model>(model_fn, input,
+                                                est::run_config{.model_dir = model_dir.string(), .seed = 3,
+                                                                .save_summary_steps = 10, .log_step_count_steps = 10});
+    estimator.train(input, {.steps = 50});
     estimator.evaluate([&] { return data.batch(64); });
 }
 void train_image_estimator(std::filesystem::path const& model_dir) {
@@ -53,10 +54,11 @@ void train_image_estimator(std::filesystem::path const& model_dir) {
                                               est::fields("label"_f = est::data::slices<est::shape<>>(y)));
     using model = est::sequential<est::input<6, 6, 1>, est::conv2d<2, 3>, est::flatten, est::dense<2>>;
     auto model_fn = test::classifier_model_fn<"image">([] { return est::sgd(0.1f); });
-    est::estimator<model, decltype(data.batch(1))> estimator(
-        model_fn, est::run_config{.model_dir = model_dir.string(), .seed = 4, .save_summary_steps = 10,
-                                  .log_step_count_steps = 10});
-    est::train_and_evaluate(estimator, est::train_spec{.input_fn = [&] { return data.repeat().batch(8); }, .max_steps = 60},
+    auto input = [&] { return data.repeat().batch(8); };
+    auto estimator = est::make_estimator<model>(model_fn, input,
+                                                est::run_config{.model_dir = model_dir.string(), .seed = 4,
+                                                                .save_summary_steps = 10, .log_step_count_steps = 10});
+    est::train_and_evaluate(estimator, est::train_spec{.input_fn = input, .max_steps = 60},
                             est::eval_spec{.input_fn = [&] { return data.batch(32); }, .every_steps = 20});
 }
 }  // namespace

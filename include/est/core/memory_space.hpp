@@ -2,6 +2,8 @@
 // and smem_ptr are, so that handing host memory to a device kernel (or the reverse) does not compile.
 #pragma once
 
+#include <est/core/error.hpp>
+
 #include <string_view>
 #include <type_traits>
 
@@ -21,9 +23,14 @@ struct device_memory {
 template <class T>
 concept MemorySpace = std::is_same_v<T, host_memory> || std::is_same_v<T, device_memory>;
 
-/// Named in the first error line when a batch in one memory space is handed to code that runs in
-/// another: `Expected` is where the back end's kernels read, `Given` where the batch lives.
+/// The mistake of handing a batch in one memory space to code that runs in another: `Expected` is
+/// where the back end's kernels read, `Given` where the batch lives.
 template <class Expected, class Given>
-struct memory_space_mismatch;
+struct memory_space_mismatch {
+    static_assert(detail::always_false<Expected>,
+                  "est: a batch is in another memory space than the back end that reads it; "
+                  "memory_space_mismatch<back end's memory, batch's memory> names both");
+    static constexpr bool reported = true;
+};
 
 }  // namespace est

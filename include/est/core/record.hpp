@@ -43,13 +43,21 @@ inline constexpr bool is_named_v = false;
 template <fixed_string Name, class V>
 inline constexpr bool is_named_v<named<Name, V>> = true;
 
-/// Raised (as an incomplete type in the first error line) when code reads a field that a record
-/// lacks: `Field` is the name asked for, `Available` the record's names.
-template <class Field, class... Available>
-struct no_such_field;
+/// A named value that stands for a reported mistake (est::invalid_value).
+template <class T>
+inline constexpr bool holds_invalid_v = false;
+template <fixed_string Name>
+inline constexpr bool holds_invalid_v<named<Name, invalid_value>> = true;
 
-/// Returned in place of a missing field so that one mistake gives one error.
-struct missing_field {};
+/// The mistake of reading a field that a record lacks: `Field` is the name asked for, `Available`
+/// the record's names.
+template <class Field, class... Available>
+struct no_such_field {
+    static_assert(detail::always_false<Field>,
+                  "est: reading a field that is not in this record (the input's features or labels, a "
+                  "predictions or metrics record, or a result); no_such_field<asked, available...> names them");
+    static constexpr bool reported = true;
+};
 
 /// A fixed set of named values, looked up by name at compile time.
 template <class... Named>
@@ -97,19 +105,20 @@ private:
         if constexpr (index < size) {
             return (std::get<index>(self.entries).value);
         } else {
-            static_assert(detail::always_false<field_name<Name>>,
-                          "est: reading a field that is not in this record (the input's features or labels, "
-                          "or a predictions/metrics record); no_such_field<asked, available...> names them");
-            [[maybe_unused]] std::size_t report = sizeof(no_such_field<field_name<Name>, typename Named::key_type...>);
-            return missing_field{};
+            static_assert(no_such_field<field_name<Name>, typename Named::key_type...>::reported);
+            return invalid_value{};
         }
     }
 };
 
-/// Makes a record: `est::fields("image"_f = x, "label"_f = y)`.
+/// Makes a record: `est::fields("image"_f = x, "label"_f = y)`. A value whose mistake was reported
+/// makes the record an est::invalid_value.
 template <class... Named>
-constexpr record<std::decay_t<Named>...> fields(Named&&... values) {
-    return {{std::forward<Named>(values)...}};
+constexpr auto fields(Named&&... values) {
+    if constexpr ((holds_invalid_v<std::decay_t<Named>> || ...))
+        return invalid_value{};
+    else
+        return record<std::decay_t<Named>...>{{std::forward<Named>(values)...}};
 }
 
 template <class T>

@@ -29,7 +29,7 @@ namespace est {
 struct checkpoint_entry {
     std::string file;  ///< relative to model_dir
     std::uint64_t global_step = 0;
-    evaluation metrics = {};  ///< of the evaluation at this step, if there was one
+    metric_values metrics = {};  ///< of the evaluation at this step, if there was one
 };
 
 /// The kept checkpoints of a model_dir, oldest first; the last one is the latest. The best is the
@@ -49,7 +49,7 @@ public:
                     throw error("checkpoint index '" + path.string() + "' is corrupt: global_step " + step.dump() +
                                 " is not a non-negative integer");
                 entries_.push_back(
-                    {c.at("file").get<std::string>(), step.get<std::uint64_t>(), c.value("metrics", evaluation{})});
+                    {c.at("file").get<std::string>(), step.get<std::uint64_t>(), c.value("metrics", metric_values{})});
             }
         } catch (nlohmann::json::exception const& e) {
             throw error("checkpoint index '" + path.string() + "' is corrupt: " + e.what());
@@ -67,8 +67,8 @@ public:
     std::optional<checkpoint_entry> best(metric_goal const& by) const {
         std::optional<checkpoint_entry> best;
         for (auto const& e : entries_) {
-            auto it = e.metrics.find(by.metric);
-            if (it != e.metrics.end() && (!best || !by.improves(best->metrics.at(by.metric), it->second)))
+            auto value = e.metrics.find(by.metric);
+            if (value && (!best || !by.improves(best->metrics[by.metric], *value)))
                 best = e;
         }
         return best;
@@ -87,7 +87,7 @@ public:
     }
 
     /// Attaches an evaluation's metrics to the checkpoint of its global step; false if none is kept.
-    bool record_evaluation(std::uint64_t global_step, evaluation const& metrics, std::uint64_t keep_max) {
+    bool record_evaluation(std::uint64_t global_step, metric_values const& metrics, std::uint64_t keep_max) {
         auto it = std::find_if(entries_.begin(), entries_.end(),
                                [&](checkpoint_entry const& e) { return e.global_step == global_step; });
         if (it == entries_.end())

@@ -1,7 +1,10 @@
-// est::estimator<Model, Input, Hooks...>: trains, evaluates and predicts with a model_fn, as
-// tf.estimator.Estimator. The model_fn is called eagerly once per batch with the mode as a type;
-// its spec for each mode is checked when the estimator is constructed. A TRAIN step runs the
-// forward pass (in the model_fn), then the spec's train_op (backward pass and update).
+// est::estimator: trains, evaluates and predicts with a model_fn, as tf.estimator.Estimator.
+// `est::make_estimator<Model, Input>(model_fn, config, params, hooks...)` makes one; its type holds
+// the model, the input's element spec, the model_fn, its params and the hooks, so the model_fn's
+// spec for each mode is checked when the type is formed, and evaluate() and predict() return
+// records of the fields the model_fn produced. The model_fn is called eagerly once per batch with
+// the mode as a type. A TRAIN step runs the forward pass (in the model_fn), then the spec's
+// train_op (backward pass and update).
 #pragma once
 
 #include <est/core/error.hpp>
@@ -9,12 +12,14 @@
 #include <est/core/record.hpp>
 #include <est/core/tensor.hpp>
 #include <est/data/dataset.hpp>
+#include <est/data/element_spec.hpp>
 #include <est/estimator/batch_stager.hpp>
 #include <est/estimator/checkpoint.hpp>
 #include <est/estimator/evaluation.hpp>
 #include <est/estimator/hook.hpp>
 #include <est/estimator/hooks/step_counter.hpp>
 #include <est/estimator/hooks/summary_saver.hpp>
+#include <est/estimator/model_fn_check.hpp>
 #include <est/estimator/prediction.hpp>
 #include <est/estimator/run_config.hpp>
 #include <est/estimator/session.hpp>
@@ -26,6 +31,7 @@
 #include <est/train/metrics.hpp>
 #include <est/train/optimizer.hpp>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -94,28 +100,6 @@ struct train_forward {
     hook_list const* hooks = nullptr;  ///< the spec's training_hooks, if it has them
 };
 
-/// What the estimator needs of a model_fn, independent of its type.
-template <class Model, class Features, class Labels>
-struct model_runner {
-    virtual ~model_runner() = default;
-    /// Calls the model_fn in TRAIN mode (the forward pass and the loss) and keeps its spec.
-    virtual train_forward forward(Model& net, Features const& features, Labels const& labels, std::uint64_t step) = 0;
-    /// Back-propagates the kept spec's loss.
-    virtual void backward() = 0;
-    /// Applies the kept spec's optimizer update of `step`, then drops the spec.
-    virtual void update(std::uint64_t step) = 0;
-    virtual void begin_evaluation() = 0;
-    /// One EVAL batch: returns its loss; `hooks` receives the spec's evaluation_hooks, if any.
-    virtual float eval_step(Model& net, Features const& features, Labels const& labels, hook_list const*& hooks) = 0;
-    /// The metrics over the batches evaluated so far.
-    virtual void metrics_so_far(evaluation& result) = 0;
-    virtual hook_list const* predict_batch(Model& net, Features const& features, std::vector<prediction>& out) = 0;
-    /// The optimizer's state as checkpoint tensors ("optimizer/<parameter>/<slot>"), canonical.
-    virtual void optimizer_tensors(Model const& net, checkpoint_tensors& out) = 0;
-    /// Restores the optimizer's state from a checkpoint (state it lacks stays as it is).
-    virtual void restore_optimizer(Model const& net, io::safetensors_content const& content) = 0;
-};
-
 template <class... Metrics>
 void accumulate_metrics(record<Metrics...>& total, record<Metrics...> const& batch) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -133,8 +117,25 @@ struct metrics_of<Spec, true> {
     using type = std::remove_cvref_t<decltype(std::declval<Spec&>()[eval_metric_ops])>;
 };
 
+/// Reads any field as a double: the results of an estimator whose model_fn failed its checks, so
+/// that the code reading them adds no errors to the one that names the mistake.
+struct unchecked_results {
+    double value = 0.0;
+    template <fixed_string Name>
+    double& operator[](field_name<Name>) {
+        return value;
+    }
+    template <fixed_string Name>
+    double operator[](field_name<Name>) const {
+        return value;
+    }
+    friend metric_values by_name(unchecked_results const&) { return {}; }
+};
+
+/// Calls the model_fn in each mode and keeps what the estimator needs between calls: the TRAIN
+/// spec from the forward pass to the update, the optimizer's slots, the metrics of an evaluation.
 template <class Model, class Features, class Labels, class ModelFn, class Params>
-class typed_runner final : public model_runner<Model, Features, Labels> {
+class typed_runner {
     using train_spec_type =
         std::invoke_result_t<ModelFn&, Features const&, Labels const&, mode<mode_key::train>, Model&, Params const&>;
     using eval_spec_type =
@@ -144,11 +145,18 @@ class typed_runner final : public model_runner<Model, Features, Labels> {
     using train_op_type = std::remove_cvref_t<decltype(std::declval<train_spec_type&>()[est::train_op])>;
     static constexpr bool has_metrics = eval_spec_type::has(eval_metric_ops);
     using metrics_type = typename metrics_of<eval_spec_type, has_metrics>::type;
+    using predictions_type = std::remove_cvref_t<decltype(std::declval<predict_spec_type&>()[est::predictions])>;
 
 public:
+    /// What evaluate() returns: every metric's result, "loss" and "global_step".
+    using evaluation_type = evaluation_result<metrics_type>;
+    /// What predict() yields per example: the PREDICT spec's predictions.
+    using prediction_type = prediction<predictions_type>;
+
     typed_runner(ModelFn fn, Params params) : fn_(std::move(fn)), params_(std::move(params)) {}
 
-    train_forward forward(Model& net, Features const& features, Labels const& labels, std::uint64_t step) override {
+    /// Calls the model_fn in TRAIN mode (the forward pass and the loss) and keeps its spec.
+    train_forward forward(Model& net, Features const& features, Labels const& labels, std::uint64_t step) {
         net.begin_step(step);
         spec_.emplace(fn_(features, labels, est::train, net, std::as_const(params_)));
         train_forward result{(*spec_)[est::loss].value, (*spec_)[est::train_op].learning_rate(step),
@@ -158,19 +166,22 @@ public:
         return result;
     }
 
-    void backward() override { (*spec_)[est::train_op].backward(); }
+    /// Back-propagates the kept spec's loss.
+    void backward() { (*spec_)[est::train_op].backward(); }
 
-    void update(std::uint64_t step) override {
+    /// Applies the kept spec's optimizer update of `step`, then drops the spec.
+    void update(std::uint64_t step) {
         (*spec_)[est::train_op].update(slots_, step);
         spec_.reset();
     }
 
-    void begin_evaluation() override {
+    void begin_evaluation() {
         metrics_.reset();
         eval_spec_.reset();
     }
 
-    float eval_step(Model& net, Features const& features, Labels const& labels, hook_list const*& hooks) override {
+    /// One EVAL batch: returns its loss; `hooks` receives the spec's evaluation_hooks, if any.
+    float eval_step(Model& net, Features const& features, Labels const& labels, hook_list const*& hooks) {
         eval_spec_.emplace(fn_(features, labels, est::eval, net, std::as_const(params_)));
         auto const& spec = *eval_spec_;
         if constexpr (has_metrics) {
@@ -185,40 +196,35 @@ public:
         return spec[est::loss].value;
     }
 
-    void metrics_so_far(evaluation& result) override {
+    /// The metrics over the batches evaluated so far, by name.
+    void metrics_so_far(metric_values& out) const {
         if (metrics_)
-            metrics_->for_each([&](std::string_view name, auto const& m) { result[std::string(name)] = m.result(); });
+            metrics_->for_each([&](std::string_view name, auto const& m) { out.set(name, m.result()); });
+    }
+    /// The metrics over the batches evaluated so far into the first fields of a result.
+    void metrics_so_far(evaluation_type& out) const {
+        if (metrics_)
+            [&]<std::size_t... I>(std::index_sequence<I...>) {
+                ((std::get<I>(out.entries).value = std::get<I>(metrics_->entries).value.result()), ...);
+            }(std::make_index_sequence<metrics_type::size>{});
     }
 
-    hook_list const* predict_batch(Model& net, Features const& features, std::vector<prediction>& out) override {
+    /// One PREDICT batch: each example's predictions into `out`; returns the spec's prediction_hooks.
+    hook_list const* predict_batch(Model& net, Features const& features, std::vector<prediction_type>& out) {
         predict_spec_.emplace(fn_(features, record<>{}, est::predict, net, std::as_const(params_)));
         auto const& fields = (*predict_spec_)[est::predictions];
-        std::size_t batch = batch_size_of(features);
-        out.resize(batch);
-        fields.for_each([&](std::string_view name, auto const& value) {
-            auto v = values_of(value);
-            using S = typename decltype(v)::shape_type;
-            auto const* host_values = v.data;
-            std::vector<std::remove_const_t<typename decltype(v)::value_type>> host_copy;
-            if constexpr (!std::is_same_v<typename decltype(v)::memory_space, host_memory>) {
-                host_copy.resize(v.size());
-                Model::backend_type::copy_to_host(host_copy.data(), v.data, v.size() * sizeof(host_copy[0]));
-                host_values = host_copy.data();
-            }
-            std::vector<std::size_t> extents(S::extents.begin(), S::extents.end());
-            for (std::size_t b = 0; b < batch; ++b) {
-                auto values = xt::xarray<double>::from_shape(extents);
-                std::copy_n(host_values + b * S::size, S::size, values.begin());
-                out[b].set(name, std::move(values));
-            }
-        });
+        out.resize(batch_size_of(features));
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (detail::scatter_prediction<typename Model::backend_type, I>(std::get<I>(fields.entries).value, out), ...);
+        }(std::make_index_sequence<predictions_type::size>{});
         if constexpr (predict_spec_type::has(prediction_hooks))
             return &(*predict_spec_)[prediction_hooks];
         else
             return nullptr;
     }
 
-    void optimizer_tensors(Model const& net, checkpoint_tensors& out) override {
+    /// The optimizer's state as checkpoint tensors ("optimizer/<parameter>/<slot>"), canonical.
+    void optimizer_tensors(Model const& net, checkpoint_tensors& out) {
         slots_.for_each_kind([&](std::string_view kind, auto& state) {
             if (state.values.size() != net.trainable_size())
                 return;  // no step has run yet
@@ -231,7 +237,8 @@ public:
         });
     }
 
-    void restore_optimizer(Model const& net, io::safetensors_content const& content) override {
+    /// Restores the optimizer's state from a checkpoint (state it lacks stays as it is).
+    void restore_optimizer(Model const& net, io::safetensors_content const& content) {
         slots_.for_each_kind([&](std::string_view kind, auto& state) {
             float* values = state.sized(net.trainable_size());
             for (auto const& p : net.parameters()) {
@@ -252,6 +259,26 @@ private:
     std::optional<predict_spec_type> predict_spec_;
 };
 
+/// Stands in for typed_runner where the model_fn failed its checks: the estimator's members
+/// compile against it, so that the mistake gives one error.
+template <class Model, class Features, class Labels>
+struct unchecked_runner {
+    using evaluation_type = unchecked_results;
+    using prediction_type = unchecked_results;
+    template <class ModelFn, class Params>
+    unchecked_runner(ModelFn&&, Params&&) {}
+    train_forward forward(Model&, Features const&, Labels const&, std::uint64_t) { return {}; }
+    void backward() {}
+    void update(std::uint64_t) {}
+    void begin_evaluation() {}
+    float eval_step(Model&, Features const&, Labels const&, hook_list const*&) { return 0.0f; }
+    template <class Out>
+    void metrics_so_far(Out&) const {}
+    hook_list const* predict_batch(Model&, Features const&, std::vector<prediction_type>&) { return nullptr; }
+    void optimizer_tensors(Model const&, checkpoint_tensors&) {}
+    void restore_optimizer(Model const&, io::safetensors_content const&) {}
+};
+
 inline std::string make_temporary_model_dir() {
     auto base = std::filesystem::temp_directory_path();
     std::random_device entropy;
@@ -267,20 +294,22 @@ inline std::string make_temporary_model_dir() {
 template <class Estimator, class Dataset>
 class prediction_range;
 
-/// Trains, evaluates and predicts `Model` on elements of `Input` (a batched dataset type), with
-/// `Hooks` dispatched statically.
-template <class Model, data::Dataset Input, Hook... Hooks>
+/// The mistake of an input_fn whose dataset yields other batches (names, value types or shapes)
+/// than the estimator's Input: both element types, or both features types for predict().
+template <class Expected, class Given>
+struct input_element_mismatch {
+    static_assert(detail::always_false<Expected>,
+                  "est::estimator: the input_fn's dataset yields other batches than the estimator's Input (names, "
+                  "value types or shapes); input_element_mismatch<expected, given> names both");
+    static constexpr bool reported = true;
+};
+
+/// Trains, evaluates and predicts `Model` on batches shaped as `Input` (an est::element_spec) with
+/// `model_fn(features, labels, mode, model, params)`, `Hooks` dispatched statically. Made by
+/// est::make_estimator, which deduces the model_fn's, the params' and the hooks' types.
+template <class Model, data::Input Input, class ModelFn, class Params, Hook... Hooks>
 class estimator : private session {
     using element_type = typename Input::element_type;
-    static_assert(
-        requires {
-            typename element_type::features_type;
-            typename element_type::labels_type;
-        },
-        "est::estimator<Model, Input>: Input's elements must be est::data::example<features, labels> batches");
-    static_assert(Model::shapes_fit,
-                  "est::estimator<Model, Input>: the model's layers do not fit together (see above)");
-    static_assert(hooks_are_well_formed<Hooks...>(), "est::estimator: a hook is not well formed (see above)");
 
 public:
     using model_type = Model;
@@ -290,37 +319,47 @@ public:
     using model_features_type = typename detail::batch_stager<typename Model::backend_type, features_type>::type;
     using model_labels_type = typename detail::batch_stager<typename Model::backend_type, labels_type>::type;
 
-    /// `model_fn(features, labels, mode, model, params)` returns est::spec(mode, ...) for each mode.
+private:
+    // The hooks, then the model_fn in each mode: a mistake is reported once, and the members compile
+    // against unchecked_runner so that it is the only error.
+    static constexpr bool hooks_checked = hooks_are_well_formed<Hooks...>();
+    static constexpr bool model_fn_checked =
+        hooks_checked && detail::check_model_fn<ModelFn, model_features_type, model_labels_type, Model, Params>();
+    using runner_type =
+        std::conditional_t<model_fn_checked,
+                           detail::typed_runner<Model, model_features_type, model_labels_type, ModelFn, Params>,
+                           detail::unchecked_runner<Model, model_features_type, model_labels_type>>;
+
+public:
+    /// What evaluate() returns: a record of the EVAL spec's metrics, "loss" and "global_step".
+    using evaluation_type = typename runner_type::evaluation_type;
+    /// What predict() yields for each example: a record of the PREDICT spec's predictions.
+    using prediction_type = typename runner_type::prediction_type;
+
     /// With a checkpoint in model_dir, the latest readable one is restored; without one, the
     /// parameters are initialised from the seed and the scaffold runs (warm start, init_fn).
-    template <class ModelFn, class Params = no_params>
-    requires(std::default_initializable<Hooks>&&...) explicit estimator(ModelFn model_fn, run_config config = {},
-                                                                        Params params = {})
-        : estimator(std::move(model_fn), std::move(config), std::move(params), std::tuple<Hooks...>{}) {}
-
-    /// The same, with the hooks' settings: `estimator(fn, config, params, est::hooks::logging{.every_steps = 10})`.
-    template <class ModelFn, class Params>
-    requires(sizeof...(Hooks) > 0) estimator(ModelFn model_fn, run_config config, Params params, Hooks... hooks)
+    explicit estimator(ModelFn model_fn, run_config config = {}, Params params = {}, Hooks... hooks)
         : estimator(std::move(model_fn), std::move(config), std::move(params),
                     std::tuple<Hooks...>(std::move(hooks)...)) {}
 
     /// An estimator on a model_dir that an earlier process trained, for evaluate() and predict():
     /// the run_config comes from its run.json and the latest checkpoint is restored. A model_dir
     /// of another model, or one without a checkpoint, is an error.
-    template <class ModelFn, class Params = no_params>
-    static estimator from_disk(std::filesystem::path const& model_dir, ModelFn model_fn, Params params = {}) {
+    static estimator from_disk(std::filesystem::path const& model_dir, ModelFn model_fn, Params params = {},
+                               Hooks... hooks) {
         auto config = detail::read_run_config(model_dir);
         if (!std::filesystem::exists(model_dir / "checkpoint_index.json"))
             throw error("'" + model_dir.string() + "' has no checkpoint to restore");
-        return estimator(std::move(model_fn), std::move(config), std::move(params), std::tuple<Hooks...>{});
+        return estimator(std::move(model_fn), std::move(config), std::move(params),
+                         std::tuple<Hooks...>(std::move(hooks)...));
     }
 
     /// Trains on `input_fn()` (a dataset of Input's element type).
     template <class InputFn>
     estimator& train(InputFn&& input_fn, train_options options = {}) {
         auto dataset = input_fn();
-        check_input<decltype(dataset)>();
-        train_on(dataset, options, [](run_context&) {});
+        if constexpr (input_fits<decltype(dataset)>())
+            train_on(dataset, options, [](run_context&) {});
         return *this;
     }
 
@@ -328,7 +367,13 @@ public:
     /// its after_run hooks (train_and_evaluate evaluates there).
     template <class Dataset, class BetweenSteps>
     void train_on(Dataset const& dataset, train_options const& options, BetweenSteps&& between_steps) {
-        check_input<Dataset>();
+        if constexpr (input_fits<Dataset>())
+            train_steps(dataset, options, between_steps);
+    }
+
+private:
+    template <class Dataset, class BetweenSteps>
+    void train_steps(Dataset const& dataset, train_options const& options, BetweenSteps& between_steps) {
         std::uint64_t target = options.steps       ? global_step_ + *options.steps
                                : options.max_steps ? *options.max_steps
                                                    : std::numeric_limits<std::uint64_t>::max();
@@ -368,7 +413,7 @@ public:
             phases.hooks += seconds_since(hooks_start);
 
             auto forward_start = clock();
-            auto result = runner_->forward(*model_, features_stager_.stage(batch_.features),
+            auto result = runner_.forward(*model_, features_stager_.stage(batch_.features),
                                            labels_stager_.stage(batch_.labels), global_step_);
             phases.forward = seconds_since(forward_start);
             if (first && result.hooks && !result.hooks->empty()) {
@@ -382,10 +427,10 @@ public:
             values.update_skipped = !std::isfinite(result.loss);
             if (!values.update_skipped) {
                 auto backward_start = clock();
-                runner_->backward();
+                runner_.backward();
                 phases.backward = seconds_since(backward_start);
                 auto update_start = clock();
-                runner_->update(global_step_);
+                runner_.update(global_step_);
                 phases.update = seconds_since(update_start);
                 context.global_step = ++global_step_;
                 ++statistics_.steps;
@@ -421,18 +466,27 @@ public:
         call_hooks<hook_points::end>(spec_hooks, context);
     }
 
+public:
     /// Evaluates on `input_fn()`: every eval_metric_op over the whole input, the mean loss
-    /// (weighted by batch size) and the global step. The result goes to TensorBoard (model_dir/eval)
-    /// and to the checkpoint index, if the current step has a checkpoint.
+    /// (weighted by batch size) and the global step, as `result["accuracy"_f]`. The result goes to
+    /// TensorBoard (model_dir/eval) and to the checkpoint index, if the current step has a checkpoint.
     template <class InputFn>
-    evaluation evaluate(InputFn&& input_fn, eval_options options = {}) {
+    evaluation_type evaluate(InputFn&& input_fn, eval_options options = {}) {
         auto dataset = input_fn();
-        check_input<decltype(dataset)>();
+        if constexpr (!input_fits<decltype(dataset)>())
+            return evaluation_type{};
+        else
+            return evaluate_on(dataset, options);
+    }
+
+private:
+    template <class Dataset>
+    evaluation_type evaluate_on(Dataset const& dataset, eval_options const& options) {
         run_context context = make_context(mode_key::eval, options.steps);
         hook_list spec_hooks;
         call_hooks<hook_points::begin>(hooks_, context);
         call_hooks<hook_points::after_create_session>(hooks_, context);
-        runner_->begin_evaluation();
+        runner_.begin_evaluation();
         auto iterator = dataset.make_iterator();
         element_type batch;
         double loss_sum = 0.0;
@@ -445,7 +499,7 @@ public:
             call_hooks<hook_points::before_run>(spec_hooks, context);
             std::size_t size = detail::batch_size_of(batch.features);
             hook_list const* hooks = nullptr;
-            float loss = runner_->eval_step(*model_, features_stager_.stage(batch.features),
+            float loss = runner_.eval_step(*model_, features_stager_.stage(batch.features),
                                             labels_stager_.stage(batch.labels), hooks);
             if (batches == 0 && hooks && !hooks->empty()) {
                 spec_hooks = *hooks;
@@ -456,21 +510,26 @@ public:
             loss_sum += double(loss) * double(size);
             examples += size;
             run_values values{loss, 0.0f, size, 0.0};
-            runner_->metrics_so_far(values.metrics);
-            values.metrics["loss"] = loss_sum / double(examples);
+            runner_.metrics_so_far(values.metrics);
+            values.metrics.set("loss", loss_sum / double(examples));
             collect_tensors(context.requested_tensors, values.tensors);
             call_hooks<hook_points::after_run>(hooks_, context, values);
             call_hooks<hook_points::after_run>(spec_hooks, context, values);
         }
         if (examples == 0)
             throw error("evaluate: the input produced no examples");
-        evaluation result;
-        runner_->metrics_so_far(result);
-        result["loss"] = loss_sum / double(examples);
-        result["global_step"] = double(global_step_);
-        write_eval_summaries(result);
-        checkpoints_->record_evaluation(global_step_, result, config_.keep_checkpoint_max);
-        latest_evaluation_ = result;
+        evaluation_type result{};
+        runner_.metrics_so_far(result);
+        result[field_name<"loss">{}] = loss_sum / double(examples);
+        result[field_name<"global_step">{}] = global_step_;
+        metric_values by_name;
+        runner_.metrics_so_far(by_name);
+        by_name.set("loss", loss_sum / double(examples));
+        by_name.set("global_step", double(global_step_));
+        write_eval_summaries(by_name);
+        checkpoints_->record_evaluation(global_step_, by_name, config_.keep_checkpoint_max);
+        latest_evaluation_ = by_name;
+        latest_result_ = result;
         ++evaluations_;
         context.latest_evaluation = &latest_evaluation_;
         context.evaluations = evaluations_;
@@ -479,14 +538,20 @@ public:
         return result;
     }
 
-    /// A lazy range of per-example predictions over `input_fn()`, computed a batch at a time.
+public:
+    /// A lazy range of per-example predictions over `input_fn()` (prediction_type records),
+    /// computed a batch at a time.
     template <class InputFn>
     auto predict(InputFn&& input_fn) {
         auto dataset = input_fn();
         using dataset_type = decltype(dataset);
-        static_assert(std::is_same_v<typename dataset_type::element_type::features_type, features_type>,
-                      "est::estimator::predict: the input's features differ from the estimator's Input features");
-        return prediction_range<estimator, dataset_type>(this, std::move(dataset));
+        using given = typename dataset_type::element_type::features_type;
+        if constexpr (!std::is_same_v<given, features_type>) {
+            static_assert(input_element_mismatch<features_type, given>::reported);
+            return std::array<prediction_type, 0>{};
+        } else {
+            return prediction_range<estimator, dataset_type>(this, std::move(dataset));
+        }
     }
 
     std::uint64_t global_step() const override { return global_step_; }
@@ -494,8 +559,8 @@ public:
     Model& model() { return *model_; }
     train_statistics const& last_train_statistics() const { return statistics_; }
     /// The most recent evaluation, if there was one.
-    std::optional<evaluation> latest_evaluation() const {
-        return evaluations_ ? std::optional(latest_evaluation_) : std::nullopt;
+    std::optional<evaluation_type> latest_evaluation() const {
+        return evaluations_ ? std::optional(latest_result_) : std::nullopt;
     }
     template <class H>
     H& hook() {
@@ -556,13 +621,8 @@ private:
     template <class, class>
     friend class prediction_range;
 
-    template <class ModelFn, class Params>
     estimator(ModelFn model_fn, run_config config, Params params, std::tuple<Hooks...> hooks)
-        : config_(std::move(config)),
-          runner_(
-              std::make_unique<detail::typed_runner<Model, model_features_type, model_labels_type, ModelFn, Params>>(
-                  std::move(model_fn), params)),
-          hooks_(std::move(hooks)) {
+        : config_(std::move(config)), runner_(std::move(model_fn), params), hooks_(std::move(hooks)) {
         if (config_.model_dir.empty())
             config_.model_dir = detail::make_temporary_model_dir();
         std::filesystem::create_directories(config_.model_dir);
@@ -581,7 +641,7 @@ private:
         std::string file = "ckpt-" + std::to_string(global_step_) + ".safetensors";
         auto path = std::filesystem::path(config_.model_dir) / file;
         auto tensors = model_tensors(*model_);
-        runner_->optimizer_tensors(*model_, tensors);
+        runner_.optimizer_tensors(*model_, tensors);
         try {
             io::write_safetensors(path, tensors.tensors,
                                   {{"global_step", std::to_string(global_step_)},
@@ -610,7 +670,7 @@ private:
             throw error("checkpoint '" + path.string() +
                         "' was written by a different model than this estimator's; use another model_dir");
         restore_model(*model_, content, path);
-        runner_->restore_optimizer(*model_, content);
+        runner_.restore_optimizer(*model_, content);
         global_step_ = saved_step_ = std::stoull(content.metadata.at("global_step"));
         auto position = content.metadata.find("input_position");
         resumed_input_position_ = position == content.metadata.end() ? 0 : std::stoull(position->second);
@@ -623,7 +683,7 @@ private:
                std::chrono::steady_clock::now() - saved_time_ >= std::chrono::seconds(config_.save_checkpoints_secs);
     }
 
-    void write_eval_summaries(evaluation const& result) {
+    void write_eval_summaries(metric_values const& result) {
         if (!eval_summaries_)
             eval_summaries_.emplace(std::filesystem::path(config_.model_dir) / "eval");
         auto step = std::int64_t(global_step_);
@@ -686,11 +746,14 @@ private:
         return *train_summaries_;
     }
 
+    /// Whether a dataset yields the estimator's batches; reports the mistake where it does not.
     template <class Dataset>
-    static void check_input() {
-        static_assert(
-            std::is_same_v<typename Dataset::element_type, element_type>,
-            "est::estimator: the input_fn's dataset yields elements of another type than the estimator's Input");
+    static constexpr bool input_fits() {
+        using given = typename Dataset::element_type;
+        if constexpr (!std::is_same_v<given, element_type>)
+            return !input_element_mismatch<element_type, given>::reported;
+        else
+            return true;
     }
 
     /// What TensorFlow's Estimator adds to every training run: summaries every
@@ -711,7 +774,7 @@ private:
 
     run_config config_;
     std::unique_ptr<Model> model_ = std::make_unique<Model>();
-    std::unique_ptr<detail::model_runner<Model, model_features_type, model_labels_type>> runner_;
+    runner_type runner_;
     detail::batch_stager<typename Model::backend_type, features_type> features_stager_;
     detail::batch_stager<typename Model::backend_type, labels_type> labels_stager_;
     std::tuple<Hooks...> hooks_;
@@ -723,14 +786,16 @@ private:
     std::optional<checkpoint_index> checkpoints_;
     std::uint64_t saved_step_ = 0;
     std::chrono::steady_clock::time_point saved_time_ = std::chrono::steady_clock::now();
-    evaluation latest_evaluation_;
+    metric_values latest_evaluation_;
+    evaluation_type latest_result_{};
     std::uint64_t evaluations_ = 0;
     bool training_ = false;
     std::uint64_t input_position_ = 0;          // batches consumed by the train() call in progress
     std::uint64_t resumed_input_position_ = 0;  // of the restored checkpoint, if written mid-train()
 };
 
-/// The range estimator.predict() returns: an input range of est::prediction, one per example.
+/// The range estimator.predict() returns: an input range of the estimator's prediction_type, one per
+/// example.
 template <class Estimator, class Dataset>
 class prediction_range {
 public:
@@ -739,7 +804,7 @@ public:
 
     class iterator {
     public:
-        using value_type = prediction;
+        using value_type = typename Estimator::prediction_type;
         using difference_type = std::ptrdiff_t;
 
         iterator() = default;
@@ -749,8 +814,8 @@ public:
               state_(std::make_shared<state>(state{dataset_->make_iterator()})) {
             refill();
         }
-        prediction const& operator*() const { return state_->buffer[state_->position]; }
-        prediction const* operator->() const { return &**this; }
+        value_type const& operator*() const { return state_->buffer[state_->position]; }
+        value_type const* operator->() const { return &**this; }
         iterator& operator++() {
             if (++state_->position == state_->buffer.size())
                 refill();
@@ -763,7 +828,7 @@ public:
         struct state {
             typename Dataset::iterator_type input;
             typename Dataset::element_type batch{};
-            std::vector<prediction> buffer{};
+            std::vector<value_type> buffer{};
             std::size_t position = 0;
             bool done = false;
             run_context context{};
@@ -793,7 +858,7 @@ public:
                 }
                 call_hooks<hook_points::before_run>(hooks, s.context);
                 call_hooks<hook_points::before_run>(s.spec_hooks, s.context);
-                auto const* spec_hooks = estimator_->runner_->predict_batch(
+                auto const* spec_hooks = estimator_->runner_.predict_batch(
                     *estimator_->model_, estimator_->features_stager_.stage(s.batch.features), s.buffer);
                 if (spec_hooks && s.spec_hooks.empty() && !spec_hooks->empty()) {
                     s.spec_hooks = *spec_hooks;
@@ -818,5 +883,31 @@ private:
     Estimator* estimator_;
     std::shared_ptr<Dataset> dataset_;
 };
+
+/// Makes an estimator of `Model` on batches shaped as `Input` (an est::element_spec):
+///   auto estimator = est::make_estimator<cnn, input>(model_fn, est::run_config{...}, params, hooks...);
+/// `model_fn(features, labels, mode, model, params)` returns est::spec(mode, ...) for each mode;
+/// a mistake in it, or in a spec's values, fails to compile here with one error naming it.
+template <class Model, data::Input Input, class ModelFn, class Params = no_params, Hook... Hooks>
+auto make_estimator(ModelFn model_fn, run_config config = {}, Params params = {}, Hooks... hooks) {
+    return estimator<Model, Input, ModelFn, Params, Hooks...>(std::move(model_fn), std::move(config),
+                                                              std::move(params), std::move(hooks)...);
+}
+
+/// The same, with the input's element spec taken from the dataset `input_fn()` returns.
+template <class Model, class ModelFn, class InputFn, class Params = no_params, Hook... Hooks>
+requires data::Dataset<std::invoke_result_t<InputFn&>>
+auto make_estimator(ModelFn model_fn, InputFn const&, run_config config = {}, Params params = {}, Hooks... hooks) {
+    return make_estimator<Model, data::element_spec_of<InputFn>>(std::move(model_fn), std::move(config),
+                                                                 std::move(params), std::move(hooks)...);
+}
+
+/// An estimator on a model_dir that an earlier process trained (estimator::from_disk).
+template <class Model, data::Input Input, class ModelFn, class Params = no_params, Hook... Hooks>
+auto estimator_from_disk(std::filesystem::path const& model_dir, ModelFn model_fn, Params params = {},
+                         Hooks... hooks) {
+    return estimator<Model, Input, ModelFn, Params, Hooks...>::from_disk(model_dir, std::move(model_fn),
+                                                                          std::move(params), std::move(hooks)...);
+}
 
 }  // namespace est

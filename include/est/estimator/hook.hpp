@@ -46,7 +46,7 @@ struct run_context {
     /// train: the global step this call stops at if the input lasts; eval: the batch count, if known.
     std::optional<std::uint64_t> last_step;
     /// The most recent evaluation of this estimator (also one made during train_and_evaluate).
-    evaluation const* latest_evaluation = nullptr;
+    metric_values const* latest_evaluation = nullptr;
     /// How many evaluations this estimator has made; a hook sees a new one when it grows.
     std::uint64_t evaluations = 0;
     bool stop_requested = false;
@@ -78,15 +78,22 @@ struct run_values {
     /// advance; unless a hook requests a stop, train() then fails naming the step.
     bool update_skipped = false;
     /// eval: every metric over the batches so far.
-    std::map<std::string, double> metrics;
+    metric_values metrics;
     /// The tensors requested in before_run, by name.
     std::map<std::string, std::vector<float>> tensors;
     phase_times phases;
 };
 
-/// Named in the first error line when a hook declares a point with the wrong signature.
+/// The mistake of a hook that declares a point with the wrong signature.
 template <class Hook, class Point>
-struct hook_signature_mismatch;
+struct hook_signature_mismatch {
+    static_assert(detail::always_false<Hook>,
+                  "est::Hook: a hook point has the wrong signature; expected void begin(est::run_context&), "
+                  "after_create_session(est::run_context&), before_run(est::run_context&), "
+                  "after_run(est::run_context&, est::run_values const&), end(est::run_context&); "
+                  "hook_signature_mismatch<hook, point> names it");
+    static constexpr bool reported = true;
+};
 
 namespace hook_points {
 struct begin {};
@@ -123,17 +130,10 @@ constexpr bool hook_point_is_well_formed() {
         else
             return requires(H h, run_context & c) { h.end(c); };
     }();
-    if constexpr (declared && !callable) {
-        static_assert(always_false<H>,
-                      "est::Hook: a hook point has the wrong signature; expected void begin(est::run_context&), "
-                      "after_create_session(est::run_context&), before_run(est::run_context&), "
-                      "after_run(est::run_context&, est::run_values const&), end(est::run_context&); "
-                      "hook_signature_mismatch<hook, point> names it");
-        [[maybe_unused]] std::size_t report = sizeof(hook_signature_mismatch<H, Point>);
-        return false;
-    } else {
+    if constexpr (declared && !callable)
+        return !hook_signature_mismatch<H, Point>::reported;
+    else
         return true;
-    }
 }
 }  // namespace detail
 
@@ -217,10 +217,13 @@ private:
 
 /// Wraps a hook (any type with some of the hook points) for a hook_list; the shared pointer lets
 /// the caller read the hook after the run.
+/// A hook with a point of the wrong signature is reported once and gives a null pointer.
 template <class H>
 std::shared_ptr<detail::runtime_hook_adaptor<H>> make_hook(H hook) {
-    static_assert(hooks_are_well_formed<H>(), "est::make_hook: the hook is not well formed (see above)");
-    return std::make_shared<detail::runtime_hook_adaptor<H>>(std::move(hook));
+    if constexpr (!hooks_are_well_formed<H>())
+        return nullptr;
+    else
+        return std::make_shared<detail::runtime_hook_adaptor<H>>(std::move(hook));
 }
 
 /// Calls one point on every hook of a runtime list, in order.

@@ -28,13 +28,30 @@ inline constexpr field_name<"training_hooks"> training_hooks{};
 inline constexpr field_name<"evaluation_hooks"> evaluation_hooks{};
 inline constexpr field_name<"prediction_hooks"> prediction_hooks{};
 
-/// Named in the first error line of a spec mistake.
+/// The mistakes of a spec: a field est does not know, a field the mode does not take, a field the
+/// mode requires that is missing (with the fields given).
 template <class Mode, class Field>
-struct unknown_spec_field;
+struct unknown_spec_field {
+    static_assert(detail::always_false<Field>,
+                  "est::spec: unknown field; a spec takes loss, train_op, predictions, eval_metric_ops, "
+                  "training_hooks, evaluation_hooks, prediction_hooks (unknown_spec_field<mode, field> names it)");
+    static constexpr bool reported = true;
+};
 template <class Mode, class Field>
-struct spec_field_not_allowed_in_mode;
+struct spec_field_not_allowed_in_mode {
+    static_assert(detail::always_false<Field>,
+                  "est::spec: this field is not accepted in this mode (TRAIN: loss, train_op, predictions, "
+                  "training_hooks; EVAL: loss, predictions, eval_metric_ops, evaluation_hooks; PREDICT: "
+                  "predictions, prediction_hooks); spec_field_not_allowed_in_mode<mode, field> names it");
+    static constexpr bool reported = true;
+};
 template <class Mode, class MissingField, class... GivenFields>
-struct missing_spec_field;
+struct missing_spec_field {
+    static_assert(detail::always_false<Mode>,
+                  "est::spec: a field the mode requires is missing (TRAIN: loss and train_op; EVAL: loss; "
+                  "PREDICT: predictions); missing_spec_field<mode, missing field, given fields...> names them");
+    static constexpr bool reported = true;
+};
 
 namespace detail {
 constexpr bool is_spec_field(std::string_view f) {
@@ -64,36 +81,20 @@ constexpr bool spec_field_allowed(mode_key m, std::string_view f) {
 template <class M, class Named>
 constexpr bool check_spec_field() {
     using key = typename Named::key_type;
-    if constexpr (!is_spec_field(Named::name())) {
-        static_assert(always_false<Named>,
-                      "est::spec: unknown field; a spec takes loss, train_op, predictions, eval_metric_ops, "
-                      "training_hooks, evaluation_hooks, prediction_hooks (unknown_spec_field<mode, field> names it)");
-        [[maybe_unused]] std::size_t report = sizeof(unknown_spec_field<M, key>);
-        return false;
-    } else if constexpr (!spec_field_allowed(M::key, Named::name())) {
-        static_assert(always_false<Named>,
-                      "est::spec: this field is not accepted in this mode (TRAIN: loss, train_op, predictions, "
-                      "training_hooks; EVAL: loss, predictions, eval_metric_ops, evaluation_hooks; PREDICT: "
-                      "predictions, prediction_hooks); spec_field_not_allowed_in_mode<mode, field> names it");
-        [[maybe_unused]] std::size_t report = sizeof(spec_field_not_allowed_in_mode<M, key>);
-        return false;
-    } else {
+    if constexpr (!is_spec_field(Named::name()))
+        return !unknown_spec_field<M, key>::reported;
+    else if constexpr (!spec_field_allowed(M::key, Named::name()))
+        return !spec_field_not_allowed_in_mode<M, key>::reported;
+    else
         return true;
-    }
 }
 
 template <class M, fixed_string Required, class... Named>
 constexpr bool check_required_field() {
-    if constexpr (!(std::is_same_v<typename Named::key_type, field_name<Required>> || ...)) {
-        static_assert(always_false<M>,
-                      "est::spec: a field the mode requires is missing (TRAIN: loss and train_op; EVAL: loss; "
-                      "PREDICT: predictions); missing_spec_field<mode, missing field, given fields...> names them");
-        [[maybe_unused]] std::size_t report =
-            sizeof(missing_spec_field<M, field_name<Required>, typename Named::key_type...>);
-        return false;
-    } else {
+    if constexpr (!(std::is_same_v<typename Named::key_type, field_name<Required>> || ...))
+        return !missing_spec_field<M, field_name<Required>, typename Named::key_type...>::reported;
+    else
         return true;
-    }
 }
 
 template <class M, class... Named>
@@ -129,18 +130,32 @@ struct estimator_spec {
     }
 };
 
-/// Builds the spec of `mode` from `field = value` arguments; mistakes fail to compile.
+/// The mistake of giving est::spec something other than `field = value`.
+template <class Given>
+struct spec_argument_not_a_field {
+    static_assert(detail::always_false<Given>,
+                  "est::spec(mode, ...): pass fields as est::loss = ..., est::train_op = ..., est::predictions = ...; "
+                  "spec_argument_not_a_field<given> names the argument");
+    static constexpr bool reported = true;
+};
+
+/// Builds the spec of `mode` from `field = value` arguments; a mistake fails to compile with one
+/// error and makes the spec an est::invalid_value, as does a value whose own mistake was reported.
 template <Mode M, class... Named>
 auto spec(M, Named&&... fields) {
-    static_assert((is_named_v<std::decay_t<Named>> && ...),
-                  "est::spec(mode, ...): pass fields as est::loss = ..., est::train_op = ..., est::predictions = ...");
-    constexpr bool valid = detail::check_spec<M, std::decay_t<Named>...>();
-    if constexpr (valid) {
+    if constexpr (!(is_named_v<std::decay_t<Named>> && ...)) {
+        static_assert(
+            (detail::report_if<!is_named_v<std::decay_t<Named>>, spec_argument_not_a_field<std::decay_t<Named>>> &&
+             ...));
+        return invalid_value{};
+    } else if constexpr ((holds_invalid_v<std::decay_t<Named>> || ...)) {
+        return invalid_value{};  // reported where it was made
+    } else if constexpr (!detail::check_spec<M, std::decay_t<Named>...>()) {
+        return invalid_value{};
+    } else {
         auto map = boost::hana::make_map(boost::hana::make_pair(
             boost::hana::type_c<typename std::decay_t<Named>::key_type>, std::forward<Named>(fields).value)...);
         return estimator_spec<M, decltype(map)>{std::move(map)};
-    } else {
-        return estimator_spec<M, boost::hana::map<>>{};
     }
 }
 

@@ -29,7 +29,7 @@ struct export_event {
     std::filesystem::path model_dir;
     std::filesystem::path checkpoint;  ///< the checkpoint of the evaluated step
     std::uint64_t global_step = 0;
-    evaluation metrics;
+    metric_values metrics;
     nlohmann::ordered_json model;  ///< the model's description
 };
 
@@ -80,12 +80,12 @@ public:
     explicit best_exporter(metric_goal by = {}, std::string name = "best", std::size_t keep = 1)
         : by_(std::move(by)), name_(std::move(name)), keep_(keep) {}
     void export_model(export_event const& event) override {
-        auto it = event.metrics.find(by_.metric);
-        if (it == event.metrics.end())
+        auto value = event.metrics.find(by_.metric);
+        if (!value)
             throw error("best_exporter: the evaluation has no metric '" + by_.metric + "'");
-        if (best_ && !by_.improves(it->second, *best_))
+        if (best_ && !by_.improves(*value, *best_))
             return;
-        best_ = it->second;
+        best_ = *value;
         detail::write_export(event, name_, kept_, keep_);
     }
     std::optional<double> best() const { return best_; }
@@ -117,17 +117,18 @@ struct eval_spec {
 };
 
 /// Trains `estimator` and evaluates it during and at the end of training; returns the final
-/// evaluation. A hook's stop request (early_stopping) ends training; the final evaluation runs.
+/// evaluation (the estimator's evaluation_type). A hook's stop request (early_stopping) ends
+/// training; the final evaluation runs.
 template <class Estimator, class TrainInputFn, class EvalInputFn>
-evaluation train_and_evaluate(Estimator& estimator, train_spec<TrainInputFn> const& train,
-                              eval_spec<EvalInputFn> const& eval) {
+typename Estimator::evaluation_type train_and_evaluate(Estimator& estimator, train_spec<TrainInputFn> const& train,
+                                                       eval_spec<EvalInputFn> const& eval) {
     std::optional<std::uint64_t> evaluated_step;
-    evaluation last;
+    typename Estimator::evaluation_type last{};
     auto evaluate_now = [&] {
         auto checkpoint = estimator.save_checkpoint();
         last = estimator.evaluate(eval.input_fn, eval_options{.steps = eval.steps});
         evaluated_step = estimator.global_step();
-        export_event event{estimator.config().model_dir, checkpoint, estimator.global_step(), last,
+        export_event event{estimator.config().model_dir, checkpoint, estimator.global_step(), by_name(last),
                            Estimator::model_type::description()};
         for (auto const& e : eval.exporters) e->export_model(event);
     };

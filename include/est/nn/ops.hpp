@@ -56,11 +56,8 @@ void compute_into(batch_tensor<T, S>& result, Compute&& compute) {
         B::copy_to_host(result.data(), values.data(), result.size() * sizeof(T));
     }
 }
-}  // namespace detail
-
-/// Index of the largest value of each example (over all its values), as an int64 per example.
 template <class X>
-batch_tensor<std::int64_t, shape<>> argmax(X const& x) {
+batch_tensor<std::int64_t, shape<>> argmax_of(X const& x) {
     using B = typename detail::backend_of<X>::type;
     auto v = values_of(x);
     using S = typename decltype(v)::shape_type;
@@ -71,10 +68,8 @@ batch_tensor<std::int64_t, shape<>> argmax(X const& x) {
     return result;
 }
 
-namespace nn {
-/// Softmax over each example's last dimension.
 template <class X>
-auto softmax(X const& x) {
+auto softmax_of(X const& x) {
     using B = typename detail::backend_of<X>::type;
     auto v = values_of(x);
     using S = typename decltype(v)::shape_type;
@@ -85,6 +80,26 @@ auto softmax(X const& x) {
         B::for_each(v.size() / cols, detail::softmax_rows{out, cols}, 64);
     });
     return result;
+}
+}  // namespace detail
+
+/// Index of the largest value of each example (over all its values), as an int64 per example.
+template <class X>
+auto argmax(X const& x) {
+    if constexpr (Invalid<X>)
+        return invalid_value{};  // reported where it was made
+    else
+        return detail::argmax_of(x);
+}
+
+namespace nn {
+/// Softmax over each example's last dimension.
+template <class X>
+auto softmax(X const& x) {
+    if constexpr (Invalid<X>)
+        return invalid_value{};
+    else
+        return est::detail::softmax_of(x);
 }
 }  // namespace nn
 

@@ -32,15 +32,34 @@
 
 namespace est {
 
-/// Named in the first error line when a layer does not accept its input: the layer's position in
-/// the sequential's argument list (input<...> is position 0), its type, the shape it was given and
-/// what it requires.
+/// The mistake of a layer that does not accept its input: the layer's position in the
+/// sequential's argument list (input<...> is position 0), its type, the shape it was given and what
+/// it requires.
 template <class Position, class Layer, class Produced, class Required>
-struct layer_shape_mismatch;
+struct layer_shape_mismatch {
+    static_assert(detail::always_false<Layer>,
+                  "est::sequential: a layer does not accept the shape produced before it; "
+                  "layer_shape_mismatch<position, layer, produced shape, requirement> names them");
+    static constexpr bool reported = true;
+};
 
-/// Named in the first error line when the tensor passed to a model does not fit its input<...>.
+/// The mistake of calling a model on a feature that does not fit its input<...>.
 template <class ModelInput, class GivenShape, class GivenValueType>
-struct input_shape_mismatch;
+struct input_shape_mismatch {
+    static_assert(detail::always_false<ModelInput>,
+                  "est::sequential: the input feature does not fit the model's est::input<...>; "
+                  "input_shape_mismatch<model input, feature shape, feature value type> names both");
+    static constexpr bool reported = true;
+};
+
+/// The mistake of calling a model on something other than a batch.
+template <class Given>
+struct model_called_on_a_non_batch {
+    static_assert(detail::always_false<Given>,
+                  "est::sequential: call the model on a batch of features, e.g. net(features[\"image\"_f], mode); "
+                  "model_called_on_a_non_batch<given> names what it was given");
+    static constexpr bool reported = true;
+};
 
 template <class Net>
 struct model_output;
@@ -83,12 +102,7 @@ struct fold_shapes<In, std::tuple<Acc...>, L, Rest...> {
 template <std::size_t Position, class L, class In, class Out>
 constexpr bool check_layer_fits() {
     if constexpr (!std::is_same_v<In, invalid_shape> && std::is_same_v<Out, invalid_shape>) {
-        static_assert(always_false<L>,
-                      "est::sequential: a layer does not accept the shape produced before it; "
-                      "layer_shape_mismatch<position, layer, produced shape, requirement> names them");
-        [[maybe_unused]] std::size_t report =
-            sizeof(layer_shape_mismatch<position<Position>, L, In, typename L::template requirement<In>>);
-        return false;
+        return !layer_shape_mismatch<position<Position>, L, In, typename L::template requirement<In>>::reported;
     } else {
         return true;
     }
@@ -100,16 +114,23 @@ template <class B, class Shapes, class... Ls, std::size_t... I>
 struct model_structure<B, Shapes, std::tuple<Ls...>, std::index_sequence<I...>> {
     static constexpr bool fits =
         (check_layer_fits<I + 1, Ls, std::tuple_element_t<I, Shapes>, std::tuple_element_t<I + 1, Shapes>>() && ...);
+    // Where a layer does not fit (reported above), an empty model with output shape<1>, so that the
+    // model's members add no errors.
     template <bool Fits>
     struct bound {
         using type = std::tuple<>;
+        using input_views = std::tuple<>;
+        using output_shape = shape<1>;
     };
     template <bool Fits>
     requires Fits struct bound<Fits> {
         using type = std::tuple<typename Ls::template layer<std::tuple_element_t<I, Shapes>, B>...>;
+        using input_views = std::tuple<backend_view<float const, std::tuple_element_t<I, Shapes>, B>...>;
+        using output_shape = std::tuple_element_t<sizeof...(Ls), Shapes>;
     };
     using layers = typename bound<fits>::type;
-    using input_views = std::tuple<backend_view<float const, std::tuple_element_t<I, Shapes>, B>...>;
+    using input_views = typename bound<fits>::input_views;
+    using output_shape = typename bound<fits>::output_shape;
 };
 
 /// Arena offsets are rounded up to 16 floats, so that every parameter starts 64-byte aligned.
@@ -136,7 +157,7 @@ public:
     using backend_type = B;
     using memory_space = typename B::memory_space;
     using input_shape_type = typename Input::shape_type;
-    using output_shape_type = std::tuple_element_t<depth, shapes>;
+    using output_shape_type = typename structure::output_shape;
     static constexpr bool shapes_fit = structure::fits;
     static constexpr input_shape_type input_shape{};
     static constexpr output_shape_type output_shape{};
@@ -302,7 +323,7 @@ public:
                 }(),
                 ...);
         }
-        (std::make_index_sequence<depth>{});
+        (std::make_index_sequence<std::tuple_size_v<layer_tuple>>{});  // none where a layer did not fit
     }
 
     /// "<position>_<kind>" of layer I, e.g. "1_conv2d".
@@ -320,31 +341,25 @@ public:
         return output_;
     }
 
-    /// Runs the model on a batch of features: `net(features["image"_f], mode)`.
+    /// Runs the model on a batch of features: `net(features["image"_f], mode)`, a model_output.
     template <class Features, Mode M>
-    model_output<basic_sequential> operator()(Features const& features, M mode) {
+    auto operator()(Features const& features, M mode) {
         using given = std::remove_cvref_t<Features>;
-        if constexpr (!Batch<given>) {
-            static_assert(
-                detail::always_false<given>,
-                "est::sequential: call the model on a batch of features, e.g. net(features[\"image\"_f], mode)");
-            return {};
+        if constexpr (Invalid<given> || !shapes_fit) {
+            return invalid_value{};  // reported where it was made
+        } else if constexpr (!Batch<given>) {
+            static_assert(model_called_on_a_non_batch<given>::reported);
+            return invalid_value{};
         } else if constexpr (!std::is_same_v<typename given::shape_type, input_shape_type> ||
                              !std::is_same_v<std::remove_const_t<typename given::value_type>, float>) {
-            static_assert(detail::always_false<given>,
-                          "est::sequential: the input feature does not fit the model's est::input<...>; "
-                          "input_shape_mismatch<model input, feature shape, feature value type> names both");
-            [[maybe_unused]] std::size_t report =
-                sizeof(input_shape_mismatch<input_shape_type, typename given::shape_type, typename given::value_type>);
-            return {};
+            static_assert(
+                input_shape_mismatch<input_shape_type, typename given::shape_type, typename given::value_type>::reported);
+            return invalid_value{};
         } else if constexpr (!std::is_same_v<memory_space_of<given>, memory_space>) {
-            static_assert(detail::always_false<given>,
-                          "est::sequential: the features are in another memory space than the model's back end "
-                          "reads; memory_space_mismatch<back end's memory, features' memory> names both");
-            [[maybe_unused]] std::size_t report = sizeof(memory_space_mismatch<memory_space, memory_space_of<given>>);
-            return {};
+            static_assert(memory_space_mismatch<memory_space, memory_space_of<given>>::reported);
+            return invalid_value{};
         } else {
-            return {this, forward(as_view(features), mode)};
+            return model_output<basic_sequential>{this, forward(as_view(features), mode)};
         }
     }
 
@@ -386,7 +401,7 @@ public:
                   << std::tuple_element_t<I, layer_tuple>::macs << '\n'),
              ...);
         }
-        (std::index_sequence_for<Layers...>{});
+        (std::make_index_sequence<std::tuple_size_v<layer_tuple>>{});
         out << "total parameters: " << parameter_count << ", MACs per example: " << macs << '\n';
         return out.str();
     }
@@ -409,7 +424,7 @@ public:
                                {"macs", std::tuple_element_t<I, layer_tuple>::macs}}),
              ...);
         }
-        (std::index_sequence_for<Layers...>{});
+        (std::make_index_sequence<std::tuple_size_v<layer_tuple>>{});
         return {{"layers", layers}, {"parameter_count", parameter_count}, {"macs_per_example", macs}};
     }
 

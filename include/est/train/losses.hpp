@@ -25,6 +25,11 @@ struct loss_value {
     std::size_t batch = 0;
 };
 
+template <class T>
+inline constexpr bool is_loss_value_v = false;
+template <class Net>
+inline constexpr bool is_loss_value_v<loss_value<Net>> = true;
+
 namespace detail {
 template <class Labels>
 void check_label_count(Labels const& labels, std::size_t batch, char const* loss) {
@@ -38,11 +43,8 @@ template <class Net, class Labels>
 auto labels_on_model(Labels const& labels) {
     auto y = as_view(labels);
     using given = typename decltype(y)::memory_space;
-    static_assert(std::is_same_v<given, typename Net::memory_space>,
-                  "est: the labels are in another memory space than the model's back end reads; "
-                  "memory_space_mismatch<back end's memory, labels' memory> names both");
-    if constexpr (!std::is_same_v<given, typename Net::memory_space>) [[maybe_unused]]
-        std::size_t report = sizeof(memory_space_mismatch<typename Net::memory_space, given>);
+    if constexpr (!std::is_same_v<given, typename Net::memory_space>)
+        static_assert(memory_space_mismatch<typename Net::memory_space, given>::reported);
     return y;
 }
 
@@ -134,6 +136,20 @@ struct term_at {
     EST_HOST_DEVICE double operator()(std::size_t i) const { return double(terms[i]); }
 };
 }  // namespace detail
+
+/// A loss of a value whose mistake was reported where it was made: nothing more to say.
+template <class Labels, class Output>
+requires(Invalid<Labels> || Invalid<Output>) invalid_value sparse_softmax_cross_entropy(Labels const&, Output const&) {
+    return {};
+}
+template <class Labels, class Output>
+requires(Invalid<Labels> || Invalid<Output>) invalid_value softmax_cross_entropy(Labels const&, Output const&) {
+    return {};
+}
+template <class Labels, class Output>
+requires(Invalid<Labels> || Invalid<Output>) invalid_value mean_squared_error(Labels const&, Output const&) {
+    return {};
+}
 
 /// Cross-entropy of integer class labels (shape<> or shape<1>) against logits.
 template <Batch Labels, class Net>

@@ -26,11 +26,6 @@ concept Metric = requires(M& m, M const& other) {
 
 namespace metrics {
 
-template <class T>
-inline constexpr bool is_loss_value_v = false;
-template <class Net>
-inline constexpr bool is_loss_value_v<loss_value<Net>> = true;
-
 /// Fraction of examples where a count of hits over a count of examples.
 struct ratio {
     double hits = 0.0;
@@ -128,10 +123,9 @@ auto labels_on(Labels const& labels) {
 }
 }  // namespace detail
 
-/// Fraction of examples whose class (label) equals the prediction: `predictions` are class indices
-/// or scores (logits, probabilities) whose argmax is the predicted class.
+namespace detail {
 template <class Labels, class Predictions>
-ratio accuracy(Labels const& labels, Predictions const& predictions) {
+ratio accuracy_of(Labels const& labels, Predictions const& predictions) {
     using B = detail::backend_for<Predictions>;
     auto y = detail::labels_on<B>(labels);
     auto p = values_of(predictions);
@@ -142,9 +136,8 @@ ratio accuracy(Labels const& labels, Predictions const& predictions) {
     return {hits, double(y.batch)};
 }
 
-/// Fraction of examples whose label is among the k highest scores (tf.math.in_top_k, recall@k).
 template <class Labels, class Scores>
-ratio top_k_accuracy(Labels const& labels, Scores const& scores, std::size_t k) {
+ratio top_k_accuracy_of(Labels const& labels, Scores const& scores, std::size_t k) {
     using B = detail::backend_for<Scores>;
     auto y = detail::labels_on<B>(labels);
     auto s = values_of(scores);
@@ -153,9 +146,8 @@ ratio top_k_accuracy(Labels const& labels, Scores const& scores, std::size_t k) 
     return {hits, double(y.batch)};
 }
 
-/// Mean of a loss over batches (weighted by batch size) or of every value of a batch.
 template <class Values>
-mean_state mean(Values const& values) {
+mean_state mean_of(Values const& values) {
     if constexpr (is_loss_value_v<Values>) {
         return {double(values.value) * double(values.batch), double(values.batch)};
     } else {
@@ -166,9 +158,8 @@ mean_state mean(Values const& values) {
     }
 }
 
-/// Root of the mean squared difference between labels and predictions, over all values.
 template <class Labels, class Predictions>
-rmse_state root_mean_squared_error(Labels const& labels, Predictions const& predictions) {
+rmse_state root_mean_squared_error_of(Labels const& labels, Predictions const& predictions) {
     using B = detail::backend_for<Predictions>;
     auto y = detail::labels_on<B>(labels);
     auto p = values_of(predictions);
@@ -176,6 +167,44 @@ rmse_state root_mean_squared_error(Labels const& labels, Predictions const& pred
     using prediction_type = std::remove_const_t<typename decltype(p)::value_type>;
     return {B::sum(p.size(), detail::squared_difference<label_type, prediction_type>{y.data, p.data}),
             double(p.size())};
+}
+}  // namespace detail
+
+/// Fraction of examples whose class (label) equals the prediction: `predictions` are class indices
+/// or scores (logits, probabilities) whose argmax is the predicted class.
+template <class Labels, class Predictions>
+auto accuracy(Labels const& labels, Predictions const& predictions) {
+    if constexpr (Invalid<Labels> || Invalid<Predictions>)
+        return invalid_value{};  // reported where it was made
+    else
+        return detail::accuracy_of(labels, predictions);
+}
+
+/// Fraction of examples whose label is among the k highest scores (tf.math.in_top_k, recall@k).
+template <class Labels, class Scores>
+auto top_k_accuracy(Labels const& labels, Scores const& scores, std::size_t k) {
+    if constexpr (Invalid<Labels> || Invalid<Scores>)
+        return invalid_value{};
+    else
+        return detail::top_k_accuracy_of(labels, scores, k);
+}
+
+/// Mean of a loss over batches (weighted by batch size) or of every value of a batch.
+template <class Values>
+auto mean(Values const& values) {
+    if constexpr (Invalid<Values>)
+        return invalid_value{};
+    else
+        return detail::mean_of(values);
+}
+
+/// Root of the mean squared difference between labels and predictions, over all values.
+template <class Labels, class Predictions>
+auto root_mean_squared_error(Labels const& labels, Predictions const& predictions) {
+    if constexpr (Invalid<Labels> || Invalid<Predictions>)
+        return invalid_value{};
+    else
+        return detail::root_mean_squared_error_of(labels, predictions);
 }
 
 }  // namespace metrics

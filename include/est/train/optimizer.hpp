@@ -69,6 +69,11 @@ struct training_op {
     float learning_rate(std::uint64_t step) const { return optimizer.learning_rate(step); }
 };
 
+template <class T>
+inline constexpr bool is_training_op_v = false;
+template <class Opt, class Net>
+inline constexpr bool is_training_op_v<training_op<Opt, Net>> = true;
+
 namespace detail {
 /// Mixin giving an optimizer `minimize(loss)`.
 template <class Derived>
@@ -77,6 +82,8 @@ struct minimizer {
     training_op<Derived, Net> minimize(loss_value<Net> const& loss) const {
         return {loss.net, static_cast<Derived const&>(*this)};
     }
+    /// Of a loss whose mistake was reported where it was made.
+    invalid_value minimize(invalid_value) const { return {}; }
 };
 }  // namespace detail
 

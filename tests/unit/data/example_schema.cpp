@@ -80,13 +80,14 @@ TEST_CASE("tfrecord_dataset: examples from a TFX file, batched, train an estimat
 
     using model = est::sequential<est::input<28, 28, 1>, est::flatten, est::dense<32, est::relu>, est::dense<10>>;
     auto model_fn = test::classifier_model_fn<"image">([] { return est::adam(0.003f); });
-    est::estimator<model, decltype(mnist_input())> estimator(model_fn, est::run_config{.seed = 5});
+    // The input's element spec is taken from the first input_fn's dataset.
+    auto estimator = est::make_estimator<model>(model_fn, mnist_input, est::run_config{.seed = 5});
     auto before = estimator.evaluate(mnist_input);
     estimator.train([] { return est::data::tfrecord_dataset({mnist_fixture()}).map(parse_mnist).repeat(5).batch(50); });
     auto after = estimator.evaluate(mnist_input);
     CHECK(estimator.global_step() == 100);
-    CHECK(after["loss"] < before["loss"]);
-    CHECK(after["accuracy"] > 0.8);
+    CHECK(after["loss"_f] < before["loss"_f]);
+    CHECK(after["accuracy"_f] > 0.8);
 }
 
 TEST_CASE("tfrecord_dataset: the compression is named est::data::compression, as tf.data names it",

@@ -44,21 +44,19 @@ struct patterns {
     }
 };
 
-using input_type = decltype(patterns{}.dataset().batch(1));
+using input_spec = est::element_spec<est::features<est::tensor_spec<"image", float, est::shape<8, 8, 1>>>,
+                                est::labels<est::tensor_spec<"label", std::int32_t>>>;
 
 auto model_fn() {
     return test::classifier_model_fn<"image">([] { return est::adam(0.01f); });
 }
 
-template <class Model>
-using estimator_on = est::estimator<Model, input_type>;
-
 /// An estimator of `Model` in `model_dir`, trained for 30 steps.
 template <class Model>
-estimator_on<Model> trained(patterns const& data, std::filesystem::path const& model_dir) {
-    estimator_on<Model> estimator(model_fn(), {.model_dir = model_dir.string(), .seed = 4});
+auto trained(patterns const& data, std::filesystem::path const& model_dir) {
+    auto estimator = est::make_estimator<Model, input_spec>(model_fn(), {.model_dir = model_dir.string(), .seed = 4});
     estimator.train([&] { return data.dataset().repeat().batch(16); }, {.steps = 30});
-    return estimator_on<Model>::from_disk(model_dir, model_fn());
+    return est::estimator_from_disk<Model, input_spec>(model_dir, model_fn());
 }
 }  // namespace
 
@@ -70,16 +68,15 @@ TEST_CASE("an estimator trains, evaluates and predicts on a device back end as o
 
     auto host_result = host.evaluate([&] { return data.dataset().batch(32); });
     auto device_result = device.evaluate([&] { return data.dataset().batch(32); });
-    CHECK(host_result["accuracy"] > 0.9);
-    CHECK(device_result["accuracy"] == host_result["accuracy"]);
-    CHECK(device_result["loss"] == Approx(host_result["loss"]).epsilon(1e-4));
-    CHECK(device_result["global_step"] == 30);
+    CHECK(host_result["accuracy"_f] > 0.9);
+    CHECK(device_result["accuracy"_f] == host_result["accuracy"_f]);
+    CHECK(device_result["loss"_f] == Approx(host_result["loss"_f]).epsilon(1e-4));
+    CHECK(device_result["global_step"_f] == 30);
 
-    std::vector<double> host_classes, device_classes;
-    for (auto const& p : host.predict([&] { return data.dataset().batch(32); }))
-        host_classes.push_back(p.scalar("classes"));
+    std::vector<std::int64_t> host_classes, device_classes;
+    for (auto const& p : host.predict([&] { return data.dataset().batch(32); })) host_classes.push_back(p["classes"_f]);
     for (auto const& p : device.predict([&] { return data.dataset().batch(32); }))
-        device_classes.push_back(p.scalar("classes"));
+        device_classes.push_back(p["classes"_f]);
     CHECK(device_classes.size() == 96);
     CHECK(device_classes == host_classes);
 
@@ -105,15 +102,15 @@ TEST_CASE("a checkpoint written on a device back end restores on the host, and t
     auto device_result = device.evaluate([&] { return data.dataset().batch(32); });
     auto host_result = host.evaluate([&] { return data.dataset().batch(32); });
 
-    auto on_host = est::estimator<host_model, input_type>::from_disk(dir / "device", model_fn());
-    auto on_device = est::estimator<device_model, input_type>::from_disk(dir / "host", model_fn());
-    CHECK(on_host.evaluate([&] { return data.dataset().batch(32); })["loss"] ==
-          Approx(device_result["loss"]).epsilon(1e-5));
-    CHECK(on_device.evaluate([&] { return data.dataset().batch(32); })["loss"] ==
-          Approx(host_result["loss"]).epsilon(1e-5));
+    auto on_host = est::estimator_from_disk<host_model, input_spec>(dir / "device", model_fn());
+    auto on_device = est::estimator_from_disk<device_model, input_spec>(dir / "host", model_fn());
+    CHECK(on_host.evaluate([&] { return data.dataset().batch(32); })["loss"_f] ==
+          Approx(device_result["loss"_f]).epsilon(1e-5));
+    CHECK(on_device.evaluate([&] { return data.dataset().batch(32); })["loss"_f] ==
+          Approx(host_result["loss"_f]).epsilon(1e-5));
 
     // Training goes on from the restored step and optimizer state on the other back end.
     on_host.train([&] { return data.dataset().repeat().batch(16); }, {.steps = 5});
-    CHECK(on_host.evaluate([&] { return data.dataset().batch(32); })["global_step"] == 35);
+    CHECK(on_host.evaluate([&] { return data.dataset().batch(32); })["global_step"_f] == 35);
     std::filesystem::remove_all(dir);
 }

@@ -25,7 +25,7 @@ using namespace est::literals;
 
 namespace {
 auto dataset() { return test::sum_sign_dataset(); }
-using input_type = test::sum_sign_input;
+using input_spec = test::sum_sign_input;
 
 template <std::size_t Hidden>
 using model = est::sequential<est::input<3>, est::dense<Hidden, est::relu>, est::dense<2>>;
@@ -43,7 +43,7 @@ TEST_CASE("checkpoints: saved, pruned, and restored by a new estimator", "[estim
     auto data = dataset();
     auto input = [&] { return data.repeat().batch(8); };
 
-    est::estimator<model<6>, input_type> first(model_fn, config);
+    auto first = est::make_estimator<model<6>, input_spec>(model_fn, config);
     first.train(input, {.steps = 35});
     REQUIRE(first.checkpoints().size() == 2);
     CHECK(first.checkpoints()[0].global_step == 30);
@@ -51,7 +51,7 @@ TEST_CASE("checkpoints: saved, pruned, and restored by a new estimator", "[estim
     CHECK_FALSE(std::filesystem::exists(std::filesystem::path(dir) / "ckpt-10.safetensors"));
     CHECK_FALSE(std::filesystem::exists(std::filesystem::path(dir) / "ckpt-20.safetensors"));
 
-    est::estimator<model<6>, input_type> second(model_fn, config);
+    auto second = est::make_estimator<model<6>, input_spec>(model_fn, config);
     CHECK(second.global_step() == 35);
     CHECK(weights_of(second) == weights_of(first));
 
@@ -66,12 +66,12 @@ TEST_CASE("checkpoints: an unreadable latest falls back to the one before", "[es
     est::run_config config{.model_dir = dir, .seed = 4, .save_checkpoints_steps = 10, .keep_checkpoint_max = 3};
     auto data = dataset();
     {
-        est::estimator<model<6>, input_type> estimator(model_fn, config);
+        auto estimator = est::make_estimator<model<6>, input_spec>(model_fn, config);
         estimator.train([&] { return data.repeat().batch(8); }, {.steps = 20});
     }
     auto latest = std::filesystem::path(dir) / "ckpt-20.safetensors";
     std::filesystem::resize_file(latest, std::filesystem::file_size(latest) / 2);
-    est::estimator<model<6>, input_type> restored(model_fn, config);
+    auto restored = est::make_estimator<model<6>, input_spec>(model_fn, config);
     CHECK(restored.global_step() == 10);
 }
 
@@ -79,11 +79,10 @@ TEST_CASE("checkpoints: another model's checkpoint is refused", "[estimator][che
     std::string dir = fresh_model_dir("other-model");
     auto data = dataset();
     {
-        est::estimator<model<6>, input_type> estimator(model_fn, est::run_config{.model_dir = dir});
+        auto estimator = est::make_estimator<model<6>, input_spec>(model_fn, est::run_config{.model_dir = dir});
         estimator.train([&] { return data.batch(8); });
     }
-    using other = est::estimator<model<7>, input_type>;
-    CHECK_THROWS_WITH(other(model_fn, est::run_config{.model_dir = dir}),
+    CHECK_THROWS_WITH((est::make_estimator<model<7>, input_spec>(model_fn, est::run_config{.model_dir = dir})),
                       Catch::Contains("ckpt-5.safetensors") && Catch::Contains("different model"));
 }
 
@@ -93,7 +92,7 @@ TEST_CASE("checkpoints: a flipped byte in the latest is found by its CRC and the
     est::run_config config{.model_dir = dir, .seed = 4, .save_checkpoints_steps = 10};
     auto data = dataset();
     {
-        est::estimator<model<6>, input_type> estimator(model_fn, config);
+        auto estimator = est::make_estimator<model<6>, input_spec>(model_fn, config);
         estimator.train([&] { return data.repeat().batch(8); }, {.steps = 20});
     }
     auto latest = std::filesystem::path(dir) / "ckpt-20.safetensors";
@@ -108,7 +107,7 @@ TEST_CASE("checkpoints: a flipped byte in the latest is found by its CRC and the
     }
     CHECK_THROWS_WITH(est::io::read_safetensors(latest),
                       Catch::Contains("ckpt-20.safetensors") && Catch::Contains("CRC-32C"));
-    est::estimator<model<6>, input_type> restored(model_fn, config);
+    auto restored = est::make_estimator<model<6>, input_spec>(model_fn, config);
     CHECK(restored.global_step() == 10);
 }
 
@@ -121,7 +120,7 @@ TEST_CASE("checkpoints: keep_checkpoint_max never deletes the best", "[estimator
                            .save_checkpoints_steps = 5,
                            .keep_checkpoint_max = 2,
                            .best_checkpoint = {"global_step", est::goal::lower}};
-    est::estimator<model<6>, input_type> estimator(model_fn, config);
+    auto estimator = est::make_estimator<model<6>, input_spec>(model_fn, config);
     est::train_and_evaluate(estimator,
                             est::train_spec{.input_fn = [&] { return data.repeat().batch(8); }, .max_steps = 40},
                             est::eval_spec{.input_fn = [&] { return data.batch(40); }, .every_steps = 10});
@@ -154,10 +153,10 @@ TEST_CASE("checkpoints: restore_best, restore(path) and from_disk", "[estimator]
     std::map<std::uint64_t, std::vector<float>> weights_at;
     std::map<std::uint64_t, double> accuracy_at;
     {
-        est::estimator<model<6>, input_type> estimator(model_fn, config);
+        auto estimator = est::make_estimator<model<6>, input_spec>(model_fn, config);
         for (int round = 0; round < 4; ++round) {
             estimator.train([&] { return data.repeat().batch(8); }, {.steps = 3});
-            accuracy_at[estimator.global_step()] = estimator.evaluate(eval_input).at("accuracy");
+            accuracy_at[estimator.global_step()] = estimator.evaluate(eval_input)["accuracy"_f];
             weights_at[estimator.global_step()] = weights_of(estimator);
         }
         std::uint64_t best_step = 0;
@@ -176,18 +175,18 @@ TEST_CASE("checkpoints: restore_best, restore(path) and from_disk", "[estimator]
                           Catch::Contains("ckpt-7.safetensors") && Catch::Contains("cannot be opened"));
     }
     // A new process: the run_config comes from run.json, the latest checkpoint is restored.
-    auto loaded = est::estimator<model<6>, input_type>::from_disk(dir, model_fn);
+    auto loaded = est::estimator_from_disk<model<6>, input_spec>(dir, model_fn);
     CHECK(loaded.global_step() == 12);
     CHECK(loaded.config().seed == 9);
     CHECK(loaded.config().best_checkpoint.metric == "accuracy");
     CHECK(weights_of(loaded) == weights_at[12]);
-    CHECK(loaded.evaluate(eval_input).at("accuracy") == accuracy_at[12]);
+    CHECK(loaded.evaluate(eval_input)["accuracy"_f] == accuracy_at[12]);
 
-    CHECK_THROWS_WITH((est::estimator<model<7>, input_type>::from_disk(dir, model_fn)),
+    CHECK_THROWS_WITH((est::estimator_from_disk<model<7>, input_spec>(dir, model_fn)),
                       Catch::Contains("different model"));
     std::string empty = fresh_model_dir("from-disk-empty");
     std::filesystem::create_directories(empty);
-    CHECK_THROWS_WITH((est::estimator<model<6>, input_type>::from_disk(empty, model_fn)),
+    CHECK_THROWS_WITH((est::estimator_from_disk<model<6>, input_spec>(empty, model_fn)),
                       Catch::Contains("is not a model_dir") && Catch::Contains("run.json"));
 }
 
@@ -196,7 +195,7 @@ TEST_CASE("scaffold: warm start of a subset and init_fn, once, only without an o
     auto data = dataset();
     auto input = [&] { return data.repeat().batch(8); };
     std::string source_dir = fresh_model_dir("warm-source");
-    est::estimator<model<6>, input_type> source(model_fn, est::run_config{.model_dir = source_dir, .seed = 1});
+    auto source = est::make_estimator<model<6>, input_spec>(model_fn, est::run_config{.model_dir = source_dir, .seed = 1});
     source.train(input, {.steps = 20});
 
     auto layer_weights = [](auto& estimator, std::string const& layer) {
@@ -208,7 +207,7 @@ TEST_CASE("scaffold: warm start of a subset and init_fn, once, only without an o
             }
         return all;
     };
-    est::estimator<model<6>, input_type> fresh(model_fn, est::run_config{.seed = 2});
+    auto fresh = est::make_estimator<model<6>, input_spec>(model_fn, est::run_config{.seed = 2});
 
     std::string dir = fresh_model_dir("warm-target");
     int init_calls = 0;
@@ -220,7 +219,7 @@ TEST_CASE("scaffold: warm start of a subset and init_fn, once, only without an o
                          CHECK(s.global_step() == 0);
                      }}};
     {
-        est::estimator<model<6>, input_type> target(model_fn, config);
+        auto target = est::make_estimator<model<6>, input_spec>(model_fn, config);
         CHECK(init_calls == 1);
         CHECK(layer_weights(target, "1_dense") == layer_weights(source, "1_dense"));
         CHECK(layer_weights(target, "2_dense") == layer_weights(fresh, "2_dense"));
@@ -229,20 +228,20 @@ TEST_CASE("scaffold: warm start of a subset and init_fn, once, only without an o
         CHECK(init_calls == 1);
     }
     // A restart on a model_dir with its own checkpoint restores it; no warm start, no init_fn.
-    est::estimator<model<6>, input_type> restarted(model_fn, config);
+    auto restarted = est::make_estimator<model<6>, input_spec>(model_fn, config);
     CHECK(init_calls == 1);
     CHECK(restarted.global_step() == 10);
     CHECK(layer_weights(restarted, "1_dense") != layer_weights(source, "1_dense"));
 
     auto fails = [&](est::warm_start_settings settings) {
         std::string target_dir = fresh_model_dir("warm-fails");
-        est::estimator<model<6>, input_type>(
+        est::make_estimator<model<6>, input_spec>(
             model_fn, est::run_config{.model_dir = target_dir, .scaffold = {.warm_start = settings}});
     };
     CHECK_THROWS_WITH(fails({source_dir, "3_dense/.*"}),
                       Catch::Contains("no parameter of the model matches '3_dense/.*'"));
     CHECK_THROWS_WITH(fails({source_dir + "/missing.safetensors", ".*"}), Catch::Contains("missing.safetensors"));
-    CHECK_THROWS_WITH((est::estimator<model<7>, input_type>(
+    CHECK_THROWS_WITH((est::make_estimator<model<7>, input_spec>(
                           model_fn, est::run_config{.model_dir = fresh_model_dir("warm-size"),
                                                     .scaffold = {.warm_start = est::warm_start_settings{source_dir}}})),
                       Catch::Contains("parameter '1_dense/kernel' has 18 values"));
@@ -253,7 +252,7 @@ TEST_CASE("checkpoints: a write error while saving (a full disk) is reported and
     std::string dir = fresh_model_dir("full-disk");
     auto data = dataset();
     est::run_config config{.model_dir = dir, .seed = 4, .save_summary_steps = 0, .save_checkpoints_steps = 10};
-    est::estimator<model<6>, input_type> estimator(model_fn, config);
+    auto estimator = est::make_estimator<model<6>, input_spec>(model_fn, config);
     estimator.train([&] { return data.repeat().batch(8); }, {.steps = 10});
     auto index_before = std::ifstream(std::filesystem::path(dir) / "checkpoint_index.json");
     std::string index_text((std::istreambuf_iterator<char>(index_before)), {});
@@ -281,29 +280,29 @@ TEST_CASE("checkpoints: a write error while saving (a full disk) is reported and
     CHECK_FALSE(std::filesystem::exists(std::filesystem::path(dir) / "ckpt-20.safetensors.tmp"));
     auto index_after = std::ifstream(std::filesystem::path(dir) / "checkpoint_index.json");
     CHECK(std::string((std::istreambuf_iterator<char>(index_after)), {}) == index_text);
-    est::estimator<model<6>, input_type> restored(model_fn, config);
+    auto restored = est::make_estimator<model<6>, input_spec>(model_fn, config);
     CHECK(restored.global_step() == 10);
 }
 
 TEST_CASE("train_and_evaluate: exporters keep the best and the latest", "[estimator][checkpoint]") {
     std::string dir = fresh_model_dir("exporters");
     auto data = dataset();
-    est::estimator<model<6>, input_type> estimator(model_fn, est::run_config{.model_dir = dir, .seed = 3});
+    auto estimator = est::make_estimator<model<6>, input_spec>(model_fn, est::run_config{.model_dir = dir, .seed = 3});
     auto best = std::make_shared<est::best_exporter>(est::metric_goal{"global_step", est::goal::lower});
     auto latest = std::make_shared<est::latest_exporter>("latest", 2);
     auto result = est::train_and_evaluate(
         estimator, est::train_spec{.input_fn = [&] { return data.repeat().batch(8); }, .max_steps = 30},
         est::eval_spec{.input_fn = [&] { return data.batch(40); }, .every_steps = 10, .exporters = {best, latest}});
-    CHECK(result.at("global_step") == 30);
+    CHECK(result["global_step"_f] == 30);
     auto exported = std::filesystem::path(dir) / "export";
     CHECK(std::filesystem::exists(exported / "best" / "10" / "model.safetensors"));
     CHECK_FALSE(std::filesystem::exists(exported / "latest" / "10"));
     CHECK(std::filesystem::exists(exported / "latest" / "20" / "metrics.json"));
     CHECK(std::filesystem::exists(exported / "latest" / "30" / "model.json"));
     auto metrics = nlohmann::json::parse(std::ifstream(exported / "latest" / "30" / "metrics.json"));
-    CHECK(metrics["accuracy"].get<double>() == result.at("accuracy"));
+    CHECK(metrics["accuracy"].get<double>() == result["accuracy"_f]);
     // An export restores like a checkpoint.
-    est::estimator<model<6>, input_type> other(model_fn, est::run_config{.seed = 5});
+    auto other = est::make_estimator<model<6>, input_spec>(model_fn, est::run_config{.seed = 5});
     other.restore(exported / "latest" / "30" / "model.safetensors");
     CHECK(weights_of(other) == weights_of(estimator));
 }

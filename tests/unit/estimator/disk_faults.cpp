@@ -33,14 +33,14 @@ namespace fs = std::filesystem;
 
 namespace {
 auto dataset() { return test::sum_sign_dataset(); }
-using input_type = test::sum_sign_input;
 using model = est::sequential<est::input<3>, est::dense<6, est::relu>, est::dense<2>>;
-using estimator = est::estimator<model, input_type>;
 auto model_fn = test::classifier_model_fn<"x">([] { return est::adam(0.01f); });
 
-est::run_config config_for(fs::path const& dir) {
-    return {.model_dir = dir.string(), .seed = 4, .save_summary_steps = 2, .save_checkpoints_steps = 5,
-            .keep_checkpoint_max = 2};
+/// The estimator of these tests on model_dir `dir`.
+auto estimator_in(fs::path const& dir) {
+    return est::make_estimator<model, test::sum_sign_input>(
+        model_fn, est::run_config{.model_dir = dir.string(), .seed = 4, .save_summary_steps = 2,
+                                  .save_checkpoints_steps = 5, .keep_checkpoint_max = 2});
 }
 
 std::string read_file(fs::path const& path) {
@@ -92,7 +92,7 @@ void check_recovery(fs::path const& dir, reference const& expected) {
             CHECK(file == "ckpt-5.safetensors");
     auto latest = index.at("checkpoints").back().at("global_step").get<std::uint64_t>();
     REQUIRE(expected.weights_at.contains(latest));
-    estimator restarted(model_fn, config_for(dir));
+    auto restarted = estimator_in(dir);
     CHECK(restarted.global_step() == latest);
     CHECK(test::weights_of(restarted) == expected.weights_at.at(latest));
     auto data = dataset();
@@ -104,7 +104,7 @@ void check_recovery(fs::path const& dir, reference const& expected) {
 std::string resume_training(fs::path const& dir) {
     auto data = dataset();
     try {
-        estimator e(model_fn, config_for(dir));
+        auto e = estimator_in(dir);
         e.train([&] { return data.repeat().batch(8); }, {.steps = 5});
     } catch (est::error const& e) {
         return e.what();
@@ -118,7 +118,7 @@ std::pair<fs::path, reference> prepare() {
     auto data = dataset();
     reference expected;
     {
-        estimator e(model_fn, config_for(pristine));
+        auto e = estimator_in(pristine);
         e.train([&] { return data.repeat().batch(8); }, {.steps = 10});
         expected.weights_at[10] = test::weights_of(e);
         e.train([&] { return data.repeat().batch(8); }, {.steps = 5});
@@ -126,7 +126,7 @@ std::pair<fs::path, reference> prepare() {
     }
     // The same directory as it was at step 10, from a run that stopped there.
     pristine = test::scratch_directory("faults-pristine");
-    estimator(model_fn, config_for(pristine)).train([&] { return data.repeat().batch(8); }, {.steps = 10});
+    estimator_in(pristine).train([&] { return data.repeat().batch(8); }, {.steps = 10});
     expected.files_before = checkpoint_files(pristine);
     return {pristine, expected};
 }

@@ -34,7 +34,8 @@ struct blobs {
     }
 };
 
-using input_type = decltype(blobs{}.dataset().batch(1));
+using input_spec = est::element_spec<est::features<est::tensor_spec<"point", float, est::shape<2>>>,
+                                est::labels<est::tensor_spec<"label", std::int32_t>>>;
 
 struct params {
     float learning_rate = 0.05f;
@@ -86,7 +87,7 @@ struct step_counter {
 
 TEST_CASE("estimator: trains, evaluates and predicts", "[estimator]") {
     blobs data;
-    est::estimator<model, input_type, step_counter> estimator(model_fn, est::run_config{.seed = 1}, params{});
+    auto estimator = est::make_estimator<model, input_spec>(model_fn, est::run_config{.seed = 1}, params{}, step_counter{});
     CHECK(std::filesystem::is_directory(estimator.config().model_dir));
     auto run = nlohmann::json::parse(std::ifstream(std::filesystem::path(estimator.config().model_dir) / "run.json"));
     CHECK(run["run_config"]["seed"] == 1);
@@ -101,19 +102,25 @@ TEST_CASE("estimator: trains, evaluates and predicts", "[estimator]") {
     CHECK(estimator.last_train_statistics().steps == 10);
 
     auto result = estimator.evaluate([&] { return data.dataset().batch(64); });
-    CHECK(result["accuracy"] > 0.95);
-    CHECK(result["global_step"] == 160);
-    CHECK(result["loss"] == Approx(result["mean_loss"]));
-    CHECK(result["loss"] < 0.3);
+    CHECK(result["accuracy"_f] > 0.95);
+    STATIC_REQUIRE(std::is_same_v<std::remove_cvref_t<decltype(result["global_step"_f])>, std::uint64_t>);
+    CHECK(result["global_step"_f] == 160);
+    CHECK(result["loss"_f] == Approx(result["mean_loss"_f]));
+    CHECK(result["loss"_f] < 0.3);
+    CHECK(est::by_name(result)["accuracy"] == result["accuracy"_f]);
+    CHECK_THROWS_WITH(est::by_name(result)["acuracy"],
+                      "the evaluation has no metric 'acuracy' (it has: accuracy, mean_loss, loss, global_step)");
 
     std::size_t count = 0, correct = 0;
     for (auto const& p : estimator.predict([&] { return data.dataset().batch(64); })) {
-        CHECK(p["logits"].size() == 2);
-        correct += std::size_t(p.scalar("class")) == std::size_t(data.y(count)) ? 1 : 0;
+        STATIC_REQUIRE(std::is_same_v<std::remove_cvref_t<decltype(p["class"_f])>, std::int64_t>);
+        CHECK(p["logits"_f].size() == 2);
+        CHECK(std::size_t(p["class"_f]) == (p["logits"_f](1) > p["logits"_f](0) ? 1u : 0u));
+        correct += p["class"_f] == data.y(count) ? 1 : 0;
         ++count;
     }
     CHECK(count == 200);
-    CHECK(double(correct) / 200.0 == Approx(result["accuracy"]));
+    CHECK(double(correct) / 200.0 == Approx(result["accuracy"_f]));
 
     // A PREDICT input needs features only.
     auto features_only = [&] {
@@ -121,13 +128,13 @@ TEST_CASE("estimator: trains, evaluates and predicts", "[estimator]") {
             .batch(64);
     };
     std::size_t unlabeled = 0;
-    for (auto const& p : estimator.predict(features_only)) unlabeled += p["class"].size();
+    for (auto const& p : estimator.predict(features_only)) unlabeled += p["class"_f] >= 0 ? 1 : 0;
     CHECK(unlabeled == 200);
 }
 
 TEST_CASE("estimator: hook points fire in order and a hook can stop training", "[estimator][hooks]") {
     blobs data;
-    est::estimator<model, input_type, recorder> estimator(model_fn, est::run_config{.seed = 2}, params{});
+    auto estimator = est::make_estimator<model, input_spec>(model_fn, est::run_config{.seed = 2}, params{}, recorder{});
     estimator.train([&] { return data.dataset().repeat().batch(10); }, {.steps = 100});
     auto const& e = estimator.hook<recorder>().events;
     REQUIRE(e.size() == 2 + 2 * 7 + 1);
@@ -143,7 +150,7 @@ TEST_CASE("estimator: hook points fire in order and a hook can stop training", "
 
 TEST_CASE("estimator: a NaN loss stops training, names the step and keeps the weights", "[estimator]") {
     blobs data;
-    est::estimator<model, input_type> estimator(model_fn, est::run_config{.seed = 3}, params{.label_scale = NAN});
+    auto estimator = est::make_estimator<model, input_spec>(model_fn, est::run_config{.seed = 3}, params{.label_scale = NAN});
     auto before = test::weights_of(estimator);
     CHECK_THROWS_WITH(estimator.train([&] { return data.dataset().batch(10); }),
                       Catch::Contains("training loss is nan at global step 0"));

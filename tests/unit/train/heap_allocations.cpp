@@ -37,8 +37,9 @@ TEST_CASE("the estimator's CNN training loop allocates nothing after step 1 outs
     auto input = [&] { return est::data::from_tensor_slices(features, targets).shuffle(256, 1).repeat().batch(64); };
 
     auto dir = test::scratch_directory("allocations");
-    est::estimator<fashion_mnist::cnn, fashion_mnist::input_type, allocation_probe> estimator(
-        fashion_mnist::model_fn, est::run_config{.model_dir = dir.string(), .seed = 3}, fashion_mnist::params{});
+    auto estimator = est::make_estimator<fashion_mnist::cnn, fashion_mnist::input>(
+        fashion_mnist::model_fn, est::run_config{.model_dir = dir.string(), .seed = 3}, fashion_mnist::params{},
+        allocation_probe{});
     estimator.train(input, {.steps = 7});
     auto const& probe = estimator.hook<allocation_probe>();
     auto in_four_steps = probe.after_step_6 - probe.after_step_2;  // read before INFO, which allocates

@@ -21,10 +21,10 @@ struct early_stopping {
         if (context.mode != mode_key::train || !context.latest_evaluation || context.evaluations == seen_)
             return;
         seen_ = context.evaluations;
-        auto it = context.latest_evaluation->find(metric);
-        if (it == context.latest_evaluation->end())
+        auto found = context.latest_evaluation->find(metric);
+        if (!found)
             throw error("early_stopping: the evaluation has no metric '" + metric + "'");
-        double value = it->second;
+        double value = *found;
         bool improved = !best_ || metric_goal{metric, better}.improves(value, *best_, min_delta);
         if (improved) {
             best_ = value;

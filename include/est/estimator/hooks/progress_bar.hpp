@@ -41,7 +41,7 @@ struct progress_bar {
                 std::isnan(bar.smoothed_loss) ? values.loss : 0.95 * bar.smoothed_loss + 0.05 * values.loss;
         bar.metrics = context.mode == mode_key::eval ? values.metrics
                       : context.latest_evaluation   ? *context.latest_evaluation
-                                                    : evaluation{};
+                                                    : metric_values{};
         auto now = std::chrono::steady_clock::now();
         if (std::chrono::duration<double>(now - bar.last_draw).count() < (terminal_ ? 0.1 : plain_every_secs))
             return;
@@ -61,7 +61,7 @@ struct progress_bar {
         std::uint64_t first_step = 0;
         std::uint64_t batches = 0;
         double smoothed_loss = NAN;
-        evaluation metrics;
+        metric_values metrics;
     };
     bar_state& bar_of(run_context const& context) { return context.mode == mode_key::train ? train_ : eval_; }
 

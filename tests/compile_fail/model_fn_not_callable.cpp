@@ -1,0 +1,30 @@
+// A model_fn that forgets the params argument cannot be called as model_fn(features, labels, mode,
+// model, params); the twin takes it.
+#include "estimator_fixture.hpp"
+
+using namespace est::literals;
+
+// expect: est::estimator: the model_fn cannot be called as model_fn(features, labels, mode, model, params)
+// names: model_fn_not_callable<
+// names: mode_key::train
+
+int main() {
+#ifdef EST_COMPILE_FAIL
+    auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net) {
+#else
+    auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, est::no_params const&) {
+#endif
+        auto logits = net(features["image"_f], mode);
+        if constexpr (mode == est::predict) {
+            return est::spec(mode, est::predictions = est::fields("classes"_f = est::argmax(logits)));
+        } else {
+            auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
+            if constexpr (mode == est::train)
+                return est::spec(mode, est::loss = loss, est::train_op = est::sgd(0.1f).minimize(loss));
+            else
+                return est::spec(mode, est::loss = loss);
+        }
+    };
+    auto estimator = est::make_estimator<fixture::model, fixture::input<est::shape<4, 4, 1>>>(model_fn);
+    return estimator.global_step() == 0 ? 0 : 1;
+}
