@@ -25,21 +25,35 @@ auto dataset() {
         .batch(2);
 }
 
-/// A classifier model_fn reading "image", with "classes" predictions and an "accuracy" metric.
-inline constexpr auto classifier = [](auto const& features, auto const& labels, auto mode, auto& net,
-                                      est::no_params const&) {
+/// The spec values of a classifier model_fn; a test derives from it and replaces the one it gets
+/// wrong (a static member of the same name hides the default).
+struct classifier_parts {
+    static auto predictions(auto const& logits) { return est::fields("classes"_f = est::argmax(logits)); }
+    static auto train_loss(auto const& loss) { return loss; }
+    static auto train_op(auto const& loss) { return est::sgd(0.1f).minimize(loss); }
+    static auto metrics(auto const& labels, auto const& logits, auto const&) {
+        return est::fields("accuracy"_f = est::metrics::accuracy(labels["label"_f], logits));
+    }
+};
+
+/// A classifier model_fn reading "image", its spec values from `Parts`.
+template <class Parts>
+inline constexpr auto classifier_with = [](auto const& features, auto const& labels, auto mode, auto& net,
+                                           est::no_params const&) {
     auto logits = net(features["image"_f], mode);
     if constexpr (mode == est::predict) {
-        return est::spec(mode, est::predictions = est::fields("classes"_f = est::argmax(logits)));
+        return est::spec(mode, est::predictions = Parts::predictions(logits));
     } else {
         auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
         if constexpr (mode == est::train)
-            return est::spec(mode, est::loss = loss, est::train_op = est::sgd(0.1f).minimize(loss));
+            return est::spec(mode, est::loss = Parts::train_loss(loss), est::train_op = Parts::train_op(loss));
         else
-            return est::spec(mode, est::loss = loss, est::eval_metric_ops = est::fields(
-                                                         "accuracy"_f = est::metrics::accuracy(labels["label"_f], logits)));
+            return est::spec(mode, est::loss = loss, est::eval_metric_ops = Parts::metrics(labels, logits, loss));
     }
 };
+
+/// With "classes" predictions and an "accuracy" metric.
+inline constexpr auto classifier = classifier_with<classifier_parts>;
 
 template <class Feature>
 auto model_fn_reading(Feature feature) {
