@@ -12,10 +12,6 @@ using namespace est::literals;
 struct parts : fixture::classifier_parts {
 #ifdef EST_COMPILE_FAIL
     static auto metrics(auto const&, auto const&, auto const&) { return est::fields("accuracy"_f = 0.9); }
-#else
-    static auto metrics(auto const& labels, auto const& logits, auto const&) {
-        return est::fields("accuracy"_f = est::metrics::accuracy(labels["label"_f], logits));
-    }
 #endif
 };
 

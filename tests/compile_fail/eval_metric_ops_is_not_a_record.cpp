@@ -12,10 +12,6 @@ struct parts : fixture::classifier_parts {
     static auto metrics(auto const& labels, auto const& logits, auto const&) {
         return est::metrics::accuracy(labels["label"_f], logits);
     }
-#else
-    static auto metrics(auto const& labels, auto const& logits, auto const&) {
-        return est::fields("accuracy"_f = est::metrics::accuracy(labels["label"_f], logits));
-    }
 #endif
 };
 

@@ -11,20 +11,11 @@ using namespace est::literals;
 int main() {
 #ifdef EST_COMPILE_FAIL
     auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net) {
-#else
-    auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, est::no_params const&) {
-#endif
-        auto logits = net(features["image"_f], mode);
-        if constexpr (mode == est::predict) {
-            return est::spec(mode, est::predictions = est::fields("classes"_f = est::argmax(logits)));
-        } else {
-            auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
-            if constexpr (mode == est::train)
-                return est::spec(mode, est::loss = loss, est::train_op = est::sgd(0.1f).minimize(loss));
-            else
-                return est::spec(mode, est::loss = loss);
-        }
+        return fixture::classifier(features, labels, mode, net, est::no_params{});
     };
+#else
+    auto model_fn = fixture::classifier;
+#endif
     auto estimator = est::make_estimator<fixture::model, fixture::input<est::shape<4, 4, 1>>>(model_fn);
     return estimator.global_step() == 0 ? 0 : 1;
 }

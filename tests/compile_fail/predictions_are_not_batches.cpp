@@ -12,8 +12,6 @@ using namespace est::literals;
 struct parts : fixture::classifier_parts {
 #ifdef EST_COMPILE_FAIL
     static auto predictions(auto const&) { return est::fields("classes"_f = 3); }
-#else
-    static auto predictions(auto const& logits) { return est::fields("classes"_f = est::argmax(logits)); }
 #endif
 };
 

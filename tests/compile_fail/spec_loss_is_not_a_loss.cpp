@@ -12,8 +12,6 @@ using namespace est::literals;
 struct parts : fixture::classifier_parts {
 #ifdef EST_COMPILE_FAIL
     static auto train_loss(auto const&) { return 0.5f; }
-#else
-    static auto train_loss(auto const& loss) { return loss; }
 #endif
 };
 

@@ -522,13 +522,10 @@ private:
         runner_.metrics_so_far(result);
         result[field_name<"loss">{}] = loss_sum / double(examples);
         result[field_name<"global_step">{}] = global_step_;
-        metric_values by_name;
-        runner_.metrics_so_far(by_name);
-        by_name.set("loss", loss_sum / double(examples));
-        by_name.set("global_step", double(global_step_));
-        write_eval_summaries(by_name);
-        checkpoints_->record_evaluation(global_step_, by_name, config_.keep_checkpoint_max);
-        latest_evaluation_ = by_name;
+        metric_values values = by_name(result);
+        write_eval_summaries(values);
+        checkpoints_->record_evaluation(global_step_, values, config_.keep_checkpoint_max);
+        latest_evaluation_ = std::move(values);
         latest_result_ = result;
         ++evaluations_;
         context.latest_evaluation = &latest_evaluation_;
