@@ -42,13 +42,13 @@ double examples_per_second(Dataset const& dataset, Count count) {
 auto records(fs::path const& dir, std::size_t threads) {
     return est::data::list_files((dir / "train-*.tfrecord").string())
         .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
-                    est::cycle_length{threads}, est::block_length{16}, threads > 1);
+                    {.cycle_length = threads, .block_length = 16, .parallel = threads > 1});
 }
 
 auto full_pipeline(fs::path const& dir, std::size_t threads, std::uint64_t seed) {
-    return est::data::list_files((dir / "train-*.tfrecord").string(), true, seed)
-        .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); }, est::cycle_length{4},
-                    est::block_length{1}, threads > 1)
+    return est::data::list_files((dir / "train-*.tfrecord").string(), {.shuffle = true, .seed = seed})
+        .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
+                    {.cycle_length = 4, .parallel = threads > 1})
         .shuffle_and_repeat(16 * 1024, seed)
         .map(fashion_mnist::parse_image_example, est::parallel_calls{threads})
         .batch(batch_size)

@@ -175,10 +175,9 @@ figures measure(char const* name, step_counts steps) {
     result.inference_peak_fraction = inference.images_per_sec * forward_flops / 1e9 / inference.peak_gflops;
 
     // The optimizer's update alone (one pass over the arenas), against a whole step.
-    auto op = optimizer.minimize(est::loss_value<Model>{0.0f, &net, train_batch});
     std::size_t updates = std::max<std::size_t>(10, steps.train / 2);
     auto start = std::chrono::steady_clock::now();
-    for (std::size_t i = 0; i < updates; ++i) op.update(slots, step);
+    for (std::size_t i = 0; i < updates; ++i) optimizer.apply(net, slots, step);
     double update_seconds = seconds_since(start) / double(updates);
     result.update_share = update_seconds / (double(train_batch) / result.train_images_per_sec);
 

@@ -5,7 +5,11 @@
 #   // names: TEXT      TEXT is in the output up to that line (the types of the mistake, which g++
 #                       prints in "In instantiation of" before it)
 # and there are at most 2 "error:" lines: one mistake, one error.
+# -DPRECOMPILED (optional): a header that includes est.hpp, forced first, with its .gch beside it.
 set(command ${COMPILER} @${FLAGS} -fsyntax-only ${SOURCE})
+if(PRECOMPILED)
+  list(APPEND command -include ${PRECOMPILED})
+endif()
 if(EXPECTATION STREQUAL "fail")
   list(APPEND command -DEST_COMPILE_FAIL)
 endif()

@@ -137,14 +137,16 @@ int run(options const& o) {
             .repeat(o.epochs)
             .batch(o.batch_size);
     };
-    if (o.input == "tfrecord" && !std::filesystem::exists(std::filesystem::path(o.tfrecord_dir) / "train-00000-of-00008.tfrecord")) {
+    if (o.input == "tfrecord" &&
+        !std::filesystem::exists(std::filesystem::path(o.tfrecord_dir) / "train-00000-of-00008.tfrecord")) {
         est::data::write_image_shards(train_data.images, train_data.labels, o.tfrecord_dir, "train", 8);
         std::cout << "wrote 8 TFRecord shards of PNG images to " << o.tfrecord_dir << "\n";
     }
     auto tfrecord_input = [&] {
-        return est::data::list_files((std::filesystem::path(o.tfrecord_dir) / "train-*.tfrecord").string(), true, o.seed)
+        return est::data::list_files((std::filesystem::path(o.tfrecord_dir) / "train-*.tfrecord").string(),
+                                     {.shuffle = true, .seed = o.seed})
             .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
-                        est::cycle_length{4}, est::block_length{1}, true)
+                        {.cycle_length = 4, .parallel = true})
             .shuffle_and_repeat(16 * 1024, o.seed, o.epochs)
             .map(fashion_mnist::parse_image_example, est::parallel_calls{est::data::autotune})
             .batch(o.batch_size)
@@ -154,12 +156,12 @@ int run(options const& o) {
     auto eval_input = [&] { return est::data::from_tensor_slices(test_features, test_labels).batch(256); };
 
     using progress = est::hooks::progress_bar;
-    progress bar{.display = o.progress == "terminal" ? progress::style::terminal
-                            : o.progress == "plain"  ? progress::style::plain
-                            : o.progress == "off"    ? progress::style::off
-                                                     : progress::style::automatic,
-                 .stream = stdout};
-    est::hooks::early_stopping early_stopping{.metric = "loss", .better = est::goal::lower, .patience = o.patience};
+    progress bar({.display = o.progress == "terminal" ? progress::style::terminal
+                             : o.progress == "plain"  ? progress::style::plain
+                             : o.progress == "off"    ? progress::style::off
+                                                      : progress::style::automatic,
+                  .stream = stdout});
+    est::hooks::early_stopping early_stopping({.metric = "loss", .better = est::goal::lower, .patience = o.patience});
     auto estimator = est::make_estimator<Model, fashion_mnist::input>(
         fashion_mnist::model_fn,
         est::run_config{.model_dir = o.model_dir, .seed = o.seed, .best_checkpoint = {"accuracy", est::goal::higher}},
@@ -169,12 +171,11 @@ int run(options const& o) {
 
     auto best = std::make_shared<est::best_exporter>(est::metric_goal{"accuracy", est::goal::higher});
     est::eval_spec evaluation{.input_fn = eval_input, .every_steps = o.eval_every, .exporters = {best}};
-    auto result =
-        o.input == "tfrecord"
-            ? est::train_and_evaluate(estimator, est::train_spec{.input_fn = tfrecord_input, .max_steps = steps},
-                                      evaluation)
-            : est::train_and_evaluate(estimator, est::train_spec{.input_fn = memory_input, .max_steps = steps},
-                                      evaluation);
+    auto result = o.input == "tfrecord"
+                      ? est::train_and_evaluate(
+                            estimator, est::train_spec{.input_fn = tfrecord_input, .max_steps = steps}, evaluation)
+                      : est::train_and_evaluate(
+                            estimator, est::train_spec{.input_fn = memory_input, .max_steps = steps}, evaluation);
     auto const& stats = estimator.last_train_statistics();
     std::printf("trained %llu steps in %.1f s: %.1f images/s%s\n", static_cast<unsigned long long>(stats.steps),
                 stats.seconds, stats.examples_per_second(),
@@ -197,10 +198,10 @@ int run(options const& o) {
     }
 
     std::printf(
-        "{\"model\":\"%s\",\"device\":\"%s\",\"accuracy\":%.4f,\"loss\":%.4f,\"global_step\":%llu,\"train_images_per_sec\":%.1f}\n",
+        "{\"model\":\"%s\",\"device\":\"%s\",\"accuracy\":%.4f,\"loss\":%.4f,\"global_step\":%llu,\"train_images_per_"
+        "sec\":%.1f}\n",
         o.model.c_str(), o.device.c_str(), result["accuracy"_f], result["loss"_f],
-        static_cast<unsigned long long>(result["global_step"_f]),
-        stats.examples_per_second());
+        static_cast<unsigned long long>(result["global_step"_f]), stats.examples_per_second());
     return 0;
 }
 
@@ -212,8 +213,9 @@ int run_on_device(options const& o) {
 #if defined(__CUDACC__)
     return run<typename Model::template on<est::cuda>>(o);
 #else
-    throw est::error("--device cuda: this build of fashion_mnist has no CUDA back end; run fashion_mnist_cuda, "
-                     "which is built where nvcc is present");
+    throw est::error(
+        "--device cuda: this build of fashion_mnist has no CUDA back end; run fashion_mnist_cuda, "
+        "which is built where nvcc is present");
 #endif
 }
 

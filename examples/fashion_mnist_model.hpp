@@ -26,26 +26,16 @@ struct params {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(params, learning_rate, decay_steps)  // recorded in model_dir/run.json
 
-/// One model_fn for every mode; the mode is a type, so each branch is checked on its own.
+/// One model_fn for every mode: a classifier head builds the TRAIN, EVAL and PREDICT specs, with Adam
+/// on a decaying rate and top-2 accuracy beside the head's accuracy.
 inline constexpr auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, params const& p) {
     auto logits = net(features["image"_f], mode);
-    if constexpr (mode == est::predict) {
-        return est::spec(mode, est::predictions = est::fields("classes"_f = est::argmax(logits),
-                                                              "probabilities"_f = est::nn::softmax(logits)));
-    } else {
-        auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
-        if constexpr (mode == est::train)
-            return est::spec(mode, est::loss = loss,
-                             est::train_op = est::adam(est::polynomial_decay{.initial_rate = p.learning_rate,
-                                                                             .decay_steps = p.decay_steps,
-                                                                             .end_rate = p.learning_rate / 20.0f})
-                                                 .minimize(loss));
-        else
-            return est::spec(mode, est::loss = loss,
-                             est::eval_metric_ops = est::fields(
-                                 "accuracy"_f = est::metrics::accuracy(labels["label"_f], logits),
-                                 "top_2_accuracy"_f = est::metrics::top_k_accuracy(labels["label"_f], logits, 2)));
-    }
+    auto rate = est::polynomial_decay{
+        .initial_rate = p.learning_rate, .decay_steps = p.decay_steps, .end_rate = p.learning_rate / 20.0f};
+    return est::heads::classifier(mode, logits, labels, est::adam(rate),
+                                  est::heads::more_metrics([](auto const& label, auto const& scores) {
+                                      return est::fields("top_2_accuracy"_f = est::metrics::top_k_accuracy(label, scores, 2));
+                                  }));
 };
 
 /// Standardised images with their labels, as slices for from_tensor_slices.

@@ -66,6 +66,7 @@
 
 #include <est/estimator/checkpoint.hpp>
 #include <est/estimator/estimator.hpp>
+#include <est/estimator/heads.hpp>
 #include <est/estimator/hook.hpp>
 #include <est/estimator/evaluation.hpp>
 #include <est/estimator/hooks/checkpoint_saver.hpp>

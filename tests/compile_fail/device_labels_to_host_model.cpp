@@ -16,5 +16,5 @@ int main() {
     est::batch_tensor<std::int32_t, est::shape<>> labels(2);
 #endif
     auto loss = est::sparse_softmax_cross_entropy(labels, net(features, est::train));
-    return loss.batch == 2 ? 0 : 1;
+    return loss.batch_size() == 2 ? 0 : 1;
 }

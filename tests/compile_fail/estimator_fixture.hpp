@@ -55,19 +55,11 @@ inline constexpr auto classifier_with = [](auto const& features, auto const& lab
 /// With "classes" predictions and an "accuracy" metric.
 inline constexpr auto classifier = classifier_with<classifier_parts>;
 
+/// A classifier head over the feature `feature`.
 template <class Feature>
 auto model_fn_reading(Feature feature) {
     return [feature](auto const& features, auto const& labels, auto mode, auto& net, est::no_params const&) {
-        auto logits = net(features[feature], mode);
-        if constexpr (mode == est::predict) {
-            return est::spec(mode, est::predictions = est::fields("classes"_f = est::argmax(logits)));
-        } else {
-            auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
-            if constexpr (mode == est::train)
-                return est::spec(mode, est::loss = loss, est::train_op = est::sgd(0.1f).minimize(loss));
-            else
-                return est::spec(mode, est::loss = loss);
-        }
+        return est::heads::classifier(mode, net(features[feature], mode), labels, est::sgd(0.1f));
     };
 }
 }  // namespace fixture

@@ -4,7 +4,7 @@
 
 // expect: est::spec(mode, ...): pass fields as est::loss = ..., est::train_op = ..., est::predictions = ...
 // names: spec_argument_not_a_field<
-// names: loss_value<
+// names: model_loss<
 
 int main() {
     est::sequential<est::input<4>, est::dense<3>> net;

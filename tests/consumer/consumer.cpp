@@ -16,7 +16,7 @@ int main() {
     float first = 0.0f, last = 0.0f;
     for (std::uint64_t step = 0; step < 50; ++step) {
         auto loss = est::sparse_softmax_cross_entropy(y, net(x, est::train));
-        (step == 0 ? first : last) = loss.value;
+        (step == 0 ? first : last) = loss.value();
         est::adam(0.05f).minimize(loss).run(slots, step);
     }
     std::printf("loss %.4f -> %.4f\n", first, last);

@@ -29,16 +29,7 @@ using input_spec = est::element_spec<est::features<est::tensor_spec<"x", float, 
                                 est::labels<est::tensor_spec<"label", std::int32_t>>>;
 
 inline auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, est::no_params const&) {
-    auto logits = net(features["x"_f], mode);
-    if constexpr (mode == est::predict) {
-        return est::spec(mode, est::predictions = est::fields("classes"_f = est::argmax(logits)));
-    } else {
-        auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
-        if constexpr (mode == est::train)
-            return est::spec(mode, est::loss = loss, est::train_op = est::adam(0.001f).minimize(loss));
-        else
-            return est::spec(mode, est::loss = loss);
-    }
+    return est::heads::classifier(mode, net(features["x"_f], mode), labels, est::adam(0.001f));
 };
 
 inline constexpr std::uint64_t total_steps = 1500;

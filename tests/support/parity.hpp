@@ -195,9 +195,9 @@ void losses_and_metrics(report& r) {
         twins<model, Device> t(13);
         auto host_loss = on_host(t.host(host_x, train));
         auto device_loss = on_device(t.device(device_x_view, train));
-        r.compare(name, double(device_loss.value), double(host_loss.value));
-        t.host.backward();
-        t.device.backward();
+        r.compare(name, double(device_loss.value()), double(host_loss.value()));
+        host_loss.backward();
+        device_loss.backward();
         t.compare_parameters(r, name, true);
     };
     run(
@@ -259,11 +259,8 @@ void training_case(report& r, std::string const& name, Optimizer optimizer, std:
                    std::size_t classes) {
     using in = typename Model::input_shape_type;
     twins<Model, Device> t(29);
-    using host_op = decltype(optimizer.minimize(std::declval<est::loss_value<Model>>()));
-    using device_op =
-        decltype(optimizer.minimize(std::declval<est::loss_value<typename twins<Model, Device>::device_model>>()));
-    typename host_op::slots_type host_slots;
-    typename device_op::slots_type device_slots;
+    est::optimizer_slots<Optimizer, Model> host_slots;
+    est::optimizer_slots<Optimizer, typename twins<Model, Device>::device_model> device_slots;
     est::buffer<float, Device> device_x(batch * in::size);
     est::buffer<std::int64_t, Device> device_y(batch);
     double host_loss = 0.0, device_loss = 0.0;
@@ -280,7 +277,7 @@ void training_case(report& r, std::string const& name, Optimizer optimizer, std:
         auto dl = est::sparse_softmax_cross_entropy(
             est::batch_view<std::int64_t const, est::shape<>, est::device_memory>{device_y.data(), batch},
             t.device(est::batch_view<float const, in, est::device_memory>{device_x.data(), batch}, est::train));
-        host_loss = hl.value, device_loss = dl.value;
+        host_loss = hl.value(), device_loss = dl.value();
         optimizer.minimize(hl).run(host_slots, step);
         optimizer.minimize(dl).run(device_slots, step);
     }

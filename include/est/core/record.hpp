@@ -121,6 +121,37 @@ constexpr auto fields(Named&&... values) {
         return record<std::decay_t<Named>...>{{std::forward<Named>(values)...}};
 }
 
+/// The mistake of joining records that share a field name.
+template <class Field>
+struct duplicate_field {
+    static_assert(detail::always_false<Field>,
+                  "est: two records joined into one both have a field of this name; duplicate_field<name> names it");
+    static constexpr bool reported = true;
+};
+
+/// The fields of `a` followed by those of `b`, whose names must differ.
+template <class... A, class... B>
+constexpr auto concat(record<A...> const& a, record<B...> const& b) {
+    constexpr bool shared = (record<A...>::contains(typename B::key_type{}) || ...);
+    if constexpr (shared) {
+        using first = std::tuple_element_t<
+            [] {
+                std::size_t index = 0;
+                ((record<A...>::contains(typename B::key_type{}) ? false : (++index, true)) && ...);
+                return index;
+            }(),
+            std::tuple<B...>>;
+        static_assert(duplicate_field<typename first::key_type>::reported);
+        return invalid_value{};
+    } else {
+        return record<A..., B...>{std::tuple_cat(a.entries, b.entries)};
+    }
+}
+template <class... A>
+constexpr invalid_value concat(record<A...> const&, invalid_value) {
+    return {};
+}
+
 template <class T>
 inline constexpr bool is_record_v = false;
 template <class... Named>

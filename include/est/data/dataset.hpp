@@ -26,17 +26,23 @@ struct example {
 template <class F, class L>
 example(F, L) -> example<F, L>;
 
-/// Dataset: a copyable value with
-///   using element_type;
-///   iterator make_iterator() const;   a new pass; iterator.next(element_type&) fills the element
-///                                     and returns true, or returns false at the end.
+/// Dataset: a sequence of elements that can be read from the start any number of times.
+///
+/// Minimal complete definition: a copy-constructible type with
+///   using element_type;                       what one element is (default-constructible)
+///   using iterator_type;                      one pass over the elements
+///   iterator_type make_iterator() const;      a new pass
+///   bool iterator_type::next(element_type&);  fills the element and returns true, or returns
+///                                             false at the end
 /// `next` reuses the element it is given, so a steady stream allocates nothing per element. After
 /// `next` throws, the next call goes on with the following element or returns false; it never
 /// throws the same error again.
 template <class D>
-concept Dataset = std::copy_constructible<D> && requires(D const& d, typename D::element_type& e) {
-    typename D::element_type;
-    { d.make_iterator().next(e) } -> std::same_as<bool>;
+concept Dataset = std::copy_constructible<D> && requires(D const& d, typename D::iterator_type& it,
+                                                         typename D::element_type& e) {
+    requires std::default_initializable<typename D::element_type>;
+    { d.make_iterator() } -> std::same_as<typename D::iterator_type>;
+    { it.next(e) } -> std::same_as<bool>;
 };
 
 template <class Upstream>
@@ -66,12 +72,25 @@ class ignore_errors_dataset;
 struct parallel_calls {
     std::size_t threads;
 };
-/// How many datasets interleave reads at once, and how many elements it takes from each in turn.
-struct cycle_length {
-    std::size_t value;
+/// How interleave reads: `cycle_length` datasets at once, `block_length` elements from each in
+/// turn, and with `parallel` each open dataset prefetched on a thread of its own (same order).
+struct interleave_options {
+    std::size_t cycle_length = 1;
+    std::size_t block_length = 1;
+    bool parallel = false;
 };
-struct block_length {
-    std::size_t value;
+/// Whether shuffle draws a new order on each pass (tf.data's default) or repeats the first.
+struct shuffle_options {
+    bool reshuffle_each_iteration = true;
+};
+/// Whether batch drops a last batch smaller than the others.
+struct batch_options {
+    bool drop_remainder = false;
+};
+/// padded_batch's padding value, and whether it drops a smaller last batch.
+struct padded_batch_options {
+    double padding = 0.0;
+    bool drop_remainder = false;
 };
 
 /// What ignore_errors does with the elements it drops.
@@ -86,24 +105,24 @@ struct ignore_errors_options {
 template <class Derived>
 struct stages {
     /// Randomly shuffles elements through a buffer of `buffer_size` (tf.data's algorithm); a new
-    /// order on each pass when `reshuffle_each_iteration`.
-    auto shuffle(std::size_t buffer_size, std::uint64_t seed, bool reshuffle_each_iteration = true) const {
-        return shuffle_dataset<Derived>(self(), buffer_size, seed, reshuffle_each_iteration);
+    /// order on each pass unless `{.reshuffle_each_iteration = false}`.
+    auto shuffle(std::size_t buffer_size, std::uint64_t seed, shuffle_options options = {}) const {
+        return shuffle_dataset<Derived>(self(), buffer_size, seed, options.reshuffle_each_iteration);
     }
     /// Repeats the dataset `count` times; forever when count is negative.
     auto repeat(std::int64_t count = -1) const { return repeat_dataset<Derived>(self(), count); }
     /// shuffle(buffer_size, seed) then repeat(count): a new order in every epoch.
     auto shuffle_and_repeat(std::size_t buffer_size, std::uint64_t seed, std::int64_t count = -1) const {
-        return shuffle(buffer_size, seed, true).repeat(count);
+        return shuffle(buffer_size, seed).repeat(count);
     }
     /// Stacks `size` consecutive examples into one batched example.
-    auto batch(std::size_t size, bool drop_remainder = false) const {
-        return batch_dataset<Derived>(self(), size, drop_remainder);
+    auto batch(std::size_t size, batch_options options = {}) const {
+        return batch_dataset<Derived>(self(), size, options.drop_remainder);
     }
-    /// batch() for examples with variable-length (std::vector) features: padded with `padding`
-    /// to the longest in the batch, lengths kept.
-    auto padded_batch(std::size_t size, double padding = 0.0, bool drop_remainder = false) const {
-        return padded_batch_dataset<Derived>(self(), size, padding, drop_remainder);
+    /// batch() for examples with variable-length (std::vector) features: padded with
+    /// `options.padding` to the longest in the batch, lengths kept.
+    auto padded_batch(std::size_t size, padded_batch_options options = {}) const {
+        return padded_batch_dataset<Derived>(self(), size, options.padding, options.drop_remainder);
     }
     /// Transforms each element with `fn(element)` or `fn(element, index)`; with parallel_calls, on
     /// worker threads, the order kept.
@@ -118,8 +137,9 @@ struct stages {
     }
     /// Maps each element to a dataset with `fn` and interleaves them (see interleave.hpp).
     template <class Fn>
-    auto interleave(Fn fn, cycle_length cycle, block_length block = {1}, bool parallel = false) const {
-        return interleave_dataset<Derived, Fn>(self(), std::move(fn), cycle.value, block.value, parallel);
+    auto interleave(Fn fn, interleave_options options) const {
+        return interleave_dataset<Derived, Fn>(self(), std::move(fn), options.cycle_length, options.block_length,
+                                               options.parallel);
     }
     /// Keeps up to `buffer` elements ready, produced on a background thread (autotune: by cores).
     auto prefetch(std::size_t buffer) const { return prefetch_dataset<Derived>(self(), buffer); }
@@ -157,7 +177,9 @@ private:
 
 
 namespace est {
-using data::block_length;
-using data::cycle_length;
+using data::batch_options;
+using data::interleave_options;
+using data::padded_batch_options;
+using data::shuffle_options;
 using data::parallel_calls;
 }  // namespace est

@@ -1,4 +1,4 @@
-// interleave(fn, cycle_length, block_length, parallel): maps each upstream element (e.g. a file
+// interleave(fn, {.cycle_length, .block_length, .parallel}): maps each upstream element (e.g. a file
 // name) to a dataset and interleaves `cycle_length` of them, `block_length` elements from each in
 // turn, in TensorFlow's deterministic order (an exhausted dataset's slot moves the cycle on and is
 // refilled from upstream when the cycle returns to it). With `parallel`, every open dataset runs

@@ -1,4 +1,4 @@
-// list_files(pattern, shuffle, seed): the files matching a glob pattern, sorted, or shuffled anew on
+// list_files(pattern, {.shuffle, .seed}): the files matching a glob pattern, sorted, or shuffled anew on
 // each pass from `seed` (tf.data.Dataset.list_files). No match is an error naming the pattern.
 #pragma once
 
@@ -75,9 +75,15 @@ private:
     std::shared_ptr<std::uint64_t> passes_;  // shared by copies: each pass of any copy reshuffles
 };
 
-/// The files matching `pattern`, sorted, or shuffled on each pass when `shuffle`.
-inline file_list_dataset list_files(std::string const& pattern, bool shuffle = false, std::uint64_t seed = 0) {
-    return file_list_dataset(glob_files(pattern), shuffle, seed);
+/// Whether list_files shuffles the files (anew on each pass, from `seed`) or keeps them sorted.
+struct list_files_options {
+    bool shuffle = false;
+    std::uint64_t seed = 0;
+};
+
+/// The files matching `pattern`, sorted, or shuffled on each pass with `{.shuffle = true, .seed = s}`.
+inline file_list_dataset list_files(std::string const& pattern, list_files_options options = {}) {
+    return file_list_dataset(glob_files(pattern), options.shuffle, options.seed);
 }
 
 }  // namespace est::data

@@ -11,8 +11,10 @@
 #include <est/core/mode.hpp>
 #include <est/core/record.hpp>
 #include <est/core/tensor.hpp>
+#include <est/data/batch.hpp>
 #include <est/data/dataset.hpp>
 #include <est/data/element_spec.hpp>
+#include <est/data/from_tensor_slices.hpp>
 #include <est/estimator/batch_stager.hpp>
 #include <est/estimator/checkpoint.hpp>
 #include <est/estimator/evaluation.hpp>
@@ -31,9 +33,12 @@
 #include <est/train/metrics.hpp>
 #include <est/train/optimizer.hpp>
 
+#include <xtensor/xeval.hpp>
+
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -159,7 +164,7 @@ public:
     train_forward forward(Model& net, Features const& features, Labels const& labels, std::uint64_t step) {
         net.begin_step(step);
         spec_.emplace(fn_(features, labels, est::train, net, std::as_const(params_)));
-        train_forward result{(*spec_)[est::loss].value, (*spec_)[est::train_op].learning_rate(step),
+        train_forward result{(*spec_)[est::loss].value(), (*spec_)[est::train_op].learning_rate(step),
                              batch_size_of(features), nullptr};
         if constexpr (train_spec_type::has(training_hooks))
             result.hooks = &(*spec_)[training_hooks];
@@ -193,7 +198,7 @@ public:
         }
         if constexpr (eval_spec_type::has(evaluation_hooks))
             hooks = &spec[evaluation_hooks];
-        return spec[est::loss].value;
+        return spec[est::loss].value();
     }
 
     /// The metrics over the batches evaluated so far, by name.
@@ -294,6 +299,25 @@ inline std::string make_temporary_model_dir() {
 template <class Estimator, class Dataset>
 class prediction_range;
 
+namespace detail {
+template <class Features>
+struct slices_of_features;
+template <fixed_string... Names, class... T, class... S>
+struct slices_of_features<record<named<Names, batch_tensor<T, S>>...>> {
+    /// The tensors of `given` (a record of references to xtensor expressions) sliced into the
+    /// features' shapes and value types, in the features' order.
+    template <class Given>
+    static auto of(Given const& given) {
+        return fields(field_name<Names>{} =
+                          data::slices<S>(xt::eval(xt::cast<T>(given[field_name<Names>{}].get())))...);
+    }
+};
+template <class Features, class Given>
+auto slices_for(Given const& given) {
+    return slices_of_features<Features>::of(given);
+}
+}  // namespace detail
+
 /// The mistake of an input_fn whose dataset yields other batches (names, value types or shapes)
 /// than the estimator's Input: both element types, or both features types for predict().
 template <class Expected, class Given>
@@ -307,7 +331,7 @@ struct input_element_mismatch {
 /// Trains, evaluates and predicts `Model` on batches shaped as `Input` (an est::element_spec) with
 /// `model_fn(features, labels, mode, model, params)`, `Hooks` dispatched statically. Made by
 /// est::make_estimator, which deduces the model_fn's, the params' and the hooks' types.
-template <class Model, data::Input Input, class ModelFn, class Params, Hook... Hooks>
+template <class Model, data::Input Input, class ModelFn, class Params, class... Hooks>
 class estimator : private session {
     using element_type = typename Input::element_type;
 
@@ -539,7 +563,7 @@ public:
     /// A lazy range of per-example predictions over `input_fn()` (prediction_type records),
     /// computed a batch at a time.
     template <class InputFn>
-    auto predict(InputFn&& input_fn) {
+    requires std::invocable<InputFn&> auto predict(InputFn&& input_fn) {
         auto dataset = input_fn();
         using dataset_type = decltype(dataset);
         using given = typename dataset_type::element_type::features_type;
@@ -548,6 +572,23 @@ public:
             return std::array<prediction_type, 0>{};
         } else {
             return prediction_range<estimator, dataset_type>(this, std::move(dataset));
+        }
+    }
+
+    /// Predictions for features in memory, without an input_fn: `predict("image"_f = images)`, one
+    /// example per slice of each tensor's first dimension (xtensor expressions, cast to the element
+    /// spec's value types), every feature of the element spec named once, in batches of `batch_size`.
+    template <fixed_string... Names, class... Tensors>
+    std::vector<prediction_type> predict(named<Names, Tensors> const&... tensors) {
+        auto given = fields(field_name<Names>{} = std::cref(tensors.value)...);
+        if constexpr (sizeof...(Names) != features_type::size) {
+            static_assert(input_element_mismatch<features_type, decltype(given)>::reported);
+            return {};
+        } else {
+            auto dataset = data::from_tensor_slices(detail::slices_for<features_type>(given)).batch(256);
+            std::vector<prediction_type> out;
+            for (auto const& p : predict([&] { return dataset; })) out.push_back(p);
+            return out;
         }
     }
 
@@ -759,8 +800,8 @@ private:
         hooks::summary_saver summaries;
         hooks::step_counter steps;
         void begin(run_config const& config, run_context& context) {
-            summaries.every_steps = config.save_summary_steps;
-            steps.every_steps = config.log_step_count_steps;
+            summaries = hooks::summary_saver({.every_steps = config.save_summary_steps});
+            steps = hooks::step_counter({.every_steps = config.log_step_count_steps});
             steps.begin(context);
         }
         void after_run(run_context& context, run_values const& values) {
@@ -885,14 +926,19 @@ private:
 ///   auto estimator = est::make_estimator<cnn, input>(model_fn, est::run_config{...}, params, hooks...);
 /// `model_fn(features, labels, mode, model, params)` returns est::spec(mode, ...) for each mode;
 /// a mistake in it, or in a spec's values, fails to compile here with one error naming it.
-template <class Model, data::Input Input, class ModelFn, class Params = no_params, Hook... Hooks>
+template <class Model, data::Input Input, class ModelFn, class Params = no_params, class... Hooks>
 auto make_estimator(ModelFn model_fn, run_config config = {}, Params params = {}, Hooks... hooks) {
-    return estimator<Model, Input, ModelFn, Params, Hooks...>(std::move(model_fn), std::move(config),
-                                                              std::move(params), std::move(hooks)...);
+    if constexpr (!est::Model<Model>) {
+        static_assert(not_a_model<Model>::reported);
+        return invalid_value{};
+    } else {
+        return estimator<Model, Input, ModelFn, Params, Hooks...>(std::move(model_fn), std::move(config),
+                                                                  std::move(params), std::move(hooks)...);
+    }
 }
 
 /// The same, with the input's element spec taken from the dataset `input_fn()` returns.
-template <class Model, class ModelFn, class InputFn, class Params = no_params, Hook... Hooks>
+template <class Model, class ModelFn, class InputFn, class Params = no_params, class... Hooks>
 requires data::Dataset<std::invoke_result_t<InputFn&>>
 auto make_estimator(ModelFn model_fn, InputFn const&, run_config config = {}, Params params = {}, Hooks... hooks) {
     return make_estimator<Model, data::element_spec_of<InputFn>>(std::move(model_fn), std::move(config),
@@ -900,7 +946,7 @@ auto make_estimator(ModelFn model_fn, InputFn const&, run_config config = {}, Pa
 }
 
 /// An estimator on a model_dir that an earlier process trained (estimator::from_disk).
-template <class Model, data::Input Input, class ModelFn, class Params = no_params, Hook... Hooks>
+template <class Model, data::Input Input, class ModelFn, class Params = no_params, class... Hooks>
 auto estimator_from_disk(std::filesystem::path const& model_dir, ModelFn model_fn, Params params = {},
                          Hooks... hooks) {
     return estimator<Model, Input, ModelFn, Params, Hooks...>::from_disk(model_dir, std::move(model_fn),

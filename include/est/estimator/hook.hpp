@@ -24,6 +24,7 @@
 #include <est/estimator/run_config.hpp>
 #include <est/estimator/session.hpp>
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -103,57 +104,96 @@ struct after_run {};
 struct end {};
 }  // namespace hook_points
 
+/// The mistake of passing, where a hook goes, a type that declares none of the hook points.
+template <class Given>
+struct not_a_hook {
+    static_assert(detail::always_false<Given>,
+                  "est::Hook: a hook declares at least one of begin, after_create_session, before_run, after_run, "
+                  "end; not_a_hook<given> names what was passed");
+    static constexpr bool reported = true;
+};
+
 namespace detail {
 template <class H, class Point>
+constexpr bool declares_hook_point() {
+    if constexpr (std::is_same_v<Point, hook_points::begin>)
+        return requires { &H::begin; };
+    else if constexpr (std::is_same_v<Point, hook_points::after_create_session>)
+        return requires { &H::after_create_session; };
+    else if constexpr (std::is_same_v<Point, hook_points::before_run>)
+        return requires { &H::before_run; };
+    else if constexpr (std::is_same_v<Point, hook_points::after_run>)
+        return requires { &H::after_run; };
+    else
+        return requires { &H::end; };
+}
+
+template <class H, class Point>
+constexpr bool hook_point_callable() {
+    if constexpr (std::is_same_v<Point, hook_points::begin>)
+        return requires(H h, run_context & c) { h.begin(c); };
+    else if constexpr (std::is_same_v<Point, hook_points::after_create_session>)
+        return requires(H h, run_context & c) { h.after_create_session(c); };
+    else if constexpr (std::is_same_v<Point, hook_points::before_run>)
+        return requires(H h, run_context & c) { h.before_run(c); };
+    else if constexpr (std::is_same_v<Point, hook_points::after_run>)
+        return requires(H h, run_context & c, run_values const& v) { h.after_run(c, v); };
+    else
+        return requires(H h, run_context & c) { h.end(c); };
+}
+
+/// Whether H declares the point with its signature, or not at all.
+template <class H, class Point>
+constexpr bool hook_point_fits() {
+    return !declares_hook_point<H, Point>() || hook_point_callable<H, Point>();
+}
+
+template <class H>
+inline constexpr bool declares_a_hook_point =
+    declares_hook_point<H, hook_points::begin>() || declares_hook_point<H, hook_points::after_create_session>() ||
+    declares_hook_point<H, hook_points::before_run>() || declares_hook_point<H, hook_points::after_run>() ||
+    declares_hook_point<H, hook_points::end>();
+
+template <class H, class Point>
 constexpr bool hook_point_is_well_formed() {
-    constexpr bool declared = [] {
-        if constexpr (std::is_same_v<Point, hook_points::begin>)
-            return requires { &H::begin; };
-        else if constexpr (std::is_same_v<Point, hook_points::after_create_session>)
-            return requires { &H::after_create_session; };
-        else if constexpr (std::is_same_v<Point, hook_points::before_run>)
-            return requires { &H::before_run; };
-        else if constexpr (std::is_same_v<Point, hook_points::after_run>)
-            return requires { &H::after_run; };
-        else
-            return requires { &H::end; };
-    }();
-    constexpr bool callable = [] {
-        if constexpr (std::is_same_v<Point, hook_points::begin>)
-            return requires(H h, run_context & c) { h.begin(c); };
-        else if constexpr (std::is_same_v<Point, hook_points::after_create_session>)
-            return requires(H h, run_context & c) { h.after_create_session(c); };
-        else if constexpr (std::is_same_v<Point, hook_points::before_run>)
-            return requires(H h, run_context & c) { h.before_run(c); };
-        else if constexpr (std::is_same_v<Point, hook_points::after_run>)
-            return requires(H h, run_context & c, run_values const& v) { h.after_run(c, v); };
-        else
-            return requires(H h, run_context & c) { h.end(c); };
-    }();
-    if constexpr (declared && !callable)
+    if constexpr (!hook_point_fits<H, Point>())
         return !hook_signature_mismatch<H, Point>::reported;
     else
         return true;
 }
+
+/// Reports the first mistake of H as a hook: no point at all, or a point of the wrong signature.
+template <class H>
+constexpr bool hook_is_well_formed() {
+    if constexpr (!declares_a_hook_point<H>)
+        return !not_a_hook<H>::reported;
+    else
+        return hook_point_is_well_formed<H, hook_points::begin>() &&
+               hook_point_is_well_formed<H, hook_points::after_create_session>() &&
+               hook_point_is_well_formed<H, hook_points::before_run>() &&
+               hook_point_is_well_formed<H, hook_points::after_run>() &&
+               hook_point_is_well_formed<H, hook_points::end>();
+}
 }  // namespace detail
 
-/// Hook: a default-constructible type with any of
-///   void begin(run_context&);  void after_create_session(run_context&);
-///   void before_run(run_context&);  void after_run(run_context&, run_values const&);
+/// Hook: what an estimator calls at the points of a run (est::hooks has the standard ones).
+///
+/// Minimal complete definition: a move-constructible type that declares at least one of
+///   void begin(run_context&);   void after_create_session(run_context&);
+///   void before_run(run_context&);   void after_run(run_context&, run_values const&);
 ///   void end(run_context&);
-/// Points it does not declare are skipped at no cost.
+/// each with that signature. Points it does not declare are skipped at no cost.
 template <class H>
-concept Hook = std::is_default_constructible_v<H>;
+concept Hook = std::move_constructible<H> && detail::declares_a_hook_point<H> &&
+               detail::hook_point_fits<H, hook_points::begin>() &&
+               detail::hook_point_fits<H, hook_points::after_create_session>() &&
+               detail::hook_point_fits<H, hook_points::before_run>() &&
+               detail::hook_point_fits<H, hook_points::after_run>() && detail::hook_point_fits<H, hook_points::end>();
 
-/// Checks every point of every hook, reporting the first mistake in each.
+/// Checks every hook, reporting the first mistake in each.
 template <class... Hooks>
 constexpr bool hooks_are_well_formed() {
-    return ((detail::hook_point_is_well_formed<Hooks, hook_points::begin>() &&
-             detail::hook_point_is_well_formed<Hooks, hook_points::after_create_session>() &&
-             detail::hook_point_is_well_formed<Hooks, hook_points::before_run>() &&
-             detail::hook_point_is_well_formed<Hooks, hook_points::after_run>() &&
-             detail::hook_point_is_well_formed<Hooks, hook_points::end>()) &&
-            ...);
+    return (detail::hook_is_well_formed<Hooks>() && ...);
 }
 
 namespace detail {

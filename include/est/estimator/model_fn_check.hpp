@@ -154,7 +154,7 @@ constexpr bool check_spec_values() {
         return false;
     else if constexpr (M::key == mode_key::predict)
         return true;
-    else if constexpr (!is_loss_value_v<spec_value_t<Spec, "loss">>)
+    else if constexpr (!is_loss_v<spec_value_t<Spec, "loss">>)
         return !spec_loss_is_not_a_loss<M, spec_value_t<Spec, "loss">>::reported;
     else if constexpr (M::key == mode_key::train)
         if constexpr (!is_training_op_v<spec_value_t<Spec, "train_op">>)

@@ -6,8 +6,10 @@
 #include <est/core/mode.hpp>
 #include <est/core/parameter.hpp>
 #include <est/core/shape.hpp>
+#include <est/core/tensor.hpp>
 
 #include <array>
+#include <tuple>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -31,11 +33,31 @@ namespace est {
 ///       backward(x, dy, need_input_gradient) -> dx    after forward of the same batch in TRAIN; dy in
 ///                                                      y's layout (the layer may overwrite it), dx in
 ///                                                      x's layout, parameter gradients into the arena
-/// Layers without parameters derive the run-time part from detail::parameter_free.
+/// Layer<L> checks the type-level part for every shape (through shape<1>, which every layer
+/// answers, accepted or not); LayerFor<L, In, B> checks the run-time part for an input shape it
+/// accepts. Layers without parameters derive the run-time part from detail::parameter_free.
 template <class L>
 concept Layer = requires {
     { L::kind } -> std::convertible_to<std::string_view>;
     { L::template accepts<shape<1>> } -> std::convertible_to<bool>;
+    typename L::template requirement<shape<1>>;
+};
+
+struct step_context;
+
+/// A Layer that accepts input shape In, whose run-time layer on back end B has every member above.
+template <class L, class In, class B>
+concept LayerFor = Layer<L> && L::template accepts<In> && requires {
+    typename L::template output_shape<In>;
+    typename L::template layer<In, B>::input_shape;
+    typename L::template layer<In, B>::output_shape;
+    { L::template layer<In, B>::parameter_count } -> std::convertible_to<std::size_t>;
+    { L::template layer<In, B>::macs } -> std::convertible_to<std::size_t>;
+} && requires(typename L::template layer<In, B>& l, backend_view<float const, In, B> x,
+              backend_view<float, typename L::template output_shape<In>, B> dy, step_context const& context) {
+    l.bind(std::declval<std::array<parameter_slot, std::tuple_size_v<decltype(l.parameters())>> const&>());
+    l.forward(x, mode<mode_key::train>{}, context);
+    l.backward(x, dy, true);
 };
 
 /// What a forward pass needs beyond its input: the seed and step that make dropout reproducible.

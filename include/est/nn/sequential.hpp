@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <iomanip>
@@ -68,7 +69,8 @@ struct model_output;
 struct model_parameter {
     std::string name;
     parameter_spec spec;
-    std::size_t offset = 0;  ///< in the values arena, and in the gradient arena if it trains
+    std::size_t offset = 0;    ///< in the values arena, and in the gradient arena if it trains
+    std::size_t position = 0;  ///< of its layer: 1 is the first after input<...>
 };
 
 namespace detail {
@@ -166,6 +168,14 @@ public:
     template <Backend Other>
     using on = basic_sequential<Other, Input, Layers...>;
 
+    /// The layers after input<...>; position P (1 to layer_count) is `layer_kind<P>`, as listed.
+    static constexpr std::size_t layer_count = depth;
+    template <std::size_t P>
+    using layer_kind = std::tuple_element_t<P - 1, std::tuple<Layers...>>;
+    /// The parameters of the layer at position P.
+    template <std::size_t P>
+    static constexpr std::size_t layer_parameter_count = std::tuple_element_t<P - 1, layer_tuple>::parameter_count;
+
     static constexpr std::size_t parameter_count = []<class... L>(std::type_identity<std::tuple<L...>>) {
         return (std::size_t{0} + ... + L::parameter_count);
     }(std::type_identity<layer_tuple>{});
@@ -179,7 +189,7 @@ public:
     basic_sequential() {
         for_each_layer([&]<std::size_t I>(auto& l) {
             for (auto const& spec : l.parameters())
-                parameters_.push_back({layer_name<I>() + "/" + std::string(spec.name), spec});
+                parameters_.push_back({layer_name<I>() + "/" + std::string(spec.name), spec, 0, I + 1});
         });
         std::size_t offset = 0;
         for (auto kind : {parameter_kind::weights, parameter_kind::trainable, parameter_kind::state}) {
@@ -504,6 +514,51 @@ template <class T>
 inline constexpr bool is_model_output_v = false;
 template <class Net>
 inline constexpr bool is_model_output_v<model_output<Net>> = true;
+
+/// Model: what an estimator trains, evaluates and predicts with (est::sequential<...> is one).
+///
+/// Minimal complete definition: a default-constructible type with
+///   using backend_type; using memory_space;                  where it computes, and its memory
+///   using input_shape_type; using output_shape_type;         one example's input and output
+///   static constexpr std::size_t parameter_count;
+///   static nlohmann::ordered_json description();             recorded in run.json and checkpoints
+///   void initialize(std::uint64_t seed);                     parameters from a seed
+///   void begin_step(std::uint64_t step);                     the step the next forward pass is of
+///   model_output<M> operator()(batch of input_shape_type, mode);   the forward pass
+///   void backward();                                         from the output gradient a loss wrote
+///   std::span<model_parameter const> parameters() const;     with read(p) / write(p, values)
+///   float* values(); float* gradients(); std::size_t trainable_size() const;
+///   std::size_t weights_size() const;                        the arenas an optimizer updates
+template <class M>
+concept Model = std::default_initializable<M> && requires(M& m, M const& c, std::uint64_t n,
+                                                          model_parameter const& p) {
+    typename M::backend_type;
+    typename M::memory_space;
+    typename M::input_shape_type;
+    typename M::output_shape_type;
+    { M::parameter_count } -> std::convertible_to<std::size_t>;
+    { M::description() } -> std::convertible_to<nlohmann::ordered_json>;
+    m.initialize(n);
+    m.begin_step(n);
+    m.backward();
+    { c.parameters() } -> std::convertible_to<std::span<model_parameter const>>;
+    { c.read(p) } -> std::same_as<std::vector<float>>;
+    { m.values() } -> std::same_as<float*>;
+    { m.gradients() } -> std::same_as<float*>;
+    { c.trainable_size() } -> std::convertible_to<std::size_t>;
+    { c.weights_size() } -> std::convertible_to<std::size_t>;
+    { m(std::declval<batch_view<float const, typename M::input_shape_type, typename M::memory_space>>(), est::train) }
+        -> std::same_as<model_output<M>>;
+};
+
+/// The mistake of giving an estimator something other than a model.
+template <class Given>
+struct not_a_model {
+    static_assert(detail::always_false<Given>,
+                  "est::make_estimator<Model, Input>: Model is an est::Model, e.g. est::sequential<est::input<...>, "
+                  "layers...>; not_a_model<given> names what was given");
+    static constexpr bool reported = true;
+};
 
 /// The values of a batch or a model output, as a read-only view.
 template <class X>

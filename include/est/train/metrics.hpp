@@ -15,13 +15,15 @@
 
 namespace est {
 
-/// Metric: partial aggregates that add up and yield a value.
-///   m += other;           merge another batch's partial
-///   double m.result();    the metric over everything merged
+/// Metric: a batch's partial aggregate, which adds up with others and yields the metric.
+///
+/// Minimal complete definition: a copyable type with
+///   M& operator+=(M const& other);   merges another batch's partial
+///   double result() const;           the metric over everything merged
 template <class M>
-concept Metric = requires(M& m, M const& other) {
-    m += other;
-    { m.result() } -> std::convertible_to<double>;
+concept Metric = std::copyable<M> && requires(M& m, M const& other) {
+    { m += other } -> std::same_as<M&>;
+    { other.result() } -> std::convertible_to<double>;
 };
 
 namespace metrics {
@@ -148,8 +150,8 @@ ratio top_k_accuracy_of(Labels const& labels, Scores const& scores, std::size_t 
 
 template <class Values>
 mean_state mean_of(Values const& values) {
-    if constexpr (is_loss_value_v<Values>) {
-        return {double(values.value) * double(values.batch), double(values.batch)};
+    if constexpr (is_loss_v<Values>) {
+        return {double(values.value()) * double(values.batch_size()), double(values.batch_size())};
     } else {
         using B = detail::backend_for<Values>;
         auto v = values_of(values);

@@ -10,6 +10,7 @@
 #include <est/nn/layer.hpp>
 #include <est/train/losses.hpp>
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 
@@ -33,28 +34,21 @@ struct parameter_slots {
 };
 }  // namespace detail
 
-/// Optimizer:
-///   template <Backend B> struct slots           its per-parameter state on back end B, default-
-///                                               constructible, with for_each_kind(f) calling
-///                                               f(name, detail::parameter_slots<B>&) for checkpoints
-///   apply(Net&, slots&, step)                   updates every trainable parameter from its gradient
-///   learning_rate(step) -> float                the rate it uses at a step
-template <class O>
-concept Optimizer = requires(O const& o, std::uint64_t step) {
-    typename O::template slots<host>;
-    { o.learning_rate(step) } -> std::convertible_to<float>;
-};
+/// An optimizer's per-parameter state for a model: what a train_op of that model keeps across steps.
+template <class Opt, class Net>
+using optimizer_slots = typename Opt::template slots<typename Net::backend_type>;
 
 /// The TRAIN spec's `train_op`: back-propagates a loss through its model and applies an optimizer.
-template <class Opt, class Net>
+template <class Opt, class Loss>
 struct training_op {
     using optimizer_type = Opt;
-    using slots_type = typename Opt::template slots<typename Net::backend_type>;
+    using model_type = typename Loss::model_type;
+    using slots_type = optimizer_slots<Opt, model_type>;
 
-    // The model first: g++ 12's points-to analysis loses a pointer that follows merged float and
-    // bool members when a spec holding this op is copied in a local (docs/design.md has the reduced
-    // test case); at the start of the object it keeps it.
-    Net* net = nullptr;
+    // The loss (which starts with its model) first: g++ 12's points-to analysis loses a pointer that
+    // follows merged float and bool members when a spec holding this op is copied in a local
+    // (docs/design.md has the reduced test case); at the start of the object it keeps it.
+    Loss loss;
     Opt optimizer;
 
     /// Runs the step: gradients from the loss, then the update of step `step` (counted from 0).
@@ -63,28 +57,53 @@ struct training_op {
         update(slots, step);
     }
     /// The gradients of every parameter, from the loss.
-    void backward() const { net->backward(); }
+    void backward() const { loss.backward(); }
     /// The optimizer's update of step `step` from the gradients.
-    void update(slots_type& slots, std::uint64_t step) const { optimizer.apply(*net, slots, step); }
+    void update(slots_type& slots, std::uint64_t step) const { optimizer.apply(loss.model(), slots, step); }
     float learning_rate(std::uint64_t step) const { return optimizer.learning_rate(step); }
 };
 
 template <class T>
 inline constexpr bool is_training_op_v = false;
-template <class Opt, class Net>
-inline constexpr bool is_training_op_v<training_op<Opt, Net>> = true;
+template <class Opt, class Loss>
+inline constexpr bool is_training_op_v<training_op<Opt, Loss>> = true;
 
 namespace detail {
 /// Mixin giving an optimizer `minimize(loss)`.
 template <class Derived>
 struct minimizer {
-    template <class Net>
-    training_op<Derived, Net> minimize(loss_value<Net> const& loss) const {
-        return {loss.net, static_cast<Derived const&>(*this)};
+    template <class Net, class... Terms>
+    training_op<Derived, model_loss<Net, Terms...>> minimize(model_loss<Net, Terms...> const& loss) const {
+        return {loss, static_cast<Derived const&>(*this)};
     }
     /// Of a loss whose mistake was reported where it was made.
     invalid_value minimize(invalid_value) const { return {}; }
 };
 }  // namespace detail
+
+/// Optimizer: turns a loss into a training_op and applies its update.
+///
+/// Minimal complete definition: a copyable type, deriving from detail::minimizer<O> (which gives
+/// it `minimize(loss)`), with
+///   template <Backend B> struct slots;        its per-parameter state on back end B, default-
+///                                             constructible, with for_each_kind(f) calling
+///                                             f(name, detail::parameter_slots<B>&) for checkpoints
+///   void apply(Net&, slots<Net's back end>&, std::uint64_t step) const;
+///                                             updates every trainable parameter from its gradient
+///                                             (checked for a model by OptimizerFor<O, Net>)
+///   float learning_rate(std::uint64_t step) const;   the rate it uses at a step
+template <class O>
+concept Optimizer = std::copyable<O> && std::default_initializable<typename O::template slots<host>> &&
+                    std::derived_from<O, detail::minimizer<O>> &&
+                    requires(O const& o, typename O::template slots<host>& s, std::uint64_t step) {
+    s.for_each_kind([](char const*, detail::parameter_slots<host>&) {});
+    { o.learning_rate(step) } -> std::convertible_to<float>;
+};
+
+/// An Optimizer that can update the model Net.
+template <class O, class Net>
+concept OptimizerFor = Optimizer<O> && requires(O const& o, Net& net, optimizer_slots<O, Net>& s, std::uint64_t step) {
+    o.apply(net, s, step);
+};
 
 }  // namespace est

@@ -56,7 +56,7 @@ TEST_CASE("shuffle: a permutation, the same for a seed, new each pass", "[data][
     CHECK(first != second);
     CHECK(labels_of(numbers().shuffle(4, 42)) == first);
     CHECK(labels_of(numbers().shuffle(4, 43)) != first);
-    auto fixed = numbers().shuffle(10, 1, false);
+    auto fixed = numbers().shuffle(10, 1, {.reshuffle_each_iteration = false});
     CHECK(labels_of(fixed) == labels_of(fixed));
 }
 
@@ -75,7 +75,7 @@ TEST_CASE("repeat, batch and map", "[data]") {
     CHECK(last_label == 9);
     CHECK(b.features["x"_f].example(1)[1] == 7.5f);  // the last batch holds examples 6..9
 
-    auto dropped = numbers().batch(4, true);
+    auto dropped = numbers().batch(4, {.drop_remainder = true});
     auto it2 = dropped.make_iterator();
     decltype(dropped)::element_type b2;
     int count = 0;

@@ -48,7 +48,7 @@ TEST_CASE("interleave: TensorFlow's order, also with parallel readers", "[data][
     auto six_of = [](std::string const& x) { return values(strings(6, x)); };
     for (bool parallel : {false, true}) {
         INFO("parallel " << parallel);
-        auto dataset = values(numbers(1, 5)).interleave(six_of, est::cycle_length{2}, est::block_length{4}, parallel);
+        auto dataset = values(numbers(1, 5)).interleave(six_of, {.cycle_length = 2, .block_length = 4, .parallel = parallel});
         CHECK(drain(dataset) == expected);
     }
 }
@@ -60,7 +60,7 @@ TEST_CASE("map: parallel calls give the same sequence for any number of threads"
         std::this_thread::sleep_for(std::chrono::microseconds(engine.below(300)));
         return x + ":" + std::to_string(index) + ":" + std::to_string(engine.below(1000));
     };
-    auto source = values(numbers(1, 200)).shuffle(50, 3, false);
+    auto source = values(numbers(1, 200)).shuffle(50, 3, {.reshuffle_each_iteration = false});
     auto sequential = drain(source.map(work));
     REQUIRE(sequential.size() == 200);
     for (std::size_t threads : {std::size_t(2), std::size_t(4), est::data::autotune}) {
@@ -149,7 +149,7 @@ TEST_CASE("list_files: sorted or shuffled per pass; no match is an error", "[dat
     auto files = est::data::list_files((dir / "train-*.tfrecord").string());
     CHECK(drain(files) == strings{(dir / "train-0.tfrecord").string(), (dir / "train-1.tfrecord").string(),
                                   (dir / "train-2.tfrecord").string()});
-    auto shuffled = est::data::list_files((dir / "train-*").string(), true, 5);
+    auto shuffled = est::data::list_files((dir / "train-*").string(), {.shuffle = true, .seed = 5});
     auto a = drain(shuffled), b = drain(shuffled), c = drain(shuffled);
     CHECK((a != b || b != c));
     std::sort(a.begin(), a.end());
@@ -215,7 +215,7 @@ template <class Parse>
 auto parsed_shards(std::string const& pattern, Parse parse, std::size_t threads) {
     return est::data::list_files(pattern)
         .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
-                    est::cycle_length{3}, est::block_length{1}, threads > 1)
+                    {.cycle_length = 3, .parallel = threads > 1})
         .map(parse, est::parallel_calls{threads});
 }
 }  // namespace
@@ -226,9 +226,9 @@ TEST_CASE("a TFRecord pipeline: list_files, interleave, shuffle_and_repeat, para
     auto dir = test::scratch_directory("pipeline-shards");
     write_example_shards(dir);
     auto pipeline = [&](std::size_t threads) {
-        return est::data::list_files((dir / "part-*").string(), true, 9)
+        return est::data::list_files((dir / "part-*").string(), {.shuffle = true, .seed = 9})
             .interleave([](std::string const& file) { return est::data::tfrecord_dataset({file}); },
-                        est::cycle_length{2}, est::block_length{3}, threads > 1)
+                        {.cycle_length = 2, .block_length = 3, .parallel = threads > 1})
             .shuffle_and_repeat(16, 2, 2)
             .map(parse_xy, est::parallel_calls{threads})
             .batch(8)
@@ -387,7 +387,7 @@ TEST_CASE("padded_batch: variable-length features padded to the longest in each 
                            return est::data::example{est::fields("tokens"_f = r["tokens"_f]),
                                                      est::fields("label"_f = r["label"_f])};
                        })
-                       .padded_batch(3, -1.0);
+                       .padded_batch(3, {.padding = -1.0});
     auto it = dataset.make_iterator();
     decltype(dataset)::element_type batch;
     REQUIRE(it.next(batch));

@@ -27,7 +27,7 @@ TEST_CASE("device buffers are reused: a steady training step asks the device for
     est::buffer<std::int64_t, est::emulated_device> y(8);
     est::fill<est::emulated_device>(x.data(), x.size(), 0.5f);
     est::fill<est::emulated_device>(y.data(), y.size(), std::int64_t(3));
-    decltype(est::adam(0.001f).minimize(std::declval<est::loss_value<net>>()))::slots_type slots;
+    est::optimizer_slots<est::adam<>, net> slots;
     std::vector<std::size_t> allocations;
     for (std::uint64_t step = 0; step < 4; ++step) {
         auto loss = est::sparse_softmax_cross_entropy(

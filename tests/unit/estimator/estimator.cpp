@@ -48,8 +48,7 @@ auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& ne
     if constexpr (mode == est::predict) {
         return est::spec(mode, est::predictions = est::fields("class"_f = est::argmax(logits), "logits"_f = logits));
     } else {
-        auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
-        loss.value *= p.label_scale;
+        auto loss = p.label_scale * est::sparse_softmax_cross_entropy(labels["label"_f], logits);
         if constexpr (mode == est::train)
             return est::spec(mode, est::loss = loss, est::train_op = est::adam(p.learning_rate).minimize(loss));
         else
@@ -130,6 +129,37 @@ TEST_CASE("estimator: trains, evaluates and predicts", "[estimator]") {
     std::size_t unlabeled = 0;
     for (auto const& p : estimator.predict(features_only)) unlabeled += p["class"_f] >= 0 ? 1 : 0;
     CHECK(unlabeled == 200);
+
+    // One-off prediction on tensors in memory, by feature name: the same classes, from doubles too.
+    auto in_memory = estimator.predict("point"_f = data.x);
+    REQUIRE(in_memory.size() == 200);
+    xt::xarray<double> as_doubles = xt::cast<double>(data.x);
+    auto from_doubles = estimator.predict("point"_f = as_doubles);
+    std::size_t same = 0, i = 0;
+    for (auto const& p : estimator.predict(features_only)) {
+        same += p["class"_f] == in_memory[i]["class"_f] && p["class"_f] == from_doubles[i]["class"_f];
+        ++i;
+    }
+    CHECK(same == 200);
+}
+
+TEST_CASE("estimator: train(...).evaluate(...) chains, and each evaluation joins the checkpoint index",
+          "[estimator]") {
+    blobs data;
+    auto estimator = est::make_estimator<model, input_spec>(model_fn, est::run_config{.seed = 2}, params{});
+    auto input = [&] { return data.dataset().shuffle(200, 1).repeat().batch(20); };
+    auto eval_input = [&] { return data.dataset().batch(64); };
+    auto first = estimator.train(input, {.steps = 20}).evaluate(eval_input);
+    auto second = estimator.train(input, {.steps = 20}).evaluate(eval_input);
+    CHECK(first["global_step"_f] == 20);
+    CHECK(second["global_step"_f] == 40);
+    std::map<std::uint64_t, double> recorded;
+    for (auto const& c : estimator.checkpoints())
+        if (auto accuracy = c.metrics.find("accuracy"))
+            recorded[c.global_step] = *accuracy;
+    REQUIRE(recorded.size() == 2);
+    CHECK(recorded[20] == first["accuracy"_f]);
+    CHECK(recorded[40] == second["accuracy"_f]);
 }
 
 TEST_CASE("estimator: hook points fire in order and a hook can stop training", "[estimator][hooks]") {
@@ -166,7 +196,7 @@ TEST_CASE("spec: fields are found by name", "[estimator][spec]") {
     auto spec = est::spec(est::eval, est::loss = loss);
     STATIC_REQUIRE(decltype(spec)::has(est::loss));
     STATIC_REQUIRE_FALSE(decltype(spec)::has(est::eval_metric_ops));
-    CHECK(spec[est::loss].value == loss.value);
+    CHECK(spec[est::loss].value() == loss.value());
     STATIC_REQUIRE(est::eval == est::eval);
     STATIC_REQUIRE_FALSE(est::eval == est::train);
 }

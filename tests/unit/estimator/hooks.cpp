@@ -183,7 +183,7 @@ TEST_CASE("hooks: a spec's runtime hooks join at the first step, after the stati
 TEST_CASE("hooks::logging prints every N steps, with requested tensors", "[hooks]") {
     auto data = dataset();
     captured_stream out;
-    auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.seed = 3}, est::no_params{}, est::hooks::logging{.every_steps = 5, .tensors = {"2_dense/bias", "1_dense/output"}, .stream = out.file});
+    auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.seed = 3}, est::no_params{}, est::hooks::logging({.every_steps = 5, .tensors = {"2_dense/bias", "1_dense/output"}, .stream = out.file}));
     estimator.train([&] { return data.repeat().batch(8); }, {.steps = 20});
     std::istringstream lines(out.text());
     std::vector<std::string> seen;
@@ -195,19 +195,20 @@ TEST_CASE("hooks::logging prints every N steps, with requested tensors", "[hooks
     CHECK(seen[3].find("1_dense/output mean") != std::string::npos);
     CHECK(seen[3].find("examples/s") != std::string::npos);
 
-    estimator.hook<est::hooks::logging>().tensors = {"3_dense/kernel"};
+    estimator.hook<est::hooks::logging>() =
+        est::hooks::logging({.every_steps = 5, .tensors = {"3_dense/kernel"}, .stream = out.file});
     CHECK_THROWS_WITH(estimator.train([&] { return data.repeat().batch(8); }, {.steps = 5}),
                       Catch::Contains("tensor '3_dense/kernel'") && Catch::Contains("1_dense/kernel"));
 }
 
 TEST_CASE("hooks::stop_at_step stops after a number of steps or at a global step", "[hooks]") {
     auto data = dataset();
-    auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.seed = 4}, est::no_params{}, est::hooks::stop_at_step{.num_steps = 7});
+    auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.seed = 4}, est::no_params{}, est::hooks::stop_at_step({.num_steps = 7}));
     estimator.train([&] { return data.repeat().batch(8); });
     CHECK(estimator.global_step() == 7);
     estimator.train([&] { return data.repeat().batch(8); });
     CHECK(estimator.global_step() == 14);
-    estimator.hook<est::hooks::stop_at_step>() = {.last_step = 20};
+    estimator.hook<est::hooks::stop_at_step>() = est::hooks::stop_at_step({.last_step = 20});
     estimator.train([&] { return data.repeat().batch(8); });
     CHECK(estimator.global_step() == 20);
 }
@@ -231,7 +232,7 @@ TEST_CASE("hooks::checkpoint_saver saves on its schedule and tells its listeners
     auto data = dataset();
     auto listener = std::make_shared<save_listener>();
     std::string dir = fresh_model_dir("saver");
-    auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.model_dir = dir, .seed = 5, .keep_checkpoint_max = 0}, est::no_params{}, est::hooks::checkpoint_saver{.every_steps = 4, .listeners = {listener}});
+    auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.model_dir = dir, .seed = 5, .keep_checkpoint_max = 0}, est::no_params{}, est::hooks::checkpoint_saver({.every_steps = 4, .listeners = {listener}}));
     estimator.train([&] { return data.repeat().batch(8); }, {.steps = 100});
     CHECK(listener->calls ==
           std::vector<std::string>{"before:4", "after:4 exists", "before:8", "after:8 exists", "end:8"});
@@ -250,9 +251,8 @@ auto nan_model_fn = [](auto const& features, auto const& labels, auto mode, auto
     if constexpr (mode == est::predict) {
         return est::spec(mode, est::predictions = est::fields("classes"_f = est::argmax(logits)));
     } else {
-        auto loss = est::sparse_softmax_cross_entropy(labels["label"_f], logits);
-        if (++*p.calls >= p.nan_from)
-            loss.value = NAN;
+        float poison = ++*p.calls >= p.nan_from ? NAN : 1.0f;
+        auto loss = poison * est::sparse_softmax_cross_entropy(labels["label"_f], logits);
         if constexpr (mode == est::train)
             return est::spec(mode, est::loss = loss, est::train_op = est::sgd(0.1f).minimize(loss));
         else
@@ -273,7 +273,7 @@ TEST_CASE("hooks::nan_tensor fails naming the step, or stops and keeps the last 
     SECTION("stop") {
         std::string dir = fresh_model_dir("nan-stop");
         captured_stream err;
-        auto estimator = est::make_estimator<model, input_spec>(nan_model_fn, est::run_config{.model_dir = dir, .seed = 6}, nan_params{.nan_from = 4}, est::hooks::nan_tensor{.fail_on_nan_loss = false, .stream = err.file});
+        auto estimator = est::make_estimator<model, input_spec>(nan_model_fn, est::run_config{.model_dir = dir, .seed = 6}, nan_params{.nan_from = 4}, est::hooks::nan_tensor({.fail_on_nan_loss = false, .stream = err.file}));
         auto reference = est::make_estimator<model, input_spec>(nan_model_fn, est::run_config{.seed = 6}, nan_params{});
         reference.train(input, {.steps = 3});
         estimator.train(input, {.steps = 10});
@@ -288,7 +288,7 @@ TEST_CASE("hooks::early_stopping stops when the metric stops improving", "[hooks
     auto data = dataset();
     // Learning rate 0: the evaluation loss never changes, so only the first evaluation improves.
     auto frozen = test::classifier_model_fn<"x">([] { return est::sgd(0.0f); });
-    auto estimator = est::make_estimator<model, input_spec>(frozen, est::run_config{.seed = 7}, est::no_params{}, est::hooks::early_stopping{.metric = "loss", .better = est::goal::lower, .patience = 2});
+    auto estimator = est::make_estimator<model, input_spec>(frozen, est::run_config{.seed = 7}, est::no_params{}, est::hooks::early_stopping({.metric = "loss", .better = est::goal::lower, .patience = 2}));
     auto result = est::train_and_evaluate(
         estimator, est::train_spec{.input_fn = [&] { return data.repeat().batch(8); }, .max_steps = 1000},
         est::eval_spec{.input_fn = [&] { return data.batch(64); }, .every_steps = 5});
@@ -297,7 +297,7 @@ TEST_CASE("hooks::early_stopping stops when the metric stops improving", "[hooks
     CHECK(result["global_step"_f] == 15);
 
     // A metric the evaluation does not have is an error naming it.
-    auto misnamed = est::make_estimator<model, input_spec>(frozen, est::run_config{.seed = 7}, est::no_params{}, est::hooks::early_stopping{.metric = "auc"});
+    auto misnamed = est::make_estimator<model, input_spec>(frozen, est::run_config{.seed = 7}, est::no_params{}, est::hooks::early_stopping({.metric = "auc"}));
     CHECK_THROWS_WITH(
         est::train_and_evaluate(misnamed,
                                 est::train_spec{.input_fn = [&] { return data.repeat().batch(8); }, .max_steps = 10},
@@ -326,7 +326,7 @@ TEST_CASE("hooks::progress_bar draws a live line on a terminal and plain lines e
     using bar = est::hooks::progress_bar;
     auto run = [&](bar::style style) {
         captured_stream out;
-        auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.seed = 8}, est::no_params{}, bar{.display = style, .stream = out.file, .plain_every_secs = 0.0});
+        auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.seed = 8}, est::no_params{}, bar({.display = style, .stream = out.file, .plain_every_secs = 0.0}));
         est::train_and_evaluate(estimator,
                                 est::train_spec{.input_fn = [&] { return data.repeat().batch(8); }, .max_steps = 40},
                                 est::eval_spec{.input_fn = [&] { return data.batch(32); }, .every_steps = 20});
@@ -353,7 +353,7 @@ TEST_CASE("hooks::profiler sums the wall time of each phase", "[hooks]") {
     auto data = dataset();
     std::string dir = fresh_model_dir("profiler");
     captured_stream out;
-    auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.model_dir = dir}, est::no_params{}, est::hooks::profiler{.stream = out.file});
+    auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.model_dir = dir}, est::no_params{}, est::hooks::profiler({.stream = out.file}));
     estimator.train([&] { return data.repeat().batch(8); }, {.steps = 30});
     auto const& p = estimator.hook<est::hooks::profiler>();
     CHECK(p.steps() == 30);
@@ -383,7 +383,7 @@ TEST_CASE("hooks: summaries every save_summary_steps, step_counter and summary_s
     auto input = [&] { return images.repeat().batch(4); };
     auto estimator = est::make_estimator<image_model>(
         fn, input, est::run_config{.model_dir = dir, .save_summary_steps = 5, .log_step_count_steps = 1000},
-        est::no_params{}, est::hooks::step_counter{.every_steps = 4});
+        est::no_params{}, est::hooks::step_counter({.every_steps = 4}));
     estimator.train(input, {.steps = 10});
     auto summaries = test::read_summaries(dir);
     auto steps_of = [&](std::string const& tag, std::string const& kind) {

@@ -24,9 +24,8 @@ void check_model_gradients(std::size_t batch, std::uint64_t seed) {
     for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = engine.uniform(-1.0f, 1.0f);
     est::batch_tensor<std::int32_t, est::shape<>> y(batch);
     for (std::size_t i = 0; i < batch; ++i) y.data()[i] = std::int32_t(engine.below(3));
-    auto loss_at = [&] { return double(est::sparse_softmax_cross_entropy(y, net(x, est::train)).value); };
-    loss_at();
-    net.backward();
+    auto loss_at = [&] { return est::sparse_softmax_cross_entropy(y, net(x, est::train)); };
+    loss_at().backward();
     for (auto const& p : net.parameters()) {
         if (!p.spec.trainable())
             continue;
@@ -36,10 +35,10 @@ void check_model_gradients(std::size_t batch, std::uint64_t seed) {
             auto perturbed = values;
             perturbed[i] = values[i] + 1e-3f;
             net.write(p, perturbed);
-            double up = loss_at();
+            double up = loss_at().value();
             perturbed[i] = values[i] - 1e-3f;
             net.write(p, perturbed);
-            double down = loss_at();
+            double down = loss_at().value();
             net.write(p, values);
             double numeric = (up - down) / 2e-3;
             INFO(p.name << "[" << i << "]");

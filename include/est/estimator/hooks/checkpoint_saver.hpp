@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <vector>
+#include <utility>
 
 namespace est {
 
@@ -25,26 +26,36 @@ public:
 
 namespace hooks {
 
-/// Saves every `every_steps` steps or `every_secs` seconds of training and at the end of it.
-struct checkpoint_saver {
+/// The settings of hooks::checkpoint_saver.
+struct checkpoint_saver_options {
     std::uint64_t every_steps = 0;
     double every_secs = 0.0;
     std::vector<std::shared_ptr<checkpoint_listener>> listeners = {};
+};
+
+/// Saves every `every_steps` steps or `every_secs` seconds of training and at the end of it.
+class checkpoint_saver {
+public:
+    using options = checkpoint_saver_options;
+
+    checkpoint_saver() = default;
+    explicit checkpoint_saver(checkpoint_saver_options options) : options_(std::move(options)) {}
 
     void begin(run_context& context) {
         if (context.mode != mode_key::train)
             return;
         last_save_ = std::chrono::steady_clock::now();
         saved_step_ = context.global_step;
-        for (auto& l : listeners) l->begin(context);
+        for (auto& l : options_.listeners) l->begin(context);
     }
     void after_run(run_context& context, run_values const& values) {
         if (context.mode != mode_key::train || values.update_skipped)
             return;
-        bool due = every_steps ? context.global_step % every_steps == 0
-                               : every_secs > 0.0 && std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                                                   last_save_)
-                                                             .count() >= every_secs;
+        bool due = options_.every_steps
+                       ? context.global_step % options_.every_steps == 0
+                       : options_.every_secs > 0.0 &&
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - last_save_).count() >=
+                                 options_.every_secs;
         if (due)
             save(context);
     }
@@ -53,15 +64,15 @@ struct checkpoint_saver {
             return;
         if (saved_step_ != context.global_step)
             save(context);
-        for (auto& l : listeners) l->end(context, context.global_step);
+        for (auto& l : options_.listeners) l->end(context, context.global_step);
     }
 
-    // What follows is the hook's state during a run, not a setting (public so that the settings
-    // above can be given with designated initializers).
+private:
+    checkpoint_saver_options options_;
     void save(run_context& context) {
-        for (auto& l : listeners) l->before_save(context, context.global_step);
+        for (auto& l : options_.listeners) l->before_save(context, context.global_step);
         auto file = context.session->save_checkpoint();
-        for (auto& l : listeners) l->after_save(context, context.global_step, file);
+        for (auto& l : options_.listeners) l->after_save(context, context.global_step, file);
         saved_step_ = context.global_step;
         last_save_ = std::chrono::steady_clock::now();
     }

@@ -8,28 +8,39 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace est::hooks {
 
-struct early_stopping {
+/// The settings of hooks::early_stopping.
+struct early_stopping_options {
     std::string metric = "loss";
     goal better = goal::lower;
     std::uint64_t patience = 3;  ///< evaluations without improvement before stopping
     double min_delta = 0.0;      ///< an improvement smaller than this does not count
+};
+
+class early_stopping {
+public:
+    using options = early_stopping_options;
+
+    early_stopping() = default;
+    explicit early_stopping(early_stopping_options options) : options_(std::move(options)) {}
 
     void after_run(run_context& context, run_values const&) {
         if (context.mode != mode_key::train || !context.latest_evaluation || context.evaluations == seen_)
             return;
         seen_ = context.evaluations;
-        auto found = context.latest_evaluation->find(metric);
+        auto found = context.latest_evaluation->find(options_.metric);
         if (!found)
-            throw error("early_stopping: the evaluation has no metric '" + metric + "'");
+            throw error("early_stopping: the evaluation has no metric '" + options_.metric + "'");
         double value = *found;
-        bool improved = !best_ || metric_goal{metric, better}.improves(value, *best_, min_delta);
+        bool improved =
+            !best_ || metric_goal{options_.metric, options_.better}.improves(value, *best_, options_.min_delta);
         if (improved) {
             best_ = value;
             stale_ = 0;
-        } else if (++stale_ >= patience) {
+        } else if (++stale_ >= options_.patience) {
             stopped_at_ = context.global_step;
             context.request_stop();
         }
@@ -39,8 +50,8 @@ struct early_stopping {
     /// The global step at which it requested the stop, if it did.
     std::optional<std::uint64_t> stopped_at() const { return stopped_at_; }
 
-    // What follows is the hook's state during a run, not a setting (public so that the settings
-    // above can be given with designated initializers).
+private:
+    early_stopping_options options_;
     std::uint64_t seen_ = 0;
     std::uint64_t stale_ = 0;
     std::optional<double> best_;

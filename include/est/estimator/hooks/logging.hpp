@@ -11,15 +11,25 @@
 #include <cstdio>
 #include <string>
 #include <vector>
+#include <utility>
 
 namespace est::hooks {
 
-/// Prints "step 200  loss 0.4213  lr 0.001  12345.6 examples/s" during training.
-struct logging {
-    std::uint64_t every_steps = 0;  ///< 0: run_config's log_step_count_steps (or every_secs alone)
-    double every_secs = 0.0;        ///< 0: by steps only
+/// The settings of hooks::logging.
+struct logging_options {
+    std::uint64_t every_steps = 0;          ///< 0: run_config's log_step_count_steps (or every_secs alone)
+    double every_secs = 0.0;                ///< 0: by steps only
     std::vector<std::string> tensors = {};  ///< "<layer>/<parameter>" or "<layer>/output": mean and max |x|
     std::FILE* stream = stdout;
+};
+
+/// Prints "step 200  loss 0.4213  lr 0.001  12345.6 examples/s" during training.
+class logging {
+public:
+    using options = logging_options;
+
+    logging() = default;
+    explicit logging(logging_options options) : options_(std::move(options)) {}
 
     void begin(run_context& context) {
         steps_ = context.config && context.config->log_step_count_steps ? context.config->log_step_count_steps : 100;
@@ -27,7 +37,7 @@ struct logging {
     }
     void before_run(run_context& context) {
         if (context.mode == mode_key::train && due(context.global_step + 1))
-            for (auto const& t : tensors) context.request_tensor(t);
+            for (auto const& t : options_.tensors) context.request_tensor(t);
     }
     void after_run(run_context& context, run_values const& values) {
         if (context.mode != mode_key::train || values.update_skipped)
@@ -52,19 +62,19 @@ struct logging {
                           v.empty() ? 0.0 : sum / double(v.size()), largest);
             line += buffer;
         }
-        std::fprintf(stream, "%s\n", line.c_str());
-        std::fflush(stream);
+        std::fprintf(options_.stream, "%s\n", line.c_str());
+        std::fflush(options_.stream);
         reset();
     }
 
-    // What follows is the hook's state during a run, not a setting (public so that the settings
-    // above can be given with designated initializers).
+private:
+    logging_options options_;
     bool due(std::uint64_t step) const {
-        std::uint64_t n = every_steps ? every_steps : (every_secs > 0.0 ? 0 : steps_);
+        std::uint64_t n = options_.every_steps ? options_.every_steps : (options_.every_secs > 0.0 ? 0 : steps_);
         if (n && step % n == 0)
             return true;
-        return every_secs > 0.0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - since_).count() >=
-                                       every_secs;
+        return options_.every_secs > 0.0 &&
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - since_).count() >= options_.every_secs;
     }
     void reset() {
         since_ = std::chrono::steady_clock::now();

@@ -8,16 +8,26 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 
 namespace est::hooks {
 
-struct model_stats {
+/// The settings of hooks::model_stats.
+struct model_stats_options {
     std::string file_name = "model_stats.csv";
+};
+
+class model_stats {
+public:
+    using options = model_stats_options;
+
+    model_stats() = default;
+    explicit model_stats(model_stats_options options) : options_(std::move(options)) {}
 
     void begin(run_context& context) {
         if (written_)
             return;
-        auto path = std::filesystem::path(context.config->model_dir) / file_name;
+        auto path = std::filesystem::path(context.config->model_dir) / options_.file_name;
         auto model = context.session->model_description();
         std::ofstream out(path);
         out << "position,layer,output_shape,parameters,macs\n";
@@ -40,8 +50,8 @@ struct model_stats {
         written_ = true;
     }
 
-    // What follows is the hook's state during a run, not a setting (public so that the settings
-    // above can be given with designated initializers).
+private:
+    model_stats_options options_;
     bool written_ = false;
 };
 

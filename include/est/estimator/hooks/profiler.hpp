@@ -11,12 +11,22 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 namespace est::hooks {
 
-struct profiler {
+/// The settings of hooks::profiler.
+struct profiler_options {
     std::FILE* stream = stdout;  ///< nullptr: no table at the end
     bool write_json = true;
+};
+
+class profiler {
+public:
+    using options = profiler_options;
+
+    profiler() = default;
+    explicit profiler(profiler_options options) : options_(std::move(options)) {}
 
     void begin(run_context& context) {
         if (context.mode == mode_key::train)
@@ -43,15 +53,15 @@ struct profiler {
                                          {"backward", total_.backward},
                                          {"update", total_.update},
                                          {"hooks", total_.hooks}}}};
-        if (stream) {
-            std::fprintf(stream, "profile of %llu steps:\n", static_cast<unsigned long long>(steps_));
+        if (options_.stream) {
+            std::fprintf(options_.stream, "profile of %llu steps:\n", static_cast<unsigned long long>(steps_));
             for (auto const& [phase, seconds] : json["seconds"].items())
-                std::fprintf(stream, "  %-9s %9.3f s  %5.1f%%  %8.3f ms/step\n", phase.c_str(), seconds.get<double>(),
-                             sum > 0.0 ? 100.0 * seconds.get<double>() / sum : 0.0,
+                std::fprintf(options_.stream, "  %-9s %9.3f s  %5.1f%%  %8.3f ms/step\n", phase.c_str(),
+                             seconds.get<double>(), sum > 0.0 ? 100.0 * seconds.get<double>() / sum : 0.0,
                              1e3 * seconds.get<double>() / double(steps_));
-            std::fflush(stream);
+            std::fflush(options_.stream);
         }
-        if (write_json) {
+        if (options_.write_json) {
             auto path = std::filesystem::path(context.config->model_dir) / "profile.json";
             std::ofstream out(path);
             out << json.dump(2) << '\n';
@@ -63,8 +73,8 @@ struct profiler {
     phase_times const& total() const { return total_; }
     std::uint64_t steps() const { return steps_; }
 
-    // What follows is the hook's state during a run, not a setting (public so that the settings
-    // above can be given with designated initializers).
+private:
+    profiler_options options_;
     phase_times total_;
     std::uint64_t steps_ = 0;
 };

@@ -16,23 +16,35 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace est::hooks {
 
-struct progress_bar {
+/// The settings of hooks::progress_bar.
+struct progress_bar_options {
     enum class style { automatic, terminal, plain, off };
     style display = style::automatic;  ///< automatic: terminal if the stream is a TTY
     std::FILE* stream = stderr;
     double plain_every_secs = 10.0;  ///< plain lines at most this often
     std::size_t width = 30;          ///< characters of the bar
+};
+
+class progress_bar {
+public:
+    using options = progress_bar_options;
+    using style = progress_bar_options::style;
+
+    progress_bar() = default;
+    explicit progress_bar(progress_bar_options options) : options_(std::move(options)) {}
 
     void begin(run_context& context) {
-        terminal_ = display == style::terminal || (display == style::automatic && ::isatty(::fileno(stream)) == 1);
+        terminal_ = options_.display == style::terminal ||
+                    (options_.display == style::automatic && ::isatty(::fileno(options_.stream)) == 1);
         bar_of(context) = {};
         bar_of(context).first_step = context.mode == mode_key::train ? context.global_step : 0;
     }
     void after_run(run_context& context, run_values const& values) {
-        if (display == style::off || context.mode == mode_key::predict)
+        if (options_.display == style::off || context.mode == mode_key::predict)
             return;
         auto& bar = bar_of(context);
         ++bar.batches;
@@ -40,22 +52,22 @@ struct progress_bar {
             bar.smoothed_loss =
                 std::isnan(bar.smoothed_loss) ? values.loss : 0.95 * bar.smoothed_loss + 0.05 * values.loss;
         bar.metrics = context.mode == mode_key::eval ? values.metrics
-                      : context.latest_evaluation   ? *context.latest_evaluation
-                                                    : metric_values{};
+                      : context.latest_evaluation    ? *context.latest_evaluation
+                                                     : metric_values{};
         auto now = std::chrono::steady_clock::now();
-        if (std::chrono::duration<double>(now - bar.last_draw).count() < (terminal_ ? 0.1 : plain_every_secs))
+        if (std::chrono::duration<double>(now - bar.last_draw).count() < (terminal_ ? 0.1 : options_.plain_every_secs))
             return;
         draw(context, false);
         bar.last_draw = now;
     }
     void end(run_context& context) {
-        if (display == style::off || context.mode == mode_key::predict || bar_of(context).batches == 0)
+        if (options_.display == style::off || context.mode == mode_key::predict || bar_of(context).batches == 0)
             return;
         draw(context, true);
     }
 
-    // What follows is the hook's state during a run, not a setting (public so that the settings
-    // above can be given with designated initializers).
+private:
+    progress_bar_options options_;
     struct bar_state {
         std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), last_draw = start;
         std::uint64_t first_step = 0;
@@ -81,9 +93,9 @@ struct progress_bar {
         if (bounded && total > first) {
             double fraction = std::min(1.0, double(done - first) / double(total - first));
             if (terminal_) {
-                auto filled = std::size_t(fraction * double(width));
-                line += '[' + std::string(filled, '=') + (filled < width ? ">" : "") +
-                        std::string(width - std::min(width, filled + 1), ' ') + "] ";
+                auto filled = std::size_t(fraction * double(options_.width));
+                line += '[' + std::string(filled, '=') + (filled < options_.width ? ">" : "") +
+                        std::string(options_.width - std::min(options_.width, filled + 1), ' ') + "] ";
             }
             std::snprintf(buffer, sizeof buffer, "%llu/%llu %3.0f%%", static_cast<unsigned long long>(done),
                           static_cast<unsigned long long>(total), 100.0 * fraction);
@@ -111,10 +123,10 @@ struct progress_bar {
             line += buffer;
         }
         if (terminal_)
-            std::fprintf(stream, "\r%s\x1b[K%s", line.c_str(), final ? "\n" : "");
+            std::fprintf(options_.stream, "\r%s\x1b[K%s", line.c_str(), final ? "\n" : "");
         else
-            std::fprintf(stream, "%s\n", line.c_str());
-        std::fflush(stream);
+            std::fprintf(options_.stream, "%s\n", line.c_str());
+        std::fflush(options_.stream);
     }
 
     bool terminal_ = false;

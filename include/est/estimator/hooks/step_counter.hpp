@@ -5,13 +5,23 @@
 
 #include <chrono>
 #include <cstdint>
+#include <utility>
 
 namespace est::hooks {
 
+/// The settings of hooks::step_counter.
+struct step_counter_options {
+    std::uint64_t every_steps = 100;
+};
+
 /// Every `every_steps` steps writes the steps and examples per second since the last write to
 /// the training run's TensorBoard events.
-struct step_counter {
-    std::uint64_t every_steps = 100;
+class step_counter {
+public:
+    using options = step_counter_options;
+
+    step_counter() = default;
+    explicit step_counter(step_counter_options options) : options_(std::move(options)) {}
 
     void begin(run_context& context) {
         last_step_ = context.global_step;
@@ -19,10 +29,10 @@ struct step_counter {
         examples_ = 0;
     }
     void after_run(run_context& context, run_values const& values) {
-        if (context.mode != mode_key::train || values.update_skipped || !every_steps)
+        if (context.mode != mode_key::train || values.update_skipped || !options_.every_steps)
             return;
         examples_ += values.batch_size;
-        if (context.global_step % every_steps != 0)
+        if (context.global_step % options_.every_steps != 0)
             return;
         auto now = std::chrono::steady_clock::now();
         double seconds = std::chrono::duration<double>(now - since_).count();
@@ -38,8 +48,8 @@ struct step_counter {
         examples_ = 0;
     }
 
-    // What follows is the hook's state during a run, not a setting (public so that the settings
-    // above can be given with designated initializers).
+private:
+    step_counter_options options_;
     std::uint64_t last_step_ = 0;
     std::size_t examples_ = 0;
     std::chrono::steady_clock::time_point since_ = std::chrono::steady_clock::now();
