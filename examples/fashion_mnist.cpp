@@ -10,7 +10,9 @@
 //                 [--input memory|tfrecord] [--tfrecord-dir DIR] [--device cpu|cuda]
 //
 // --device cuda trains, evaluates and predicts on the GPU (est::cuda) with the same model_fn and
-// output; it needs this program compiled by nvcc (fashion_mnist_cuda, built where nvcc is present).
+// output: this program compiled by nvcc (fashion_mnist_cuda, built where nvcc is present), which
+// runs on the GPU only (its default), while fashion_mnist runs on the CPU; one program of both would
+// compile every model twice.
 // With --input tfrecord it trains from sharded TFRecord files of PNG images (written to
 // --tfrecord-dir from the IDX files when missing, as `est_tfrecord from-idx` does) through the
 // full pipeline: list_files, parallel interleave, shuffle_and_repeat, parallel parse and decode,
@@ -47,7 +49,11 @@ struct options {
     std::string progress = "auto";
     std::string input = "memory";
     std::string tfrecord_dir;
+#if defined(__CUDACC__)
+    std::string device = "cuda";
+#else
     std::string device = "cpu";
+#endif
 };
 
 constexpr std::array<char const*, 10> class_names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -208,14 +214,16 @@ int run(options const& o) {
 /// Runs `Model` on the back end --device names.
 template <class Model>
 int run_on_device(options const& o) {
-    if (o.device == "cpu")
-        return run<Model>(o);
 #if defined(__CUDACC__)
+    if (o.device == "cpu")
+        throw est::error("--device cpu: fashion_mnist_cuda runs on the GPU; fashion_mnist runs on the CPU");
     return run<typename Model::template on<est::cuda>>(o);
 #else
-    throw est::error(
-        "--device cuda: this build of fashion_mnist has no CUDA back end; run fashion_mnist_cuda, "
-        "which is built where nvcc is present");
+    if (o.device == "cuda")
+        throw est::error(
+            "--device cuda: this build of fashion_mnist has no CUDA back end; run fashion_mnist_cuda, "
+            "which is built where nvcc is present");
+    return run<Model>(o);
 #endif
 }
 
