@@ -115,9 +115,8 @@ EST_HOST_DEVICE inline void put(float& target, double value, bool accumulate) {
     target = accumulate ? float(double(target) + value) : float(value);
 }
 
-/// The target distribution of a cross-entropy row: t_c = keep * label_c + spread.
-/// Row b of integer labels: sum_c t_c (log_sum - z_c) into terms[b], with t = keep * one_hot + spread;
-/// or its gradient, scale * (softmax - t), into the output gradient.
+/// Row b of integer labels, with targets t = keep * one_hot(label) + spread (label smoothing): its
+/// term sum_c t_c (log_sum - z_c), or its gradient scale * (softmax - t) into the output gradient.
 template <class Label>
 struct sparse_cross_entropy_rows {
     float const* logits;
@@ -143,8 +142,8 @@ struct sparse_cross_entropy_rows {
     }
 };
 
-/// Row r of one-hot (or soft) labels l, t = keep * l + spread: sum_c t_c (log_sum - z_c), or its
-/// gradient scale * (sum(t) softmax - t).
+/// Row r of one-hot (or soft) labels l, with targets t = keep * l + spread: its term
+/// sum_c t_c (log_sum - z_c), or its gradient scale * (sum(t) softmax - t).
 template <class Label>
 struct cross_entropy_rows {
     float const* logits;
