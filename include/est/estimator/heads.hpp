@@ -107,6 +107,20 @@ auto with_more_metrics(Metrics const& metrics, Extra const& extra, Labels const&
         return concat(metrics, extra.make(labels, output));
 }
 
+/// The TRAIN or EVAL spec of a head: its loss plus the regularization, if any, with the optimizer's
+/// train_op, or with `head_metrics()` (called in EVAL only) followed by the extra metrics.
+template <mode_key Key, class Loss, class Opt, class HeadMetrics, class Labels, class Output, class... Extras>
+auto train_or_eval_spec(mode<Key> m, Loss const& head_loss, Opt const& optimizer, HeadMetrics head_metrics,
+                        Labels const& labels, Output const& output, Extras const&... extras) {
+    auto total = with_regularization(head_loss, find_extra<is_regularization>(no_regularization{}, extras...));
+    if constexpr (Key == mode_key::train)
+        return spec(m, loss = total, train_op = optimizer.minimize(total));
+    else
+        return spec(m, loss = total,
+                    eval_metric_ops = with_more_metrics(
+                        head_metrics(), find_extra<is_more_metrics>(no_more_metrics{}, extras...), labels, output));
+}
+
 /// Reports an extra that is none of the head's (once per type, whichever modes instantiate it);
 /// true either way, for a static_assert.
 template <bool Smoothing, class Extra>
@@ -136,17 +150,9 @@ auto classifier(M mode, Logits const& logits, Labels const& labels, Opt const& o
     } else {
         auto const& y = labels[field_name<LabelKey>{}];
         label_smoothing smoothing = detail::find_extra<detail::is_smoothing>(label_smoothing{}, extras...);
-        auto total = detail::with_regularization(
-            sparse_softmax_cross_entropy(y, logits, smoothing),
-            detail::find_extra<detail::is_regularization>(detail::no_regularization{}, extras...));
-        if constexpr (key == mode_key::train)
-            return spec(mode, loss = total, train_op = optimizer.minimize(total));
-        else
-            return spec(mode, loss = total,
-                        eval_metric_ops = detail::with_more_metrics(
-                            fields(field_name<"accuracy">{} = metrics::accuracy(y, logits)),
-                            detail::find_extra<detail::is_more_metrics>(detail::no_more_metrics{}, extras...), y,
-                            logits));
+        return detail::train_or_eval_spec(
+            mode, sparse_softmax_cross_entropy(y, logits, smoothing), optimizer,
+            [&] { return fields(field_name<"accuracy">{} = metrics::accuracy(y, logits)); }, y, logits, extras...);
     }
 }
 
@@ -154,24 +160,20 @@ auto classifier(M mode, Logits const& logits, Labels const& labels, Opt const& o
 /// squared error, the optimizer's train_op, root_mean_squared_error in EVAL, and the prediction
 /// "predictions".
 template <fixed_string LabelKey = "label", Mode M, class Predictions, class Labels, class Opt, class... Extras>
-auto regression(M mode, Predictions const& output, Labels const& labels, Opt const& optimizer, Extras const&... extras) {
+auto regression(M mode, Predictions const& output, Labels const& labels, Opt const& optimizer,
+                Extras const&... extras) {
     static_assert(detail::extras_understood<false, Extras...>());
     constexpr mode_key key = std::remove_cvref_t<M>::key;
     if constexpr (key == mode_key::predict) {
         return spec(mode, predictions = fields(field_name<"predictions">{} = output));
     } else {
         auto const& y = labels[field_name<LabelKey>{}];
-        auto total = detail::with_regularization(
-            mean_squared_error(y, output),
-            detail::find_extra<detail::is_regularization>(detail::no_regularization{}, extras...));
-        if constexpr (key == mode_key::train)
-            return spec(mode, loss = total, train_op = optimizer.minimize(total));
-        else
-            return spec(mode, loss = total,
-                        eval_metric_ops = detail::with_more_metrics(
-                            fields(field_name<"root_mean_squared_error">{} = metrics::root_mean_squared_error(y, output)),
-                            detail::find_extra<detail::is_more_metrics>(detail::no_more_metrics{}, extras...), y,
-                            output));
+        return detail::train_or_eval_spec(
+            mode, mean_squared_error(y, output), optimizer,
+            [&] {
+                return fields(field_name<"root_mean_squared_error">{} = metrics::root_mean_squared_error(y, output));
+            },
+            y, output, extras...);
     }
 }
 
