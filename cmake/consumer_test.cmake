@@ -12,6 +12,7 @@ set(consumer_options -DEST_CONSUMER_MODE=${MODE} -DEST_SOURCE_DIR=${SOURCE_DIR} 
 if(MODE STREQUAL "install")
   run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/est -DEST_BUILD_TESTS=OFF -DEST_BUILD_EXAMPLES=OFF
       -DEST_BUILD_BENCHMARKS=OFF)
+  run(${CMAKE_COMMAND} --build ${WORK_DIR}/est)
   run(${CMAKE_COMMAND} --install ${WORK_DIR}/est --prefix ${WORK_DIR}/prefix)
   list(APPEND consumer_options -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
 endif()

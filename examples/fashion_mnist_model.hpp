@@ -3,6 +3,8 @@
 
 #include <est/est.hpp>
 
+#include <nlohmann/json.hpp>  // the params convert to JSON, so that run.json records them
+
 namespace fashion_mnist {
 
 using namespace est::literals;

@@ -1,7 +1,11 @@
-// Trains a tiny model a few steps: proves headers, dependencies and definitions reach a consumer.
+// Trains a tiny model a few steps and writes it to a checkpoint file: proves headers, dependencies
+// and est::est's compiled part reach a consumer.
 #include <est/est.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 
 using model = est::sequential<est::input<4>, est::dense<8, est::tanh>, est::dense<2>>;
 
@@ -20,5 +24,12 @@ int main() {
         est::adam(0.05f).minimize(loss).run(slots, step);
     }
     std::printf("loss %.4f -> %.4f\n", first, last);
-    return last < first ? 0 : 1;
+    auto file =
+        std::filesystem::temp_directory_path() / ("est-consumer-" + std::to_string(::getpid()) + ".safetensors");
+    auto tensors = est::model_tensors(net);
+    est::io::write_safetensors(file, tensors.tensors, {{"model", model::description().to_json()}});
+    auto read = est::io::read_safetensors(file);
+    std::filesystem::remove(file);
+    std::printf("%zu tensors written and read\n", read.tensors.size());
+    return last < first && read.tensors.size() == tensors.tensors.size() ? 0 : 1;
 }

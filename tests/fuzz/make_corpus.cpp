@@ -164,7 +164,8 @@ int main(int argc, char** argv) {
     est::run_config config{.model_dir = model_dir.string(), .seed = 42};
     config.scaffold.warm_start = est::warm_start_settings{"other/ckpt-1.safetensors", "dense/.*"};
     config.best_checkpoint = {"accuracy", est::goal::higher};
-    est::detail::write_run_description(config, 0, {{"layers", {"dense", "relu"}}});
+    est::detail::write_run_description(config, std::nullopt,
+                                       {{{0, "input", {4}, 0, 0}, {1, "dense", {2}, 10, 8}}, 10, 8});
     write("run_json", "warm-start", read(model_dir / "run.json"));
     fs::remove_all(model_dir);
 

@@ -5,6 +5,7 @@
 // pipeline is deterministic for any number of threads.
 #pragma once
 
+#include <est/core/config.hpp>
 #include <est/core/error.hpp>
 #include <est/core/random.hpp>
 #include <est/core/record.hpp>
@@ -49,52 +50,27 @@ image<std::uint8_t> decode_feature(Record const& record, field_name<Name> field,
 /// in a map over a TFRecord dataset, map adds the file and the record).
 template <class Record, fixed_string Name>
 image<std::uint8_t> decode_png(Record const& record, field_name<Name> field, std::size_t channels = 0) {
-    return detail::decode_feature(record, field, [&](std::string_view bytes) { return io::decode_png(bytes, channels); });
+    return detail::decode_feature(record, field,
+                                  [&](std::string_view bytes) { return io::decode_png(bytes, channels); });
 }
 /// decode_png's twin for JPEG.
 template <class Record, fixed_string Name>
 image<std::uint8_t> decode_jpeg(Record const& record, field_name<Name> field, std::size_t channels = 0) {
-    return detail::decode_feature(record, field, [&](std::string_view bytes) { return io::decode_jpeg(bytes, channels); });
+    return detail::decode_feature(record, field,
+                                  [&](std::string_view bytes) { return io::decode_jpeg(bytes, channels); });
 }
 /// decode_png's twin for PNG or JPEG, told apart by their first bytes.
 template <class Record, fixed_string Name>
 image<std::uint8_t> decode_image(Record const& record, field_name<Name> field, std::size_t channels = 0) {
-    return detail::decode_feature(record, field, [&](std::string_view bytes) { return io::decode_image(bytes, channels); });
+    return detail::decode_feature(record, field,
+                                  [&](std::string_view bytes) { return io::decode_image(bytes, channels); });
 }
 
 /// 8-bit samples to floats times `scale` (1/255: [0, 1], as tf.image.convert_image_dtype).
-inline image<float> to_float(image<std::uint8_t> const& in, float scale = 1.0f / 255.0f) {
-    image<float> out{in.height, in.width, in.channels, std::vector<float>(in.pixels.size())};
-    std::transform(in.pixels.begin(), in.pixels.end(), out.pixels.begin(),
-                   [&](std::uint8_t v) { return float(v) * scale; });
-    return out;
-}
+EST_DECL image<float> to_float(image<std::uint8_t> const& in, float scale = 1.0f / 255.0f);
 
 /// Bilinear resize with half-pixel centers (tf.image.resize, method bilinear).
-inline image<float> resize_bilinear(image<float> const& in, std::size_t height, std::size_t width) {
-    if (in.height == 0 || in.width == 0)
-        throw error("resize_bilinear: the image is empty");
-    image<float> out{height, width, in.channels, std::vector<float>(height * width * in.channels)};
-    float sy = float(in.height) / float(height), sx = float(in.width) / float(width);
-    for (std::size_t y = 0; y < height; ++y) {
-        float fy = std::clamp((float(y) + 0.5f) * sy - 0.5f, 0.0f, float(in.height - 1));
-        auto y0 = std::size_t(fy);
-        std::size_t y1 = std::min(y0 + 1, in.height - 1);
-        float wy = fy - float(y0);
-        for (std::size_t x = 0; x < width; ++x) {
-            float fx = std::clamp((float(x) + 0.5f) * sx - 0.5f, 0.0f, float(in.width - 1));
-            auto x0 = std::size_t(fx);
-            std::size_t x1 = std::min(x0 + 1, in.width - 1);
-            float wx = fx - float(x0);
-            for (std::size_t c = 0; c < in.channels; ++c) {
-                float top = in.at(y0, x0, c) * (1 - wx) + in.at(y0, x1, c) * wx;
-                float bottom = in.at(y1, x0, c) * (1 - wx) + in.at(y1, x1, c) * wx;
-                out.at(y, x, c) = top * (1 - wy) + bottom * wy;
-            }
-        }
-    }
-    return out;
-}
+EST_DECL image<float> resize_bilinear(image<float> const& in, std::size_t height, std::size_t width);
 
 /// The height x width window at (top, left).
 template <class T>
@@ -143,13 +119,7 @@ image<T> random_flip_left_right(image<T> in, std::uint64_t seed) {
 }
 
 /// Subtracts a mean per channel (e.g. the dataset's channel means).
-inline image<float> subtract_mean(image<float> in, std::span<float const> means) {
-    if (means.size() != in.channels)
-        throw error("subtract_mean: " + std::to_string(means.size()) + " means for " + std::to_string(in.channels) +
-                    " channels");
-    for (std::size_t i = 0; i < in.pixels.size(); ++i) in.pixels[i] -= means[i % in.channels];
-    return in;
-}
+EST_DECL image<float> subtract_mean(image<float> in, std::span<float const> means);
 
 /// The image as a per-example tensor of static shape (H, W, C); another size is an error.
 template <Shape S>
@@ -176,3 +146,7 @@ example_value_t<float, shape<N>> one_hot(Label label) {
 }
 
 }  // namespace est::data
+
+#if defined(EST_DEFINITIONS)
+#include <est/data/impl/image.ipp>
+#endif

@@ -3,6 +3,7 @@
 // ("image/height", "image/width", "image/channels") and an int64 label ("image/class/label").
 #pragma once
 
+#include <est/core/config.hpp>
 #include <est/core/error.hpp>
 #include <est/data/example_schema.hpp>
 #include <est/data/tf_example.hpp>
@@ -12,7 +13,6 @@
 #include <xtensor/xarray.hpp>
 
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -26,11 +26,7 @@ using image_example_schema =
     example_schema<fixed_len<"image/encoded", std::string>, fixed_len<"image/class/label", std::int64_t>>;
 
 /// "<prefix>-<index>-of-<count>.tfrecord", TensorFlow's shard naming.
-inline std::string shard_file_name(std::string const& prefix, std::size_t index, std::size_t count) {
-    char name[64];
-    std::snprintf(name, sizeof name, "-%05zu-of-%05zu.tfrecord", index, count);
-    return prefix + name;
-}
+EST_DECL std::string shard_file_name(std::string const& prefix, std::size_t index, std::size_t count);
 
 /// Writes `images` (n, rows, cols) or (n, rows, cols, channels) of 8-bit samples and their
 /// `labels` (n) into `shards` files in `directory`, examples dealt round-robin; returns the paths.
@@ -71,3 +67,7 @@ std::vector<std::string> write_image_shards(xt::xarray<std::uint8_t> const& imag
 }
 
 }  // namespace est::data
+
+#if defined(EST_DEFINITIONS)
+#include <est/data/impl/image_shards.ipp>
+#endif

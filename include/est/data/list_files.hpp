@@ -2,13 +2,9 @@
 // each pass from `seed` (tf.data.Dataset.list_files). No match is an error naming the pattern.
 #pragma once
 
-#include <est/core/error.hpp>
-#include <est/core/random.hpp>
+#include <est/core/config.hpp>
 #include <est/data/dataset.hpp>
 
-#include <glob.h>
-
-#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,20 +14,7 @@
 namespace est::data {
 
 /// The files matching `pattern` (glob(3) syntax: *, ?, [...]), sorted by name.
-inline std::vector<std::string> glob_files(std::string const& pattern) {
-    glob_t matches{};
-    int status = ::glob(pattern.c_str(), 0, nullptr, &matches);
-    std::vector<std::string> files;
-    if (status == 0)
-        files.assign(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
-    ::globfree(&matches);
-    if (status == GLOB_NOMATCH || files.empty())
-        throw error("list_files: no file matches '" + pattern + "'");
-    if (status != 0)
-        throw error("list_files: cannot read the directories of '" + pattern + "'");
-    std::sort(files.begin(), files.end());
-    return files;
-}
+EST_DECL std::vector<std::string> glob_files(std::string const& pattern);
 
 class file_list_dataset : public stages<file_list_dataset> {
 public:
@@ -59,14 +42,7 @@ public:
     };
     using iterator_type = iterator;
 
-    iterator make_iterator() const {
-        std::vector<std::string> order = *files_;
-        if (shuffle_) {
-            random_engine engine(derive_seed(seed_, (*passes_)++));
-            for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[engine.below(i)]);
-        }
-        return iterator(std::move(order));
-    }
+    EST_DECL iterator make_iterator() const;
 
 private:
     std::shared_ptr<std::vector<std::string> const> files_;
@@ -87,3 +63,7 @@ inline file_list_dataset list_files(std::string const& pattern, list_files_optio
 }
 
 }  // namespace est::data
+
+#if defined(EST_DEFINITIONS)
+#include <est/data/impl/list_files.ipp>
+#endif

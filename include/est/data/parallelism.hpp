@@ -2,6 +2,8 @@
 // picks from the machine's cores as tf.data.AUTOTUNE does.
 #pragma once
 
+#include <est/core/config.hpp>
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstddef>
@@ -13,11 +15,6 @@
 #include <thread>
 #include <vector>
 
-#if defined(__linux__)
-#include <sys/resource.h>
-#include <unistd.h>
-#endif
-
 namespace est::data {
 
 /// Called first on every thread a pipeline starts: on Linux it lowers the thread's priority (nice
@@ -25,11 +22,7 @@ namespace est::data {
 /// step's OpenMP threads first and the pipeline in the time they leave (a preempted OpenMP thread
 /// stalls every thread of its parallel region). A pipeline that falls behind still runs: the step
 /// then blocks on it and frees the cores.
-inline void lower_pipeline_thread_priority() {
-#if defined(__linux__)
-    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
-#endif
-}
+EST_DECL void lower_pipeline_thread_priority();
 
 /// `parallel_calls(autotune)` or `prefetch(autotune)`: chosen from std::thread::hardware_concurrency().
 inline constexpr std::size_t autotune = 0;
@@ -47,23 +40,10 @@ inline std::size_t resolve_buffer(std::size_t requested) {
 /// A fixed set of worker threads running submitted tasks in submission order of start.
 class thread_pool {
 public:
-    explicit thread_pool(std::size_t threads) {
-        for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i)
-            workers_.emplace_back([this] {
-                lower_pipeline_thread_priority();
-                work();
-            });
-    }
+    EST_DECL explicit thread_pool(std::size_t threads);
     thread_pool(thread_pool const&) = delete;
     thread_pool& operator=(thread_pool const&) = delete;
-    ~thread_pool() {
-        {
-            std::lock_guard lock(mutex_);
-            stopping_ = true;
-        }
-        ready_.notify_all();
-        for (auto& w : workers_) w.join();
-    }
+    EST_DECL ~thread_pool();
 
     /// Runs `task` on a worker; its result (or exception) arrives through the future.
     template <class F>
@@ -79,20 +59,7 @@ public:
     }
 
 private:
-    void work() {
-        while (true) {
-            std::function<void()> task;
-            {
-                std::unique_lock lock(mutex_);
-                ready_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
-                if (tasks_.empty())
-                    return;
-                task = std::move(tasks_.front());
-                tasks_.pop_front();
-            }
-            task();
-        }
-    }
+    EST_DECL void work();
 
     std::mutex mutex_;
     std::condition_variable ready_;
@@ -102,3 +69,7 @@ private:
 };
 
 }  // namespace est::data
+
+#if defined(EST_DEFINITIONS)
+#include <est/data/impl/parallelism.ipp>
+#endif

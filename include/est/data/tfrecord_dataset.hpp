@@ -5,6 +5,7 @@
 // parse, a decode) names the file and the record.
 #pragma once
 
+#include <est/core/config.hpp>
 #include <est/data/dataset.hpp>
 #include <est/io/tfrecord.hpp>
 
@@ -33,10 +34,7 @@ struct serialized_record {
     operator std::string_view() const noexcept { return bytes; }
 
     /// "TFRecord file '<file>': record <index> at byte <offset>", the words of the reader's errors.
-    std::string origin() const {
-        return "TFRecord file '" + (file ? *file : std::string("?")) + "': record " + std::to_string(index) +
-               " at byte " + std::to_string(offset);
-    }
+    EST_DECL std::string origin() const;
 };
 
 class tfrecord_dataset : public stages<tfrecord_dataset> {
@@ -51,24 +49,7 @@ public:
         iterator(std::shared_ptr<std::vector<std::string> const> files, compression c)
             : files_(std::move(files)), compression_(c) {}
 
-        bool next(element_type& out) {
-            while (true) {
-                if (!reader_) {
-                    if (file_ >= files_->size())
-                        return false;
-                    file_name_ = std::make_shared<std::string const>((*files_)[file_++]);
-                    reader_.emplace(*file_name_, compression_);
-                }
-                if (reader_->next(record_)) {
-                    std::swap(out.bytes, record_.data);
-                    out.file = file_name_;
-                    out.index = record_.index;
-                    out.offset = record_.offset;
-                    return true;
-                }
-                reader_.reset();
-            }
-        }
+        EST_DECL bool next(element_type& out);
 
     private:
         std::shared_ptr<std::vector<std::string> const> files_;
@@ -88,3 +69,7 @@ private:
 };
 
 }  // namespace est::data
+
+#if defined(EST_DEFINITIONS)
+#include <est/data/impl/tfrecord_dataset.ipp>
+#endif

@@ -7,6 +7,7 @@
 // train_op (backward pass and update).
 #pragma once
 
+#include <est/core/config.hpp>
 #include <est/core/error.hpp>
 #include <est/core/mode.hpp>
 #include <est/core/record.hpp>
@@ -49,7 +50,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -211,7 +211,8 @@ public:
         if (metrics_)
             [&]<std::size_t... I>(std::index_sequence<I...>) {
                 ((std::get<I>(out.entries).value = std::get<I>(metrics_->entries).value.result()), ...);
-            }(std::make_index_sequence<metrics_type::size>{});
+            }
+        (std::make_index_sequence<metrics_type::size>{});
     }
 
     /// One PREDICT batch: each example's predictions into `out`; returns the spec's prediction_hooks.
@@ -221,7 +222,8 @@ public:
         out.resize(batch_size_of(features));
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             (detail::scatter_prediction<typename Model::backend_type, I>(std::get<I>(fields.entries).value, out), ...);
-        }(std::make_index_sequence<predictions_type::size>{});
+        }
+        (std::make_index_sequence<predictions_type::size>{});
         if constexpr (predict_spec_type::has(prediction_hooks))
             return &(*predict_spec_)[prediction_hooks];
         else
@@ -284,16 +286,8 @@ struct unchecked_runner {
     void restore_optimizer(Model const&, io::safetensors_content const&) {}
 };
 
-inline std::string make_temporary_model_dir() {
-    auto base = std::filesystem::temp_directory_path();
-    std::random_device entropy;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        auto dir = base / ("est-model-" + std::to_string(entropy()));
-        if (std::filesystem::create_directory(dir))
-            return dir.string();
-    }
-    throw error("cannot create a temporary model_dir under " + base.string());
-}
+/// A new, empty directory under the system's temporary directory.
+EST_DECL std::string make_temporary_model_dir();
 }  // namespace detail
 
 template <class Estimator, class Dataset>
@@ -438,7 +432,7 @@ private:
 
             auto forward_start = clock();
             auto result = runner_.forward(*model_, features_stager_.stage(batch_.features),
-                                           labels_stager_.stage(batch_.labels), global_step_);
+                                          labels_stager_.stage(batch_.labels), global_step_);
             phases.forward = seconds_since(forward_start);
             if (first && result.hooks && !result.hooks->empty()) {
                 spec_hooks = *result.hooks;
@@ -524,7 +518,7 @@ private:
             std::size_t size = detail::batch_size_of(batch.features);
             hook_list const* hooks = nullptr;
             float loss = runner_.eval_step(*model_, features_stager_.stage(batch.features),
-                                            labels_stager_.stage(batch.labels), hooks);
+                                           labels_stager_.stage(batch.labels), hooks);
             if (batches == 0 && hooks && !hooks->empty()) {
                 spec_hooks = *hooks;
                 call_hooks<hook_points::begin>(spec_hooks, context);
@@ -563,7 +557,8 @@ public:
     /// A lazy range of per-example predictions over `input_fn()` (prediction_type records),
     /// computed a batch at a time.
     template <class InputFn>
-    requires std::invocable<InputFn&> auto predict(InputFn&& input_fn) {
+    requires std::invocable<InputFn&>
+    auto predict(InputFn&& input_fn) {
         auto dataset = input_fn();
         using dataset_type = decltype(dataset);
         using given = typename dataset_type::element_type::features_type;
@@ -672,7 +667,7 @@ private:
             if (config_.scaffold.init_fn)
                 config_.scaffold.init_fn(*this);
         }
-        detail::write_run_description(config_, params, Model::description());
+        detail::write_run_description(config_, detail::params_as_json(params), Model::description());
     }
 
     std::filesystem::path write_checkpoint() {
@@ -683,7 +678,7 @@ private:
         try {
             io::write_safetensors(path, tensors.tensors,
                                   {{"global_step", std::to_string(global_step_)},
-                                   {"model", Model::description().dump()},
+                                   {"model", Model::description().to_json()},
                                    {"input_position", std::to_string(training_ ? input_position_ : 0)}});
             checkpoints_->add({file, global_step_}, config_.keep_checkpoint_max);
         } catch (error const& e) {
@@ -704,7 +699,7 @@ private:
 
     void restore_content(io::safetensors_content const& content, std::filesystem::path const& path) {
         auto model = content.metadata.find("model");
-        if (model == content.metadata.end() || model->second != Model::description().dump())
+        if (model == content.metadata.end() || model->second != Model::description().to_json())
             throw error("checkpoint '" + path.string() +
                         "' was written by a different model than this estimator's; use another model_dir");
         restore_model(*model_, content, path);
@@ -750,7 +745,7 @@ private:
     }
 
     // The session, as hooks see it.
-    nlohmann::ordered_json model_description() const override { return Model::description(); }
+    est::model_description model_description() const override { return Model::description(); }
     void for_each_parameter(parameter_visitor const& visit) override {
         for (auto const& p : model_->parameters()) {  // canonical copies; what the visitor changes is written back
             auto values = model_->read(p);
@@ -947,10 +942,13 @@ auto make_estimator(ModelFn model_fn, InputFn const&, run_config config = {}, Pa
 
 /// An estimator on a model_dir that an earlier process trained (estimator::from_disk).
 template <class Model, data::Input Input, class ModelFn, class Params = no_params, class... Hooks>
-auto estimator_from_disk(std::filesystem::path const& model_dir, ModelFn model_fn, Params params = {},
-                         Hooks... hooks) {
+auto estimator_from_disk(std::filesystem::path const& model_dir, ModelFn model_fn, Params params = {}, Hooks... hooks) {
     return estimator<Model, Input, ModelFn, Params, Hooks...>::from_disk(model_dir, std::move(model_fn),
-                                                                          std::move(params), std::move(hooks)...);
+                                                                         std::move(params), std::move(hooks)...);
 }
 
 }  // namespace est
+
+#if defined(EST_DEFINITIONS)
+#include <est/estimator/impl/estimator.ipp>
+#endif

@@ -4,7 +4,7 @@
 // which direction of a metric is better.
 #pragma once
 
-#include <est/core/error.hpp>
+#include <est/core/config.hpp>
 #include <est/core/record.hpp>
 
 #include <cstdint>
@@ -28,29 +28,10 @@ public:
     }
 
     /// Sets `name` to `value`, adding it at the end if it is new.
-    void set(std::string_view name, double value) {
-        for (auto& [n, v] : values_)
-            if (n == name) {
-                v = value;
-                return;
-            }
-        values_.emplace_back(std::string(name), value);
-    }
-    std::optional<double> find(std::string_view name) const {
-        for (auto const& [n, v] : values_)
-            if (n == name)
-                return v;
-        return std::nullopt;
-    }
+    EST_DECL void set(std::string_view name, double value);
+    EST_DECL std::optional<double> find(std::string_view name) const;
     bool contains(std::string_view name) const { return find(name).has_value(); }
-    double operator[](std::string_view name) const {
-        if (auto value = find(name))
-            return *value;
-        std::string known;
-        for (auto const& [n, v] : values_) known += (known.empty() ? "" : ", ") + n;
-        throw error("the evaluation has no metric '" + std::string(name) + "' (it has: " + known + ")");
-    }
-
+    EST_DECL double operator[](std::string_view name) const;
     auto begin() const { return values_.begin(); }
     auto end() const { return values_.end(); }
     std::size_t size() const { return values_.size(); }
@@ -109,3 +90,7 @@ struct metric_goal {
 };
 
 }  // namespace est
+
+#if defined(EST_DEFINITIONS)
+#include <est/estimator/impl/evaluation.ipp>
+#endif

@@ -3,15 +3,14 @@
 // (warm start and init_fn). A model_dir's run.json records it; it is written and read here.
 #pragma once
 
-#include <est/core/error.hpp>
+#include <est/core/config.hpp>
 #include <est/estimator/evaluation.hpp>
-#include <est/io/atomic_file.hpp>
+#include <est/nn/model_description.hpp>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
@@ -49,63 +48,27 @@ struct run_config {
 };
 
 namespace detail {
-/// Writes model_dir/run.json: the run_config, the params (when they convert to JSON) and the
-/// model's description, so that a run can be reproduced and compared with another.
-template <class Params>
-void write_run_description(run_config const& config, Params const& params, nlohmann::ordered_json model) {
-    nlohmann::ordered_json run_config_json = {
-        {"model_dir", config.model_dir},
-        {"seed", config.seed},
-        {"save_summary_steps", config.save_summary_steps},
-        {"save_checkpoints_steps", config.save_checkpoints_steps},
-        {"save_checkpoints_secs", config.save_checkpoints_secs},
-        {"keep_checkpoint_max", config.keep_checkpoint_max},
-        {"log_step_count_steps", config.log_step_count_steps},
-        {"best_checkpoint",
-         {{"metric", config.best_checkpoint.metric},
-          {"goal", config.best_checkpoint.better == goal::lower ? "lower" : "higher"}}}};
-    if (config.scaffold.warm_start)
-        run_config_json["warm_start"] = {{"checkpoint", config.scaffold.warm_start->checkpoint},
-                                         {"variables", config.scaffold.warm_start->variables}};
-    nlohmann::ordered_json params_json = nullptr;
-    if constexpr (requires { nlohmann::json(params); })  // what NLOHMANN_DEFINE_TYPE_* give
-        params_json = nlohmann::ordered_json::parse(nlohmann::json(params).dump());
-    nlohmann::ordered_json run = {
-        {"run_config", std::move(run_config_json)}, {"params", std::move(params_json)}, {"model", std::move(model)}};
-    io::write_file_atomically(std::filesystem::path(config.model_dir) / "run.json", run.dump(2) + "\n");
+/// The params as JSON text, when they convert to JSON (NLOHMANN_DEFINE_TYPE_* in the user's code,
+/// which includes nlohmann/json.hpp); est's headers only declare nlohmann::json.
+template <class Params, class Json = nlohmann::json>
+std::optional<std::string> params_as_json(Params const& params) {
+    if constexpr (requires(Json & json) { to_json(json, params); })
+        return Json(params).dump();
+    else
+        return std::nullopt;
 }
 
+/// Writes model_dir/run.json: the run_config, the params (JSON text, when they convert to JSON)
+/// and the model's description, so that a run can be reproduced and compared with another.
+EST_DECL void write_run_description(run_config const& config, std::optional<std::string> const& params,
+                                    model_description const& model);
+
 /// The run_config recorded in a model_dir's run.json.
-inline run_config read_run_config(std::filesystem::path const& model_dir) {
-    auto path = model_dir / "run.json";
-    std::ifstream in(path);
-    if (!in)
-        throw error("'" + model_dir.string() + "' is not a model_dir: '" + path.string() + "' cannot be read");
-    try {
-        auto json = nlohmann::json::parse(in).at("run_config");
-        auto count = [&](char const* key) {  // a float or a negative number would convert to a wrong value
-            auto const& value = json.at(key);
-            if (!value.is_number_unsigned())
-                throw error("'" + path.string() + "' is corrupt: run_config." + key + " is " + value.dump() +
-                            ", not a non-negative integer");
-            return value.get<std::uint64_t>();
-        };
-        run_config config;
-        config.model_dir = model_dir.string();
-        config.seed = count("seed");
-        config.save_summary_steps = count("save_summary_steps");
-        config.save_checkpoints_steps = count("save_checkpoints_steps");
-        config.save_checkpoints_secs = count("save_checkpoints_secs");
-        config.keep_checkpoint_max = count("keep_checkpoint_max");
-        config.log_step_count_steps = count("log_step_count_steps");
-        if (json.contains("best_checkpoint"))
-            config.best_checkpoint = {json["best_checkpoint"].at("metric").get<std::string>(),
-                                      json["best_checkpoint"].at("goal") == "higher" ? goal::higher : goal::lower};
-        return config;
-    } catch (nlohmann::json::exception const& e) {
-        throw error("'" + path.string() + "' is corrupt: " + e.what());
-    }
-}
+EST_DECL run_config read_run_config(std::filesystem::path const& model_dir);
 }  // namespace detail
 
 }  // namespace est
+
+#if defined(EST_DEFINITIONS)
+#include <est/estimator/impl/run_config.ipp>
+#endif

@@ -5,8 +5,7 @@
 
 #include <est/estimator/run_config.hpp>
 #include <est/io/event_writer.hpp>
-
-#include <nlohmann/json.hpp>
+#include <est/nn/model_description.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -34,7 +33,7 @@ public:
     virtual std::uint64_t global_step() const = 0;
     virtual run_config const& config() const = 0;
     /// The model's layers, output shapes, parameters and MACs (sequential::description()).
-    virtual nlohmann::ordered_json model_description() const = 0;
+    virtual est::model_description model_description() const = 0;
     /// Every parameter as "<layer>/<parameter>", e.g. "1_dense/kernel", as a host copy in the
     /// canonical layout (a kernel is (window, window, channels, filters) or (inputs, units)
     /// row-major); values the visitor changes are written back into the model.

@@ -5,13 +5,12 @@
 // eval run; exporters then keep copies of the best and the latest.
 #pragma once
 
+#include <est/core/config.hpp>
 #include <est/core/error.hpp>
 #include <est/estimator/checkpoint.hpp>
 #include <est/estimator/estimator.hpp>
 #include <est/estimator/evaluation.hpp>
-#include <est/io/atomic_file.hpp>
-
-#include <nlohmann/json.hpp>
+#include <est/nn/model_description.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -30,7 +29,7 @@ struct export_event {
     std::filesystem::path checkpoint;  ///< the checkpoint of the evaluated step
     std::uint64_t global_step = 0;
     metric_values metrics;
-    nlohmann::ordered_json model;  ///< the model's description
+    model_description model;  ///< the model's description
 };
 
 /// Called after every evaluation of train_and_evaluate (tf.estimator.Exporter).
@@ -43,23 +42,8 @@ public:
 namespace detail {
 /// model_dir/export/<name>/<global step>/ with model.safetensors, model.json and metrics.json;
 /// keeps the newest `keep` of them (by their order in `kept`).
-inline void write_export(export_event const& event, std::string const& name, std::vector<std::uint64_t>& kept,
-                         std::size_t keep) {
-    auto base = event.model_dir / "export" / name;
-    auto dir = base / std::to_string(event.global_step);
-    std::filesystem::create_directories(dir);
-    std::filesystem::copy_file(event.checkpoint, dir / "model.safetensors",
-                               std::filesystem::copy_options::overwrite_existing);
-    io::write_file_atomically(dir / "model.json", event.model.dump(2) + "\n");
-    io::write_file_atomically(dir / "metrics.json", nlohmann::ordered_json(event.metrics).dump(2) + "\n");
-    std::erase(kept, event.global_step);
-    kept.push_back(event.global_step);
-    while (keep && kept.size() > keep) {
-        std::error_code ignored;
-        std::filesystem::remove_all(base / std::to_string(kept.front()), ignored);
-        kept.erase(kept.begin());
-    }
-}
+EST_DECL void write_export(export_event const& event, std::string const& name, std::vector<std::uint64_t>& kept,
+                           std::size_t keep);
 }  // namespace detail
 
 /// Exports the model after every evaluation, keeping the newest `keep` (TF's LatestExporter).
@@ -135,10 +119,10 @@ typename Estimator::evaluation_type train_and_evaluate(Estimator& estimator, tra
     auto last_time = std::chrono::steady_clock::now();
     auto dataset = train.input_fn();
     estimator.train_on(dataset, train_options{.max_steps = train.max_steps}, [&](run_context& context) {
-        bool due = (eval.every_steps && context.global_step % eval.every_steps == 0) ||
-                   (eval.every_secs > 0.0 &&
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - last_time).count() >=
-                        eval.every_secs);
+        bool due =
+            (eval.every_steps && context.global_step % eval.every_steps == 0) ||
+            (eval.every_secs > 0.0 &&
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - last_time).count() >= eval.every_secs);
         if (!due)
             return;
         evaluate_now();
@@ -150,3 +134,7 @@ typename Estimator::evaluation_type train_and_evaluate(Estimator& estimator, tra
 }
 
 }  // namespace est
+
+#if defined(EST_DEFINITIONS)
+#include <est/estimator/impl/train_and_evaluate.ipp>
+#endif

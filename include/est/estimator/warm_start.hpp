@@ -2,40 +2,39 @@
 // checkpoint (fine-tuning), as tf.estimator.WarmStartSettings.
 #pragma once
 
+#include <est/core/config.hpp>
 #include <est/core/error.hpp>
 #include <est/estimator/checkpoint.hpp>
 #include <est/estimator/run_config.hpp>
 
-#include <algorithm>
 #include <filesystem>
-#include <regex>
 #include <string>
 #include <vector>
 
 namespace est {
+
+namespace detail {
+/// The checkpoint file that `settings.checkpoint` names (a directory: its latest checkpoint).
+EST_DECL std::filesystem::path warm_start_file(warm_start_settings const& settings);
+
+/// Which of `names` match `settings.variables` (a regular expression; an invalid one is an error).
+EST_DECL std::vector<bool> warm_start_matches(std::vector<std::string> const& names,
+                                              warm_start_settings const& settings);
+}  // namespace detail
 
 /// Copies the parameters matching `settings.variables` from `settings.checkpoint` into `net` and
 /// returns their names. A directory means its latest checkpoint. A matching parameter the
 /// checkpoint lacks, one of another size, or a pattern that matches nothing is an error.
 template <class Net>
 std::vector<std::string> warm_start(Net& net, warm_start_settings const& settings) {
-    std::filesystem::path file = settings.checkpoint;
-    if (std::filesystem::is_directory(file)) {
-        auto latest = checkpoint_index(file).latest();
-        if (!latest)
-            throw error("warm start: '" + file.string() + "' has no checkpoint");
-        file = checkpoint_index(file).path_of(*latest);
-    }
+    auto file = detail::warm_start_file(settings);
     auto content = io::read_safetensors(file);
-    std::regex pattern;
-    try {
-        pattern = std::regex(settings.variables);
-    } catch (std::regex_error const& e) {
-        throw error("warm start: variables '" + settings.variables + "' is not a regular expression: " + e.what());
-    }
+    std::vector<std::string> names;
+    for (auto const& p : net.parameters()) names.push_back(p.name);
+    auto matches = detail::warm_start_matches(names, settings);
     std::vector<std::string> restored;
-    for (auto const& p : net.parameters()) {
-        if (!std::regex_match(p.name, pattern))
+    for (std::size_t i = 0; auto const& p : net.parameters()) {
+        if (!matches[i++])
             continue;
         auto it = content.tensors.find(p.name);
         if (it == content.tensors.end())
@@ -52,3 +51,7 @@ std::vector<std::string> warm_start(Net& net, warm_start_settings const& setting
 }
 
 }  // namespace est
+
+#if defined(EST_DEFINITIONS)
+#include <est/estimator/impl/warm_start.ipp>
+#endif

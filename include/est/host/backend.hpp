@@ -4,20 +4,17 @@
 #pragma once
 
 #include <est/core/backend.hpp>
-#include <est/core/error.hpp>
+#include <est/core/config.hpp>
 #include <est/core/thrust.hpp>
 #include <est/host/convolution.hpp>
 #include <est/host/layout_converter.hpp>
 #include <est/kernels/pooling.hpp>
-
-#include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstring>
 #include <new>
-#include <string>
 #include <string_view>
 
 #if defined(_OPENMP)
@@ -126,44 +123,8 @@ struct host {
     /// (m, k) and A is stored (k, m) when `transpose_a`. oneDNN's sgemm on est's threads: each thread
     /// runs one part of C (split along the longer of m and n) on one thread, where sgemm allocates
     /// nothing (its own parallel regions allocate a closure per call).
-    static void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
-                     float const* a, float const* b, float beta, float* c) {
-        if (m == 0 || n == 0)
-            return;
-        std::size_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
-        bool split_rows = m >= n;
-        std::size_t extent = split_rows ? m : n;
-        std::size_t parts = std::min({std::size_t(threads()), extent, max_ranges});
-        std::array<dnnl_status_t, max_ranges> status;
-        status.fill(dnnl_success);
-        dnnl_status_t* result = status.data();
-        auto part = [=](std::size_t p) {
-            std::size_t begin = extent * p / parts, end = extent * (p + 1) / parts;
-            float const* a_part = a;
-            float const* b_part = b;
-            float* c_part = c;
-            if (split_rows) {
-                a_part += transpose_a ? begin : begin * lda;
-                c_part += begin * n;
-            } else {
-                b_part += transpose_b ? begin * ldb : begin;
-                c_part += begin;
-            }
-            std::size_t rows = split_rows ? end - begin : m, cols = split_rows ? n : end - begin;
-            result[p] = dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', dnnl_dim_t(rows), dnnl_dim_t(cols),
-                                   dnnl_dim_t(k), alpha, a_part, dnnl_dim_t(lda), b_part, dnnl_dim_t(ldb), beta, c_part,
-                                   dnnl_dim_t(n));
-        };
-        if (parts <= 1)
-            part(0);
-        else
-            thrust::for_each(policy(), thrust::counting_iterator<std::size_t>(0),
-                             thrust::counting_iterator<std::size_t>(parts), part);
-        for (std::size_t p = 0; p < parts; ++p)
-            if (status[p] != dnnl_success)
-                throw error("oneDNN sgemm failed (status " + std::to_string(int(status[p])) + ") for " +
-                            std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k));
-    }
+    EST_DECL static void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
+                              float alpha, float const* a, float const* b, float beta, float* c);
 
     template <class Geometry, post_op Op>
     using convolution = onednn::convolution<Geometry, Op>;
@@ -193,3 +154,7 @@ private:
 static_assert(Backend<host>);
 
 }  // namespace est
+
+#if defined(EST_DEFINITIONS)
+#include <est/host/impl/backend.ipp>
+#endif

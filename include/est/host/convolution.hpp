@@ -11,6 +11,7 @@
 #pragma once
 
 #include <est/core/buffer.hpp>
+#include <est/core/config.hpp>
 #include <est/core/layout.hpp>
 #include <est/core/parameter.hpp>
 #include <est/core/primitive.hpp>
@@ -21,7 +22,6 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,19 +37,7 @@ template <class T>
 using host_buffer = est::buffer<T, est::host>;
 
 /// The oneDNN element-wise algorithm of a fused post-op.
-inline dnnl_alg_kind_t algorithm_of(post_op op) {
-    switch (op) {
-        case post_op::none:
-            return dnnl_alg_kind_undef;
-        case post_op::relu:
-            return dnnl_eltwise_relu;
-        case post_op::logistic:
-            return dnnl_eltwise_logistic;
-        case post_op::tanh:
-            return dnnl_eltwise_tanh;
-    }
-    return dnnl_alg_kind_undef;
-}
+EST_DECL dnnl_alg_kind_t algorithm_of(post_op op);
 
 /// A parameter stored in a oneDNN layout, converted by reorders (created on first use: conversions
 /// happen for checkpoints, hooks and initialisation, not in training steps).
@@ -69,16 +57,8 @@ public:
     }
 
 private:
-    static void convert(std::optional<reorder>& r, dnnl_memory_desc_t const& from, dnnl_memory_desc_t const& to,
-                        float const* in, float* out) {
-        if (same(from, to)) {
-            std::memcpy(out, in, bytes(from));
-            return;
-        }
-        if (!r)
-            r.emplace(from, to);
-        (*r)(in, out);
-    }
+    EST_DECL static void convert(std::optional<reorder>& r, dnnl_memory_desc_t const& from,
+                                 dnnl_memory_desc_t const& to, float const* in, float* out);
 
     dnnl_memory_desc_t canonical_{}, stored_{};
     mutable std::optional<reorder> to_canonical_, from_canonical_;
@@ -296,3 +276,7 @@ private:
 };
 
 }  // namespace est::onednn
+
+#if defined(EST_DEFINITIONS)
+#include <est/host/impl/convolution.ipp>
+#endif

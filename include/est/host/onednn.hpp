@@ -7,6 +7,7 @@
 // is allocated once.
 #pragma once
 
+#include <est/core/config.hpp>
 #include <est/core/error.hpp>
 #include <est/core/layout.hpp>
 
@@ -46,25 +47,11 @@ using primitive_desc = owned<dnnl_primitive_desc_t, dnnl_primitive_desc_destroy>
 using attributes = owned<dnnl_primitive_attr_t, dnnl_primitive_attr_destroy>;
 
 /// The CPU engine every host primitive runs on.
-inline dnnl_engine_t engine() {
-    static owned<dnnl_engine_t, dnnl_engine_destroy> e = [] {
-        dnnl_engine_t handle = nullptr;
-        check(dnnl_engine_create(&handle, dnnl_cpu, 0), "creating the CPU engine");
-        return owned<dnnl_engine_t, dnnl_engine_destroy>(handle);
-    }();
-    return e.get();
-}
+EST_DECL dnnl_engine_t engine();
 
 /// The in-order stream host primitives run on (execution on the calling thread, with OpenMP's
 /// threads, which est's element-wise kernels share).
-inline dnnl_stream_t stream() {
-    static owned<dnnl_stream_t, dnnl_stream_destroy> s = [] {
-        dnnl_stream_t handle = nullptr;
-        check(dnnl_stream_create(&handle, engine(), dnnl_stream_default_flags), "creating a stream");
-        return owned<dnnl_stream_t, dnnl_stream_destroy>(handle);
-    }();
-    return s.get();
-}
+EST_DECL dnnl_stream_t stream();
 
 /// A plain memory descriptor of f32 values with `dims` laid out as `tag` says.
 template <std::size_t N>
@@ -81,19 +68,7 @@ inline std::size_t bytes(dnnl_memory_desc_t const& md) { return dnnl_memory_desc
 inline std::size_t floats(std::size_t bytes) { return (bytes + sizeof(float) - 1) / sizeof(float); }
 
 /// The dnnl format tag of a layout of (N, C, H, W) data.
-inline dnnl_format_tag_t tag_of(est::layout l) {
-    switch (l) {
-        case est::layout::canonical:
-            return dnnl_nhwc;
-        case est::layout::channels_first:
-            return dnnl_nchw;
-        case est::layout::channel_blocks_8:
-            return dnnl_nChw8c;
-        case est::layout::channel_blocks_16:
-            return dnnl_nChw16c;
-    }
-    return dnnl_nhwc;
-}
+EST_DECL dnnl_format_tag_t tag_of(est::layout l);
 
 /// An (N, C, H, W) activation descriptor.
 inline dnnl_memory_desc_t activation_desc(std::size_t batch, std::size_t channels, std::size_t height,
@@ -102,14 +77,7 @@ inline dnnl_memory_desc_t activation_desc(std::size_t batch, std::size_t channel
 }
 
 /// The layout a descriptor of (N, C, H, W) data has, if est can name it.
-inline std::optional<est::layout> layout_of(dnnl_memory_desc_t const& md) {
-    for (est::layout l : {est::layout::canonical, est::layout::channels_first, est::layout::channel_blocks_8,
-                          est::layout::channel_blocks_16})
-        if (same(md, activation_desc(std::size_t(md.dims[0]), std::size_t(md.dims[1]), std::size_t(md.dims[2]),
-                                     std::size_t(md.dims[3]), tag_of(l))))
-            return l;
-    return std::nullopt;
-}
+EST_DECL std::optional<est::layout> layout_of(dnnl_memory_desc_t const& md);
 
 /// A descriptor that a primitive descriptor reports (its source, weights, scratchpad, ...).
 inline dnnl_memory_desc_t queried(dnnl_primitive_desc_t const& pd, dnnl_query_t what) {
@@ -117,20 +85,7 @@ inline dnnl_memory_desc_t queried(dnnl_primitive_desc_t const& pd, dnnl_query_t 
 }
 
 /// Attributes with est owning the scratchpad, and the post-op `op` (dnnl_alg_kind_undef: none).
-inline attributes make_attributes(dnnl_alg_kind_t op = dnnl_alg_kind_undef) {
-    dnnl_primitive_attr_t attr = nullptr;
-    check(dnnl_primitive_attr_create(&attr), "primitive attributes");
-    attributes owner(attr);
-    check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "primitive attributes");
-    if (op != dnnl_alg_kind_undef) {
-        dnnl_post_ops_t ops = nullptr;
-        check(dnnl_post_ops_create(&ops), "post-ops");
-        owned<dnnl_post_ops_t, dnnl_post_ops_destroy> ops_owner(ops);
-        check(dnnl_post_ops_append_eltwise(ops, 1.0f, op, 0.0f, 0.0f), "post-ops");
-        check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops");
-    }
-    return owner;
-}
+EST_DECL attributes make_attributes(dnnl_alg_kind_t op = dnnl_alg_kind_undef);
 
 /// A primitive descriptor of `op_desc` (a oneDNN operation descriptor), with `hint` for backward ones.
 template <class OpDesc>
@@ -141,21 +96,13 @@ primitive_desc make_primitive_desc(OpDesc const& op_desc, dnnl_primitive_attr_t 
     return primitive_desc(pd);
 }
 
-inline primitive make_primitive(dnnl_primitive_desc_t pd, std::string const& what) {
-    dnnl_primitive_t p = nullptr;
-    check(dnnl_primitive_create(&p, pd), what);
-    return primitive(p);
-}
+EST_DECL primitive make_primitive(dnnl_primitive_desc_t pd, std::string const& what);
 
 /// A memory object whose data handle is set before each execution (to an est-owned buffer).
 class memory {
 public:
     memory() = default;
-    explicit memory(dnnl_memory_desc_t const& md) : md_(md) {
-        dnnl_memory_t m = nullptr;
-        check(dnnl_memory_create(&m, &md_, engine(), DNNL_MEMORY_NONE), "a memory object");
-        memory_.reset(m);
-    }
+    EST_DECL explicit memory(dnnl_memory_desc_t const& md);
 
     dnnl_memory_desc_t const& desc() const { return md_; }
     std::size_t bytes() const { return onednn::bytes(md_); }
@@ -184,12 +131,7 @@ void execute(primitive const& p, std::array<dnnl_exec_arg_t, N> const& args, cha
 class reorder {
 public:
     reorder() = default;
-    reorder(dnnl_memory_desc_t const& from, dnnl_memory_desc_t const& to) : from_(from), to_(to) {
-        dnnl_primitive_desc_t pd = nullptr;
-        check(dnnl_reorder_primitive_desc_create(&pd, &from, engine(), &to, engine(), nullptr), "a reorder");
-        primitive_desc owner(pd);
-        primitive_ = make_primitive(pd, "a reorder");
-    }
+    EST_DECL reorder(dnnl_memory_desc_t const& from, dnnl_memory_desc_t const& to);
 
     explicit operator bool() const { return bool(primitive_); }
     void operator()(void const* from, void* to) const {
@@ -202,3 +144,7 @@ private:
 };
 
 }  // namespace est::onednn
+
+#if defined(EST_DEFINITIONS)
+#include <est/host/impl/onednn.ipp>
+#endif

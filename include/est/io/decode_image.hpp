@@ -2,25 +2,20 @@
 // (tf.io.decode_image), for datasets whose examples mix the two.
 #pragma once
 
-#include <est/core/error.hpp>
+#include <est/core/config.hpp>
 #include <est/io/image.hpp>
-#include <est/io/jpeg.hpp>
-#include <est/io/png.hpp>
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
 #include <string_view>
 
 namespace est::io {
 
 /// Decodes PNG or JPEG, told apart by their signatures (tf.io.decode_image).
-inline image<std::uint8_t> decode_image(std::string_view bytes, std::size_t channels = 0) {
-    if (bytes.size() >= 8 && bytes.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8))
-        return decode_png(bytes, channels);
-    if (bytes.size() >= 3 && bytes.substr(0, 3) == std::string_view("\xff\xd8\xff", 3))
-        return decode_jpeg(bytes, channels);
-    throw error("decode_image: neither PNG nor JPEG (" + std::to_string(bytes.size()) + " bytes)");
-}
+EST_DECL image<std::uint8_t> decode_image(std::string_view bytes, std::size_t channels = 0);
 
 }  // namespace est::io
+
+#if defined(EST_DEFINITIONS)
+#include <est/io/impl/decode_image.ipp>
+#endif

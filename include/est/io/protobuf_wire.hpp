@@ -3,11 +3,10 @@
 // checks and written to a string.
 #pragma once
 
-#include <est/core/error.hpp>
+#include <est/core/config.hpp>
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -23,77 +22,20 @@ public:
     bool done() const { return position_ >= data_.size(); }
 
     /// Reads a field key; returns false at the end of the message.
-    bool next_field(std::uint32_t& number, wire_type& type) {
-        if (done())
-            return false;
-        std::uint64_t key = varint();
-        number = static_cast<std::uint32_t>(key >> 3);
-        type = static_cast<wire_type>(key & 7);
-        if (number == 0)
-            fail("field number 0");
-        return true;
-    }
+    bool next_field(std::uint32_t& number, wire_type& type);
 
-    std::uint64_t varint() {
-        std::uint64_t value = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            if (done())
-                fail("truncated varint");
-            auto byte = static_cast<std::uint8_t>(data_[position_++]);
-            value |= std::uint64_t(byte & 0x7f) << shift;
-            if (!(byte & 0x80))
-                return value;
-        }
-        fail("varint longer than 10 bytes");
-    }
-    std::uint32_t fixed32() {
-        std::uint32_t v;
-        std::memcpy(&v, take(4).data(), 4);  // the wire format is little-endian, like this host
-        return v;
-    }
-    std::uint64_t fixed64() {
-        std::uint64_t v;
-        std::memcpy(&v, take(8).data(), 8);
-        return v;
-    }
-    float float32() {
-        std::uint32_t bits = fixed32();
-        float v;
-        std::memcpy(&v, &bits, 4);
-        return v;
-    }
+    std::uint64_t varint();
+    std::uint32_t fixed32();
+    std::uint64_t fixed64();
+    float float32();
     std::string_view bytes() { return take(static_cast<std::size_t>(varint())); }
 
     /// Skips a field of the given type (fields a reader does not know).
-    void skip(wire_type type) {
-        switch (type) {
-            case wire_type::varint:
-                varint();
-                return;
-            case wire_type::fixed64:
-                take(8);
-                return;
-            case wire_type::length_delimited:
-                bytes();
-                return;
-            case wire_type::fixed32:
-                take(4);
-                return;
-        }
-        fail("unsupported wire type " + std::to_string(int(type)));
-    }
+    void skip(wire_type type);
 
 private:
-    std::string_view take(std::size_t n) {
-        if (n > data_.size() - position_)
-            fail("field of " + std::to_string(n) + " bytes runs past the end of the message");
-        std::string_view out = data_.substr(position_, n);
-        position_ += n;
-        return out;
-    }
-    [[noreturn]] void fail(std::string const& what) const {
-        throw error("protocol buffer: " + what + " at byte " + std::to_string(position_));
-    }
+    std::string_view take(std::size_t n);
+    [[noreturn]] void fail(std::string const& what) const;
 
     std::string_view data_;
     std::size_t position_ = 0;
@@ -102,30 +44,13 @@ private:
 /// Appends fields of a message to a string.
 class writer {
 public:
-    void varint(std::uint64_t value) {
-        while (value >= 0x80) {
-            out_.push_back(static_cast<char>((value & 0x7f) | 0x80));
-            value >>= 7;
-        }
-        out_.push_back(static_cast<char>(value));
-    }
+    void varint(std::uint64_t value);
     void key(std::uint32_t number, wire_type type) { varint((std::uint64_t(number) << 3) | std::uint64_t(type)); }
-    void bytes_field(std::uint32_t number, std::string_view bytes) {
-        key(number, wire_type::length_delimited);
-        varint(bytes.size());
-        out_.append(bytes);
-    }
-    void varint_field(std::uint32_t number, std::uint64_t value) {
-        key(number, wire_type::varint);
-        varint(value);
-    }
+    void bytes_field(std::uint32_t number, std::string_view bytes);
+    void varint_field(std::uint32_t number, std::uint64_t value);
     void fixed32(std::uint32_t value) { out_.append(reinterpret_cast<char const*>(&value), 4); }
     void fixed64(std::uint64_t value) { out_.append(reinterpret_cast<char const*>(&value), 8); }
-    void float32(float value) {
-        std::uint32_t bits;
-        std::memcpy(&bits, &value, 4);
-        fixed32(bits);
-    }
+    void float32(float value);
 
     std::string const& data() const { return out_; }
     std::string take() { return std::move(out_); }
@@ -135,3 +60,7 @@ private:
 };
 
 }  // namespace est::io::protobuf
+
+#if defined(EST_DEFINITIONS)
+#include <est/io/impl/protobuf_wire.ipp>
+#endif

@@ -15,8 +15,7 @@
 #include <est/host/backend.hpp>
 #include <est/nn/input.hpp>
 #include <est/nn/layer.hpp>
-
-#include <nlohmann/json.hpp>
+#include <est/nn/model_description.hpp>
 
 #include <array>
 #include <concepts>
@@ -362,8 +361,8 @@ public:
             return invalid_value{};
         } else if constexpr (!std::is_same_v<typename given::shape_type, input_shape_type> ||
                              !std::is_same_v<std::remove_const_t<typename given::value_type>, float>) {
-            static_assert(
-                input_shape_mismatch<input_shape_type, typename given::shape_type, typename given::value_type>::reported);
+            static_assert(input_shape_mismatch<input_shape_type, typename given::shape_type,
+                                               typename given::value_type>::reported);
             return invalid_value{};
         } else if constexpr (!std::is_same_v<memory_space_of<given>, memory_space>) {
             static_assert(memory_space_mismatch<memory_space, memory_space_of<given>>::reported);
@@ -416,26 +415,24 @@ public:
         return out.str();
     }
 
-    /// The model as JSON: every layer's position, kind, output shape, parameters and MACs, and the
-    /// totals (what a run records so that it can be compared with another).
-    static nlohmann::ordered_json description() {
-        auto extents = [](auto shape) { return nlohmann::ordered_json(decltype(shape)::extents); };
-        nlohmann::ordered_json layers = nlohmann::ordered_json::array();
-        layers.push_back({{"position", 0},
-                          {"kind", "input"},
-                          {"output_shape", extents(input_shape_type{})},
-                          {"parameters", 0},
-                          {"macs", 0}});
+    /// The model's layers (position, kind, output shape, parameters, MACs) and totals: what a run
+    /// records so that it can be compared with another.
+    static model_description description() {
+        auto extents = [](auto shape) {
+            auto e = decltype(shape)::extents;
+            return std::vector<std::size_t>(e.begin(), e.end());
+        };
+        model_description model{{}, parameter_count, macs};
+        model.layers.push_back({0, "input", extents(input_shape_type{}), 0, 0});
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (layers.push_back({{"position", I + 1},
-                               {"kind", std::tuple_element_t<I, std::tuple<Layers...>>::kind},
-                               {"output_shape", extents(std::tuple_element_t<I + 1, shapes>{})},
-                               {"parameters", std::tuple_element_t<I, layer_tuple>::parameter_count},
-                               {"macs", std::tuple_element_t<I, layer_tuple>::macs}}),
+            (model.layers.push_back({I + 1, std::string(std::tuple_element_t<I, std::tuple<Layers...>>::kind),
+                                     extents(std::tuple_element_t<I + 1, shapes>{}),
+                                     std::tuple_element_t<I, layer_tuple>::parameter_count,
+                                     std::tuple_element_t<I, layer_tuple>::macs}),
              ...);
         }
         (std::make_index_sequence<std::tuple_size_v<layer_tuple>>{});
-        return {{"layers", layers}, {"parameter_count", parameter_count}, {"macs_per_example", macs}};
+        return model;
     }
 
 private:
@@ -521,7 +518,7 @@ inline constexpr bool is_model_output_v<model_output<Net>> = true;
 ///   using backend_type; using memory_space;                  where it computes, and its memory
 ///   using input_shape_type; using output_shape_type;         one example's input and output
 ///   static constexpr std::size_t parameter_count;
-///   static nlohmann::ordered_json description();             recorded in run.json and checkpoints
+///   static model_description description();                  recorded in run.json and checkpoints
 ///   void initialize(std::uint64_t seed);                     parameters from a seed
 ///   void begin_step(std::uint64_t step);                     the step the next forward pass is of
 ///   model_output<M> operator()(batch of input_shape_type, mode);   the forward pass
@@ -530,14 +527,13 @@ inline constexpr bool is_model_output_v<model_output<Net>> = true;
 ///   float* values(); float* gradients(); std::size_t trainable_size() const;
 ///   std::size_t weights_size() const;                        the arenas an optimizer updates
 template <class M>
-concept Model = std::default_initializable<M> && requires(M& m, M const& c, std::uint64_t n,
-                                                          model_parameter const& p) {
+concept Model = std::default_initializable<M> && requires(M& m, M const& c, std::uint64_t n, model_parameter const& p) {
     typename M::backend_type;
     typename M::memory_space;
     typename M::input_shape_type;
     typename M::output_shape_type;
     { M::parameter_count } -> std::convertible_to<std::size_t>;
-    { M::description() } -> std::convertible_to<nlohmann::ordered_json>;
+    { M::description() } -> std::convertible_to<model_description>;
     m.initialize(n);
     m.begin_step(n);
     m.backward();
@@ -547,8 +543,9 @@ concept Model = std::default_initializable<M> && requires(M& m, M const& c, std:
     { m.gradients() } -> std::same_as<float*>;
     { c.trainable_size() } -> std::convertible_to<std::size_t>;
     { c.weights_size() } -> std::convertible_to<std::size_t>;
-    { m(std::declval<batch_view<float const, typename M::input_shape_type, typename M::memory_space>>(), est::train) }
-        -> std::same_as<model_output<M>>;
+    {
+        m(std::declval<batch_view<float const, typename M::input_shape_type, typename M::memory_space>>(), est::train)
+        } -> std::same_as<model_output<M>>;
 };
 
 /// The mistake of giving an estimator something other than a model.

@@ -8,6 +8,7 @@
 #include <est/est.hpp>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <xtensor/xbuilder.hpp>
 

@@ -2,6 +2,7 @@
 // listeners before and after each save; the estimator's run_config schedule works without it.
 #pragma once
 
+#include <est/core/config.hpp>
 #include <est/estimator/hook.hpp>
 
 #include <chrono>
@@ -48,17 +49,7 @@ public:
         saved_step_ = context.global_step;
         for (auto& l : options_.listeners) l->begin(context);
     }
-    void after_run(run_context& context, run_values const& values) {
-        if (context.mode != mode_key::train || values.update_skipped)
-            return;
-        bool due = options_.every_steps
-                       ? context.global_step % options_.every_steps == 0
-                       : options_.every_secs > 0.0 &&
-                             std::chrono::duration<double>(std::chrono::steady_clock::now() - last_save_).count() >=
-                                 options_.every_secs;
-        if (due)
-            save(context);
-    }
+    EST_DECL void after_run(run_context& context, run_values const& values);
     void end(run_context& context) {
         if (context.mode != mode_key::train)
             return;
@@ -69,16 +60,14 @@ public:
 
 private:
     checkpoint_saver_options options_;
-    void save(run_context& context) {
-        for (auto& l : options_.listeners) l->before_save(context, context.global_step);
-        auto file = context.session->save_checkpoint();
-        for (auto& l : options_.listeners) l->after_save(context, context.global_step, file);
-        saved_step_ = context.global_step;
-        last_save_ = std::chrono::steady_clock::now();
-    }
+    EST_DECL void save(run_context& context);
     std::chrono::steady_clock::time_point last_save_ = std::chrono::steady_clock::now();
     std::uint64_t saved_step_ = 0;
 };
 
 }  // namespace hooks
 }  // namespace est
+
+#if defined(EST_DEFINITIONS)
+#include <est/estimator/hooks/impl/checkpoint_saver.ipp>
+#endif

@@ -2,6 +2,7 @@
 // of evaluations (made by train_and_evaluate while training runs).
 #pragma once
 
+#include <est/core/config.hpp>
 #include <est/core/error.hpp>
 #include <est/estimator/hook.hpp>
 
@@ -27,24 +28,7 @@ public:
     early_stopping() = default;
     explicit early_stopping(early_stopping_options options) : options_(std::move(options)) {}
 
-    void after_run(run_context& context, run_values const&) {
-        if (context.mode != mode_key::train || !context.latest_evaluation || context.evaluations == seen_)
-            return;
-        seen_ = context.evaluations;
-        auto found = context.latest_evaluation->find(options_.metric);
-        if (!found)
-            throw error("early_stopping: the evaluation has no metric '" + options_.metric + "'");
-        double value = *found;
-        bool improved =
-            !best_ || metric_goal{options_.metric, options_.better}.improves(value, *best_, options_.min_delta);
-        if (improved) {
-            best_ = value;
-            stale_ = 0;
-        } else if (++stale_ >= options_.patience) {
-            stopped_at_ = context.global_step;
-            context.request_stop();
-        }
-    }
+    EST_DECL void after_run(run_context& context, run_values const&);
 
     std::optional<double> best() const { return best_; }
     /// The global step at which it requested the stop, if it did.
@@ -59,3 +43,7 @@ private:
 };
 
 }  // namespace est::hooks
+
+#if defined(EST_DEFINITIONS)
+#include <est/estimator/hooks/impl/early_stopping.ipp>
+#endif
