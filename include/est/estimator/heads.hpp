@@ -5,7 +5,7 @@
 //   auto logits = net(features["image"_f], mode);
 //   return est::heads::classifier(mode, logits, labels, est::adam(0.001f), est::label_smoothing{0.1f});
 //
-// Extras after the optimizer, in any order:
+// Extras after the optimizer, in any order, each kind at most once:
 //   est::label_smoothing{a}                        of the classifier's cross-entropy
 //   est::heads::regularization([&] { return 1e-4f * est::l2<3>(net); })
 //                                                  a loss term added in TRAIN and EVAL
@@ -22,6 +22,9 @@
 #include <est/nn/ops.hpp>
 #include <est/train/losses.hpp>
 #include <est/train/metrics.hpp>
+
+#include <boost/mp11/algorithm.hpp>
+#include <boost/mp11/list.hpp>
 
 #include <tuple>
 #include <type_traits>
@@ -52,6 +55,16 @@ struct head_extra_not_understood {
                   "est::heads: after the optimizer come only est::label_smoothing (classifier), "
                   "est::heads::regularization and est::heads::more_metrics; head_extra_not_understood<given> "
                   "names what was passed");
+    static constexpr bool reported = true;
+};
+
+/// The mistake of giving a head two extras of one kind (which would count is not clear).
+template <class Extra>
+struct head_extra_given_twice {
+    static_assert(::est::detail::always_false<Extra>,
+                  "est::heads: each kind of extra (label_smoothing, regularization, more_metrics) is given at most "
+                  "once; add two regularization terms in one, concat two metric records in one more_metrics; "
+                  "head_extra_given_twice<given> names the second");
     static constexpr bool reported = true;
 };
 
@@ -131,9 +144,19 @@ constexpr bool extra_understood() {
     else
         return head_extra_not_understood<Extra>::reported;  // true once reported
 }
+/// Reports the second extra of the kind `Is` if there is one; true either way.
+template <template <class> class Is, class... Extras>
+constexpr bool at_most_one() {
+    using of_kind = boost::mp11::mp_copy_if<boost::mp11::mp_list<Extras...>, Is>;
+    if constexpr (boost::mp11::mp_size<of_kind>::value <= 1)
+        return true;
+    else
+        return head_extra_given_twice<boost::mp11::mp_at_c<of_kind, 1>>::reported;
+}
 template <bool Smoothing, class... Extras>
 constexpr bool extras_understood() {
-    return (extra_understood<Smoothing, Extras>() && ...);
+    return (extra_understood<Smoothing, Extras>() && ...) && at_most_one<is_smoothing, Extras...>() &&
+           at_most_one<is_regularization, Extras...>() && at_most_one<is_more_metrics, Extras...>();
 }
 }  // namespace detail
 
