@@ -47,8 +47,8 @@ struct host {
     }
 
     /// 64-byte aligned, as oneDNN's kernels and AVX-512 loads like it.
-    static void* allocate(std::size_t bytes) { return ::operator new(std::max<std::size_t>(bytes, 1), alignment); }
-    static void deallocate(void* p, std::size_t) { ::operator delete(p, alignment); }
+    static void* allocate(std::size_t bytes) { return onednn::aligned_memory::allocate(bytes); }
+    static void deallocate(void* p, std::size_t bytes) { onednn::aligned_memory::deallocate(p, bytes); }
     static void copy(void* to, void const* from, std::size_t bytes) { copy_bytes(to, from, bytes); }
     static void copy_to_host(void* to, void const* from, std::size_t bytes) { copy_bytes(to, from, bytes); }
     static void copy_from_host(void* to, void const* from, std::size_t bytes) { copy_bytes(to, from, bytes); }
@@ -142,7 +142,6 @@ private:
         for (std::size_t i = begin; i < end; ++i) local(i);
     }
 
-    static constexpr std::align_val_t alignment{64};
     static constexpr std::size_t max_ranges = 64;
 
     static void copy_bytes(void* to, void const* from, std::size_t bytes) {

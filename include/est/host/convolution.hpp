@@ -4,10 +4,10 @@
 // buffer (output, gradients, reorder targets, scratchpad) belongs to est and is sized on the first
 // batch of a size; primitives are created once per batch size and kept.
 //
-// Layouts, chosen by measurement (benchmarks/README.md): a convolution with at least 8 input
-// channels lets oneDNN choose (channel-blocked on AVX2 and AVX-512 machines); one with fewer (a
-// first layer on images) keeps NHWC input and output, as oneDNN's backward-weights kernel for a
-// blocked output of such a layer ran 3 times slower here.
+// Layouts, chosen by measurement (benchmarks/README.md): oneDNN chooses the activation layouts
+// (channel-blocked on AVX2 and AVX-512 machines), except for a convolution with fewer than 8 input
+// channels (a first layer on images) where a pass would then run oneDNN's reference kernel (on AVX2,
+// backward weights, hundreds of times slower): that one keeps NHWC input and output.
 #pragma once
 
 #include <est/core/buffer.hpp>
@@ -22,8 +22,10 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <new>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace est {
@@ -32,9 +34,17 @@ struct host;
 
 namespace est::onednn {
 
+/// Host memory as est::host allocates it, 64-byte aligned (as oneDNN's kernels and AVX-512 loads
+/// like it); est::host, defined after the primitives, allocates through it.
+struct aligned_memory {
+    static constexpr std::align_val_t alignment{64};
+    static void* allocate(std::size_t bytes) { return ::operator new(std::max<std::size_t>(bytes, 1), alignment); }
+    static void deallocate(void* p, std::size_t) { ::operator delete(p, alignment); }
+};
+
 /// A buffer in the host back end's memory.
 template <class T>
-using host_buffer = est::buffer<T, est::host>;
+using host_buffer = est::buffer<T, aligned_memory>;
 
 /// The oneDNN element-wise algorithm of a fused post-op.
 EST_DECL dnnl_alg_kind_t algorithm_of(post_op op);
@@ -64,93 +74,31 @@ private:
     mutable std::optional<reorder> to_canonical_, from_canonical_;
 };
 
-/// A convolution over `G` (an est::window_geometry) with bias and `Op` fused into the forward pass.
-///   forward(x, weights, bias, training) -> y             y in the layout the primitive chose
-///   backward(x, dy, weights, weights_gradient, bias_gradient, need_input_gradient) -> dx
-///       dy in y's layout (the gradient before Op: the caller applies Op's derivative); dx in x's
-///       layout; the weights gradient in the weights' stored layout
-///   weights_layout(): how the weights are stored, and their conversion to (window, window,
-///       channels, filters) row-major
-template <class G, post_op Op>
-class convolution {
-public:
-    using input_shape = shape<G::height, G::width, G::channels>;
-    using output_shape = shape<G::out_height, G::out_width, G::out_channels>;
+/// What a convolution is, at run time: its window geometry and fused post-op.
+struct convolution_dims {
+    std::size_t height, width, channels, out_height, out_width, out_channels, window, stride;
+    std::size_t pad_top, pad_left, pad_bottom, pad_right;
+    post_op op;
+};
 
-    convolution() {
-        // The weights keep one layout for every batch size: the one oneDNN prefers for a batch of 64.
-        auto pd = forward_desc(64, weights_any(), dnnl_forward_training);
-        weights_ = stored_parameter(canonical_weights(), queried(pd.get(), dnnl_query_weights_md));
-    }
-    convolution(convolution const&) = delete;
-    convolution& operator=(convolution const&) = delete;
+/// The oneDNN primitives and buffers of one convolution, for every geometry (compiled once, in
+/// est::est's library under separate compilation). convolution<G, Op> below gives it types.
+class convolution_primitives {
+public:
+    EST_DECL explicit convolution_primitives(convolution_dims const& dims);
+    convolution_primitives(convolution_primitives const&) = delete;
+    convolution_primitives& operator=(convolution_primitives const&) = delete;
 
     parameter_layout const& weights_layout() const { return weights_; }
 
-    batch_view<float const, output_shape> forward(batch_view<float const, input_shape> x, float const* weights,
-                                                  float const* bias, bool training) {
-        plan& p = plan_for(x.batch, x.layout, training);
-        float const* source = x.data;
-        if (p.source_reorder) {
-            source_.resize(floats(p.source.bytes()));
-            p.source_reorder(x.data, source_.data());
-            source = source_.data();
-        }
-        output_.resize(floats(p.destination.bytes()));
-        scratchpad_.resize(p.scratchpad_floats);
-        execute<5>(p.forward,
-                   {{{DNNL_ARG_SRC, p.source.bind(source)},
-                     {DNNL_ARG_WEIGHTS, p.weights.bind(weights)},
-                     {DNNL_ARG_BIAS, p.bias.bind(bias)},
-                     {DNNL_ARG_DST, p.destination.bind(output_.data())},
-                     {DNNL_ARG_SCRATCHPAD, p.scratchpad.bind(scratchpad_.data())}}},
-                   "a convolution's forward pass");
-        return {output_.data(), x.batch, p.output_layout};
-    }
-
-    batch_view<float, input_shape> backward(batch_view<float const, input_shape> x, batch_view<float, output_shape> dy,
-                                            float const* weights, float* weights_gradient, float* bias_gradient,
-                                            bool need_input_gradient) {
-        plan& p = plan_for(x.batch, x.layout, true);
-        float const* source = p.source_reorder ? source_.data() : x.data;  // as the forward pass left it
-        float* diff_weights = weights_gradient;
-        if (p.diff_weights_reorder) {
-            diff_weights_.resize(floats(p.diff_weights.bytes()));
-            diff_weights = diff_weights_.data();
-        }
-        execute<5>(p.backward_weights,
-                   {{{DNNL_ARG_SRC, p.source.bind(source)},
-                     {DNNL_ARG_DIFF_DST, p.destination.bind(dy.data)},
-                     {DNNL_ARG_DIFF_WEIGHTS, p.diff_weights.bind(diff_weights)},
-                     {DNNL_ARG_DIFF_BIAS, p.bias.bind(bias_gradient)},
-                     {DNNL_ARG_SCRATCHPAD, p.scratchpad.bind(scratchpad_.data())}}},
-                   "a convolution's backward pass (weights)");
-        if (p.diff_weights_reorder)
-            p.diff_weights_reorder(diff_weights, weights_gradient);
-        if (!need_input_gradient)
-            return {};
-        float const* backward_weights = weights;
-        if (p.weights_reorder) {
-            backward_weights_.resize(floats(p.backward_weights_memory.bytes()));
-            p.weights_reorder(weights, backward_weights_.data());
-            backward_weights = backward_weights_.data();
-        }
-        input_gradient_.resize(stored_size(x.layout, x.batch, G::height * G::width, G::channels));
-        float* diff_source = input_gradient_.data();
-        if (p.diff_source_reorder) {
-            diff_source_.resize(floats(p.source.bytes()));
-            diff_source = diff_source_.data();
-        }
-        execute<4>(p.backward_data,
-                   {{{DNNL_ARG_DIFF_DST, p.destination.bind(dy.data)},
-                     {DNNL_ARG_WEIGHTS, p.backward_weights_memory.bind(backward_weights)},
-                     {DNNL_ARG_DIFF_SRC, p.source.bind(diff_source)},
-                     {DNNL_ARG_SCRATCHPAD, p.scratchpad.bind(scratchpad_.data())}}},
-                   "a convolution's backward pass (data)");
-        if (p.diff_source_reorder)
-            p.diff_source_reorder(diff_source, input_gradient_.data());
-        return {input_gradient_.data(), x.batch, x.layout};
-    }
+    /// The output of `batch` inputs at `x` in `input_layout`, and its layout.
+    EST_DECL std::pair<float const*, est::layout> forward(float const* x, std::size_t batch, est::layout input_layout,
+                                                          float const* weights, float const* bias, bool training);
+    /// The input gradient (in the input's layout; null unless `need_input_gradient`), after writing
+    /// the weights and bias gradients.
+    EST_DECL float* backward(float const* x, std::size_t batch, est::layout input_layout, float const* dy,
+                             float const* weights, float* weights_gradient, float* bias_gradient,
+                             bool need_input_gradient);
 
 private:
     /// Primitives and memory descriptors for one batch size, input layout and mode.
@@ -164,115 +112,72 @@ private:
         reorder source_reorder, diff_source_reorder, diff_weights_reorder, weights_reorder;
         std::size_t scratchpad_floats = 0;
     };
-
-    static constexpr bool few_input_channels = G::channels < 8;
     static constexpr std::size_t plans_kept = 4;
 
-    static std::array<dnnl_dim_t, 4> weights_dims() {
-        return {dnnl_dim_t(G::out_channels), dnnl_dim_t(G::channels), dnnl_dim_t(G::window), dnnl_dim_t(G::window)};
+    /// Whether letting oneDNN choose this convolution's activation layouts leads a training pass
+    /// to its reference kernel.
+    EST_DECL bool reference_kernel_when_chosen();
+    std::array<dnnl_dim_t, 4> weights_dims() const {
+        return {dnnl_dim_t(dims_.out_channels), dnnl_dim_t(dims_.channels), dnnl_dim_t(dims_.window),
+                dnnl_dim_t(dims_.window)};
     }
-    static dnnl_memory_desc_t weights_any() { return memory_desc<4>(weights_dims(), dnnl_format_tag_any); }
+    dnnl_memory_desc_t weights_any() const { return memory_desc<4>(weights_dims(), dnnl_format_tag_any); }
     /// est's kernel layout: (window, window, channels, filters) row-major, oneDNN's hwio.
-    static dnnl_memory_desc_t canonical_weights() { return memory_desc<4>(weights_dims(), dnnl_hwio); }
-    static dnnl_memory_desc_t bias_desc() { return memory_desc<1>({dnnl_dim_t(G::out_channels)}, dnnl_a); }
-    static dnnl_memory_desc_t source_desc(std::size_t batch) {
-        return activation_desc(batch, G::channels, G::height, G::width,
-                               few_input_channels ? dnnl_nhwc : dnnl_format_tag_any);
-    }
-    static dnnl_memory_desc_t destination_desc(std::size_t batch) {
-        return activation_desc(batch, G::out_channels, G::out_height, G::out_width,
-                               few_input_channels ? dnnl_nhwc : dnnl_format_tag_any);
-    }
-    static constexpr dnnl_dims_t strides = {dnnl_dim_t(G::stride), dnnl_dim_t(G::stride)};
-    static constexpr dnnl_dims_t padding_before = {dnnl_dim_t(G::pad_top), dnnl_dim_t(G::pad_left)};
-    static constexpr dnnl_dims_t padding_after = {dnnl_dim_t(G::pad_bottom), dnnl_dim_t(G::pad_right)};
-    static std::string name() {
-        return "a " + std::to_string(G::window) + "x" + std::to_string(G::window) + " convolution of " +
-               std::to_string(G::channels) + " to " + std::to_string(G::out_channels) + " channels";
-    }
+    dnnl_memory_desc_t canonical_weights() const { return memory_desc<4>(weights_dims(), dnnl_hwio); }
+    dnnl_memory_desc_t bias_desc() const { return memory_desc<1>({dnnl_dim_t(dims_.out_channels)}, dnnl_a); }
+    EST_DECL dnnl_memory_desc_t source_desc(std::size_t batch) const;
+    EST_DECL dnnl_memory_desc_t destination_desc(std::size_t batch) const;
+    EST_DECL std::string name() const;
+    EST_DECL primitive_desc forward_desc(std::size_t batch, dnnl_memory_desc_t const& weights,
+                                         dnnl_prop_kind_t kind) const;
+    EST_DECL plan& plan_for(std::size_t batch, est::layout input_layout, bool training);
+    EST_DECL plan make_plan(std::size_t batch, est::layout input_layout, bool training);
 
-    static primitive_desc forward_desc(std::size_t batch, dnnl_memory_desc_t const& weights, dnnl_prop_kind_t kind) {
-        dnnl_convolution_desc_t d;
-        auto source = source_desc(batch), destination = destination_desc(batch), bias = bias_desc();
-        check(dnnl_convolution_forward_desc_init(&d, kind, dnnl_convolution_direct, &source, &weights, &bias,
-                                                 &destination, strides, padding_before, padding_after),
-              name());
-        return make_primitive_desc(d, make_attributes(algorithm_of(Op)).get(), name());
-    }
-
-    plan& plan_for(std::size_t batch, est::layout input_layout, bool training) {
-        for (auto& p : plans_)
-            if (p.batch == batch && p.input_layout == input_layout && p.training == training)
-                return p;
-        if (plans_.size() == plans_kept)
-            plans_.erase(plans_.begin());
-        plans_.push_back(make_plan(batch, input_layout, training));
-        return plans_.back();
-    }
-
-    plan make_plan(std::size_t batch, est::layout input_layout, bool training) {
-        plan p;
-        p.batch = batch;
-        p.input_layout = input_layout;
-        p.training = training;
-        auto fwd =
-            forward_desc(batch, weights_.stored_desc(), training ? dnnl_forward_training : dnnl_forward_inference);
-        auto source = queried(fwd.get(), dnnl_query_src_md), destination = queried(fwd.get(), dnnl_query_dst_md);
-        auto given = activation_desc(batch, G::channels, G::height, G::width, tag_of(input_layout));
-        p.source = memory(source);
-        p.weights = memory(queried(fwd.get(), dnnl_query_weights_md));
-        p.bias = memory(bias_desc());
-        p.destination = memory(destination);
-        auto output_layout = layout_of(destination);
-        if (!output_layout)
-            throw error(name() + ": oneDNN chose an output layout est cannot describe");
-        p.output_layout = *output_layout;
-        if (!same(source, given)) {
-            p.source_reorder = reorder(given, source);
-            p.diff_source_reorder = reorder(source, given);
-        }
-        p.forward = make_primitive(fwd.get(), name());
-        std::size_t scratchpad = bytes(queried(fwd.get(), dnnl_query_scratchpad_md));
-        if (training) {
-            auto attr = make_attributes();
-            auto any = weights_any(), bias = bias_desc();
-            dnnl_convolution_desc_t weights_op, data_op;
-            check(
-                dnnl_convolution_backward_weights_desc_init(&weights_op, dnnl_convolution_direct, &source, &any, &bias,
-                                                            &destination, strides, padding_before, padding_after),
-                name());
-            check(dnnl_convolution_backward_data_desc_init(&data_op, dnnl_convolution_direct, &source, &any,
-                                                           &destination, strides, padding_before, padding_after),
-                  name());
-            auto bwd_weights = make_primitive_desc(weights_op, attr.get(), name() + " (backward weights)", fwd.get());
-            auto bwd_data = make_primitive_desc(data_op, attr.get(), name() + " (backward data)", fwd.get());
-            auto diff_weights = queried(bwd_weights.get(), dnnl_query_diff_weights_md);
-            auto data_weights = queried(bwd_data.get(), dnnl_query_weights_md);
-            if (!same(queried(bwd_weights.get(), dnnl_query_src_md), source) ||
-                !same(queried(bwd_weights.get(), dnnl_query_diff_dst_md), destination) ||
-                !same(queried(bwd_data.get(), dnnl_query_diff_dst_md), destination) ||
-                !same(queried(bwd_data.get(), dnnl_query_diff_src_md), source))
-                throw error(name() +
-                            ": oneDNN's backward primitives want other activation layouts than its forward one");
-            p.diff_weights = memory(diff_weights);
-            if (!same(diff_weights, weights_.stored_desc()))
-                p.diff_weights_reorder = reorder(diff_weights, weights_.stored_desc());
-            p.backward_weights_memory = memory(data_weights);
-            if (!same(data_weights, weights_.stored_desc()))
-                p.weights_reorder = reorder(weights_.stored_desc(), data_weights);
-            p.backward_weights = make_primitive(bwd_weights.get(), name());
-            p.backward_data = make_primitive(bwd_data.get(), name());
-            scratchpad = std::max({scratchpad, bytes(queried(bwd_weights.get(), dnnl_query_scratchpad_md)),
-                                   bytes(queried(bwd_data.get(), dnnl_query_scratchpad_md))});
-        }
-        p.scratchpad = scratchpad_memory(scratchpad);
-        p.scratchpad_floats = floats(scratchpad);
-        return p;
-    }
-
+    convolution_dims dims_;
+    bool choose_layouts_ = true;  ///< activations in the layouts oneDNN picks; otherwise NHWC
+    dnnl_dims_t strides_, padding_before_, padding_after_;
     stored_parameter weights_;
     std::vector<plan> plans_;
     host_buffer<float> output_, source_, diff_source_, input_gradient_, diff_weights_, backward_weights_, scratchpad_;
+};
+
+/// A convolution over `G` (an est::window_geometry) with bias and `Op` fused into the forward pass.
+///   forward(x, weights, bias, training) -> y             y in the layout the primitive chose
+///   backward(x, dy, weights, weights_gradient, bias_gradient, need_input_gradient) -> dx
+///       dy in y's layout (the gradient before Op: the caller applies Op's derivative); dx in x's
+///       layout; the weights gradient in the weights' stored layout
+///   weights_layout(): how the weights are stored, and their conversion to (window, window,
+///       channels, filters) row-major
+template <class G, post_op Op>
+class convolution {
+public:
+    using input_shape = shape<G::height, G::width, G::channels>;
+    using output_shape = shape<G::out_height, G::out_width, G::out_channels>;
+
+    convolution()
+        : primitives_({G::height, G::width, G::channels, G::out_height, G::out_width, G::out_channels, G::window,
+                       G::stride, G::pad_top, G::pad_left, G::pad_bottom, G::pad_right, Op}) {}
+
+    parameter_layout const& weights_layout() const { return primitives_.weights_layout(); }
+
+    batch_view<float const, output_shape> forward(batch_view<float const, input_shape> x, float const* weights,
+                                                  float const* bias, bool training) {
+        auto [y, layout] = primitives_.forward(x.data, x.batch, x.layout, weights, bias, training);
+        return {y, x.batch, layout};
+    }
+
+    batch_view<float, input_shape> backward(batch_view<float const, input_shape> x, batch_view<float, output_shape> dy,
+                                            float const* weights, float* weights_gradient, float* bias_gradient,
+                                            bool need_input_gradient) {
+        float* dx = primitives_.backward(x.data, x.batch, x.layout, dy.data, weights, weights_gradient, bias_gradient,
+                                         need_input_gradient);
+        if (!need_input_gradient)
+            return {};
+        return {dx, x.batch, x.layout};
+    }
+
+private:
+    convolution_primitives primitives_;
 };
 
 }  // namespace est::onednn
