@@ -48,8 +48,11 @@ struct run_config {
 };
 
 namespace detail {
-/// The params as JSON text, when they convert to JSON (NLOHMANN_DEFINE_TYPE_* in the user's code,
-/// which includes nlohmann/json.hpp); est's headers only declare nlohmann::json.
+/// The params as JSON text, when argument-dependent lookup finds a `to_json(nlohmann::json&, Params
+/// const&)` for them (what NLOHMANN_DEFINE_TYPE_* define, in the user's code, which includes
+/// nlohmann/json.hpp); otherwise none, and run.json records null. est's headers only declare
+/// nlohmann::json, so the test cannot be "anything nlohmann converts" (a map, an adl_serializer
+/// specialization) without making its answer depend on what a translation unit included.
 template <class Params, class Json = nlohmann::json>
 std::optional<std::string> params_as_json(Params const& params) {
     if constexpr (requires(Json & json) { to_json(json, params); })

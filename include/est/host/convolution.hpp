@@ -115,7 +115,7 @@ private:
     static constexpr std::size_t plans_kept = 4;
 
     /// Whether letting oneDNN choose this convolution's activation layouts leads a training pass
-    /// to its reference kernel.
+    /// at batch 64 (the plan whose weights layout is kept) to its reference kernel.
     EST_DECL bool reference_kernel_when_chosen();
     std::array<dnnl_dim_t, 4> weights_dims() const {
         return {dnnl_dim_t(dims_.out_channels), dnnl_dim_t(dims_.channels), dnnl_dim_t(dims_.window),

@@ -78,6 +78,11 @@ struct recorder {
     }
 };
 
+/// Params without a to_json.
+struct plain_params {
+    int layers = 2;
+};
+
 /// A hook that declares only one point.
 struct step_counter {
     std::uint64_t steps = 0;
@@ -142,6 +147,16 @@ TEST_CASE("estimator: trains, evaluates and predicts", "[estimator]") {
         ++i;
     }
     CHECK(same == 200);
+}
+
+TEST_CASE("run.json: params with a to_json are recorded, others as null", "[estimator]") {
+    auto recorded = est::detail::params_as_json(params{});
+    REQUIRE(recorded);
+    auto json = nlohmann::json::parse(*recorded);
+    CHECK(json["learning_rate"].get<float>() == 0.05f);
+    CHECK(json["label_scale"].get<float>() == 1.0f);
+    CHECK_FALSE(est::detail::params_as_json(plain_params{}));
+    CHECK_FALSE(est::detail::params_as_json(est::no_params{}));
 }
 
 TEST_CASE("estimator: train(...).evaluate(...) chains, and each evaluation joins the checkpoint index",
