@@ -114,9 +114,11 @@ private:
     };
     static constexpr std::size_t plans_kept = 4;
 
-    /// Whether letting oneDNN choose this convolution's activation layouts leads a training pass
-    /// at batch 64 (the plan whose weights layout is kept) to its reference kernel.
-    EST_DECL bool reference_kernel_when_chosen();
+    /// Whether a training pass with the layouts of `forward` (batch 64: the plan whose weights
+    /// layout is kept) runs oneDNN's reference kernel.
+    EST_DECL bool reference_kernel_in_training(primitive_desc const& forward) const;
+    /// The backward-weights and backward-data primitive descriptors that go with `forward`.
+    EST_DECL std::pair<primitive_desc, primitive_desc> backward_descs(primitive_desc const& forward) const;
     std::array<dnnl_dim_t, 4> weights_dims() const {
         return {dnnl_dim_t(dims_.out_channels), dnnl_dim_t(dims_.channels), dnnl_dim_t(dims_.window),
                 dnnl_dim_t(dims_.window)};

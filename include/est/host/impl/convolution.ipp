@@ -40,10 +40,12 @@ EST_DECL convolution_primitives::convolution_primitives(convolution_dims const& 
       strides_{dnnl_dim_t(dims.stride), dnnl_dim_t(dims.stride)},
       padding_before_{dnnl_dim_t(dims.pad_top), dnnl_dim_t(dims.pad_left)},
       padding_after_{dnnl_dim_t(dims.pad_bottom), dnnl_dim_t(dims.pad_right)} {
-    if (dims.channels < 8 && reference_kernel_when_chosen())
-        choose_layouts_ = false;
     // The weights keep one layout for every batch size: the one oneDNN prefers for a batch of 64.
     auto pd = forward_desc(64, weights_any(), dnnl_forward_training);
+    if (dims.channels < 8 && reference_kernel_in_training(pd)) {
+        choose_layouts_ = false;
+        pd = forward_desc(64, weights_any(), dnnl_forward_training);
+    }
     weights_ = stored_parameter(canonical_weights(), queried(pd.get(), dnnl_query_weights_md));
 }
 
@@ -124,14 +126,19 @@ EST_DECL dnnl_memory_desc_t convolution_primitives::destination_desc(std::size_t
                            choose_layouts_ ? dnnl_format_tag_any : dnnl_nhwc);
 }
 
-EST_DECL bool convolution_primitives::reference_kernel_when_chosen() {
+EST_DECL bool convolution_primitives::reference_kernel_in_training(primitive_desc const& forward) const {
     auto is_reference = [](primitive_desc const& pd) {
         char const* implementation = nullptr;
         check(dnnl_primitive_desc_query(pd.get(), dnnl_query_impl_info_str, 0, &implementation),
               "an implementation query");
         return std::string_view(implementation ? implementation : "").starts_with("ref");
     };
-    auto forward = forward_desc(64, weights_any(), dnnl_forward_training);
+    auto [weights, data] = backward_descs(forward);
+    return is_reference(forward) || is_reference(weights) || is_reference(data);
+}
+
+EST_DECL std::pair<primitive_desc, primitive_desc> convolution_primitives::backward_descs(
+    primitive_desc const& forward) const {
     auto source = queried(forward.get(), dnnl_query_src_md), destination = queried(forward.get(), dnnl_query_dst_md);
     auto any = weights_any(), bias = bias_desc();
     dnnl_convolution_desc_t weights_op, data_op;
@@ -142,9 +149,8 @@ EST_DECL bool convolution_primitives::reference_kernel_when_chosen() {
                                                    strides_, padding_before_, padding_after_),
           name());
     auto attr = make_attributes();
-    return is_reference(forward) ||
-           is_reference(make_primitive_desc(weights_op, attr.get(), name() + " (backward weights)", forward.get())) ||
-           is_reference(make_primitive_desc(data_op, attr.get(), name() + " (backward data)", forward.get()));
+    return {make_primitive_desc(weights_op, attr.get(), name() + " (backward weights)", forward.get()),
+            make_primitive_desc(data_op, attr.get(), name() + " (backward data)", forward.get())};
 }
 
 EST_DECL std::string convolution_primitives::name() const {
@@ -197,17 +203,7 @@ EST_DECL convolution_primitives::plan convolution_primitives::make_plan(std::siz
     p.forward = make_primitive(fwd.get(), name());
     std::size_t scratchpad = bytes(queried(fwd.get(), dnnl_query_scratchpad_md));
     if (training) {
-        auto attr = make_attributes();
-        auto any = weights_any(), bias = bias_desc();
-        dnnl_convolution_desc_t weights_op, data_op;
-        check(dnnl_convolution_backward_weights_desc_init(&weights_op, dnnl_convolution_direct, &source, &any, &bias,
-                                                          &destination, strides_, padding_before_, padding_after_),
-              name());
-        check(dnnl_convolution_backward_data_desc_init(&data_op, dnnl_convolution_direct, &source, &any, &destination,
-                                                       strides_, padding_before_, padding_after_),
-              name());
-        auto bwd_weights = make_primitive_desc(weights_op, attr.get(), name() + " (backward weights)", fwd.get());
-        auto bwd_data = make_primitive_desc(data_op, attr.get(), name() + " (backward data)", fwd.get());
+        auto [bwd_weights, bwd_data] = backward_descs(fwd);
         auto diff_weights = queried(bwd_weights.get(), dnnl_query_diff_weights_md);
         auto data_weights = queried(bwd_data.get(), dnnl_query_weights_md);
         if (!same(queried(bwd_weights.get(), dnnl_query_src_md), source) ||
