@@ -2,7 +2,9 @@
 // synthetic inputs of the real shape, with what benchmarks/peers/pytorch.py compares against:
 // images/s, the fraction of this machine's FP32 peak reached (the peak measured in this process by
 // an FMA loop on the same threads, in rounds interleaved with the steps), the share of a training
-// step spent in the optimizer's update, peak resident memory, and the heap allocations of the
+// step spent in the optimizer's update and the memory bandwidth it reaches (against this machine's,
+// measured in this process), the fraction of peak a step could reach if everything but the update
+// ran at the FP32 peak, peak resident memory, and the heap allocations of the
 // whole malloc family after the first step (those inside oneDNN's primitive executions apart). One
 // line per model, then everything as one JSON line.
 // Usage: training_throughput [step scale, default 1]
@@ -32,6 +34,8 @@ struct figures {
     double train_images_per_sec = 0.0, inference_images_per_sec = 0.0;
     double train_peak_fraction = 0.0, inference_peak_fraction = 0.0;
     double update_share = 0.0;  // of a training step's time
+    double update_gbps = 0.0;   // Adam's bytes (read p, g, m, v; write p, m, v) over the update's time
+    double train_bound = 0.0;   // the fraction of peak a step of FLOPs at peak plus this update would reach
     double peak_rss_mib = 0.0;
     test::allocation_counts allocations;  // after step 1, over the timed training steps
     std::size_t train_steps_counted = 0;
@@ -93,6 +97,27 @@ double fma_gflops() {
     return best;
 }
 
+// Memory bandwidth: `a = a * s + b` over two arrays far larger than the caches (256 MiB each), on
+// every OpenMP thread, the same read-modify-write shape as an optimizer's update (every array it
+// writes it also reads, so no cache line is fetched only to be overwritten). Bytes counted: two
+// reads and one write of 4 bytes an element. GB/s of the best of 5 rounds.
+double memory_bandwidth_gbps() {
+    constexpr std::size_t n = std::size_t(64) << 20;
+    std::vector<float> a(n, 1.0f), b(n, 2.0f);
+    float* pa = a.data();
+    float const* pb = b.data();
+    double best = 0.0;
+    for (int round = 0; round < 5; ++round) {
+        auto start = std::chrono::steady_clock::now();
+#pragma omp parallel for simd schedule(static)
+        for (std::size_t i = 0; i < n; ++i) pa[i] = pa[i] * 0.5f + pb[i];
+        best = std::max(best, 3.0 * sizeof(float) * double(n) / seconds_since(start) / 1e9);
+    }
+    volatile float keep = a[n / 2];
+    (void)keep;
+    return best;
+}
+
 struct paired_rates {
     double images_per_sec = 0.0, peak_gflops = 0.0;
 };
@@ -131,7 +156,7 @@ double peak_rss_mib() {
 }
 
 template <class Model>
-figures measure(char const* name, step_counts steps) {
+figures measure(char const* name, step_counts steps, double bandwidth_gbps) {
     reset_peak_rss();
     Model net;
     net.initialize(1);
@@ -180,11 +205,17 @@ figures measure(char const* name, step_counts steps) {
     for (std::size_t i = 0; i < updates; ++i) optimizer.apply(net, slots, step);
     double update_seconds = seconds_since(start) / double(updates);
     result.update_share = update_seconds / (double(train_batch) / result.train_images_per_sec);
+    constexpr double update_bytes = 7.0 * sizeof(float) * double(Model::parameter_count);
+    result.update_gbps = update_bytes / update_seconds / 1e9;
+    double compute_seconds = double(train_batch) * train_flops / 1e9 / train.peak_gflops;
+    result.train_bound = compute_seconds / (compute_seconds + update_seconds);
 
     std::printf(
-        "%s: train %.0f images/s (%.0f%% of FP32 peak, update %.0f%% of a step), inference %.0f images/s (%.0f%% of "
+        "%s: train %.0f images/s (%.0f%% of FP32 peak; update %.0f%% of a step at %.1f GB/s, %.0f%% of the memory "
+        "bandwidth; FLOPs at peak plus this update would reach %.0f%%), inference %.0f images/s (%.0f%% of "
         "peak), peak RSS %.1f MiB, heap allocations after step 1: %.1f a step outside oneDNN, %.1f inside\n",
         name, result.train_images_per_sec, 100.0 * result.train_peak_fraction, 100.0 * result.update_share,
+        result.update_gbps, 100.0 * result.update_gbps / bandwidth_gbps, 100.0 * result.train_bound,
         result.inference_images_per_sec, 100.0 * result.inference_peak_fraction, result.peak_rss_mib,
         double(result.allocations.outside_onednn()) / double(result.train_steps_counted),
         double(result.allocations.onednn) / double(result.train_steps_counted));
@@ -196,11 +227,13 @@ std::string json(char const* name, figures const& f, step_counts steps) {
     std::snprintf(buffer, sizeof buffer,
                   "\"%s_train_images_per_sec\":%.1f,\"%s_inference_images_per_sec\":%.1f,"
                   "\"%s_train_fraction_of_peak\":%.3f,\"%s_inference_fraction_of_peak\":%.3f,"
-                  "\"%s_update_share_of_train_step\":%.3f,\"%s_peak_rss_mib\":%.1f,"
+                  "\"%s_update_share_of_train_step\":%.3f,\"%s_update_gbps\":%.1f,\"%s_train_bound_fraction_of_peak\":%.3f,"
+                  "\"%s_peak_rss_mib\":%.1f,"
                   "\"%s_allocations_per_step_outside_onednn\":%.2f,\"%s_allocations_per_step_in_onednn\":%.2f,"
                   "\"%s_train_steps\":%zu,\"%s_inference_steps\":%zu",
                   name, f.train_images_per_sec, name, f.inference_images_per_sec, name, f.train_peak_fraction, name,
-                  f.inference_peak_fraction, name, f.update_share, name, f.peak_rss_mib, name,
+                  f.inference_peak_fraction, name, f.update_share, name, f.update_gbps, name, f.train_bound, name,
+                  f.peak_rss_mib, name,
                   double(f.allocations.outside_onednn()) / double(f.train_steps_counted), name,
                   double(f.allocations.onednn) / double(f.train_steps_counted), name, steps.train, name,
                   steps.inference);
@@ -218,13 +251,15 @@ int main(int argc, char** argv) {
     test::heap_allocations();  // starts attributing allocations to oneDNN
     auto scaled = [&](std::size_t n) { return std::max<std::size_t>(1, std::size_t(double(n) * scale)); };
     step_counts mlp_steps{scaled(3000), scaled(2000)}, cnn_steps{scaled(200), scaled(50)};
-    auto mlp = measure<fashion_mnist::mlp>("mlp", mlp_steps);
-    auto cnn = measure<fashion_mnist::cnn>("cnn", cnn_steps);
+    double bandwidth = memory_bandwidth_gbps();
+    auto mlp = measure<fashion_mnist::mlp>("mlp", mlp_steps, bandwidth);
+    auto cnn = measure<fashion_mnist::cnn>("cnn", cnn_steps, bandwidth);
     double peak = 0.0;
     for (int i = 0; i < 3; ++i) peak = std::max(peak, fma_gflops());
+    bandwidth = std::max(bandwidth, memory_bandwidth_gbps());
     std::printf(
-        "{\"backend\":\"%s\",\"threads\":%d,\"fp32_peak_gflops\":%.1f,\"train_batch\":%zu,\"inference_batch\":%zu,%s,%"
-        "s}\n",
-        std::string(est::host::name).c_str(), est::host::threads(), peak, train_batch, inference_batch,
+        "{\"backend\":\"%s\",\"threads\":%d,\"fp32_peak_gflops\":%.1f,\"memory_bandwidth_gbps\":%.1f,"
+        "\"train_batch\":%zu,\"inference_batch\":%zu,%s,%s}\n",
+        std::string(est::host::name).c_str(), est::host::threads(), peak, bandwidth, train_batch, inference_batch,
         json("mlp", mlp, mlp_steps).c_str(), json("cnn", cnn, cnn_steps).c_str());
 }
