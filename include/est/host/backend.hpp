@@ -8,6 +8,7 @@
 #include <est/core/thrust.hpp>
 #include <est/host/convolution.hpp>
 #include <est/host/layout_converter.hpp>
+#include <est/host/vector_width.hpp>
 #include <est/kernels/pooling.hpp>
 
 #include <algorithm>
@@ -54,19 +55,20 @@ struct host {
     static void copy_from_host(void* to, void const* from, std::size_t bytes) { copy_bytes(to, from, bytes); }
 
     /// Calls `f(i)` for every i in [0, n). The indices go to threads in ranges of at least `grain`
-    /// (the loop over a range is inlined, so it vectorizes); below two grains the calling thread
-    /// runs them all, as a parallel region would cost more than it saves.
+    /// (the loop over a range is inlined, so it vectorizes, in the CPU's widest vector instructions:
+    /// host/vector_width.hpp); below two grains the calling thread runs them all, as a parallel
+    /// region would cost more than it saves.
     template <class F>
     static void for_each(std::size_t n, F f, std::size_t grain = 4096) {
         std::size_t ranges = std::min<std::size_t>(n / std::max<std::size_t>(grain, 1), max_ranges);
         if (ranges <= 1) {
-            run_range(f, 0, n);
+            detail::vector_loop(f, 0, n);
             return;
         }
         std::size_t length = (n + ranges - 1) / ranges;
         thrust::for_each(policy(), thrust::counting_iterator<std::size_t>(0),
                          thrust::counting_iterator<std::size_t>(ranges),
-                         [=](std::size_t r) { run_range(f, r * length, std::min(n, (r + 1) * length)); });
+                         [=](std::size_t r) { detail::vector_loop(f, r * length, std::min(n, (r + 1) * length)); });
     }
 
     /// Calls `f(r, c)` for every cell of a rows x cols grid: rows go to threads in ranges of about
@@ -134,14 +136,6 @@ struct host {
     using layout_converter = onednn::layout_converter<S>;
 
 private:
-    /// f(i) for i in [begin, end), on a local copy of f: its fields (pointers, constants) are then
-    /// known not to change when the kernel stores through its pointers, so the loop vectorizes.
-    template <class F>
-    static void run_range(F const& f, std::size_t begin, std::size_t end) {
-        F local = f;
-        for (std::size_t i = begin; i < end; ++i) local(i);
-    }
-
     static constexpr std::size_t max_ranges = 64;
 
     static void copy_bytes(void* to, void const* from, std::size_t bytes) {
