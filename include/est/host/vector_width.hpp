@@ -37,18 +37,19 @@ inline vector_width widest_vector_width() {
 }
 
 template <class F>
-void loop_baseline(F const& f, std::size_t begin, std::size_t end) {
+[[gnu::flatten]] void loop_baseline(F const& f, std::size_t begin, std::size_t end) {
     F local = f;
     for (std::size_t i = begin; i < end; ++i) local(i);
 }
 template <class F>
-[[gnu::target("avx2,fma")]] void loop_avx2(F const& f, std::size_t begin, std::size_t end) {
+[[gnu::flatten, gnu::target("avx2,fma")]] void loop_avx2(F const& f, std::size_t begin, std::size_t end) {
     F local = f;
     for (std::size_t i = begin; i < end; ++i) local(i);
 }
 template <class F>
-[[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]] void loop_avx512(F const& f, std::size_t begin,
-                                                                               std::size_t end) {
+[[gnu::flatten, gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]] void loop_avx512(F const& f,
+                                                                                              std::size_t begin,
+                                                                                              std::size_t end) {
     F local = f;
     for (std::size_t i = begin; i < end; ++i) local(i);
 }
