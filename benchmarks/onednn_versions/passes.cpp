@@ -72,14 +72,20 @@ dnnl_primitive_attr_t attributes(bool relu) {
     return attr;
 }
 
-/// A memory object over a new buffer of small values (never freed: the program is short).
+/// A new 64-byte aligned buffer of `count` small values (never freed: the program is short).
+float* filled_buffer(std::size_t count) {
+    auto* data = static_cast<float*>(std::aligned_alloc(64, (count * sizeof(float) + 63) / 64 * 64));
+    for (std::size_t i = 0; i < count; ++i)
+        data[i] = 0.001f * float(i % 97);
+    return data;
+}
+
+/// A memory object over a filled_buffer of the descriptor's size.
 dnnl_memory_t memory_for(desc const& md) {
     std::size_t bytes = std::max<std::size_t>(dnnl_memory_desc_get_size(handle(md)), 64);
-    auto* data = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
-    for (std::size_t i = 0; i < bytes / sizeof(float); ++i)
-        data[i] = 0.001f * float(i % 97);
     dnnl_memory_t m = nullptr;
-    check(dnnl_memory_create(&m, handle(md), engine, data), "a memory object");
+    check(dnnl_memory_create(&m, handle(md), engine, filled_buffer((bytes + 3) / sizeof(float))),
+          "a memory object");
     return m;
 }
 
@@ -203,14 +209,8 @@ void convolutions(convolution const& c, int batch, bool training, dnnl_format_ta
 /// dense1 (3136 inputs, 1024 units) as est runs it: row-major sgemm, kernel stored (units, inputs).
 void dense(int batch, bool training) {
     constexpr int inputs = 3136, units = 1024;
-    auto buffer = [](std::size_t n) {
-        auto* p = static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64));
-        for (std::size_t i = 0; i < n; ++i)
-            p[i] = 0.001f * float(i % 97);
-        return p;
-    };
-    float *x = buffer(std::size_t(batch) * inputs), *w = buffer(std::size_t(units) * inputs),
-          *y = buffer(std::size_t(batch) * units);
+    float *x = filled_buffer(std::size_t(batch) * inputs), *w = filled_buffer(std::size_t(units) * inputs),
+          *y = filled_buffer(std::size_t(batch) * units);
     double macs = double(batch) * inputs * units;
     auto sgemm = [](char ta, char tb, int m, int n, int k, float const* a, int lda, float const* b, int ldb, float* c,
                     int ldc) { check(dnnl_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc), "sgemm"); };

@@ -19,9 +19,16 @@
 
 namespace est::detail {
 
-enum class vector_width { baseline, avx2, avx512 };
+/// f(i) for i in [begin, end) as the build's baseline compiles it.
+template <class F>
+[[gnu::flatten]] void loop_baseline(F const& f, std::size_t begin, std::size_t end) {
+    F local = f;
+    for (std::size_t i = begin; i < end; ++i) local(i);
+}
 
 #if defined(EST_VECTOR_DISPATCH)
+enum class vector_width { baseline, avx2, avx512 };
+
 /// What this CPU runs, found once.
 inline vector_width widest_vector_width() {
     static vector_width const width = [] {
@@ -36,11 +43,6 @@ inline vector_width widest_vector_width() {
     return width;
 }
 
-template <class F>
-[[gnu::flatten]] void loop_baseline(F const& f, std::size_t begin, std::size_t end) {
-    F local = f;
-    for (std::size_t i = begin; i < end; ++i) local(i);
-}
 template <class F>
 [[gnu::flatten, gnu::target("avx2,fma")]] void loop_avx2(F const& f, std::size_t begin, std::size_t end) {
     F local = f;
@@ -69,11 +71,8 @@ void vector_loop(F const& f, std::size_t begin, std::size_t end) {
         case vector_width::baseline:
             break;
     }
-    loop_baseline(f, begin, end);
-#else
-    F local = f;
-    for (std::size_t i = begin; i < end; ++i) local(i);
 #endif
+    loop_baseline(f, begin, end);
 }
 
 }  // namespace est::detail
