@@ -2,9 +2,10 @@
 // layers of the Fashion-MNIST CNN at batch 64 (training) and 256 (inference), oneDNN's convolutions
 // with NHWC activations against the layouts oneDNN picks, the reorders between the two, oneDNN's max
 // pooling against est's kernel, and oneDNN's inner product against est's sgemm-based dense layer
-// with its kernel stored either way (the CNN's and the MLP's dense layers),
-// each read against the FP32 peak measured in the same run. The alternatives of a comparison run in
-// turns, so that they see the same machine. A table, then every figure as one JSON line.
+// with its kernel stored either way (the CNN's and the MLP's dense layers); then the two forms of a
+// dense layer's forward product (x K^T, K x^T) over a grid of shapes. Each is read against the FP32
+// peak measured in the same run. The alternatives of a comparison run in turns, so that they see the
+// same machine. Tables, then every figure as one JSON line.
 #include <est/core/random.hpp>
 #include <est/host/backend.hpp>
 #include <est/nn/activation.hpp>
@@ -17,6 +18,7 @@
 #include <functional>
 #include <numeric>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -524,11 +526,13 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
 
     std::string op = std::string(name) + " " + std::to_string(inputs) + "->" + std::to_string(units);
     double flops = 2.0 * double(batch) * double(inputs) * double(units);
+    bool transposed = est::host::transposed_product_faster(batch, units, inputs);
     auto add = [&](char const* pass, std::function<void()> est_oi, std::function<void()> est_io,
                    std::function<void()> onednn_pass, std::string const& info) {
         auto times = compare({est_oi, est_io, onednn_pass});
-        rows.push_back(
-            {"dense", op + " " + pass, batch, "est oi", times[0], flops, "est host::gemm, kernel (units, inputs)"});
+        rows.push_back({"dense", op + " " + pass, batch, "est oi", times[0], flops,
+                        std::string("est host::gemm, kernel (units, inputs)") +
+                            (transposed && std::string_view(pass).starts_with("forward") ? ", product as K x^T" : "")});
         rows.push_back(
             {"dense", op + " " + pass, batch, "est io", times[1], flops, "est host::gemm, kernel (inputs, units)"});
         rows.push_back({"dense", op + " " + pass, batch, "oneDNN", times[2], flops, info});
@@ -549,9 +553,17 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
     dnn::memory src_memory(source), weights_memory(weights), bias_memory(bias_desc), dst_memory(destination),
         forward_scratchpad_memory = dnn::scratchpad_memory(dnn::bytes(forward_scratchpad));
 
-    auto est_forward = [&] {
-        est::host::gemm(false, true, batch, units, inputs, 1.0f, x.data(), kernel_oi.data(), 0.0f, y.data());
-        est::host::for_each_2d(batch, units, est::detail::bias_activation<Act>{y.data(), bias.data(), units});
+    host_buffer<float> product(batch * units);
+    auto est_forward = [&] {  // as est::dense does it
+        if (transposed) {
+            est::host::gemm(false, true, units, batch, inputs, 1.0f, kernel_oi.data(), x.data(), 0.0f, product.data());
+            est::host::for_each_2d(
+                batch, units,
+                est::detail::bias_activation_transposed<Act>{y.data(), product.data(), bias.data(), batch, units});
+        } else {
+            est::host::gemm(false, true, batch, units, inputs, 1.0f, x.data(), kernel_oi.data(), 0.0f, y.data());
+            est::host::for_each_2d(batch, units, est::detail::bias_activation<Act>{y.data(), bias.data(), units});
+        }
     };
     auto est_forward_io = [&] {
         est::host::gemm(false, false, batch, units, inputs, 1.0f, x.data(), kernel.data(), 0.0f, y.data());
@@ -636,6 +648,32 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
         implementation(data_pd.get()) + " wei " + format_name(data_weights, "oi"));
 }
 
+/// The two forms of a dense layer's forward product with its kernel K stored (units, inputs), y = x K^T
+/// and y^T = K x^T, on host::gemm over a grid of layer shapes: the measurement behind
+/// host::transposed_product_faster. Rows of the "dense forward" section.
+void dense_forward_forms(std::vector<row>& rows, est::random_engine& rng) {
+    for (std::size_t batch : {train_batch, inference_batch})
+        for (std::size_t inputs : {256, 784, 1024, 3136})
+            for (std::size_t units : {10, 64, 256, 1024, 2048}) {
+                host_buffer<float> x(batch * inputs), kernel(units * inputs), y(batch * units);
+                for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = rng.uniform(-1.0f, 1.0f);
+                for (std::size_t i = 0; i < kernel.size(); ++i) kernel.data()[i] = rng.uniform(-1.0f, 1.0f);
+                auto times = compare({[&] {
+                                          est::host::gemm(false, true, batch, units, inputs, 1.0f, x.data(),
+                                                          kernel.data(), 0.0f, y.data());
+                                      },
+                                      [&] {
+                                          est::host::gemm(false, true, units, batch, inputs, 1.0f, kernel.data(),
+                                                          x.data(), 0.0f, y.data());
+                                      }});
+                std::string op = std::to_string(inputs) + "->" + std::to_string(units);
+                double flops = 2.0 * double(batch) * double(inputs) * double(units);
+                bool chosen = est::host::transposed_product_faster(batch, units, inputs);
+                rows.push_back({"dense forward", op, batch, "x K^T", times[0], flops, chosen ? "" : "est's choice"});
+                rows.push_back({"dense forward", op, batch, "K x^T", times[1], flops, chosen ? "est's choice" : ""});
+            }
+}
+
 // ---- Output ----
 
 void print_table(std::vector<row> const& rows, char const* section, char const* title, double peak) {
@@ -654,6 +692,30 @@ void print_table(std::vector<row> const& rows, char const* section, char const* 
         }
         std::printf("  %s\n", r.implementation.c_str());
     }
+}
+
+/// The "dense forward" rows as a table of time ratios, one line per (batch, inputs), one column per
+/// units count.
+void print_dense_forward_ratios(std::vector<row> const& rows) {
+    std::printf(
+        "\nDense forward product, K x^T time / x K^T time (medians; < 1: K x^T faster; * where est computes "
+        "K x^T)\n  %-14s units:",
+        "batch, inputs");
+    std::string line_key;
+    for (std::size_t i = 0; i + 1 < rows.size(); ++i) {
+        auto const& r = rows[i];
+        if (r.section != "dense forward" || r.variant != "x K^T")
+            continue;
+        auto const& transposed = rows[i + 1];
+        std::string inputs = r.op.substr(0, r.op.find("->")), units = r.op.substr(r.op.find("->") + 2);
+        std::string key = std::to_string(r.batch) + ", " + inputs;
+        if (key != line_key)
+            std::printf("\n  %-20s", key.c_str());
+        line_key = key;
+        std::printf(" %5s %4.2f%s", units.c_str(), transposed.time.median_ms / r.time.median_ms,
+                    transposed.implementation.empty() ? " " : "*");
+    }
+    std::printf("\n");
 }
 
 std::string json(std::vector<row> const& rows, std::vector<std::pair<std::string, double>> const& checks,
@@ -711,6 +773,7 @@ int main() {
     dense<est::relu>("mlp dense2", 256, 128, train_batch, true, rows, checks, rng);
     dense<est::relu>("mlp dense1", 784, 256, inference_batch, false, rows, checks, rng);
     peak.measure();
+    dense_forward_forms(rows, rng);
 
     std::printf(
         "host_primitives: %d OpenMP threads, FP32 peak %.1f GFLOP/s (best of %d rounds of an FMA loop), %d "
@@ -728,6 +791,7 @@ int main() {
     print_table(rows, "pooling", "Max pooling 2x2 stride 2 (forward in training keeps the workspace/argmax)",
                 peak.gflops);
     print_table(rows, "dense", "Dense layers (est: bias and activation as a pass after the product)", peak.gflops);
+    print_dense_forward_ratios(rows);
     std::printf("\nmax abs differences (pooling must be 0):");
     for (auto const& [what, difference] : checks) std::printf(" %s %.3g;", what.c_str(), difference);
     std::printf("\n%s\n", json(rows, checks, peak).c_str());

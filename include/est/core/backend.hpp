@@ -86,6 +86,9 @@ struct fill_values {
 ///   find_first(n, p) -> size_t                the smallest i with p(i), or n
 ///   gemm(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c)
 ///                                             C(m, n) = alpha op(A) op(B) + beta C, row-major
+///   transposed_product_faster(m, n, k) -> bool
+///                                             whether C(m, n) = A B^T (B stored (n, k)) is faster
+///                                             as C^T = B A^T; a function of the shape only
 ///   template <class Geometry, post_op Op> convolution
 ///                                             a 2-D convolution (window_geometry) with bias and Op
 ///                                             fused: forward, backward data, backward weights, the
@@ -111,6 +114,7 @@ concept Backend = MemorySpace<typename B::memory_space> &&
     { B::sum(n, detail::value_probe{}) } -> std::convertible_to<double>;
     { B::find_first(n, detail::predicate_probe{}) } -> std::convertible_to<std::size_t>;
     B::gemm(false, false, n, n, n, 1.0f, a, a, 0.0f, c);
+    { B::transposed_product_faster(n, n, n) } -> std::same_as<bool>;
     typename B::template convolution<detail::geometry_probe, post_op::none>;
     typename B::template pooling<detail::geometry_probe, pooling_kind::max>;
     typename B::template layout_converter<shape<2, 2, 2>>;

@@ -151,6 +151,9 @@ struct basic_device {
             System::gemm(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
     }
 
+    /// cuBLAS picks its kernels by shape itself; dense layers call it as they are.
+    static constexpr bool transposed_product_faster(std::size_t, std::size_t, std::size_t) { return false; }
+
     template <class Geometry, post_op Op>
     using convolution = typename System::template convolution<basic_device, Geometry, Op>;
     template <class Geometry, pooling_kind Kind>

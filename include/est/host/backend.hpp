@@ -128,6 +128,15 @@ struct host {
     EST_DECL static void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
                               float alpha, float const* a, float const* b, float beta, float* c);
 
+    /// Whether C(m, n) = A(m, k) B(n, k)^T runs faster as its transpose, C^T = B A^T, on oneDNN's
+    /// sgemm: for a few columns, or a large B (a dense layer's kernel of a million weights or more),
+    /// it does on AVX2 and AVX-512 alike (`host_primitives`' "dense forward" sweep;
+    /// benchmarks/README.md, "Dense layers"). A function of the shape only, so that runs stay
+    /// bit-identical.
+    static constexpr bool transposed_product_faster(std::size_t, std::size_t n, std::size_t k) {
+        return n < 16 || n * k >= (std::size_t(1) << 20);
+    }
+
     template <class Geometry, post_op Op>
     using convolution = onednn::convolution<Geometry, Op>;
     template <class Geometry, pooling_kind Kind>

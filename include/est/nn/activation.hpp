@@ -116,6 +116,23 @@ struct bias_activation {
     }
 };
 
+/// y(r, c) = Act(t(c, r) + bias[c]): the bias/activation pass of a product computed transposed,
+/// t = y^T (rows x cols y, cols x rows t).
+template <class Act>
+struct bias_activation_transposed {
+    float* y;
+    float const* t;
+    float const* bias;
+    std::size_t rows, cols;
+    EST_HOST_DEVICE void operator()(std::size_t r, std::size_t c) const {
+        float v = t[c * rows + r] + bias[c];
+        if constexpr (Act::elementwise)
+            y[r * cols + c] = Act::apply(v);
+        else
+            y[r * cols + c] = v;
+    }
+};
+
 /// Softmax of row r of `cols` values, in place.
 struct softmax_rows {
     float* y;

@@ -2,7 +2,8 @@
 // bias/activation pass; the bias gradient is one more product (a row of ones times dy), which keeps
 // it deterministic and on the back end. K is (inputs, units) row-major in checkpoints and hooks, as
 // TensorFlow has it, and stored transposed, (units, inputs): each output then reads one contiguous
-// row of K, the product's faster form (benchmarks/README.md, "Dense layers").
+// row of K, the product's faster form (benchmarks/README.md, "Dense layers"); where the back end
+// says so, the forward product is computed transposed, K x^T, and transposed in the bias pass.
 #pragma once
 
 #include <est/core/backend.hpp>
@@ -58,8 +59,16 @@ struct dense {
         backend_view<float const, output_shape, B> forward(backend_view<float const, In, B> x, M, step_context const&) {
             check_canonical(x.layout);
             output_.resize(x.batch * Units);
-            B::gemm(false, true, x.batch, Units, inputs, 1.0f, x.data, kernel_.value, 0.0f, output_.data());
-            B::for_each_2d(x.batch, Units, detail::bias_activation<Act>{output_.data(), bias_.value, Units});
+            if (B::transposed_product_faster(x.batch, Units, inputs)) {
+                product_.resize(x.batch * Units);
+                B::gemm(false, true, Units, x.batch, inputs, 1.0f, kernel_.value, x.data, 0.0f, product_.data());
+                B::for_each_2d(x.batch, Units,
+                               detail::bias_activation_transposed<Act>{output_.data(), product_.data(), bias_.value,
+                                                                       x.batch, Units});
+            } else {
+                B::gemm(false, true, x.batch, Units, inputs, 1.0f, x.data, kernel_.value, 0.0f, output_.data());
+                B::for_each_2d(x.batch, Units, detail::bias_activation<Act>{output_.data(), bias_.value, Units});
+            }
             if constexpr (!Act::elementwise)
                 detail::apply_activation<Act, B>(output_.data(), x.batch * Units, Units);
             return {output_.data(), x.batch};
@@ -86,6 +95,7 @@ struct dense {
         detail::transposed_matrix<B> kernel_layout_{inputs, Units};
         parameter_slot kernel_, bias_;
         buffer<float, B> output_, input_gradient_;
+        buffer<float, B> product_;  // x K^T computed as K x^T, (units, batch), where that is faster
         detail::column_sums<B> bias_gradient_;
     };
 };

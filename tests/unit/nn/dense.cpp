@@ -24,8 +24,40 @@ TEST_CASE("dense: forward is x K + b", "[nn][dense]") {
     CHECK(y.data[3] == Approx(4 + 4 - 1));
 }
 
+// The host back end computes x K^T as (K x^T)^T for few units or a large kernel; both forms must
+// give x K + b.
+template <std::size_t Units, std::size_t Inputs, bool Transposed>
+void check_forward_against_loops(std::size_t batch) {
+    REQUIRE(est::host::transposed_product_faster(batch, Units, Inputs) == Transposed);
+    test::one_layer_model<est::dense<Units, est::relu>, est::shape<Inputs>> net;
+    net.initialize(3);
+    std::vector<float> kernel(Inputs * Units), bias(Units);
+    est::random_engine engine(5);
+    for (float& v : kernel) v = engine.uniform(-1.0f, 1.0f);
+    for (float& v : bias) v = engine.uniform(-1.0f, 1.0f);
+    net.write(net.parameter("1_dense/kernel"), kernel);
+    net.write(net.parameter("1_dense/bias"), bias);
+    est::batch_tensor<float, est::shape<Inputs>> x(batch);
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = engine.uniform(-1.0f, 1.0f);
+    auto y = net.forward(x.view(), est::eval);
+    for (std::size_t b = 0; b < batch; ++b)
+        for (std::size_t u = 0; u < Units; ++u) {
+            double sum = bias[u];
+            for (std::size_t i = 0; i < Inputs; ++i) sum += double(x.data()[b * Inputs + i]) * kernel[i * Units + u];
+            INFO("example " << b << ", unit " << u);
+            CHECK(y.data[b * Units + u] == Approx(std::max(sum, 0.0)).margin(1e-4));
+        }
+}
+
+TEST_CASE("dense: forward is relu(x K + b) whichever way the product is computed", "[nn][dense]") {
+    check_forward_against_loops<5, 33, true>(7);       // few units
+    check_forward_against_loops<40, 33, false>(7);     // the product as written
+    check_forward_against_loops<1024, 1024, true>(3);  // a large kernel
+}
+
 TEST_CASE("dense: gradients match finite differences", "[nn][dense][gradient]") {
     test::check_gradients<est::dense<6>, est::shape<5>>(3);
+    test::check_gradients<est::dense<20>, est::shape<5>>(3);
     test::check_gradients<est::dense<4, est::sigmoid>, est::shape<7>>(2);
     test::check_gradients<est::dense<4, est::tanh>, est::shape<3>>(4);
     test::check_gradients<est::dense<5, est::softmax>, est::shape<3>>(2);
