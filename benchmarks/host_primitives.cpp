@@ -763,7 +763,9 @@ int main() {
     reorders(rows, rng);
     pooling<28, 32>("pool1", est::layout::canonical, rows, checks, rng);
     pooling<28, 32>("pool1", blocked, rows, checks, rng);
+    pooling<28, 32>("pool1", est::layout::channel_blocks_16, rows, checks, rng);
     pooling<14, 64>("pool2", blocked, rows, checks, rng);
+    pooling<14, 64>("pool2", est::layout::channel_blocks_16, rows, checks, rng);
     pooling<14, 64>("pool2", est::layout::canonical, rows, checks, rng);
     peak.measure();
     dense<est::relu>("dense1", 3136, 1024, train_batch, true, rows, checks, rng);

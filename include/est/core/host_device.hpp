@@ -7,3 +7,13 @@
 #else
 #define EST_HOST_DEVICE
 #endif
+
+// EST_VECTORIZE, before a loop over the channels of a block, asks the host compiler to vectorize it
+// (OpenMP's `simd`): g++ unrolls a loop of 8 or 16 iterations completely before it would vectorize
+// it and leaves the copies scalar (est's pooling over oneDNN's channel blocks ran 5-10 times slower).
+// The iterations must be independent. Empty in device code and without OpenMP.
+#if defined(_OPENMP) && !defined(__CUDA_ARCH__)
+#define EST_VECTORIZE _Pragma("omp simd")
+#else
+#define EST_VECTORIZE
+#endif

@@ -1,8 +1,9 @@
 // 2-D max and average pooling as est's own kernels (functors every back end runs: the host's and the
 // device's), in the layout of their input: channels innermost (canonical NHWC) or in blocks of 8 or
-// 16 (after oneDNN's blocked convolutions), so each window position is one vectorizable pass over a
-// block of channels. On the host they replace oneDNN 2.6's pooling primitives, which ran 4 to 9
-// times slower here (benchmarks/README.md).
+// 16 (after oneDNN's blocked convolutions), so each window position is one vectorized pass over a
+// block of channels (EST_VECTORIZE in the forward pass, where g++ left blocks of 8 and 16 scalar).
+// On the host they replace oneDNN 2.6's pooling primitives, which ran 4 to 9 times slower here
+// (benchmarks/README.md).
 // The backward pass gathers per input position, without atomics, so results do not depend on the
 // number of threads. Average pooling excludes the padding from each window's count, as TensorFlow's
 // `same` does; max pooling's gradient goes to the first maximum of a window.
@@ -68,6 +69,7 @@ struct pooling_forward : pooling_windows<G> {
             float result[Block];
             std::int32_t where[Block];
             float const* start = rows + (h0 * G::width + w0) * Block;
+            EST_VECTORIZE
             for (std::size_t c = 0; c < Block; ++c) {
                 result[c] = start[c];
                 where[c] = std::int32_t(h0 * G::width + w0);
@@ -76,6 +78,7 @@ struct pooling_forward : pooling_windows<G> {
                 for (std::size_t w = (h == h0 ? w0 + 1 : w0); w < w1; ++w) {
                     float const* v = rows + (h * G::width + w) * Block;
                     auto position = std::int32_t(h * G::width + w);
+                    EST_VECTORIZE
                     for (std::size_t c = 0; c < Block; ++c) {
                         if constexpr (Kind == pooling_kind::max) {
                             // The first maximum wins ties. Blended through a mask, as integers:
@@ -93,11 +96,15 @@ struct pooling_forward : pooling_windows<G> {
                 }
             if constexpr (Kind == pooling_kind::mean) {
                 float inverse_count = 1.0f / float((h1 - h0) * (w1 - w0));
+                EST_VECTORIZE
                 for (std::size_t c = 0; c < Block; ++c) result[c] *= inverse_count;
             }
+            EST_VECTORIZE
             for (std::size_t c = 0; c < Block; ++c) y[o + c] = result[c];
-            if constexpr (KeepArgmax)
+            if constexpr (KeepArgmax) {
+                EST_VECTORIZE
                 for (std::size_t c = 0; c < Block; ++c) argmax[o + c] = where[c];
+            }
         }
     }
 };
