@@ -6,8 +6,10 @@
 //
 // Layouts, chosen by measurement (benchmarks/README.md): oneDNN chooses the activation layouts
 // (channel-blocked on AVX2 and AVX-512 machines), except for a convolution with fewer than 8 input
-// channels (a first layer on images) where a pass would then run oneDNN's reference kernel (on AVX2,
-// backward weights, hundreds of times slower): that one keeps NHWC input and output.
+// channels (a first layer on images) where the forward or backward-weights pass would then run
+// oneDNN's reference kernel (on AVX2, backward weights, hundreds of times slower): that one keeps
+// NHWC input and output. Where only the backward-data pass would (AVX-512; a first layer never runs
+// it), that pass runs on NHWC copies of its gradients instead.
 #pragma once
 
 #include <est/core/buffer.hpp>
@@ -109,16 +111,24 @@ private:
         est::layout output_layout = est::layout::canonical;
         primitive forward, backward_weights, backward_data;
         memory source, weights, bias, destination, scratchpad, diff_weights, backward_weights_memory;
-        reorder source_reorder, diff_source_reorder, diff_weights_reorder, weights_reorder;
+        /// The backward-data pass's gradients: in the forward pass's layouts, or NHWC where those
+        /// would run oneDNN's reference kernel (dy reordered to it first).
+        memory data_diff_destination, data_diff_source;
+        reorder source_reorder, diff_source_reorder, diff_weights_reorder, weights_reorder,
+            data_diff_destination_reorder;
         std::size_t scratchpad_floats = 0;
     };
     static constexpr std::size_t plans_kept = 4;
 
-    /// Whether a training pass with the layouts of `forward` (batch 64: the plan whose weights
-    /// layout is kept) runs oneDNN's reference kernel.
+    /// Whether `pd` is one of oneDNN's reference (unoptimized) implementations.
+    EST_DECL static bool is_reference(primitive_desc const& pd);
+    /// Whether the forward or backward-weights pass with the layouts of `forward` (batch 64: the
+    /// plan whose weights layout is kept) runs oneDNN's reference kernel.
     EST_DECL bool reference_kernel_in_training(primitive_desc const& forward) const;
     /// The backward-weights and backward-data primitive descriptors that go with `forward`.
     EST_DECL std::pair<primitive_desc, primitive_desc> backward_descs(primitive_desc const& forward) const;
+    /// The backward-data primitive descriptor on NHWC gradients at `batch`.
+    EST_DECL primitive_desc nhwc_backward_data_desc(std::size_t batch) const;
     std::array<dnnl_dim_t, 4> weights_dims() const {
         return {dnnl_dim_t(dims_.out_channels), dnnl_dim_t(dims_.channels), dnnl_dim_t(dims_.window),
                 dnnl_dim_t(dims_.window)};
@@ -140,7 +150,8 @@ private:
     dnnl_dims_t strides_, padding_before_, padding_after_;
     stored_parameter weights_;
     std::vector<plan> plans_;
-    host_buffer<float> output_, source_, diff_source_, input_gradient_, diff_weights_, backward_weights_, scratchpad_;
+    host_buffer<float> output_, source_, diff_source_, input_gradient_, diff_weights_, backward_weights_, scratchpad_,
+        data_diff_destination_;
 };
 
 /// A convolution over `G` (an est::window_geometry) with bias and `Op` fused into the forward pass.

@@ -99,16 +99,22 @@ EST_DECL float* convolution_primitives::backward(float const* x, std::size_t bat
         p.weights_reorder(weights, backward_weights_.data());
         backward_weights = backward_weights_.data();
     }
+    float const* data_dy = dy;
+    if (p.data_diff_destination_reorder) {
+        data_diff_destination_.resize(floats(p.data_diff_destination.bytes()));
+        p.data_diff_destination_reorder(dy, data_diff_destination_.data());
+        data_dy = data_diff_destination_.data();
+    }
     input_gradient_.resize(stored_size(input_layout, batch, dims_.height * dims_.width, dims_.channels));
     float* diff_source = input_gradient_.data();
     if (p.diff_source_reorder) {
-        diff_source_.resize(floats(p.source.bytes()));
+        diff_source_.resize(floats(p.data_diff_source.bytes()));
         diff_source = diff_source_.data();
     }
     execute<4>(p.backward_data,
-               {{{DNNL_ARG_DIFF_DST, p.destination.bind(dy)},
+               {{{DNNL_ARG_DIFF_DST, p.data_diff_destination.bind(data_dy)},
                  {DNNL_ARG_WEIGHTS, p.backward_weights_memory.bind(backward_weights)},
-                 {DNNL_ARG_DIFF_SRC, p.source.bind(diff_source)},
+                 {DNNL_ARG_DIFF_SRC, p.data_diff_source.bind(diff_source)},
                  {DNNL_ARG_SCRATCHPAD, p.scratchpad.bind(scratchpad_.data())}}},
                "a convolution's backward pass (data)");
     if (p.diff_source_reorder)
@@ -127,14 +133,29 @@ EST_DECL dnnl_memory_desc_t convolution_primitives::destination_desc(std::size_t
 }
 
 EST_DECL bool convolution_primitives::reference_kernel_in_training(primitive_desc const& forward) const {
-    auto is_reference = [](primitive_desc const& pd) {
-        char const* implementation = nullptr;
-        check(dnnl_primitive_desc_query(pd.get(), dnnl_query_impl_info_str, 0, &implementation),
-              "an implementation query");
-        return std::string_view(implementation ? implementation : "").starts_with("ref");
-    };
-    auto [weights, data] = backward_descs(forward);
-    return is_reference(forward) || is_reference(weights) || is_reference(data);
+    return is_reference(forward) || is_reference(backward_descs(forward).first);
+}
+
+EST_DECL bool convolution_primitives::is_reference(primitive_desc const& pd) {
+    char const* implementation = nullptr;
+    check(dnnl_primitive_desc_query(pd.get(), dnnl_query_impl_info_str, 0, &implementation), "an implementation query");
+    return std::string_view(implementation ? implementation : "").starts_with("ref");
+}
+
+EST_DECL primitive_desc convolution_primitives::nhwc_backward_data_desc(std::size_t batch) const {
+    auto source = activation_desc(batch, dims_.channels, dims_.height, dims_.width, dnnl_nhwc);
+    auto destination = activation_desc(batch, dims_.out_channels, dims_.out_height, dims_.out_width, dnnl_nhwc);
+    auto weights = weights_any(), bias = bias_desc();
+    dnnl_convolution_desc_t forward_op, data_op;
+    check(dnnl_convolution_forward_desc_init(&forward_op, dnnl_forward_training, dnnl_convolution_direct, &source,
+                                             &weights, &bias, &destination, strides_, padding_before_, padding_after_),
+          name());
+    check(dnnl_convolution_backward_data_desc_init(&data_op, dnnl_convolution_direct, &source, &weights, &destination,
+                                                   strides_, padding_before_, padding_after_),
+          name());
+    auto attr = make_attributes();
+    auto hint = make_primitive_desc(forward_op, attr.get(), name());
+    return make_primitive_desc(data_op, attr.get(), name() + " (backward data)", hint.get());
 }
 
 EST_DECL std::pair<primitive_desc, primitive_desc> convolution_primitives::backward_descs(
@@ -196,21 +217,26 @@ EST_DECL convolution_primitives::plan convolution_primitives::make_plan(std::siz
     if (!output_layout)
         throw error(name() + ": oneDNN chose an output layout est cannot describe");
     p.output_layout = *output_layout;
-    if (!same(source, given)) {
+    if (!same(source, given))
         p.source_reorder = reorder(given, source);
-        p.diff_source_reorder = reorder(source, given);
-    }
     p.forward = make_primitive(fwd.get(), name());
     std::size_t scratchpad = bytes(queried(fwd.get(), dnnl_query_scratchpad_md));
     if (training) {
         auto [bwd_weights, bwd_data] = backward_descs(fwd);
+        if (is_reference(bwd_data))
+            bwd_data = nhwc_backward_data_desc(batch);
         auto diff_weights = queried(bwd_weights.get(), dnnl_query_diff_weights_md);
         auto data_weights = queried(bwd_data.get(), dnnl_query_weights_md);
+        auto data_destination = queried(bwd_data.get(), dnnl_query_diff_dst_md);
+        auto data_source = queried(bwd_data.get(), dnnl_query_diff_src_md);
         if (!same(queried(bwd_weights.get(), dnnl_query_src_md), source) ||
-            !same(queried(bwd_weights.get(), dnnl_query_diff_dst_md), destination) ||
-            !same(queried(bwd_data.get(), dnnl_query_diff_dst_md), destination) ||
-            !same(queried(bwd_data.get(), dnnl_query_diff_src_md), source))
+            !same(queried(bwd_weights.get(), dnnl_query_diff_dst_md), destination))
             throw error(name() + ": oneDNN's backward primitives want other activation layouts than its forward one");
+        p.data_diff_destination = memory(data_destination);
+        p.data_diff_source = memory(data_source);
+        if (!same(data_destination, destination))
+            p.data_diff_destination_reorder = reorder(destination, data_destination);
+        p.diff_source_reorder = same(data_source, given) ? reorder() : reorder(data_source, given);
         p.diff_weights = memory(diff_weights);
         if (!same(diff_weights, weights_.stored_desc()))
             p.diff_weights_reorder = reorder(diff_weights, weights_.stored_desc());
