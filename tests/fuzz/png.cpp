@@ -1,6 +1,7 @@
 // Feeds the input to io::decode_png, asking for the channel count of the first byte (modulo 5:
 // 0 as stored, 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA) and decoding the rest. A decoded image must
-// hold height x width x channels samples. est::error is the expected failure; any other exception,
+// hold height x width x channels samples, and where est's decoder of the common case decodes it,
+// libpng must decode it to the same image. est::error is the expected failure; any other exception,
 // an allocation beyond -malloc_limit_mb or a sanitizer report is a bug.
 #include "fuzz_input.hpp"
 
@@ -19,6 +20,16 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
             (channels && image.channels != channels))
             std::abort();
     } catch (est::error const&) {
+    }
+    if (auto simple = est::io::detail::decode_simple_png(fuzz::as_view(data + 1, size - 1), channels)) {
+        try {
+            auto reference = est::io::detail::decode_png_with_libpng(fuzz::as_view(data + 1, size - 1), channels);
+            if (simple->height != reference.height || simple->width != reference.width ||
+                simple->channels != reference.channels || simple->pixels != reference.pixels)
+                std::abort();
+        } catch (est::error const&) {
+            std::abort();  // est decoded what libpng refuses
+        }
     }
     return 0;
 }

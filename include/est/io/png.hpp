@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,6 +28,18 @@ EST_DECL void check_png_chunk_lengths(std::string_view bytes);
 /// Decodes a PNG (8- or 16-bit, any color type) to 8-bit samples with `channels` channels (0: as
 /// stored, 1 gray, 3 RGB, 4 RGBA). A corrupt file is an error that says what libpng found.
 EST_DECL image<std::uint8_t> decode_png(std::string_view bytes, std::size_t channels = 0);
+
+namespace detail {
+/// decode_png through libpng alone.
+EST_DECL image<std::uint8_t> decode_png_with_libpng(std::string_view bytes, std::size_t channels);
+/// The common case decoded without libpng: 8-bit gray, gray+alpha, RGB or RGBA, not interlaced,
+/// asked for as stored, with no chunks but IHDR, IDAT, IEND and text, time and pixel-size chunks
+/// (nothing that changes the samples: no gamma, color profile, transparency or palette), every
+/// critical chunk's CRC right and the image data exactly complete. Anything else, corrupt files
+/// included, is nullopt, and libpng decodes it (or names what is wrong). zlib's inflate state is
+/// kept per thread: libpng's setup cost more than the inflating for images of MNIST's size.
+EST_DECL std::optional<image<std::uint8_t>> decode_simple_png(std::string_view bytes, std::size_t channels);
+}  // namespace detail
 
 }  // namespace est::io
 

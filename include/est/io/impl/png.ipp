@@ -5,7 +5,11 @@
 #include <est/io/png.hpp>
 
 #include <png.h>
+#include <zlib.h>
 
+#include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <vector>
 
 namespace est::io {
@@ -66,7 +70,161 @@ EST_DECL void check_png_chunk_lengths(std::string_view bytes) {
 }  // namespace detail
 
 EST_DECL image<std::uint8_t> decode_png(std::string_view bytes, std::size_t channels) {
-    detail::check_png_chunk_lengths(bytes);
+    if (auto simple = detail::decode_simple_png(bytes, channels))
+        return *std::move(simple);
+    return detail::decode_png_with_libpng(bytes, channels);
+}
+
+namespace detail {
+
+namespace png_format {
+inline std::uint32_t big_endian(unsigned char const* p) {
+    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
+}
+inline bool is_type(unsigned char const* type, char const (&name)[5]) { return std::memcmp(type, name, 4) == 0; }
+/// The CRC a chunk ends with: over its type and data.
+inline bool crc_matches(unsigned char const* type, std::uint32_t length) {
+    return ::crc32(::crc32(0L, nullptr, 0), type, uInt(length) + 4) == big_endian(type + 4 + length);
+}
+/// Ancillary chunks that do not change how samples decode.
+inline bool is_harmless(unsigned char const* type) {
+    return is_type(type, "tEXt") || is_type(type, "zTXt") || is_type(type, "iTXt") || is_type(type, "tIME") ||
+           is_type(type, "pHYs");
+}
+
+/// A thread keeps its buffer of filtered rows between images up to this size (a 2048 x 2048 RGBA
+/// image), not the largest image it ever decoded.
+inline constexpr std::size_t kept_rows_bytes = std::size_t(16) << 20;
+
+/// zlib's inflate state and the filtered rows, kept per thread and reused by every image.
+struct inflater {
+    z_stream stream{};
+    bool ready = false;
+    std::vector<unsigned char> rows;
+    inflater() { ready = inflateInit(&stream) == Z_OK; }
+    ~inflater() {
+        if (ready)
+            inflateEnd(&stream);
+    }
+    inflater(inflater const&) = delete;
+    inflater& operator=(inflater const&) = delete;
+};
+
+inline unsigned char paeth(unsigned a, unsigned b, unsigned c) {  // left, up, upper left
+    int p = int(a) + int(b) - int(c), pa = std::abs(p - int(a)), pb = std::abs(p - int(b)), pc = std::abs(p - int(c));
+    return (pa <= pb && pa <= pc) ? a : pb <= pc ? b : c;
+}
+
+/// Reverses the filter of each of `height` rows of `row_bytes` (each after its filter byte) into
+/// `out`; false for an unknown filter type.
+inline bool unfilter(unsigned char const* filtered, std::size_t height, std::size_t row_bytes, std::size_t bpp,
+                     unsigned char* out) {
+    for (std::size_t y = 0; y < height; ++y) {
+        unsigned char const* in = filtered + y * (row_bytes + 1) + 1;
+        unsigned char* row = out + y * row_bytes;
+        unsigned char const* up = y ? row - row_bytes : nullptr;
+        switch (in[-1]) {
+            case 0:
+                std::memcpy(row, in, row_bytes);
+                break;
+            case 1:
+                for (std::size_t i = 0; i < row_bytes; ++i) row[i] = in[i] + (i >= bpp ? row[i - bpp] : 0);
+                break;
+            case 2:
+                for (std::size_t i = 0; i < row_bytes; ++i) row[i] = in[i] + (up ? up[i] : 0);
+                break;
+            case 3:
+                for (std::size_t i = 0; i < row_bytes; ++i)
+                    row[i] = in[i] + ((unsigned(i >= bpp ? row[i - bpp] : 0) + unsigned(up ? up[i] : 0)) >> 1);
+                break;
+            case 4:
+                for (std::size_t i = 0; i < row_bytes; ++i)
+                    row[i] =
+                        in[i] + paeth(i >= bpp ? row[i - bpp] : 0, up ? up[i] : 0, i >= bpp && up ? up[i - bpp] : 0);
+                break;
+            default:
+                return false;
+        }
+    }
+    return true;
+}
+}  // namespace png_format
+
+EST_DECL std::optional<image<std::uint8_t>> decode_simple_png(std::string_view bytes, std::size_t channels) {
+    using namespace png_format;
+    static constexpr unsigned char signature[8] = {137, 80, 78, 71, 13, 10, 26, 10};
+    auto const* p = reinterpret_cast<unsigned char const*>(bytes.data());
+    std::size_t size = bytes.size();
+    if (size < 8 + 25 || std::memcmp(p, signature, 8) != 0 || big_endian(p + 8) != 13 || !is_type(p + 12, "IHDR") ||
+        !crc_matches(p + 12, 13))
+        return std::nullopt;
+    unsigned char const* header = p + 16;
+    std::uint32_t width = big_endian(header), height = big_endian(header + 4);
+    unsigned depth = header[8], color = header[9];
+    std::size_t stored = color == 0 ? 1 : color == 4 ? 2 : color == 2 ? 3 : color == 6 ? 4 : 0;
+    if (depth != 8 || stored == 0 || header[10] != 0 || header[11] != 0 || header[12] != 0 || width == 0 ||
+        height == 0 || width > 0x7fffffffu || height > 0x7fffffffu || (channels != 0 && channels != stored))
+        return std::nullopt;
+    std::uint64_t pixels = std::uint64_t(width) * height;
+    if (pixels > max_image_pixels || pixels > 8 * 1032 * std::uint64_t(size))
+        return std::nullopt;
+    std::size_t row_bytes = std::size_t(width) * stored, filtered_bytes = std::size_t(height) * (row_bytes + 1);
+
+    thread_local inflater state;
+    if (!state.ready || inflateReset(&state.stream) != Z_OK)
+        return std::nullopt;
+    state.rows.resize(filtered_bytes);
+    z_stream& z = state.stream;
+    z.next_out = state.rows.data();
+    z.avail_out = uInt(filtered_bytes);
+    bool ended = false, in_data = false, after_data = false;
+    for (std::size_t at = 33;;) {
+        if (at + 12 > size)
+            return std::nullopt;
+        std::uint32_t length = big_endian(p + at);
+        if (length > size - at - 12)
+            return std::nullopt;
+        unsigned char const* type = p + at + 4;
+        if (is_type(type, "IDAT")) {
+            if (after_data || ended || !crc_matches(type, length))
+                return std::nullopt;  // IDATs apart, or data after the stream's end
+            in_data = true;
+            z.next_in = const_cast<unsigned char*>(type + 4);
+            z.avail_in = length;
+            while (z.avail_in > 0 && !ended) {
+                int status = inflate(&z, Z_NO_FLUSH);
+                if (status == Z_STREAM_END)
+                    ended = true;
+                else if (status != Z_OK)
+                    return std::nullopt;  // corrupt, or more data than the image holds (no room: Z_BUF_ERROR)
+            }
+            if (z.avail_in > 0)
+                return std::nullopt;  // bytes after the stream's end
+        } else {
+            after_data = in_data;
+            if (is_type(type, "IEND")) {
+                if (length != 0 || !crc_matches(type, 0))
+                    return std::nullopt;
+                break;
+            }
+            if (!is_harmless(type))
+                return std::nullopt;
+        }
+        at += std::size_t(length) + 12;
+    }
+    if (!ended || z.avail_out != 0)
+        return std::nullopt;
+    image<std::uint8_t> out{height, width, stored, std::vector<std::uint8_t>(std::size_t(height) * row_bytes)};
+    bool unfiltered = unfilter(state.rows.data(), height, row_bytes, stored, out.pixels.data());
+    if (state.rows.capacity() > kept_rows_bytes)
+        std::vector<unsigned char>().swap(state.rows);
+    if (!unfiltered)
+        return std::nullopt;
+    return out;
+}
+
+EST_DECL image<std::uint8_t> decode_png_with_libpng(std::string_view bytes, std::size_t channels) {
+    check_png_chunk_lengths(bytes);
     png_image png{};
     png.version = PNG_IMAGE_VERSION;
     if (!png_image_begin_read_from_memory(&png, bytes.data(), bytes.size()))
@@ -95,5 +253,7 @@ EST_DECL image<std::uint8_t> decode_png(std::string_view bytes, std::size_t chan
     }
     return out;
 }
+
+}  // namespace detail
 
 }  // namespace est::io
