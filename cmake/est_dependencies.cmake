@@ -22,10 +22,18 @@ if(NOT EST_DNNL_LIBRARY OR NOT EST_DNNL_INCLUDE_DIR)
   message(FATAL_ERROR "est needs oneDNN (Debian: libdnnl-dev)")
 endif()
 
+# libdeflate inflates the image data of the PNGs est decodes itself (io/png.hpp).
+find_library(EST_DEFLATE_LIBRARY deflate)
+find_path(EST_DEFLATE_INCLUDE_DIR libdeflate.h)
+if(NOT EST_DEFLATE_LIBRARY OR NOT EST_DEFLATE_INCLUDE_DIR)
+  message(FATAL_ERROR "est needs libdeflate (Debian: libdeflate-dev)")
+endif()
+
 function(est_link_dependencies target)
   # No Thrust system is chosen here: est passes explicit execution policies, and a consumer that
   # compiles CUDA keeps its own device system.
-  target_include_directories(${target} SYSTEM INTERFACE ${EST_THRUST_INCLUDE_DIR} ${EST_DNNL_INCLUDE_DIR})
+  target_include_directories(${target} SYSTEM INTERFACE ${EST_THRUST_INCLUDE_DIR} ${EST_DNNL_INCLUDE_DIR}
+    ${EST_DEFLATE_INCLUDE_DIR})
   target_link_libraries(${target} INTERFACE xtensor Boost::headers OpenMP::OpenMP_CXX ZLIB::ZLIB PNG::PNG JPEG::JPEG
-    nlohmann_json::nlohmann_json ${EST_DNNL_LIBRARY})
+    nlohmann_json::nlohmann_json ${EST_DNNL_LIBRARY} ${EST_DEFLATE_LIBRARY})
 endfunction()

@@ -8,7 +8,7 @@ packages=(
   xtensor-dev xtl-dev libxsimd-dev
   libboost-dev libthrust-dev libcub-dev
   libdnnl-dev
-  nlohmann-json3-dev zlib1g-dev libpng-dev libjpeg-dev
+  nlohmann-json3-dev zlib1g-dev libpng-dev libdeflate-dev libjpeg-dev
   catch2
   clang libclang-rt-14-dev
   dataset-fashion-mnist

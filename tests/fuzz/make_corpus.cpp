@@ -1,7 +1,7 @@
 // Writes the fuzz seed corpora (tests/fuzz/corpus/<target>/*): files made with est's own writers
 // and libjpeg (gen-*), and records cut from the TFRecord fixtures in tests/data (data-*). Run from
 // the repository root after a format change, then commit what changed:
-//   g++ -std=c++20 -Iinclude -Itests tests/fuzz/make_corpus.cpp -o make_corpus -lz -lpng -ljpeg
+//   g++ -std=c++20 -Iinclude -Itests tests/fuzz/make_corpus.cpp -o make_corpus -lz -lpng -ldeflate -ljpeg
 //   ./make_corpus tests/fuzz/corpus tests/data
 #include <est/data/tf_example.hpp>
 #include <est/estimator/checkpoint.hpp>

@@ -19,9 +19,9 @@ EST_DECL std::string encode_png(std::span<std::uint8_t const> pixels, std::size_
                                 std::size_t channels);
 
 namespace detail {
-/// A chunk whose declared length runs past the end of the bytes is corrupt, and is refused before
-/// libpng sees it: libpng allocates a chunk's declared length before reading it (half a gigabyte for
-/// a flipped bit in a text chunk's length).
+/// A chunk (up to IEND) whose declared length runs past the end of the bytes is corrupt, and is
+/// refused before libpng sees it: libpng allocates a chunk's declared length before reading it (half
+/// a gigabyte for a flipped bit in a text chunk's length).
 EST_DECL void check_png_chunk_lengths(std::string_view bytes);
 }  // namespace detail
 
@@ -36,8 +36,9 @@ EST_DECL image<std::uint8_t> decode_png_with_libpng(std::string_view bytes, std:
 /// asked for as stored, with no chunks but IHDR, IDAT, IEND and text, time and pixel-size chunks
 /// (nothing that changes the samples: no gamma, color profile, transparency or palette), every
 /// critical chunk's CRC right and the image data exactly complete. Anything else, corrupt files
-/// included, is nullopt, and libpng decodes it (or names what is wrong). zlib's inflate state is
-/// kept per thread: libpng's setup cost more than the inflating for images of MNIST's size.
+/// included, is nullopt, and libpng decodes it (or names what is wrong). The image data is
+/// inflated by libdeflate, whose decompressor is kept per thread: for images of MNIST's size
+/// libpng's setup and zlib's inflate took twice as long (benchmarks/README.md, "Input pipeline").
 EST_DECL std::optional<image<std::uint8_t>> decode_simple_png(std::string_view bytes, std::size_t channels);
 }  // namespace detail
 

@@ -156,3 +156,15 @@ TEST_CASE("png: on every flipped bit and every truncation est's decoder declines
         CHECK_FALSE(est::io::detail::decode_simple_png(png.substr(0, at), 0));
     }
 }
+
+TEST_CASE("png: bytes after IEND are ignored, as libpng ignores them", "[io][png][image][fuzz]") {
+    // tests/data/fuzz/png/bytes-after-iend: a fuzz input (first byte: channels) whose 8x2 RGBA PNG is
+    // followed by 52 bytes whose first "chunk" declares 134610944 bytes; est refused it, libpng not.
+    std::ifstream in(EST_TEST_DATA_DIR "/fuzz/png/bytes-after-iend", std::ios::binary);
+    std::string input{std::istreambuf_iterator<char>(in), {}};
+    auto png = input.substr(1);
+    auto image = est::io::decode_png(png);
+    CHECK(image.height == 8);
+    CHECK(image.width == 2);
+    CHECK(image.pixels == est::io::detail::decode_png_with_libpng(png, 0).pixels);
+}

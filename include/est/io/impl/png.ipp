@@ -5,8 +5,9 @@
 #include <est/io/png.hpp>
 
 #include <png.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -64,6 +65,8 @@ EST_DECL void check_png_chunk_lengths(std::string_view bytes) {
                         std::to_string(length) + " bytes of data, past the end of the " + std::to_string(bytes.size()) +
                         " bytes");
         }
+        if (bytes.substr(at + 4, 4) == "IEND")
+            break;  // libpng reads nothing after it
         at += std::size_t(length) + 12;
     }
 }
@@ -84,7 +87,7 @@ inline std::uint32_t big_endian(unsigned char const* p) {
 inline bool is_type(unsigned char const* type, char const (&name)[5]) { return std::memcmp(type, name, 4) == 0; }
 /// The CRC a chunk ends with: over its type and data.
 inline bool crc_matches(unsigned char const* type, std::uint32_t length) {
-    return ::crc32(::crc32(0L, nullptr, 0), type, uInt(length) + 4) == big_endian(type + 4 + length);
+    return libdeflate_crc32(0, type, std::size_t(length) + 4) == big_endian(type + 4 + length);
 }
 /// Ancillary chunks that do not change how samples decode.
 inline bool is_harmless(unsigned char const* type) {
@@ -96,16 +99,13 @@ inline bool is_harmless(unsigned char const* type) {
 /// image), not the largest image it ever decoded.
 inline constexpr std::size_t kept_rows_bytes = std::size_t(16) << 20;
 
-/// zlib's inflate state and the filtered rows, kept per thread and reused by every image.
+/// libdeflate's decompressor and the buffers of the image data, kept per thread and reused by
+/// every image.
 struct inflater {
-    z_stream stream{};
-    bool ready = false;
-    std::vector<unsigned char> rows;
-    inflater() { ready = inflateInit(&stream) == Z_OK; }
-    ~inflater() {
-        if (ready)
-            inflateEnd(&stream);
-    }
+    libdeflate_decompressor* decompressor = libdeflate_alloc_decompressor();
+    std::vector<unsigned char> rows, joined;  // filtered rows; IDAT chunks' data when there are several
+    inflater() = default;
+    ~inflater() { libdeflate_free_decompressor(decompressor); }
     inflater(inflater const&) = delete;
     inflater& operator=(inflater const&) = delete;
 };
@@ -116,31 +116,48 @@ inline unsigned char paeth(unsigned a, unsigned b, unsigned c) {  // left, up, u
 }
 
 /// Reverses the filter of each of `height` rows of `row_bytes` (each after its filter byte) into
-/// `out`; false for an unknown filter type.
-inline bool unfilter(unsigned char const* filtered, std::size_t height, std::size_t row_bytes, std::size_t bpp,
-                     unsigned char* out) {
+/// `out`, for `Bpp` bytes a pixel; false for an unknown filter type. The first pixel of a row, which
+/// has no left neighbour, is handled apart so that the loops over the rest do not branch on it.
+template <std::size_t Bpp>
+bool unfilter(unsigned char const* filtered, std::size_t height, std::size_t row_bytes, unsigned char* out) {
     for (std::size_t y = 0; y < height; ++y) {
         unsigned char const* in = filtered + y * (row_bytes + 1) + 1;
         unsigned char* row = out + y * row_bytes;
-        unsigned char const* up = y ? row - row_bytes : nullptr;
+        unsigned char const* up = y ? row - row_bytes : row;  // read only below the first row
+        std::size_t first = std::min(Bpp, row_bytes);
         switch (in[-1]) {
             case 0:
                 std::memcpy(row, in, row_bytes);
                 break;
             case 1:
-                for (std::size_t i = 0; i < row_bytes; ++i) row[i] = in[i] + (i >= bpp ? row[i - bpp] : 0);
+                std::memcpy(row, in, first);
+                for (std::size_t i = Bpp; i < row_bytes; ++i) row[i] = in[i] + row[i - Bpp];
                 break;
             case 2:
-                for (std::size_t i = 0; i < row_bytes; ++i) row[i] = in[i] + (up ? up[i] : 0);
+                if (y == 0)
+                    std::memcpy(row, in, row_bytes);
+                else
+                    for (std::size_t i = 0; i < row_bytes; ++i) row[i] = in[i] + up[i];
                 break;
             case 3:
-                for (std::size_t i = 0; i < row_bytes; ++i)
-                    row[i] = in[i] + ((unsigned(i >= bpp ? row[i - bpp] : 0) + unsigned(up ? up[i] : 0)) >> 1);
+                if (y == 0) {
+                    std::memcpy(row, in, first);
+                    for (std::size_t i = Bpp; i < row_bytes; ++i) row[i] = in[i] + (row[i - Bpp] >> 1);
+                } else {
+                    for (std::size_t i = 0; i < first; ++i) row[i] = in[i] + (up[i] >> 1);
+                    for (std::size_t i = Bpp; i < row_bytes; ++i)
+                        row[i] = in[i] + ((unsigned(row[i - Bpp]) + unsigned(up[i])) >> 1);
+                }
                 break;
-            case 4:
-                for (std::size_t i = 0; i < row_bytes; ++i)
-                    row[i] =
-                        in[i] + paeth(i >= bpp ? row[i - bpp] : 0, up ? up[i] : 0, i >= bpp && up ? up[i - bpp] : 0);
+            case 4:  // Paeth: with no row above it predicts the left neighbour; with none left, the one above
+                if (y == 0) {
+                    std::memcpy(row, in, first);
+                    for (std::size_t i = Bpp; i < row_bytes; ++i) row[i] = in[i] + row[i - Bpp];
+                } else {
+                    for (std::size_t i = 0; i < first; ++i) row[i] = in[i] + up[i];
+                    for (std::size_t i = Bpp; i < row_bytes; ++i)
+                        row[i] = in[i] + paeth(row[i - Bpp], up[i], up[i - Bpp]);
+                }
                 break;
             default:
                 return false;
@@ -171,13 +188,12 @@ EST_DECL std::optional<image<std::uint8_t>> decode_simple_png(std::string_view b
     std::size_t row_bytes = std::size_t(width) * stored, filtered_bytes = std::size_t(height) * (row_bytes + 1);
 
     thread_local inflater state;
-    if (!state.ready || inflateReset(&state.stream) != Z_OK)
+    if (!state.decompressor)
         return std::nullopt;
-    state.rows.resize(filtered_bytes);
-    z_stream& z = state.stream;
-    z.next_out = state.rows.data();
-    z.avail_out = uInt(filtered_bytes);
-    bool ended = false, in_data = false, after_data = false;
+    unsigned char const* data = nullptr;  // the zlib stream: one IDAT's data, or all of them joined
+    std::size_t data_bytes = 0, idats = 0;
+    bool in_data = false, after_data = false;
+    state.joined.clear();
     for (std::size_t at = 33;;) {
         if (at + 12 > size)
             return std::nullopt;
@@ -186,20 +202,15 @@ EST_DECL std::optional<image<std::uint8_t>> decode_simple_png(std::string_view b
             return std::nullopt;
         unsigned char const* type = p + at + 4;
         if (is_type(type, "IDAT")) {
-            if (after_data || ended || !crc_matches(type, length))
-                return std::nullopt;  // IDATs apart, or data after the stream's end
+            if (after_data || !crc_matches(type, length))
+                return std::nullopt;  // IDATs apart
             in_data = true;
-            z.next_in = const_cast<unsigned char*>(type + 4);
-            z.avail_in = length;
-            while (z.avail_in > 0 && !ended) {
-                int status = inflate(&z, Z_NO_FLUSH);
-                if (status == Z_STREAM_END)
-                    ended = true;
-                else if (status != Z_OK)
-                    return std::nullopt;  // corrupt, or more data than the image holds (no room: Z_BUF_ERROR)
-            }
-            if (z.avail_in > 0)
-                return std::nullopt;  // bytes after the stream's end
+            if (++idats == 2)
+                state.joined.assign(data, data + data_bytes);
+            if (idats >= 2)
+                state.joined.insert(state.joined.end(), type + 4, type + 4 + length);
+            data = type + 4;
+            data_bytes = length;
         } else {
             after_data = in_data;
             if (is_type(type, "IEND")) {
@@ -212,12 +223,29 @@ EST_DECL std::optional<image<std::uint8_t>> decode_simple_png(std::string_view b
         }
         at += std::size_t(length) + 12;
     }
-    if (!ended || z.avail_out != 0)
+    if (idats == 0)
         return std::nullopt;
+    if (idats >= 2) {
+        data = state.joined.data();
+        data_bytes = state.joined.size();
+    }
+    state.rows.resize(filtered_bytes);
+    std::size_t consumed = 0, produced = 0;
+    if (libdeflate_zlib_decompress_ex(state.decompressor, data, data_bytes, state.rows.data(), filtered_bytes,
+                                      &consumed, &produced) != LIBDEFLATE_SUCCESS ||
+        consumed != data_bytes || produced != filtered_bytes)
+        return std::nullopt;  // corrupt, too little or too much data, or bytes after the stream's end
     image<std::uint8_t> out{height, width, stored, std::vector<std::uint8_t>(std::size_t(height) * row_bytes)};
-    bool unfiltered = unfilter(state.rows.data(), height, row_bytes, stored, out.pixels.data());
+    auto* rows = state.rows.data();
+    auto* pixels_out = out.pixels.data();
+    bool unfiltered = stored == 1   ? unfilter<1>(rows, height, row_bytes, pixels_out)
+                      : stored == 2 ? unfilter<2>(rows, height, row_bytes, pixels_out)
+                      : stored == 3 ? unfilter<3>(rows, height, row_bytes, pixels_out)
+                                    : unfilter<4>(rows, height, row_bytes, pixels_out);
     if (state.rows.capacity() > kept_rows_bytes)
         std::vector<unsigned char>().swap(state.rows);
+    if (state.joined.capacity() > kept_rows_bytes)
+        std::vector<unsigned char>().swap(state.joined);
     if (!unfiltered)
         return std::nullopt;
     return out;
