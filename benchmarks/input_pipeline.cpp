@@ -1,7 +1,7 @@
 // Input pipeline throughput on Fashion-MNIST as sharded TFRecord files of PNG images (written to a
-// temporary directory from Debian's IDX files): examples/s of (1) reading with every CRC checked,
-// (2) reading and parsing tf.train.Example, (3) reading, parsing, PNG decoding and batching, each
-// with 1 and 2 threads; then the CNN trained (batch 64) from those shards through the full
+// temporary directory from Debian's IDX files): microseconds a PNG takes est's decoder and libpng;
+// examples/s of (1) reading with every CRC checked, (2) reading and parsing tf.train.Example, (3)
+// reading, parsing, PNG decoding and batching, each with 1 and 2 threads; then the CNN trained (batch 64) from those shards through the full
 // pipeline against the same CNN trained from in-memory tensors, in 5 alternating rounds, as the
 // median ratio. Prints one line per measurement and, last, all of them as one JSON object.
 //
@@ -55,6 +55,18 @@ auto full_pipeline(fs::path const& dir, std::size_t threads, std::uint64_t seed)
         .prefetch(2);
 }
 
+/// Microseconds a PNG of `pngs` takes `decode` on one thread, the best of `rounds`.
+template <class Decode>
+double microseconds_per_png(std::vector<std::string> const& pngs, Decode decode) {
+    auto start = std::chrono::steady_clock::now();
+    std::size_t checksum = 0;
+    for (auto const& png : pngs) checksum += decode(png).pixels[0];
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (checksum == std::size_t(-1))
+        std::printf("\n");  // keeps the decoding
+    return seconds / double(pngs.size()) * 1e6;
+}
+
 double train_cnn(auto input_fn, std::uint64_t steps) {
     auto estimator = est::make_estimator<fashion_mnist::cnn, fashion_mnist::input>(
         fashion_mnist::model_fn, est::run_config{.seed = 1, .save_summary_steps = 0, .save_checkpoints_secs = 0},
@@ -83,6 +95,25 @@ int main(int argc, char** argv) {
             est::data::write_image_shards(train.images, train.labels, shards, "train", 8);
         }
         nlohmann::ordered_json result;
+        {
+            // PNG decoding alone: est's decoder against libpng's path, on 10,000 training images
+            // encoded in memory, in 3 alternating rounds (the best of each).
+            std::vector<std::string> pngs;
+            for (std::size_t i = 0; i < 10000; ++i)
+                pngs.push_back(est::io::encode_png({train.images.data() + i * 784, 784}, 28, 28, 1));
+            double est_us = 1e9, libpng_us = 1e9;
+            for (int round = 0; round < 3; ++round) {
+                est_us = std::min(
+                    est_us, microseconds_per_png(pngs, [](auto const& png) { return est::io::decode_png(png, 1); }));
+                libpng_us = std::min(libpng_us, microseconds_per_png(pngs, [](auto const& png) {
+                                         return est::io::detail::decode_png_with_libpng(png, 1);
+                                     }));
+            }
+            std::printf("png decode (28x28 gray, one thread): est %.2f us, libpng %.2f us an image\n", est_us,
+                        libpng_us);
+            result["png_decode_us_est"] = std::round(est_us * 100) / 100;
+            result["png_decode_us_libpng"] = std::round(libpng_us * 100) / 100;
+        }
         examples_per_second(records(shards, 1), [](auto const&) { return std::size_t(1); });  // warms the page cache
         for (std::size_t threads : {1, 2}) {
             auto read = records(shards, threads);
