@@ -559,7 +559,7 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
             est::host::gemm(false, true, units, batch, inputs, 1.0f, kernel_oi.data(), x.data(), 0.0f, product.data());
             est::host::for_each_2d(
                 batch, units,
-                est::detail::bias_activation_transposed<Act>{y.data(), product.data(), bias.data(), batch, units});
+                est::detail::bias_activation<Act, true>{y.data(), bias.data(), units, product.data(), batch});
         } else {
             est::host::gemm(false, true, batch, units, inputs, 1.0f, x.data(), kernel_oi.data(), 0.0f, y.data());
             est::host::for_each_2d(batch, units, est::detail::bias_activation<Act>{y.data(), bias.data(), units});

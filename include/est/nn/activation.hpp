@@ -101,31 +101,22 @@ struct activation_backward {
     EST_HOST_DEVICE void operator()(std::size_t i) const { dy[i] *= Act::derivative_from_output(y[i]); }
 };
 
-/// y[r, c] <- act(y[r, c] + bias[c]) (without act where it is row-wise).
-template <class Act>
+/// y[r, c] <- act(p[r, c] + bias[c]) (without act where it is row-wise), for a rows x cols y whose
+/// product p is y itself or, with `Transposed`, `product`, holding p^T (cols x rows): the bias pass
+/// of a product computed transposed.
+template <class Act, bool Transposed = false>
 struct bias_activation {
     float* y;
     float const* bias;
     std::size_t cols;
+    float const* product = nullptr;
+    std::size_t rows = 0;
     EST_HOST_DEVICE void operator()(std::size_t r, std::size_t c) const {
-        float v = y[r * cols + c] + bias[c];
-        if constexpr (Act::elementwise)
-            y[r * cols + c] = Act::apply(v);
+        float v = bias[c];
+        if constexpr (Transposed)
+            v += product[c * rows + r];
         else
-            y[r * cols + c] = v;
-    }
-};
-
-/// y(r, c) = Act(t(c, r) + bias[c]): the bias/activation pass of a product computed transposed,
-/// t = y^T (rows x cols y, cols x rows t).
-template <class Act>
-struct bias_activation_transposed {
-    float* y;
-    float const* t;
-    float const* bias;
-    std::size_t rows, cols;
-    EST_HOST_DEVICE void operator()(std::size_t r, std::size_t c) const {
-        float v = t[c * rows + r] + bias[c];
+            v += y[r * cols + c];
         if constexpr (Act::elementwise)
             y[r * cols + c] = Act::apply(v);
         else

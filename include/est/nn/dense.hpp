@@ -62,9 +62,9 @@ struct dense {
             if (B::transposed_product_faster(x.batch, Units, inputs)) {
                 product_.resize(x.batch * Units);
                 B::gemm(false, true, Units, x.batch, inputs, 1.0f, kernel_.value, x.data, 0.0f, product_.data());
-                B::for_each_2d(x.batch, Units,
-                               detail::bias_activation_transposed<Act>{output_.data(), product_.data(), bias_.value,
-                                                                       x.batch, Units});
+                B::for_each_2d(
+                    x.batch, Units,
+                    detail::bias_activation<Act, true>{output_.data(), bias_.value, Units, product_.data(), x.batch});
             } else {
                 B::gemm(false, true, x.batch, Units, inputs, 1.0f, x.data, kernel_.value, 0.0f, output_.data());
                 B::for_each_2d(x.batch, Units, detail::bias_activation<Act>{output_.data(), bias_.value, Units});
