@@ -2,7 +2,7 @@
 // device's), in the layout of their input: channels innermost (canonical NHWC) or in blocks of 8 or
 // 16 (after oneDNN's blocked convolutions), so each window position is one vectorized pass over a
 // block of channels (EST_VECTORIZE in the forward pass, where g++ left blocks of 8 and 16 scalar).
-// On the host they replace oneDNN 2.6's pooling primitives, which ran 4 to 9 times slower here
+// On the host they replace oneDNN 2.6's pooling primitives, which ran 4 to 9 times slower on AVX2
 // (benchmarks/README.md).
 // The backward pass gathers per input position, without atomics, so results do not depend on the
 // number of threads. Average pooling excludes the padding from each window's count, as TensorFlow's

@@ -51,11 +51,21 @@ EST_DECL std::string encode_png(std::span<std::uint8_t const> pixels, std::size_
 }
 
 namespace detail {
+namespace png_format {
+inline std::uint32_t big_endian(unsigned char const* p) {
+    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
+}
+inline bool is_type(unsigned char const* type, char const (&name)[5]) { return std::memcmp(type, name, 4) == 0; }
+/// The CRC a chunk ends with: over its type and data.
+inline bool crc_matches(unsigned char const* type, std::uint32_t length) {
+    return libdeflate_crc32(0, type, std::size_t(length) + 4) == big_endian(type + 4 + length);
+}
+}  // namespace png_format
+
 EST_DECL void check_png_chunk_lengths(std::string_view bytes) {
     auto const* p = reinterpret_cast<unsigned char const*>(bytes.data());
     for (std::size_t at = 8; at + 8 <= bytes.size();) {  // after the signature: length, type, data, CRC
-        std::uint64_t length = (std::uint64_t(p[at]) << 24) | (std::uint64_t(p[at + 1]) << 16) |
-                               (std::uint64_t(p[at + 2]) << 8) | std::uint64_t(p[at + 3]);
+        std::uint64_t length = png_format::big_endian(p + at);
         if (length + 12 > bytes.size() - at) {
             std::string type(bytes.substr(at + 4, 4));
             for (char& c : type)
@@ -65,7 +75,7 @@ EST_DECL void check_png_chunk_lengths(std::string_view bytes) {
                         std::to_string(length) + " bytes of data, past the end of the " + std::to_string(bytes.size()) +
                         " bytes");
         }
-        if (bytes.substr(at + 4, 4) == "IEND")
+        if (png_format::is_type(p + at + 4, "IEND"))
             break;  // libpng reads nothing after it
         at += std::size_t(length) + 12;
     }
@@ -81,14 +91,6 @@ EST_DECL image<std::uint8_t> decode_png(std::string_view bytes, std::size_t chan
 namespace detail {
 
 namespace png_format {
-inline std::uint32_t big_endian(unsigned char const* p) {
-    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
-}
-inline bool is_type(unsigned char const* type, char const (&name)[5]) { return std::memcmp(type, name, 4) == 0; }
-/// The CRC a chunk ends with: over its type and data.
-inline bool crc_matches(unsigned char const* type, std::uint32_t length) {
-    return libdeflate_crc32(0, type, std::size_t(length) + 4) == big_endian(type + 4 + length);
-}
 /// Ancillary chunks that do not change how samples decode.
 inline bool is_harmless(unsigned char const* type) {
     return is_type(type, "tEXt") || is_type(type, "zTXt") || is_type(type, "iTXt") || is_type(type, "tIME") ||
@@ -192,7 +194,7 @@ EST_DECL std::optional<image<std::uint8_t>> decode_simple_png(std::string_view b
         return std::nullopt;
     unsigned char const* data = nullptr;  // the zlib stream: one IDAT's data, or all of them joined
     std::size_t data_bytes = 0, idats = 0;
-    bool in_data = false, after_data = false;
+    bool after_data = false;
     state.joined.clear();
     for (std::size_t at = 33;;) {
         if (at + 12 > size)
@@ -204,7 +206,6 @@ EST_DECL std::optional<image<std::uint8_t>> decode_simple_png(std::string_view b
         if (is_type(type, "IDAT")) {
             if (after_data || !crc_matches(type, length))
                 return std::nullopt;  // IDATs apart
-            in_data = true;
             if (++idats == 2)
                 state.joined.assign(data, data + data_bytes);
             if (idats >= 2)
@@ -212,7 +213,7 @@ EST_DECL std::optional<image<std::uint8_t>> decode_simple_png(std::string_view b
             data = type + 4;
             data_bytes = length;
         } else {
-            after_data = in_data;
+            after_data = idats > 0;
             if (is_type(type, "IEND")) {
                 if (length != 0 || !crc_matches(type, 0))
                     return std::nullopt;
