@@ -2,13 +2,15 @@
 // name) to a dataset and interleaves `cycle_length` of them, `block_length` elements from each in
 // turn, in TensorFlow's deterministic order (an exhausted dataset's slot moves the cycle on and is
 // refilled from upstream when the cycle returns to it). With `parallel`, every open dataset runs
-// ahead on its own thread (tf.data's num_parallel_calls); the order stays the same.
+// ahead on its own thread (tf.data's num_parallel_calls) by up to `buffered_per_dataset` elements,
+// refilled in bursts (prefetch.hpp); the order stays the same.
 #pragma once
 
 #include <est/core/error.hpp>
 #include <est/data/dataset.hpp>
 #include <est/data/prefetch.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -24,6 +26,11 @@ class interleave_dataset : public stages<interleave_dataset<Upstream, Fn>> {
 
 public:
     using element_type = typename inner_dataset::element_type;
+    /// How far each open dataset runs ahead with `parallel`: two blocks, and at least 16 elements,
+    /// so that its thread wakes once per 8 elements taken or more, not once per element (records
+    /// are small: at a wake-up per record, the threads of a 4-file interleave cost a CNN training
+    /// step on 2 cores ~8%; benchmarks/README.md, "Input pipeline").
+    std::size_t buffered_per_dataset() const { return std::max<std::size_t>(2 * block_length_, 16); }
 
     interleave_dataset(Upstream upstream, Fn fn, std::size_t cycle_length, std::size_t block_length, bool parallel)
         : upstream_(std::move(upstream)),
@@ -85,7 +92,7 @@ public:
         void open(slot& s) {
             s.dataset = std::make_unique<inner_dataset>(owner_->fn_(input_));
             if (owner_->parallel_) {
-                s.prefetcher = std::make_unique<prefetch_dataset<inner_dataset>>(*s.dataset, 2 * owner_->block_length_);
+                s.prefetcher = std::make_unique<prefetch_dataset<inner_dataset>>(*s.dataset, owner_->buffered_per_dataset());
                 s.prefetched.emplace(s.prefetcher->make_iterator());
             } else {
                 s.plain.emplace(s.dataset->make_iterator());

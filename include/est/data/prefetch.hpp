@@ -1,5 +1,8 @@
 // prefetch(n): a background thread runs the upstream pipeline and keeps up to n elements ready,
-// so the consumer (a training step) does not wait for input it could have had. Elements are
+// so the consumer (a training step) does not wait for input it could have had. Once the buffer is
+// full, the thread sleeps until the consumer has taken half of it, then refills it in one burst:
+// where the pipeline shares the cores with the step, every wake-up preempts one of the step's
+// threads, so the thread wakes once per n/2 elements rather than once per element. Elements are
 // recycled between the two threads, so a steady stream allocates nothing per element. An error
 // upstream reaches the consumer at the element where it happened, and the elements after it follow.
 #pragma once
@@ -38,9 +41,10 @@ public:
 
     public:
         iterator(typename Upstream::iterator_type upstream, std::size_t capacity)
-            : channel_(std::make_unique<channel>()) {
+            : channel_(std::make_unique<channel>()), refill_at_(capacity / 2) {
             producer_ = std::thread([c = channel_.get(), capacity, upstream = std::move(upstream)]() mutable {
                 lower_pipeline_thread_priority();
+                std::size_t const refill_at = capacity / 2;  // a full buffer is refilled from here
                 element_type element;
                 while (true) {
                     std::exception_ptr failure;
@@ -51,7 +55,8 @@ public:
                         failure = std::current_exception();
                     }
                     std::unique_lock lock(c->mutex);
-                    c->changed.wait(lock, [&] { return c->stopping || c->ready.size() < capacity; });
+                    if (c->ready.size() >= capacity)
+                        c->changed.wait(lock, [&] { return c->stopping || c->ready.size() <= refill_at; });
                     if (c->stopping)
                         return;
                     c->ready.push_back(std::move(element));
@@ -91,7 +96,8 @@ public:
                 std::swap(out, channel_->ready.front());
             channel_->spare.push_back(std::move(channel_->ready.front()));
             channel_->ready.pop_front();
-            channel_->changed.notify_all();
+            if (channel_->ready.size() == refill_at_)  // the producer sleeps until the buffer is this low
+                channel_->changed.notify_all();
             if (failure)
                 std::rethrow_exception(failure);
             return true;
@@ -99,6 +105,7 @@ public:
 
     private:
         std::unique_ptr<channel> channel_;
+        std::size_t refill_at_;
         std::thread producer_;
     };
     using iterator_type = iterator;
