@@ -1,11 +1,12 @@
 // Input pipeline throughput on Fashion-MNIST as sharded TFRecord files of PNG images (written to a
 // temporary directory from Debian's IDX files): microseconds a PNG takes est's decoder and libpng;
 // examples/s of (1) reading with every CRC checked, (2) reading and parsing tf.train.Example, (3)
-// reading, parsing, PNG decoding and batching, each with 1 and 2 threads; then the CNN trained (batch 64) from those shards through the full
-// pipeline against the same CNN trained from in-memory tensors, in 5 alternating rounds, as the
-// median ratio. Prints one line per measurement and, last, all of them as one JSON object.
+// reading, parsing, PNG decoding and batching, each with 1 and 2 threads; then the CNN trained
+// (batch 64) from those shards through the full pipeline against the same CNN trained from
+// in-memory tensors, in alternating rounds (5 unless --rounds says otherwise), as the median ratio.
+// Prints one line per measurement and, last, all of them as one JSON object.
 //
-//   input_pipeline [--data-dir DIR] [--train-steps N]
+//   input_pipeline [--data-dir DIR] [--train-steps N] [--rounds N]
 #include "../examples/fashion_mnist_model.hpp"
 
 #include <nlohmann/json.hpp>
@@ -80,12 +81,15 @@ double train_cnn(auto input_fn, std::uint64_t steps) {
 int main(int argc, char** argv) {
     std::string data_dir = "/usr/share/datasets/fashion-mnist";
     std::uint64_t train_steps = 150;
+    int rounds = 5;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string_view flag = argv[i];
         if (flag == "--data-dir")
             data_dir = argv[i + 1];
         else if (flag == "--train-steps")
             train_steps = std::strtoull(argv[i + 1], nullptr, 10);
+        else if (flag == "--rounds")
+            rounds = std::max(1, std::atoi(argv[i + 1]));
     }
     try {
         auto train = est::data::read_mnist(data_dir, "train");
@@ -141,7 +145,6 @@ int main(int argc, char** argv) {
         };
         // Rounds alternating the two inputs, so that both see the same machine; the ratio is the
         // median of the rounds' ratios.
-        constexpr int rounds = 5;
         std::vector<double> memory_rates, pipeline_rates, ratios;
         for (int round = 0; round < rounds; ++round) {
             memory_rates.push_back(train_cnn(in_memory, train_steps));
