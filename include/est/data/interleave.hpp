@@ -27,9 +27,9 @@ class interleave_dataset : public stages<interleave_dataset<Upstream, Fn>> {
 public:
     using element_type = typename inner_dataset::element_type;
     /// How far each open dataset runs ahead with `parallel`: two blocks, and at least 16 elements,
-    /// so that its thread wakes once per 8 elements taken or more, not once per element (records
-    /// are small: at a wake-up per record, the threads of a 4-file interleave cost a CNN training
-    /// step on 2 cores ~8%; benchmarks/README.md, "Input pipeline").
+    /// so that its thread wakes once per 8 elements taken or more, not once per element: records
+    /// are small, and each wake-up preempts a training step's thread where the two share the
+    /// cores (benchmarks/README.md, "Input pipeline").
     std::size_t buffered_per_dataset() const { return std::max<std::size_t>(2 * block_length_, 16); }
 
     interleave_dataset(Upstream upstream, Fn fn, std::size_t cycle_length, std::size_t block_length, bool parallel)
