@@ -92,7 +92,11 @@ struct fill_values {
 ///   template <class Geometry, post_op Op> convolution
 ///                                             a 2-D convolution (window_geometry) with bias and Op
 ///                                             fused: forward, backward data, backward weights, the
-///                                             layout its weights are stored in
+///                                             layout its weights are stored in; optionally
+///                                             (with `fuses_max_pooling` true)
+///                                             forward_max_pooled<PoolGeometry>(x, weights, bias):
+///                                             it and a max pooling after it in one pass, at
+///                                             inference (a view of no data where not covered)
 ///   template <class Geometry, pooling_kind K> pooling
 ///   template <Shape S> layout_converter         converts batches of shape S between layouts
 ///   template <Shape S> to_host_canonical(view, float* host)

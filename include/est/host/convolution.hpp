@@ -19,7 +19,9 @@
 #include <est/core/primitive.hpp>
 #include <est/core/shape.hpp>
 #include <est/core/tensor.hpp>
+#include <est/host/convolution_max_pooling.hpp>
 #include <est/host/onednn.hpp>
+#include <est/host/vector_width.hpp>
 
 #include <algorithm>
 #include <array>
@@ -93,6 +95,12 @@ public:
 
     parameter_layout const& weights_layout() const { return weights_; }
 
+    /// The layout of the forward pass's output at inference for `batch` inputs in `input_layout`.
+    EST_DECL est::layout inference_output_layout(std::size_t batch, est::layout input_layout);
+    /// The weights, stored at `stored`, in the layout `tag` names: `stored` itself where they are
+    /// stored so, otherwise a copy reordered into a buffer of this object's.
+    EST_DECL float const* weights_in(dnnl_format_tag_t tag, float const* stored);
+
     /// The output of `batch` inputs at `x` in `input_layout`, and its layout.
     EST_DECL std::pair<float const*, est::layout> forward(float const* x, std::size_t batch, est::layout input_layout,
                                                           float const* weights, float const* bias, bool training);
@@ -151,7 +159,9 @@ private:
     stored_parameter weights_;
     std::vector<plan> plans_;
     host_buffer<float> output_, source_, diff_source_, input_gradient_, diff_weights_, backward_weights_, scratchpad_,
-        data_diff_destination_;
+        data_diff_destination_, weights_copy_;
+    dnnl_format_tag_t weights_copy_tag_ = dnnl_format_tag_undef;
+    std::optional<reorder> weights_copy_reorder_;
 };
 
 /// A convolution over `G` (an est::window_geometry) with bias and `Op` fused into the forward pass.
@@ -173,10 +183,38 @@ public:
 
     parameter_layout const& weights_layout() const { return primitives_.weights_layout(); }
 
+    /// It has forward_max_pooled below.
+    static constexpr bool fuses_max_pooling = true;
+
     batch_view<float const, output_shape> forward(batch_view<float const, input_shape> x, float const* weights,
                                                   float const* bias, bool training) {
         auto [y, layout] = primitives_.forward(x.data, x.batch, x.layout, weights, bias, training);
         return {y, x.batch, layout};
+    }
+
+    /// This convolution and the max pooling `P` (a window_geometry) after it, at inference, in one
+    /// pass where est's kernel covers them (convolution_max_pooling.hpp): the pooled batch, in the
+    /// layout the pooling of this convolution's output would have; a view of no data where the
+    /// kernel does not cover them. (`Host` is est::host, complete where this is instantiated.)
+    template <class P, class Host = est::host>
+    batch_view<float const, shape<P::out_height, P::out_width, P::out_channels>> forward_max_pooled(
+        batch_view<float const, input_shape> x, float const* weights, float const* bias) {
+        if constexpr (fusable<G, Op, P>) {
+            if (x.layout != est::layout::canonical)
+                return {};
+            auto layout = primitives_.inference_output_layout(x.batch, x.layout);
+            bool sixteen = G::out_channels % 16 == 0 && est::detail::runs_vectors_of(16);
+            bool eight = G::out_channels % 8 == 0 && est::detail::runs_vectors_of(8);
+            if (layout == est::layout::channel_blocks_16 && sixteen)
+                return max_pooled<P, 16, true, Host>(x, primitives_.weights_in(dnnl_Ohwi16o, weights), bias, layout);
+            if (layout == est::layout::channel_blocks_8 && eight)
+                return max_pooled<P, 8, true, Host>(x, primitives_.weights_in(dnnl_Ohwi8o, weights), bias, layout);
+            if (layout == est::layout::canonical && sixteen)
+                return max_pooled<P, 16, false, Host>(x, primitives_.weights_in(dnnl_Ohwi16o, weights), bias, layout);
+            if (layout == est::layout::canonical && eight)
+                return max_pooled<P, 8, false, Host>(x, primitives_.weights_in(dnnl_Ohwi8o, weights), bias, layout);
+        }
+        return {};
     }
 
     batch_view<float, input_shape> backward(batch_view<float const, input_shape> x, batch_view<float, output_shape> dy,
@@ -190,7 +228,18 @@ public:
     }
 
 private:
+    template <class P, std::size_t V, bool Blocked, class Host>
+    batch_view<float const, shape<P::out_height, P::out_width, P::out_channels>> max_pooled(
+        batch_view<float const, input_shape> x, float const* weights, float const* bias, est::layout layout) {
+        pooled_.resize(x.batch * P::out_height * P::out_width * P::out_channels);
+        Host::for_each(x.batch,
+                       detail::convolution_max_pooling_image<G, Op, P, V, Blocked>{x.data, weights, bias, pooled_.data()},
+                       1);
+        return {pooled_.data(), x.batch, layout};
+    }
+
     convolution_primitives primitives_;
+    host_buffer<float> pooled_;
 };
 
 }  // namespace est::onednn

@@ -57,6 +57,18 @@ template <class F>
 }
 #endif
 
+/// Whether the loops below run vectors of `floats` floats (8: AVX2, 16: AVX-512) in instructions of
+/// that width on this CPU.
+inline bool runs_vectors_of(std::size_t floats) {
+#if defined(EST_VECTOR_DISPATCH)
+    auto width = widest_vector_width();
+    return floats <= 4 || (floats <= 8 && width != vector_width::baseline) || width == vector_width::avx512;
+#else
+    (void)floats;
+    return true;
+#endif
+}
+
 /// f(i) for i in [begin, end), on a local copy of f (its fields, pointers and constants, are then
 /// known not to change when the kernel stores through its pointers, so the loop vectorizes), in
 /// the widest vector instructions this CPU runs.

@@ -46,6 +46,7 @@ struct conv2d {
     template <Shape In, class B>
     class layer {
         using geometry = detail::window_geometry_of<Pad, In, Filters, Kernel, Stride>;
+        using convolution_type = typename B::template convolution<geometry, Act::fused>;
 
     public:
         using input_shape = In;
@@ -73,6 +74,27 @@ struct conv2d {
             return output_;
         }
 
+        /// Whether the back end's convolution can run with a max pooling after it in one pass.
+        static constexpr bool fuses_max_pooling = [] {
+            if constexpr (requires { convolution_type::fuses_max_pooling; })
+                return convolution_type::fuses_max_pooling;
+            else
+                return false;
+        }();
+
+        /// At inference, this convolution and the max pooling layer `Pool` after it in one pass
+        /// where the back end has a kernel that covers them (est::host:
+        /// host/convolution_max_pooling.hpp): the pooled output, without this layer's; a view of no
+        /// data where it has none, and the two layers then run one after the other.
+        template <class Pool>
+        backend_view<float const, typename Pool::output_shape, B> forward_max_pooled(backend_view<float const, In, B> x) {
+            if constexpr (fuses_max_pooling)
+                return convolution_.template forward_max_pooled<typename Pool::pooling_geometry>(x, kernel_.value,
+                                                                                                bias_.value);
+            else
+                return {};
+        }
+
         backend_view<float, In, B> backward(backend_view<float const, In, B> x, backend_view<float, output_shape, B> dy,
                                             bool need_input_gradient) {
             detail::activation_gradient<Act, B>(output_.data, dy.data, dy.stored_size(), Filters);
@@ -80,7 +102,7 @@ struct conv2d {
         }
 
     private:
-        typename B::template convolution<geometry, Act::fused> convolution_;
+        convolution_type convolution_;
         parameter_slot kernel_, bias_;
         backend_view<float const, output_shape, B> output_;
     };

@@ -40,6 +40,9 @@ struct pool2d {
         using input_shape = In;
         using output_shape = pool2d::output_shape<In>;
         static constexpr std::size_t macs = output_shape::size * Pool * Pool;
+        /// What a convolution before it needs to know to run the two in one pass.
+        using pooling_geometry = geometry;
+        static constexpr pooling_kind pooling = Kind;
 
         template <Mode M>
         backend_view<float const, output_shape, B> forward(backend_view<float const, In, B> x, M, step_context const&) {

@@ -317,7 +317,15 @@ public:
     }
 
     /// Calls `f(layer_name, values)` with every layer's output of the last forward pass (the whole
-    /// batch, a canonical host copy; nothing before the first pass).
+    /// batch, a canonical host copy; nothing before the first pass). A convolution that ran in one
+    /// pass with the pooling after it (at inference) has its output computed now.
+    template <class F>
+    void for_each_activation(F&& f) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) { (compute_skipped_output<I>(), ...); }
+        (std::make_index_sequence<depth>{});
+        std::as_const(*this).for_each_activation(std::forward<F>(f));
+    }
+    /// As above, with nothing for a convolution that ran in one pass with the pooling after it.
     template <class F>
     void for_each_activation(F&& f) const {
         std::vector<float> host_copy;
@@ -456,15 +464,55 @@ private:
             return last_output_;
     }
 
+    /// Whether layer I can run in one pass with layer I + 1 at inference: a layer whose back end
+    /// can run it with a max pooling after it (conv2d's forward_max_pooled), then a pooling.
+    template <std::size_t I>
+    static constexpr bool fuses_with_next = [] {
+        if constexpr (I + 1 >= depth)
+            return false;
+        else {
+            using first = std::tuple_element_t<I, layer_tuple>;
+            using second = std::tuple_element_t<I + 1, layer_tuple>;
+            if constexpr (requires { first::fuses_max_pooling; } && requires { second::pooling; })
+                return first::fuses_max_pooling && second::pooling == pooling_kind::max;
+            else
+                return false;
+        }
+    }();
+
     template <std::size_t I, class In, Mode M>
     auto forward_from(backend_view<float const, In, B> x, M mode) {
         std::get<I>(inputs_) = x;
+        if constexpr (fuses_with_next<I> && !detail::training<M>) {
+            using second = std::tuple_element_t<I + 1, layer_tuple>;
+            auto pooled = std::get<I>(layers_).template forward_max_pooled<second>(x);
+            if (pooled.data) {
+                std::get<I + 1>(inputs_) = {};  // not computed; for_each_activation computes it
+                if constexpr (I + 2 < depth)
+                    return forward_from<I + 2>(pooled, mode);
+                else
+                    return pooled;
+            }
+        }
         step_context context{derive_seed(seed_, I), step_};
         auto y = std::get<I>(layers_).forward(x, mode, context);
         if constexpr (I + 1 < depth)
             return forward_from<I + 1>(y, mode);
         else
             return y;
+    }
+
+    /// Runs layer I alone on its last input where the last pass ran it in one pass with the next
+    /// layer (it then has an input and no output).
+    template <std::size_t I>
+    void compute_skipped_output() {
+        if constexpr (fuses_with_next<I>) {
+            auto x = std::get<I>(inputs_);
+            if (x.data && !std::get<I + 1>(inputs_).data) {
+                step_context context{derive_seed(seed_, I), step_};
+                std::get<I + 1>(inputs_) = std::get<I>(layers_).forward(x, predict, context);
+            }
+        }
     }
 
     template <std::size_t I, class Out>

@@ -72,6 +72,23 @@ EST_DECL std::pair<float const*, est::layout> convolution_primitives::forward(fl
     return {output_.data(), p.output_layout};
 }
 
+EST_DECL est::layout convolution_primitives::inference_output_layout(std::size_t batch, est::layout input_layout) {
+    return plan_for(batch, input_layout, false).output_layout;
+}
+
+EST_DECL float const* convolution_primitives::weights_in(dnnl_format_tag_t tag, float const* stored) {
+    auto wanted = memory_desc<4>(weights_dims(), tag);
+    if (same(wanted, weights_.stored_desc()))
+        return stored;
+    if (weights_copy_tag_ != tag) {
+        weights_copy_reorder_.emplace(weights_.stored_desc(), wanted);
+        weights_copy_tag_ = tag;
+    }
+    weights_copy_.resize(floats(bytes(wanted)));
+    (*weights_copy_reorder_)(stored, weights_copy_.data());
+    return weights_copy_.data();
+}
+
 EST_DECL float* convolution_primitives::backward(float const* x, std::size_t batch, est::layout input_layout,
                                                  float const* dy, float const* weights, float* weights_gradient,
                                                  float* bias_gradient, bool need_input_gradient) {
