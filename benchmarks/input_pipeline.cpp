@@ -56,7 +56,7 @@ auto full_pipeline(fs::path const& dir, std::size_t threads, std::uint64_t seed)
         .prefetch(2);
 }
 
-/// Microseconds a PNG of `pngs` takes `decode` on one thread, the best of `rounds`.
+/// Microseconds a PNG of `pngs` takes `decode` on one thread, over one pass through them.
 template <class Decode>
 double microseconds_per_png(std::vector<std::string> const& pngs, Decode decode) {
     auto start = std::chrono::steady_clock::now();

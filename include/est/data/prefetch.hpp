@@ -37,14 +37,15 @@ public:
             std::deque<std::exception_ptr> failures;  // beside `ready`: the error in place of an element
             std::vector<element_type> spare;          // elements the consumer handed back for reuse
             bool done = false, stopping = false;
+            std::size_t refill_at = 0;  // a full buffer is refilled once it is down to this
         };
 
     public:
         iterator(typename Upstream::iterator_type upstream, std::size_t capacity)
-            : channel_(std::make_unique<channel>()), refill_at_(capacity / 2) {
+            : channel_(std::make_unique<channel>()) {
+            channel_->refill_at = capacity / 2;
             producer_ = std::thread([c = channel_.get(), capacity, upstream = std::move(upstream)]() mutable {
                 lower_pipeline_thread_priority();
-                std::size_t const refill_at = capacity / 2;  // a full buffer is refilled from here
                 element_type element;
                 while (true) {
                     std::exception_ptr failure;
@@ -56,7 +57,7 @@ public:
                     }
                     std::unique_lock lock(c->mutex);
                     if (c->ready.size() >= capacity)
-                        c->changed.wait(lock, [&] { return c->stopping || c->ready.size() <= refill_at; });
+                        c->changed.wait(lock, [&] { return c->stopping || c->ready.size() <= c->refill_at; });
                     if (c->stopping)
                         return;
                     c->ready.push_back(std::move(element));
@@ -96,7 +97,7 @@ public:
                 std::swap(out, channel_->ready.front());
             channel_->spare.push_back(std::move(channel_->ready.front()));
             channel_->ready.pop_front();
-            if (channel_->ready.size() == refill_at_)  // the producer sleeps until the buffer is this low
+            if (channel_->ready.size() == channel_->refill_at)  // the producer sleeps until it is this low
                 channel_->changed.notify_all();
             if (failure)
                 std::rethrow_exception(failure);
@@ -105,7 +106,6 @@ public:
 
     private:
         std::unique_ptr<channel> channel_;
-        std::size_t refill_at_;
         std::thread producer_;
     };
     using iterator_type = iterator;

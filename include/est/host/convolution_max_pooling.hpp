@@ -87,6 +87,18 @@ struct convolution_max_pooling_image {
         for (; pc < PW; ++pc) columns<NB, 2>(padded, out, pr, b, pc);
     }
 
+    /// Adds input values `s` of X columns times tap (ky, kx) of channel c to one convolution row's
+    /// accumulators of blocks [b, b + NB).
+    template <std::size_t NB, std::size_t X>
+    void accumulate(vector (&acc)[NB][X], float const (&s)[X], std::size_t b, std::size_t ky, std::size_t kx,
+                    std::size_t c) const {
+        for (std::size_t k = 0; k < NB; ++k) {
+            vector w;
+            std::memcpy(&w, weights + ((((b + k) * K + ky) * K + kx) * C + c) * V, sizeof w);
+            for (std::size_t i = 0; i < X; ++i) acc[k][i] += s[i] * w;
+        }
+    }
+
     template <std::size_t NB, std::size_t X>
     void columns(float const* padded, float* out, std::size_t pr, std::size_t b, std::size_t pc) const {
         vector acc[2][NB][X];
@@ -104,17 +116,9 @@ struct convolution_max_pooling_image {
                     float s[X];
                     for (std::size_t i = 0; i < X; ++i) s[i] = in[(i + kx) * C + c];
                     if (iy < K)
-                        for (std::size_t k = 0; k < NB; ++k) {
-                            vector w;
-                            std::memcpy(&w, weights + ((((b + k) * K + iy) * K + kx) * C + c) * V, sizeof w);
-                            for (std::size_t i = 0; i < X; ++i) acc[0][k][i] += s[i] * w;
-                        }
+                        accumulate<NB, X>(acc[0], s, b, iy, kx, c);
                     if (iy > 0)
-                        for (std::size_t k = 0; k < NB; ++k) {
-                            vector w;
-                            std::memcpy(&w, weights + ((((b + k) * K + iy - 1) * K + kx) * C + c) * V, sizeof w);
-                            for (std::size_t i = 0; i < X; ++i) acc[1][k][i] += s[i] * w;
-                        }
+                        accumulate<NB, X>(acc[1], s, b, iy - 1, kx, c);
                 }
         }
         for (std::size_t k = 0; k < NB; ++k)
