@@ -2,8 +2,9 @@
 // layers of the Fashion-MNIST CNN at batch 64 (training) and 256 (inference), oneDNN's convolutions
 // with NHWC activations against the layouts oneDNN picks, the reorders between the two, oneDNN's max
 // pooling against est's kernel, and oneDNN's inner product against est's sgemm-based dense layer
-// with its kernel stored either way (the CNN's and the MLP's dense layers); then the two forms of a
-// dense layer's forward product (x K^T, K x^T) over a grid of shapes. Each is read against the FP32
+// with its kernel stored either way and est's fused matmul (the CNN's and the MLP's dense layers);
+// then the two forms of a dense layer's forward product (x K^T, K x^T) and the fused matmul over a
+// grid of shapes. Each is read against the FP32
 // peak measured in the same run. The alternatives of a comparison run in turns, so that they see the
 // same machine. Tables, then every figure as one JSON line.
 #include <est/core/random.hpp>
@@ -528,14 +529,21 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
     double flops = 2.0 * double(batch) * double(inputs) * double(units);
     bool transposed = est::host::transposed_product_faster(batch, units, inputs);
     auto add = [&](char const* pass, std::function<void()> est_oi, std::function<void()> est_io,
-                   std::function<void()> onednn_pass, std::string const& info) {
-        auto times = compare({est_oi, est_io, onednn_pass});
+                   std::function<void()> onednn_pass, std::string const& info, std::function<void()> fused = {}) {
+        std::vector<std::function<void()>> runs{est_oi, est_io, onednn_pass};
+        if (fused)
+            runs.push_back(fused);
+        auto times = compare(runs);
         rows.push_back({"dense", op + " " + pass, batch, "est oi", times[0], flops,
                         std::string("est host::gemm, kernel (units, inputs)") +
                             (transposed && std::string_view(pass).starts_with("forward") ? ", product as K x^T" : "")});
         rows.push_back(
             {"dense", op + " " + pass, batch, "est io", times[1], flops, "est host::gemm, kernel (inputs, units)"});
         rows.push_back({"dense", op + " " + pass, batch, "oneDNN", times[2], flops, info});
+        if (fused)
+            rows.push_back({"dense", op + " " + pass, batch, "est matmul", times[3], flops,
+                            std::string("est host::dense_product (oneDNN matmul on the kernel as stored)") +
+                                (est::host::dense_product::faster_at(batch, units) ? ", est's choice" : "")});
     };
 
     auto forward_op_kind = training ? dnnl_forward_training : dnnl_forward_inference;
@@ -578,13 +586,19 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
                           {DNNL_ARG_SCRATCHPAD, forward_scratchpad_memory.bind(forward_scratch.data())}}},
                         "an inner product");
     };
+    est::host::dense_product fused(inputs, units, Act::fused);
+    auto fused_y = buffer_for(destination);
+    auto fused_forward = [&] { fused.forward(x.data(), batch, kernel_oi.data(), bias.data(), fused_y.data()); };
     // The same products summed in other orders: close, not equal.
     est_forward();
     ip_forward();
+    fused_forward();
     checks.emplace_back(op + " forward, batch " + std::to_string(batch),
                         max_abs_difference(y.data(), ip_y.data(), y.size()));
+    checks.emplace_back(op + " forward (matmul), batch " + std::to_string(batch),
+                        max_abs_difference(y.data(), fused_y.data(), y.size()));
     add(training ? "forward_training" : "forward_inference", est_forward, est_forward_io, ip_forward,
-        implementation(forward_pd.get()) + " wei " + format_name(weights, "oi"));
+        implementation(forward_pd.get()) + " wei " + format_name(weights, "oi"), fused_forward);
     if (!training)
         return;
 
@@ -649,15 +663,18 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
 }
 
 /// The two forms of a dense layer's forward product with its kernel K stored (units, inputs), y = x K^T
-/// and y^T = K x^T, on host::gemm over a grid of layer shapes: the measurement behind
-/// host::transposed_product_faster. Rows of the "dense forward" section.
+/// and y^T = K x^T, on host::gemm, and the fused matmul (host::dense_product, with a ReLU) over a grid
+/// of layer shapes: the measurement behind host::transposed_product_faster and
+/// dense_product::faster_at. Rows of the "dense forward" section, three per shape.
 void dense_forward_forms(std::vector<row>& rows, est::random_engine& rng) {
-    for (std::size_t batch : {train_batch, inference_batch})
+    for (std::size_t batch : {std::size_t(32), train_batch, inference_batch})
         for (std::size_t inputs : {256, 784, 1024, 3136})
             for (std::size_t units : {10, 64, 256, 1024, 2048}) {
-                host_buffer<float> x(batch * inputs), kernel(units * inputs), y(batch * units);
+                host_buffer<float> x(batch * inputs), kernel(units * inputs), bias(units), y(batch * units);
                 for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = rng.uniform(-1.0f, 1.0f);
                 for (std::size_t i = 0; i < kernel.size(); ++i) kernel.data()[i] = rng.uniform(-1.0f, 1.0f);
+                for (std::size_t i = 0; i < units; ++i) bias.data()[i] = rng.uniform(-1.0f, 1.0f);
+                est::host::dense_product fused(inputs, units, est::post_op::relu);
                 auto times = compare({[&] {
                                           est::host::gemm(false, true, batch, units, inputs, 1.0f, x.data(),
                                                           kernel.data(), 0.0f, y.data());
@@ -665,12 +682,16 @@ void dense_forward_forms(std::vector<row>& rows, est::random_engine& rng) {
                                       [&] {
                                           est::host::gemm(false, true, units, batch, inputs, 1.0f, kernel.data(),
                                                           x.data(), 0.0f, y.data());
-                                      }});
+                                      },
+                                      [&] { fused.forward(x.data(), batch, kernel.data(), bias.data(), y.data()); }});
                 std::string op = std::to_string(inputs) + "->" + std::to_string(units);
                 double flops = 2.0 * double(batch) * double(inputs) * double(units);
-                bool chosen = est::host::transposed_product_faster(batch, units, inputs);
-                rows.push_back({"dense forward", op, batch, "x K^T", times[0], flops, chosen ? "" : "est's choice"});
+                bool fused_chosen = est::host::dense_product::faster_at(batch, units);
+                bool chosen = !fused_chosen && est::host::transposed_product_faster(batch, units, inputs);
+                bool plain_chosen = !fused_chosen && !chosen;
+                rows.push_back({"dense forward", op, batch, "x K^T", times[0], flops, plain_chosen ? "est's choice" : ""});
                 rows.push_back({"dense forward", op, batch, "K x^T", times[1], flops, chosen ? "est's choice" : ""});
+                rows.push_back({"dense forward", op, batch, "matmul", times[2], flops, fused_chosen ? "est's choice" : ""});
             }
 }
 
@@ -694,28 +715,40 @@ void print_table(std::vector<row> const& rows, char const* section, char const* 
     }
 }
 
-/// The "dense forward" rows as a table of time ratios, one line per (batch, inputs), one column per
-/// units count.
+/// The "dense forward" rows as tables of time ratios, one line per (batch, inputs), one column per
+/// units count: K x^T against x K^T (both on host::gemm), and the fused matmul (which also adds the
+/// bias and applies the ReLU) against the faster of the two.
 void print_dense_forward_ratios(std::vector<row> const& rows) {
-    std::printf(
-        "\nDense forward product, K x^T time / x K^T time (medians; < 1: K x^T faster; * where est computes "
-        "K x^T)\n  %-14s units:",
-        "batch, inputs");
-    std::string line_key;
-    for (std::size_t i = 0; i + 1 < rows.size(); ++i) {
-        auto const& r = rows[i];
-        if (r.section != "dense forward" || r.variant != "x K^T")
-            continue;
-        auto const& transposed = rows[i + 1];
-        std::string inputs = r.op.substr(0, r.op.find("->")), units = r.op.substr(r.op.find("->") + 2);
-        std::string key = std::to_string(r.batch) + ", " + inputs;
-        if (key != line_key)
-            std::printf("\n  %-20s", key.c_str());
-        line_key = key;
-        std::printf(" %5s %4.2f%s", units.c_str(), transposed.time.median_ms / r.time.median_ms,
-                    transposed.implementation.empty() ? " " : "*");
-    }
-    std::printf("\n");
+    auto table = [&](char const* title, auto ratio, auto chosen) {
+        std::printf("\n%s\n  %-14s units:", title, "batch, inputs");
+        std::string line_key;
+        for (std::size_t i = 0; i + 2 < rows.size(); ++i) {
+            auto const& r = rows[i];
+            if (r.section != "dense forward" || r.variant != "x K^T")
+                continue;
+            std::string inputs = r.op.substr(0, r.op.find("->")), units = r.op.substr(r.op.find("->") + 2);
+            std::string key = std::to_string(r.batch) + ", " + inputs;
+            if (key != line_key)
+                std::printf("\n  %-20s", key.c_str());
+            line_key = key;
+            std::printf(" %5s %4.2f%s", units.c_str(), ratio(r, rows[i + 1], rows[i + 2]),
+                        chosen(r, rows[i + 1], rows[i + 2]) ? "*" : " ");
+        }
+        std::printf("\n");
+    };
+    table(
+        "Dense forward product, K x^T time / x K^T time (medians; < 1: K x^T faster; * where est computes K x^T)",
+        [](row const& plain, row const& transposed, row const&) {
+            return transposed.time.median_ms / plain.time.median_ms;
+        },
+        [](row const&, row const& transposed, row const&) { return !transposed.implementation.empty(); });
+    table(
+        "Dense forward, fused matmul (bias and ReLU included) time / the faster product's time (medians; < 1: "
+        "matmul faster; * where est runs the matmul)",
+        [](row const& plain, row const& transposed, row const& fused) {
+            return fused.time.median_ms / std::min(plain.time.median_ms, transposed.time.median_ms);
+        },
+        [](row const&, row const&, row const& fused) { return !fused.implementation.empty(); });
 }
 
 std::string json(std::vector<row> const& rows, std::vector<std::pair<std::string, double>> const& checks,

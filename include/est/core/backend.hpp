@@ -98,11 +98,15 @@ struct fill_values {
 ///                                             it and a max pooling after it in one pass, at
 ///                                             inference (a view of no data where not covered)
 ///   template <class Geometry, pooling_kind K> pooling
+///   dense_product (optional)                  a dense layer's forward pass y = op(x K^T + b) in
+///                                             one primitive: constructed from (inputs, units, op);
+///                                             forward(x, batch, kernel, bias, y) for batches where
+///                                             static faster_at(batch) says so
 ///   template <Shape S> layout_converter         converts batches of shape S between layouts
 ///   template <Shape S> to_host_canonical(view, float* host)
 ///                                             a host copy of a batch in the canonical layout (hooks)
-/// The primitives' full contracts are in host/convolution.hpp, kernels/pooling.hpp and
-/// host/layout_converter.hpp.
+/// The primitives' full contracts are in host/convolution.hpp, kernels/pooling.hpp,
+/// host/dense_product.hpp and host/layout_converter.hpp.
 template <class B>
 concept Backend = MemorySpace<typename B::memory_space> &&
     requires(std::size_t n, void* to, void const* from, float const* a, float* c) {

@@ -1,12 +1,14 @@
 // est::host, the back end for host memory: element-wise kernels (and pooling) are Thrust algorithms
 // run with Thrust's OpenMP execution policy (its sequential one where OpenMP is off), convolutions
-// are oneDNN primitives, matrix products oneDNN's sgemm. All of them share OpenMP's threads.
+// are oneDNN primitives, matrix products oneDNN's sgemm (a dense layer's forward pass on larger
+// batches oneDNN's matmul). All of them share OpenMP's threads.
 #pragma once
 
 #include <est/core/backend.hpp>
 #include <est/core/config.hpp>
 #include <est/core/thrust.hpp>
 #include <est/host/convolution.hpp>
+#include <est/host/dense_product.hpp>
 #include <est/host/layout_converter.hpp>
 #include <est/host/vector_width.hpp>
 #include <est/kernels/pooling.hpp>
@@ -137,6 +139,8 @@ struct host {
         return n < 16 || n * k >= (std::size_t(1) << 20);
     }
 
+    /// A dense layer's forward pass with the bias and activation fused, where it is faster.
+    using dense_product = onednn::dense_product;
     template <class Geometry, post_op Op>
     using convolution = onednn::convolution<Geometry, Op>;
     template <class Geometry, pooling_kind Kind>

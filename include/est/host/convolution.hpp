@@ -38,21 +38,6 @@ struct host;
 
 namespace est::onednn {
 
-/// Host memory as est::host allocates it, 64-byte aligned (as oneDNN's kernels and AVX-512 loads
-/// like it); est::host, defined after the primitives, allocates through it.
-struct aligned_memory {
-    static constexpr std::align_val_t alignment{64};
-    static void* allocate(std::size_t bytes) { return ::operator new(std::max<std::size_t>(bytes, 1), alignment); }
-    static void deallocate(void* p, std::size_t) { ::operator delete(p, alignment); }
-};
-
-/// A buffer in the host back end's memory.
-template <class T>
-using host_buffer = est::buffer<T, aligned_memory>;
-
-/// The oneDNN element-wise algorithm of a fused post-op.
-EST_DECL dnnl_alg_kind_t algorithm_of(post_op op);
-
 /// A parameter stored in a oneDNN layout, converted by reorders (created on first use: conversions
 /// happen for checkpoints, hooks and initialisation, not in training steps).
 class stored_parameter final : public parameter_layout {
@@ -192,29 +177,35 @@ public:
         return {y, x.batch, layout};
     }
 
-    /// This convolution and the max pooling `P` (a window_geometry) after it, at inference, in one
-    /// pass where est's kernel covers them (convolution_max_pooling.hpp): the pooled batch, in the
-    /// layout the pooling of this convolution's output would have; a view of no data where the
-    /// kernel does not cover them. (`Host` is est::host, complete where this is instantiated.)
+    /// This convolution and the max pooling `P` (a window_geometry) after it, at inference, without
+    /// writing the whole batch's convolution output: in one pass where est's kernel covers them
+    /// (convolution_max_pooling.hpp), otherwise a part of the batch at a time, each part's output
+    /// pooled while the caches hold it. The pooled batch, in the layout the pooling of this
+    /// convolution's output would have; a view of no data for a batch too small to split (the two
+    /// layers then run one after the other). (`Host` is est::host, complete where this is
+    /// instantiated.)
     template <class P, class Host = est::host>
     batch_view<float const, shape<P::out_height, P::out_width, P::out_channels>> forward_max_pooled(
         batch_view<float const, input_shape> x, float const* weights, float const* bias) {
         if constexpr (fusable<G, Op, P>) {
-            if (x.layout != est::layout::canonical)
-                return {};
-            auto layout = primitives_.inference_output_layout(x.batch, x.layout);
-            bool sixteen = G::out_channels % 16 == 0 && est::detail::runs_vectors_of(16);
-            bool eight = G::out_channels % 8 == 0 && est::detail::runs_vectors_of(8);
-            if (layout == est::layout::channel_blocks_16 && sixteen)
-                return max_pooled<P, 16, true, Host>(x, primitives_.weights_in(dnnl_Ohwi16o, weights), bias, layout);
-            if (layout == est::layout::channel_blocks_8 && eight)
-                return max_pooled<P, 8, true, Host>(x, primitives_.weights_in(dnnl_Ohwi8o, weights), bias, layout);
-            if (layout == est::layout::canonical && sixteen)
-                return max_pooled<P, 16, false, Host>(x, primitives_.weights_in(dnnl_Ohwi16o, weights), bias, layout);
-            if (layout == est::layout::canonical && eight)
-                return max_pooled<P, 8, false, Host>(x, primitives_.weights_in(dnnl_Ohwi8o, weights), bias, layout);
+            if (x.layout == est::layout::canonical) {
+                auto layout = primitives_.inference_output_layout(x.batch, x.layout);
+                bool sixteen = G::out_channels % 16 == 0 && est::detail::runs_vectors_of(16);
+                bool eight = G::out_channels % 8 == 0 && est::detail::runs_vectors_of(8);
+                if (layout == est::layout::channel_blocks_16 && sixteen)
+                    return max_pooled<P, 16, true, Host>(x, primitives_.weights_in(dnnl_Ohwi16o, weights), bias,
+                                                         layout);
+                if (layout == est::layout::channel_blocks_8 && eight)
+                    return max_pooled<P, 8, true, Host>(x, primitives_.weights_in(dnnl_Ohwi8o, weights), bias, layout);
+                if (layout == est::layout::canonical && sixteen)
+                    return max_pooled<P, 16, false, Host>(x, primitives_.weights_in(dnnl_Ohwi16o, weights), bias,
+                                                          layout);
+                if (layout == est::layout::canonical && eight)
+                    return max_pooled<P, 8, false, Host>(x, primitives_.weights_in(dnnl_Ohwi8o, weights), bias,
+                                                         layout);
+            }
         }
-        return {};
+        return pooled_in_parts<P, Host>(x, weights, bias);
     }
 
     batch_view<float, input_shape> backward(batch_view<float const, input_shape> x, batch_view<float, output_shape> dy,
@@ -225,6 +216,16 @@ public:
         if (!need_input_gradient)
             return {};
         return {dx, x.batch, x.layout};
+    }
+
+    /// Images in each part of a batch at inference where the convolution and its pooling run a part
+    /// at a time: those whose convolution output fills about 400 KB of each thread's L2 cache (the
+    /// part then stays in the caches between the two). Measured on the CNN's second convolution at
+    /// batch 256 (benchmarks/README.md, "Convolution and pooling fused"): parts of 16 images on 2
+    /// threads with 1 MiB of L2 each.
+    static std::size_t part_images(std::size_t threads) {
+        constexpr std::size_t output_bytes = G::out_height * G::out_width * G::out_channels * sizeof(float);
+        return std::max<std::size_t>(1, threads * 400 * 1024 / output_bytes);
     }
 
 private:
@@ -238,8 +239,41 @@ private:
         return {pooled_.data(), x.batch, layout};
     }
 
+    /// The batch in parts of equal size (the last one padded with zero images), so that the
+    /// convolution has one set of primitives and one output layout for all of them.
+    template <class P, class Host>
+    batch_view<float const, shape<P::out_height, P::out_width, P::out_channels>> pooled_in_parts(
+        batch_view<float const, input_shape> x, float const* weights, float const* bias) {
+        std::size_t target = part_images(std::size_t(Host::threads()));
+        if (x.batch < 2 * target)
+            return {};
+        std::size_t parts = x.batch / target, part = (x.batch + parts - 1) / parts;
+        std::size_t input_image = stored_size(x.layout, 1, G::height * G::width, G::channels);
+        est::layout layout = est::layout::canonical;
+        std::size_t pooled_image = 0;
+        for (std::size_t begin = 0; begin < x.batch; begin += part) {
+            std::size_t images = std::min(part, x.batch - begin);
+            float const* source = x.data + begin * input_image;
+            if (images < part) {
+                padded_part_.resize(part * input_image);
+                std::copy(source, source + images * input_image, padded_part_.data());
+                std::fill(padded_part_.data() + images * input_image, padded_part_.data() + part * input_image, 0.0f);
+                source = padded_part_.data();
+            }
+            auto [y, y_layout] = primitives_.forward(source, part, x.layout, weights, bias, false);
+            if (begin == 0) {
+                layout = y_layout;
+                pooled_image = stored_size(layout, 1, P::out_height * P::out_width, P::out_channels);
+                pooled_.resize(x.batch * pooled_image);
+            }
+            Host::template pooling<P, pooling_kind::max>::forward_into({y, images, layout},
+                                                                       pooled_.data() + begin * pooled_image);
+        }
+        return {pooled_.data(), x.batch, layout};
+    }
+
     convolution_primitives primitives_;
-    host_buffer<float> pooled_;
+    host_buffer<float> pooled_, padded_part_;
 };
 
 }  // namespace est::onednn

@@ -7,9 +7,11 @@
 // is allocated once.
 #pragma once
 
+#include <est/core/buffer.hpp>
 #include <est/core/config.hpp>
 #include <est/core/error.hpp>
 #include <est/core/layout.hpp>
+#include <est/core/primitive.hpp>
 
 #include <oneapi/dnnl/dnnl.h>
 
@@ -17,11 +19,27 @@
 #include <array>
 #include <cstddef>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <type_traits>
 
 namespace est::onednn {
+
+/// Host memory as est::host allocates it, 64-byte aligned (as oneDNN's kernels and AVX-512 loads
+/// like it); est::host, defined after the primitives, allocates through it.
+struct aligned_memory {
+    static constexpr std::align_val_t alignment{64};
+    static void* allocate(std::size_t bytes) { return ::operator new(std::max<std::size_t>(bytes, 1), alignment); }
+    static void deallocate(void* p, std::size_t) { ::operator delete(p, alignment); }
+};
+
+/// A buffer in the host back end's memory.
+template <class T>
+using host_buffer = est::buffer<T, aligned_memory>;
+
+/// The oneDNN element-wise algorithm of a fused post-op.
+EST_DECL dnnl_alg_kind_t algorithm_of(post_op op);
 
 /// Throws an est::error naming `what` where oneDNN reports a failure (a char pointer: the check on
 /// every execution must not build a string).

@@ -17,6 +17,7 @@
 #include <est/core/shape.hpp>
 #include <est/core/tensor.hpp>
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -165,16 +166,25 @@ public:
         bool keep_argmax = Kind == pooling_kind::max && training;
         if (keep_argmax)
             argmax_.resize(outputs);
+        if (!keep_argmax) {
+            forward_into(x, output_.data());
+            return {output_.data(), x.batch, x.layout};
+        }
         dispatch(x.layout, [&]<std::size_t Block>(std::size_t groups) {
-            std::size_t rows = x.batch * groups * G::out_height,
-                        grain = std::max<std::size_t>(1, 4096 / (G::out_width * Block));
-            if (keep_argmax)
-                B::for_each(rows, pooling_forward<G, Kind, Block, true>{{}, x.data, output_.data(), argmax_.data()},
-                            grain);
-            else
-                B::for_each(rows, pooling_forward<G, Kind, Block, false>{{}, x.data, output_.data(), nullptr}, grain);
+            B::for_each(x.batch * groups * G::out_height,
+                        pooling_forward<G, Kind, Block, true>{{}, x.data, output_.data(), argmax_.data()},
+                        forward_grain<Block>());
         });
         return {output_.data(), x.batch, x.layout};
+    }
+
+    /// The inference pass into `y` (B's memory, x's layout, room for x.batch outputs): what a
+    /// convolution that pools its output as it goes calls on each part of its batch.
+    static void forward_into(batch_view<float const, input_shape, typename B::memory_space> x, float* y) {
+        dispatch(x.layout, [&]<std::size_t Block>(std::size_t groups) {
+            B::for_each(x.batch * groups * G::out_height, pooling_forward<G, Kind, Block, false>{{}, x.data, y, nullptr},
+                        forward_grain<Block>());
+        });
     }
 
     batch_view<float, input_shape, typename B::memory_space> backward(
@@ -190,6 +200,11 @@ public:
     }
 
 private:
+    template <std::size_t Block>
+    static constexpr std::size_t forward_grain() {
+        return std::max<std::size_t>(1, 4096 / (G::out_width * Block));
+    }
+
     /// Calls run<Block>(groups) for layout `l`.
     template <class Run>
     static void dispatch(layout l, Run&& run) {

@@ -4,6 +4,8 @@
 // TensorFlow has it, and stored transposed, (units, inputs): each output then reads one contiguous
 // row of K, the product's faster form (benchmarks/README.md, "Dense layers"); where the back end
 // says so, the forward product is computed transposed, K x^T, and transposed in the bias pass.
+// Where the back end has a fused dense product and says it is faster (est::host: oneDNN's matmul,
+// from 64 rows and 64 units on), the forward pass is that one primitive instead.
 #pragma once
 
 #include <est/core/backend.hpp>
@@ -19,8 +21,16 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace est {
+
+namespace detail {
+template <class B>
+struct dense_product_of {
+    using type = typename B::dense_product;
+};
+}  // namespace detail
 
 /// `dense<Units, Activation>` maps a rank-1 input of n features to `Units` features.
 template <std::size_t Units, Activation Act = linear>
@@ -59,6 +69,14 @@ struct dense {
         backend_view<float const, output_shape, B> forward(backend_view<float const, In, B> x, M, step_context const&) {
             check_canonical(x.layout);
             output_.resize(x.batch * Units);
+            if constexpr (fused_product) {
+                if (B::dense_product::faster_at(x.batch, Units)) {
+                    product_primitive_.forward(x.data, x.batch, kernel_.value, bias_.value, output_.data());
+                    if constexpr (!Act::elementwise)
+                        detail::apply_activation<Act, B>(output_.data(), x.batch * Units, Units);
+                    return {output_.data(), x.batch};
+                }
+            }
             if (B::transposed_product_faster(x.batch, Units, inputs)) {
                 product_.resize(x.batch * Units);
                 B::gemm(false, true, Units, x.batch, inputs, 1.0f, kernel_.value, x.data, 0.0f, product_.data());
@@ -87,12 +105,22 @@ struct dense {
         }
 
     private:
+        /// Whether the back end runs the forward pass as one product with the bias and the
+        /// activation fused (est::host: oneDNN's matmul, host/dense_product.hpp), where it is faster.
+        static constexpr bool fused_product = requires { typename B::dense_product; };
+        struct no_product_primitive {
+            no_product_primitive(std::size_t, std::size_t, post_op) {}
+        };
+        using product_primitive = typename std::conditional_t<fused_product, detail::dense_product_of<B>,
+                                                              std::type_identity<no_product_primitive>>::type;
+
         static void check_canonical(layout l) {
             if (l != layout::canonical)
                 throw error("est::dense: input in layout " + std::string(layout_name(l)) + "; dense reads rows");
         }
 
         detail::transposed_matrix<B> kernel_layout_{inputs, Units};
+        [[no_unique_address]] product_primitive product_primitive_{inputs, Units, Act::fused};
         parameter_slot kernel_, bias_;
         buffer<float, B> output_, input_gradient_;
         buffer<float, B> product_;  // x K^T computed as K x^T, (units, batch), where that is faster

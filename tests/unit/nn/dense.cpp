@@ -24,12 +24,11 @@ TEST_CASE("dense: forward is x K + b", "[nn][dense]") {
     CHECK(y.data[3] == Approx(4 + 4 - 1));
 }
 
-// The host back end computes x K^T as (K x^T)^T for few units or a large kernel; both forms must
-// give x K + b.
-template <std::size_t Units, std::size_t Inputs, bool Transposed>
+// The host back end computes x K^T as (K x^T)^T for few units or a large kernel, and from 64 rows
+// on as one oneDNN matmul with the bias and activation fused; every form must give act(x K + b).
+template <std::size_t Units, std::size_t Inputs, class Act = est::relu>
 void check_forward_against_loops(std::size_t batch) {
-    REQUIRE(est::host::transposed_product_faster(batch, Units, Inputs) == Transposed);
-    test::one_layer_model<est::dense<Units, est::relu>, est::shape<Inputs>> net;
+    test::one_layer_model<est::dense<Units, Act>, est::shape<Inputs>> net;
     net.initialize(3);
     std::vector<float> kernel(Inputs * Units), bias(Units);
     est::random_engine engine(5);
@@ -40,19 +39,43 @@ void check_forward_against_loops(std::size_t batch) {
     est::batch_tensor<float, est::shape<Inputs>> x(batch);
     for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = engine.uniform(-1.0f, 1.0f);
     auto y = net.forward(x.view(), est::eval);
-    for (std::size_t b = 0; b < batch; ++b)
+    for (std::size_t b = 0; b < batch; ++b) {
+        std::vector<double> row(Units);
         for (std::size_t u = 0; u < Units; ++u) {
-            double sum = bias[u];
-            for (std::size_t i = 0; i < Inputs; ++i) sum += double(x.data()[b * Inputs + i]) * kernel[i * Units + u];
-            INFO("example " << b << ", unit " << u);
-            CHECK(y.data[b * Units + u] == Approx(std::max(sum, 0.0)).margin(1e-4));
+            row[u] = bias[u];
+            for (std::size_t i = 0; i < Inputs; ++i) row[u] += double(x.data()[b * Inputs + i]) * kernel[i * Units + u];
         }
+        if constexpr (std::is_same_v<Act, est::softmax>) {
+            double top = *std::max_element(row.begin(), row.end()), total = 0.0;
+            for (double& v : row) total += (v = std::exp(v - top));
+            for (double& v : row) v /= total;
+        } else {
+            for (double& v : row) v = Act::apply(float(v));
+        }
+        for (std::size_t u = 0; u < Units; ++u) {
+            INFO("example " << b << ", unit " << u);
+            CHECK(y.data[b * Units + u] == Approx(row[u]).margin(1e-4));
+        }
+    }
 }
 
-TEST_CASE("dense: forward is relu(x K + b) whichever way the product is computed", "[nn][dense]") {
-    check_forward_against_loops<5, 33, true>(7);       // few units
-    check_forward_against_loops<40, 33, false>(7);     // the product as written
-    check_forward_against_loops<1024, 1024, true>(3);  // a large kernel
+TEST_CASE("dense: forward is act(x K + b) whichever way the product is computed", "[nn][dense]") {
+    REQUIRE(!est::host::dense_product::faster_at(63, 64));
+    REQUIRE(!est::host::dense_product::faster_at(64, 63));
+    REQUIRE(est::host::dense_product::faster_at(64, 64));
+    REQUIRE(est::host::transposed_product_faster(7, 5, 33));
+    check_forward_against_loops<5, 33>(7);  // few units
+    REQUIRE(!est::host::transposed_product_faster(7, 40, 33));
+    check_forward_against_loops<40, 33>(7);  // the product as written
+    REQUIRE(est::host::transposed_product_faster(3, 1024, 1024));
+    check_forward_against_loops<1024, 1024>(3);  // a large kernel
+    check_forward_against_loops<40, 33>(64);     // oneDNN's matmul
+    check_forward_against_loops<1024, 300>(70);
+    check_forward_against_loops<64, 33, est::linear>(65);
+    check_forward_against_loops<64, 33, est::sigmoid>(65);
+    check_forward_against_loops<64, 33, est::tanh>(65);
+    check_forward_against_loops<64, 33, est::softmax>(65);
+    check_forward_against_loops<10, 33>(65);  // few units: the sgemm
 }
 
 TEST_CASE("dense: gradients match finite differences", "[nn][dense][gradient]") {
@@ -61,4 +84,7 @@ TEST_CASE("dense: gradients match finite differences", "[nn][dense][gradient]") 
     test::check_gradients<est::dense<4, est::sigmoid>, est::shape<7>>(2);
     test::check_gradients<est::dense<4, est::tanh>, est::shape<3>>(4);
     test::check_gradients<est::dense<5, est::softmax>, est::shape<3>>(2);
+    // From 64 rows and 64 units on, the forward pass is the host's fused matmul.
+    test::check_gradients<est::dense<64>, est::shape<5>>(64);
+    test::check_gradients<est::dense<64, est::sigmoid>, est::shape<7>>(65);
 }

@@ -46,6 +46,20 @@ EST_DECL std::optional<est::layout> layout_of(dnnl_memory_desc_t const& md) {
     return std::nullopt;
 }
 
+EST_DECL dnnl_alg_kind_t algorithm_of(post_op op) {
+    switch (op) {
+        case post_op::none:
+            return dnnl_alg_kind_undef;
+        case post_op::relu:
+            return dnnl_eltwise_relu;
+        case post_op::logistic:
+            return dnnl_eltwise_logistic;
+        case post_op::tanh:
+            return dnnl_eltwise_tanh;
+    }
+    return dnnl_alg_kind_undef;
+}
+
 EST_DECL attributes make_attributes(dnnl_alg_kind_t op) {
     dnnl_primitive_attr_t attr = nullptr;
     check(dnnl_primitive_attr_create(&attr), "primitive attributes");

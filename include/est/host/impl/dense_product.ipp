@@ -1,0 +1,57 @@
+// Definitions of est/host/dense_product.hpp (see est/core/config.hpp).
+#pragma once
+
+#include <est/host/dense_product.hpp>
+
+#include <string>
+
+namespace est::onednn {
+
+EST_DECL dense_product::dense_product(std::size_t inputs, std::size_t units, post_op op)
+    : inputs_(inputs), units_(units), op_(op) {}
+
+EST_DECL void dense_product::forward(float const* x, std::size_t batch, float const* kernel, float const* bias,
+                                     float* y) {
+    plan& p = plan_for(batch);
+    scratchpad_.resize(p.scratchpad_floats);
+    execute<5>(p.matmul,
+               {{{DNNL_ARG_SRC, p.source.bind(x)},
+                 {DNNL_ARG_WEIGHTS, p.weights.bind(kernel)},
+                 {DNNL_ARG_BIAS, p.bias.bind(bias)},
+                 {DNNL_ARG_DST, p.destination.bind(y)},
+                 {DNNL_ARG_SCRATCHPAD, p.scratchpad.bind(scratchpad_.data())}}},
+               "a dense layer's forward pass");
+}
+
+EST_DECL dense_product::plan& dense_product::plan_for(std::size_t batch) {
+    for (auto& p : plans_)
+        if (p.batch == batch)
+            return p;
+    if (plans_.size() == plans_kept)
+        plans_.erase(plans_.begin());
+    auto rows = dnnl_dim_t(batch), inputs = dnnl_dim_t(inputs_), units = dnnl_dim_t(units_);
+    // The weights operand is (inputs, units); K stored (units, inputs) row-major is it transposed.
+    auto source = memory_desc<2>({rows, inputs}, dnnl_ab), weights = memory_desc<2>({inputs, units}, dnnl_ba),
+         bias = memory_desc<2>({1, units}, dnnl_ab), destination = memory_desc<2>({rows, units}, dnnl_ab);
+    dnnl_matmul_desc_t op;
+    check(dnnl_matmul_desc_init(&op, &source, &weights, &bias, &destination), name());
+    auto pd = make_primitive_desc(op, make_attributes(algorithm_of(op_)).get(), name());
+    plan p;
+    p.batch = batch;
+    p.matmul = make_primitive(pd.get(), name());
+    p.source = memory(source);
+    p.weights = memory(weights);
+    p.bias = memory(bias);
+    p.destination = memory(destination);
+    std::size_t scratchpad = bytes(queried(pd.get(), dnnl_query_scratchpad_md));
+    p.scratchpad = scratchpad_memory(scratchpad);
+    p.scratchpad_floats = floats(scratchpad);
+    plans_.push_back(std::move(p));
+    return plans_.back();
+}
+
+EST_DECL std::string dense_product::name() const {
+    return "a dense layer of " + std::to_string(inputs_) + " inputs to " + std::to_string(units_) + " units";
+}
+
+}  // namespace est::onednn
