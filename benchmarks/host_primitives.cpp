@@ -528,11 +528,12 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
     std::string op = std::string(name) + " " + std::to_string(inputs) + "->" + std::to_string(units);
     double flops = 2.0 * double(batch) * double(inputs) * double(units);
     bool transposed = est::host::transposed_product_faster(batch, units, inputs);
+    est::host::dense_product fused(inputs, units, Act::fused);
     auto add = [&](char const* pass, std::function<void()> est_oi, std::function<void()> est_io,
-                   std::function<void()> onednn_pass, std::string const& info, std::function<void()> fused = {}) {
+                   std::function<void()> onednn_pass, std::string const& info, std::function<void()> fused_pass = {}) {
         std::vector<std::function<void()>> runs{est_oi, est_io, onednn_pass};
-        if (fused)
-            runs.push_back(fused);
+        if (fused_pass)
+            runs.push_back(fused_pass);
         auto times = compare(runs);
         rows.push_back({"dense", op + " " + pass, batch, "est oi", times[0], flops,
                         std::string("est host::gemm, kernel (units, inputs)") +
@@ -540,10 +541,10 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
         rows.push_back(
             {"dense", op + " " + pass, batch, "est io", times[1], flops, "est host::gemm, kernel (inputs, units)"});
         rows.push_back({"dense", op + " " + pass, batch, "oneDNN", times[2], flops, info});
-        if (fused)
+        if (fused_pass)
             rows.push_back({"dense", op + " " + pass, batch, "est matmul", times[3], flops,
                             std::string("est host::dense_product (oneDNN matmul on the kernel as stored)") +
-                                (est::host::dense_product::faster_at(batch, units) ? ", est's choice" : "")});
+                                (fused.faster_at(batch) ? ", est's choice" : "")});
     };
 
     auto forward_op_kind = training ? dnnl_forward_training : dnnl_forward_inference;
@@ -586,7 +587,6 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
                           {DNNL_ARG_SCRATCHPAD, forward_scratchpad_memory.bind(forward_scratch.data())}}},
                         "an inner product");
     };
-    est::host::dense_product fused(inputs, units, Act::fused);
     auto fused_y = buffer_for(destination);
     auto fused_forward = [&] { fused.forward(x.data(), batch, kernel_oi.data(), bias.data(), fused_y.data()); };
     // The same products summed in other orders: close, not equal.
@@ -686,7 +686,7 @@ void dense_forward_forms(std::vector<row>& rows, est::random_engine& rng) {
                                       [&] { fused.forward(x.data(), batch, kernel.data(), bias.data(), y.data()); }});
                 std::string op = std::to_string(inputs) + "->" + std::to_string(units);
                 double flops = 2.0 * double(batch) * double(inputs) * double(units);
-                bool fused_chosen = est::host::dense_product::faster_at(batch, units);
+                bool fused_chosen = fused.faster_at(batch);
                 bool chosen = !fused_chosen && est::host::transposed_product_faster(batch, units, inputs);
                 bool plain_chosen = !fused_chosen && !chosen;
                 rows.push_back({"dense forward", op, batch, "x K^T", times[0], flops, plain_chosen ? "est's choice" : ""});

@@ -101,7 +101,7 @@ struct fill_values {
 ///   dense_product (optional)                  a dense layer's forward pass y = op(x K^T + b) in
 ///                                             one primitive: constructed from (inputs, units, op);
 ///                                             forward(x, batch, kernel, bias, y) for batches where
-///                                             static faster_at(batch) says so
+///                                             faster_at(batch) says so
 ///   template <Shape S> layout_converter         converts batches of shape S between layouts
 ///   template <Shape S> to_host_canonical(view, float* host)
 ///                                             a host copy of a batch in the canonical layout (hooks)

@@ -1,9 +1,10 @@
 // A dense layer's forward pass, y = op(x K^T + b), as one oneDNN matmul with the bias and the
 // activation fused: its brgemm kernels read the kernel K in the layout est stores it, (units,
-// inputs) row-major, so nothing is reordered, and the separate bias pass over y is gone. From 64
-// rows and 64 units on it is as fast as the host's sgemm and bias pass or faster (1.1 times on the
-// CNN's first dense layer at batch 256); on fewer rows or units the sgemm is faster
-// (`host_primitives`' "dense forward" grid; benchmarks/README.md, "Dense layers").
+// inputs) row-major, so nothing is reordered, and the separate bias pass over y is gone. On
+// AVX-512, from 64 rows and 64 units on, it is as fast as the host's sgemm and bias pass or faster
+// (1.1 times on the CNN's first dense layer at batch 256); on fewer rows or units, and on AVX2
+// (where oneDNN 2.6 runs the matmul on its gemm), the sgemm is faster (`host_primitives`' "dense
+// forward" grid; benchmarks/README.md, "Dense layers").
 #pragma once
 
 #include <est/core/config.hpp>
@@ -22,9 +23,11 @@ public:
     dense_product(dense_product const&) = delete;
     dense_product& operator=(dense_product const&) = delete;
 
-    /// Whether forward() is the faster way for a batch of `batch` rows to `units` units: from 64 of
-    /// each; a product to fewer units (a classifier's last layer) is faster as an sgemm.
-    static constexpr bool faster_at(std::size_t batch, std::size_t units) { return batch >= 64 && units >= 64; }
+    /// Whether forward() is the faster way for a batch of `batch` rows: from 64 rows and 64 units on,
+    /// where oneDNN runs the matmul with its brgemm kernels (AVX-512). A product to fewer units (a
+    /// classifier's last layer), on fewer rows, or through oneDNN's gemm-based matmul (AVX2) is
+    /// faster as the host's sgemm and bias pass.
+    EST_DECL bool faster_at(std::size_t batch);
 
     /// y (batch, units) = op(x K^T + b) for x (batch, inputs) and K (units, inputs), row-major.
     EST_DECL void forward(float const* x, std::size_t batch, float const* kernel, float const* bias, float* y);
@@ -33,6 +36,7 @@ private:
     /// The primitive and memory objects for one batch size.
     struct plan {
         std::size_t batch = 0;
+        bool brgemm = false;  ///< oneDNN runs it with its brgemm kernels
         primitive matmul;
         memory source, weights, bias, destination, scratchpad;
         std::size_t scratchpad_floats = 0;

@@ -4,8 +4,8 @@
 // TensorFlow has it, and stored transposed, (units, inputs): each output then reads one contiguous
 // row of K, the product's faster form (benchmarks/README.md, "Dense layers"); where the back end
 // says so, the forward product is computed transposed, K x^T, and transposed in the bias pass.
-// Where the back end has a fused dense product and says it is faster (est::host: oneDNN's matmul,
-// from 64 rows and 64 units on), the forward pass is that one primitive instead.
+// Where the back end has a fused dense product and says it is faster (est::host: oneDNN's matmul
+// on AVX-512, from 64 rows and 64 units on), the forward pass is that one primitive instead.
 #pragma once
 
 #include <est/core/backend.hpp>
@@ -70,7 +70,7 @@ struct dense {
             check_canonical(x.layout);
             output_.resize(x.batch * Units);
             if constexpr (fused_product) {
-                if (B::dense_product::faster_at(x.batch, Units)) {
+                if (product_primitive_.faster_at(x.batch)) {
                     product_primitive_.forward(x.data, x.batch, kernel_.value, bias_.value, output_.data());
                     if constexpr (!Act::elementwise)
                         detail::apply_activation<Act, B>(output_.data(), x.batch * Units, Units);

@@ -4,11 +4,16 @@
 #include <est/host/dense_product.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace est::onednn {
 
 EST_DECL dense_product::dense_product(std::size_t inputs, std::size_t units, post_op op)
     : inputs_(inputs), units_(units), op_(op) {}
+
+EST_DECL bool dense_product::faster_at(std::size_t batch) {
+    return batch >= 64 && units_ >= 64 && plan_for(batch).brgemm;
+}
 
 EST_DECL void dense_product::forward(float const* x, std::size_t batch, float const* kernel, float const* bias,
                                      float* y) {
@@ -38,6 +43,9 @@ EST_DECL dense_product::plan& dense_product::plan_for(std::size_t batch) {
     auto pd = make_primitive_desc(op, make_attributes(algorithm_of(op_)).get(), name());
     plan p;
     p.batch = batch;
+    char const* implementation = nullptr;
+    check(dnnl_primitive_desc_query(pd.get(), dnnl_query_impl_info_str, 0, &implementation), name());
+    p.brgemm = implementation && std::string_view(implementation).starts_with("brg");
     p.matmul = make_primitive(pd.get(), name());
     p.source = memory(source);
     p.weights = memory(weights);
