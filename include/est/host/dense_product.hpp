@@ -1,10 +1,11 @@
 // A dense layer's forward pass, y = op(x K^T + b), as one oneDNN matmul with the bias and the
 // activation fused: its brgemm kernels read the kernel K in the layout est stores it, (units,
 // inputs) row-major, so nothing is reordered, and the separate bias pass over y is gone. On
-// AVX-512, from 64 rows and 64 units on, it is as fast as the host's sgemm and bias pass or faster
-// (1.1 times on the CNN's first dense layer at batch 256); on fewer rows or units, and on AVX2
-// (where oneDNN 2.6 runs the matmul on its gemm), the sgemm is faster (`host_primitives`' "dense
-// forward" grid; benchmarks/README.md, "Dense layers").
+// AVX-512 it is as fast as the host's sgemm and bias pass or faster from 64 rows and 64 units on
+// (1.1 times on the CNN's first dense layer at batch 256, 1.5 on the MLP's second at batch 64),
+// except for a kernel of a million weights or more below 256 rows; there, on fewer rows or units,
+// and on AVX2 (where oneDNN 2.6 runs the matmul on its gemm) the sgemm is faster
+// (`host_primitives`, "Dense layers" and its "dense forward" grid; benchmarks/README.md).
 #pragma once
 
 #include <est/core/config.hpp>
@@ -23,10 +24,11 @@ public:
     dense_product(dense_product const&) = delete;
     dense_product& operator=(dense_product const&) = delete;
 
-    /// Whether forward() is the faster way for a batch of `batch` rows: from 64 rows and 64 units on,
-    /// where oneDNN runs the matmul with its brgemm kernels (AVX-512). A product to fewer units (a
-    /// classifier's last layer), on fewer rows, or through oneDNN's gemm-based matmul (AVX2) is
-    /// faster as the host's sgemm and bias pass.
+    /// Whether forward() is the faster way for a batch of `batch` rows: from 64 rows and 64 units on
+    /// (256 rows for a kernel of a million weights or more, which the sgemm's transposed product
+    /// runs as fast below that), where oneDNN runs the matmul with its brgemm kernels (AVX-512). A
+    /// product to fewer units (a classifier's last layer), on fewer rows, or through oneDNN's
+    /// gemm-based matmul (AVX2) is faster as the host's sgemm and bias pass.
     EST_DECL bool faster_at(std::size_t batch);
 
     /// y (batch, units) = op(x K^T + b) for x (batch, inputs) and K (units, inputs), row-major.

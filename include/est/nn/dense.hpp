@@ -5,7 +5,8 @@
 // row of K, the product's faster form (benchmarks/README.md, "Dense layers"); where the back end
 // says so, the forward product is computed transposed, K x^T, and transposed in the bias pass.
 // Where the back end has a fused dense product and says it is faster (est::host: oneDNN's matmul
-// on AVX-512, from 64 rows and 64 units on), the forward pass is that one primitive instead.
+// on AVX-512, from 64 rows and 64 units on; host/dense_product.hpp), the forward pass is that one
+// primitive instead.
 #pragma once
 
 #include <est/core/backend.hpp>

@@ -60,9 +60,11 @@ void check_forward_against_loops(std::size_t batch) {
 }
 
 TEST_CASE("dense: forward is act(x K + b) whichever way the product is computed", "[nn][dense]") {
-    est::host::dense_product to_64(33, 64, est::post_op::relu), to_63(33, 63, est::post_op::relu);
+    est::host::dense_product to_64(33, 64, est::post_op::relu), to_63(33, 63, est::post_op::relu),
+        large(1024, 1024, est::post_op::relu);
     CHECK(!to_64.faster_at(63));
     CHECK(!to_63.faster_at(64));
+    CHECK(!large.faster_at(255));
     REQUIRE(est::host::transposed_product_faster(7, 5, 33));
     check_forward_against_loops<5, 33>(7);  // few units
     REQUIRE(!est::host::transposed_product_faster(7, 40, 33));
@@ -71,6 +73,7 @@ TEST_CASE("dense: forward is act(x K + b) whichever way the product is computed"
     check_forward_against_loops<1024, 1024>(3);  // a large kernel
     check_forward_against_loops<64, 33>(64);     // oneDNN's matmul, where it is faster
     check_forward_against_loops<1024, 300>(70);
+    check_forward_against_loops<1024, 1024>(256);
     check_forward_against_loops<64, 33, est::linear>(65);
     check_forward_against_loops<64, 33, est::sigmoid>(65);
     check_forward_against_loops<64, 33, est::tanh>(65);

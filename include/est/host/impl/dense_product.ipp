@@ -12,7 +12,8 @@ EST_DECL dense_product::dense_product(std::size_t inputs, std::size_t units, pos
     : inputs_(inputs), units_(units), op_(op) {}
 
 EST_DECL bool dense_product::faster_at(std::size_t batch) {
-    return batch >= 64 && units_ >= 64 && plan_for(batch).brgemm;
+    bool large_kernel = inputs_ * units_ >= (std::size_t(1) << 20);
+    return batch >= (large_kernel ? 256 : 64) && units_ >= 64 && plan_for(batch).brgemm;
 }
 
 EST_DECL void dense_product::forward(float const* x, std::size_t batch, float const* kernel, float const* bias,
