@@ -544,7 +544,7 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
         if (fused_pass)
             rows.push_back({"dense", op + " " + pass, batch, "est matmul", times[3], flops,
                             std::string("est host::dense_product (oneDNN matmul on the kernel as stored)") +
-                                (fused.faster_at(batch) ? ", est's choice" : "")});
+                                (!training && fused.faster_at(batch) ? ", est's choice" : "")});
     };
 
     auto forward_op_kind = training ? dnnl_forward_training : dnnl_forward_inference;
@@ -665,7 +665,8 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
 /// The two forms of a dense layer's forward product with its kernel K stored (units, inputs), y = x K^T
 /// and y^T = K x^T, on host::gemm, and the fused matmul (host::dense_product, with a ReLU) over a grid
 /// of layer shapes: the measurement behind host::transposed_product_faster and
-/// dense_product::faster_at. Rows of the "dense forward" section, three per shape.
+/// dense_product::faster_at (est's choice at inference). Rows of the "dense forward" section, three
+/// per shape.
 void dense_forward_forms(std::vector<row>& rows, est::random_engine& rng) {
     for (std::size_t batch : {std::size_t(32), train_batch, inference_batch})
         for (std::size_t inputs : {256, 784, 1024, 3136})
@@ -744,7 +745,7 @@ void print_dense_forward_ratios(std::vector<row> const& rows) {
         [](row const&, row const& transposed, row const&) { return !transposed.implementation.empty(); });
     table(
         "Dense forward, fused matmul (bias and ReLU included) time / the faster product's time (medians; < 1: "
-        "matmul faster; * where est runs the matmul)",
+        "matmul faster; * where est runs the matmul at inference)",
         [](row const& plain, row const& transposed, row const& fused) {
             return fused.time.median_ms / std::min(plain.time.median_ms, transposed.time.median_ms);
         },

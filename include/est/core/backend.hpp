@@ -98,7 +98,7 @@ struct fill_values {
 ///                                             it and a max pooling after it in one pass, at
 ///                                             inference (a view of no data where not covered)
 ///   template <class Geometry, pooling_kind K> pooling
-///   dense_product (optional)                  a dense layer's forward pass y = op(x K^T + b) in
+///   dense_product (optional)                  a dense layer's inference pass y = op(x K^T + b) in
 ///                                             one primitive: constructed from (inputs, units, op);
 ///                                             forward(x, batch, kernel, bias, y) for batches where
 ///                                             faster_at(batch) says so

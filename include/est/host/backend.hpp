@@ -1,6 +1,6 @@
 // est::host, the back end for host memory: element-wise kernels (and pooling) are Thrust algorithms
 // run with Thrust's OpenMP execution policy (its sequential one where OpenMP is off), convolutions
-// are oneDNN primitives, matrix products oneDNN's sgemm (a dense layer's forward pass on larger
+// are oneDNN primitives, matrix products oneDNN's sgemm (a dense layer's inference pass on larger
 // batches oneDNN's matmul). All of them share OpenMP's threads.
 #pragma once
 
@@ -139,7 +139,7 @@ struct host {
         return n < 16 || n * k >= (std::size_t(1) << 20);
     }
 
-    /// A dense layer's forward pass with the bias and activation fused, where it is faster.
+    /// A dense layer's inference pass with the bias and activation fused, where it is faster.
     using dense_product = onednn::dense_product;
     template <class Geometry, post_op Op>
     using convolution = onednn::convolution<Geometry, Op>;

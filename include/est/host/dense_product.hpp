@@ -1,5 +1,5 @@
-// A dense layer's forward pass, y = op(x K^T + b), as one oneDNN matmul with the bias and the
-// activation fused: its brgemm kernels read the kernel K in the layout est stores it, (units,
+// A dense layer's forward pass at inference, y = op(x K^T + b), as one oneDNN matmul with the bias
+// and the activation fused: its brgemm kernels read the kernel K in the layout est stores it, (units,
 // inputs) row-major, so nothing is reordered, and the separate bias pass over y is gone. On
 // AVX-512 it is as fast as the host's sgemm and bias pass or faster from 64 rows and 64 units on
 // (1.1 times on the CNN's first dense layer at batch 256, 1.5 on the MLP's second at batch 64),

@@ -4,9 +4,10 @@
 // TensorFlow has it, and stored transposed, (units, inputs): each output then reads one contiguous
 // row of K, the product's faster form (benchmarks/README.md, "Dense layers"); where the back end
 // says so, the forward product is computed transposed, K x^T, and transposed in the bias pass.
-// Where the back end has a fused dense product and says it is faster (est::host: oneDNN's matmul
-// on AVX-512, from 64 rows and 64 units on; host/dense_product.hpp), the forward pass is that one
-// primitive instead.
+// At inference, where the back end has a fused dense product and says it is faster (est::host:
+// oneDNN's matmul on AVX-512, from 64 rows and 64 units on; host/dense_product.hpp), the forward
+// pass is that one primitive instead. Training keeps the sgemm: the matmul's executions would add
+// oneDNN's heap allocations to every step (the MLP's: 16 to 28) for a gain within a step's noise.
 #pragma once
 
 #include <est/core/backend.hpp>
@@ -70,7 +71,7 @@ struct dense {
         backend_view<float const, output_shape, B> forward(backend_view<float const, In, B> x, M, step_context const&) {
             check_canonical(x.layout);
             output_.resize(x.batch * Units);
-            if constexpr (fused_product) {
+            if constexpr (fused_product && !detail::training<M>) {
                 if (product_primitive_.faster_at(x.batch)) {
                     product_primitive_.forward(x.data, x.batch, kernel_.value, bias_.value, output_.data());
                     if constexpr (!Act::elementwise)
@@ -106,7 +107,7 @@ struct dense {
         }
 
     private:
-        /// Whether the back end runs the forward pass as one product with the bias and the
+        /// Whether the back end runs the inference pass as one product with the bias and the
         /// activation fused (est::host: oneDNN's matmul, host/dense_product.hpp), where it is faster.
         static constexpr bool fused_product = requires { typename B::dense_product; };
         struct no_product_primitive {
