@@ -82,10 +82,10 @@ struct conv2d {
                 return false;
         }();
 
-        /// At inference, this convolution and the max pooling layer `Pool` after it in one pass
-        /// where the back end has a kernel that covers them (est::host:
-        /// host/convolution_max_pooling.hpp): the pooled output, without this layer's; a view of no
-        /// data where it has none, and the two layers then run one after the other.
+        /// At inference, this convolution and the max pooling layer `Pool` after it without this
+        /// layer's output for the whole batch, where the back end can (est::host: in one pass,
+        /// host/convolution_max_pooling.hpp, or a part of the batch at a time): the pooled output;
+        /// a view of no data where it cannot, and the two layers then run one after the other.
         template <class Pool>
         backend_view<float const, typename Pool::output_shape, B> forward_max_pooled(backend_view<float const, In, B> x) {
             if constexpr (fuses_max_pooling)
