@@ -3,10 +3,12 @@
 // 16 (after oneDNN's blocked convolutions), so each window position is one vectorized pass over a
 // block of channels (EST_VECTORIZE in the forward pass, where g++ left blocks of 8 and 16 scalar).
 // On the host they replace oneDNN 2.6's pooling primitives, which ran 4 to 9 times slower on AVX2
-// (benchmarks/README.md).
-// The backward pass gathers per input position, without atomics, so results do not depend on the
-// number of threads. Average pooling excludes the padding from each window's count, as TensorFlow's
-// `same` does; max pooling's gradient goes to the first maximum of a window.
+// and 1.3 to 2.1 times slower on AVX-512 in the CNN's layouts (benchmarks/README.md, "Pooling over
+// tiling windows").
+// The backward pass writes each input position once, without atomics (gathering over the windows
+// that cover it; where the windows tile the input, from each window), so results do not depend on
+// the number of threads. Average pooling excludes the padding from each window's count, as
+// TensorFlow's `same` does; max pooling's gradient goes to the first maximum of a window.
 #pragma once
 
 #include <est/core/buffer.hpp>
@@ -49,6 +51,13 @@ struct pooling_windows {
     }
 };
 
+/// Whether a pooling's windows tile its input (stride == window, no padding, no input left over):
+/// each input position then lies in exactly one window, and every window has window x window
+/// positions, a trip count known at compile time.
+template <class G>
+inline constexpr bool windows_tile = G::stride == G::window && G::pad_top == 0 && G::pad_left == 0 &&
+                                     G::out_height * G::window == G::height && G::out_width * G::window == G::width;
+
 /// Output row r (over batch x groups x out_height): for each of its windows, the maximum or mean
 /// of each of its Block channels; with KeepArgmax, where the maximum was (h * width + w) in
 /// `argmax`. A call covers a row, so the index arithmetic is paid once per row, not per window.
@@ -66,6 +75,9 @@ struct pooling_forward : pooling_windows<G> {
         for (std::size_t ow = 0; ow < G::out_width; ++ow) {
             std::size_t w0, w1;
             this->window(ow, G::pad_left, G::width, w0, w1);
+            std::size_t window_rows = h1 - h0, window_columns = w1 - w0;
+            if constexpr (windows_tile<G>)
+                window_rows = window_columns = G::window;
             std::size_t o = (r * G::out_width + ow) * Block;
             float result[Block];
             std::int32_t where[Block];
@@ -75,8 +87,11 @@ struct pooling_forward : pooling_windows<G> {
                 result[c] = start[c];
                 where[c] = std::int32_t(h0 * G::width + w0);
             }
-            for (std::size_t h = h0; h < h1; ++h)
-                for (std::size_t w = (h == h0 ? w0 + 1 : w0); w < w1; ++w) {
+            for (std::size_t i = 0; i < window_rows; ++i)
+                for (std::size_t j = 0; j < window_columns; ++j) {
+                    if (i == 0 && j == 0)
+                        continue;
+                    std::size_t h = h0 + i, w = w0 + j;
                     float const* v = rows + (h * G::width + w) * Block;
                     auto position = std::int32_t(h * G::width + w);
                     EST_VECTORIZE
@@ -150,6 +165,36 @@ struct pooling_backward : pooling_windows<G> {
     }
 };
 
+/// Max pooling's backward pass where the windows tile the input (stride == window, no padding, no
+/// input left over): each input position lies in exactly one window, so output row r (over batch x
+/// groups x out_height) writes the window rows under it, each position the bits of its window's dy
+/// masked by "this input was the maximum". Unlike the gather above, every loop but the batch's has
+/// a trip count known at compile time, and the block of channels is one vector.
+template <class G, std::size_t Block>
+struct tiled_max_pooling_backward {
+    static constexpr bool applies = windows_tile<G>;
+    float const* dy;
+    std::int32_t const* argmax;
+    float* dx;
+    EST_HOST_DEVICE void operator()(std::size_t r) const {
+        std::size_t plane = r / G::out_height;
+        std::size_t oh = r % G::out_height;
+        float* image = dx + plane * G::height * G::width * Block;
+        for (std::size_t ow = 0; ow < G::out_width; ++ow) {
+            std::size_t o = (r * G::out_width + ow) * Block;
+            for (std::size_t i = 0; i < G::window; ++i)
+                for (std::size_t j = 0; j < G::window; ++j) {
+                    std::size_t position = (oh * G::window + i) * G::width + ow * G::window + j;
+                    float* out = image + position * Block;
+                    EST_VECTORIZE
+                    for (std::size_t c = 0; c < Block; ++c)
+                        out[c] = std::bit_cast<float>(std::bit_cast<std::int32_t>(dy[o + c]) &
+                                                      -std::int32_t(argmax[o + c] == std::int32_t(position)));
+                }
+        }
+    }
+};
+
 /// A pooling over `G` (an est::window_geometry with out_channels == channels) on back end `B`.
 ///   forward(x, training) -> y        y in x's layout
 ///   backward(x, dy) -> dx            dy in y's layout, dx in x's layout (after a forward pass in TRAIN)
@@ -192,9 +237,14 @@ public:
         batch_view<float, output_shape, typename B::memory_space> dy) {
         input_gradient_.resize(x.stored_size());
         dispatch(x.layout, [&]<std::size_t Block>(std::size_t groups) {
-            B::for_each(x.batch * groups * G::height,
-                        pooling_backward<G, Kind, Block>{{}, dy.data, argmax_.data(), input_gradient_.data()},
-                        std::max<std::size_t>(1, 4096 / (G::width * Block)));
+            if constexpr (Kind == pooling_kind::max && tiled_max_pooling_backward<G, Block>::applies)
+                B::for_each(x.batch * groups * G::out_height,
+                            tiled_max_pooling_backward<G, Block>{dy.data, argmax_.data(), input_gradient_.data()},
+                            forward_grain<Block>());
+            else
+                B::for_each(x.batch * groups * G::height,
+                            pooling_backward<G, Kind, Block>{{}, dy.data, argmax_.data(), input_gradient_.data()},
+                            std::max<std::size_t>(1, 4096 / (G::width * Block)));
         });
         return {input_gradient_.data(), x.batch, x.layout};
     }

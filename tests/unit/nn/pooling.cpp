@@ -41,3 +41,48 @@ TEST_CASE("pooling: gradients match finite differences", "[nn][pool][gradient]")
     test::check_gradients<est::avg_pool2d<3, 2, est::same>, est::shape<5, 4, 2>>(2);
     test::check_gradients<est::max_pool2d<2>, est::shape<4, 4, 16>>(2, {}, distinct_values(2 * 256));
 }
+
+namespace {
+/// Runs max pooling's two backward kernels, the gather over covering windows and the pass over
+/// tiling windows, on the same dy and argmax (each window's maximum at a random position of it,
+/// or, for one output in five, at no position of it), and requires the same input gradient.
+template <class G, std::size_t Block>
+void check_tiled_backward_against_gather(std::size_t planes) {
+    using tiled = est::detail::tiled_max_pooling_backward<G, Block>;
+    STATIC_REQUIRE(tiled::applies);
+    est::random_engine engine(11);
+    std::size_t outputs = planes * G::out_height * G::out_width * Block;
+    std::vector<float> dy(outputs);
+    std::vector<std::int32_t> argmax(outputs);
+    for (std::size_t plane = 0; plane < planes; ++plane)
+        for (std::size_t oh = 0; oh < G::out_height; ++oh)
+            for (std::size_t ow = 0; ow < G::out_width; ++ow)
+                for (std::size_t c = 0; c < Block; ++c) {
+                    std::size_t o = ((plane * G::out_height + oh) * G::out_width + ow) * Block + c;
+                    dy[o] = engine.normal();
+                    std::size_t h = oh * G::stride + engine.below(G::window),
+                                w = ow * G::stride + engine.below(G::window);
+                    argmax[o] = engine.below(5) == 0 ? -1 : std::int32_t(h * G::width + w);
+                }
+    std::vector<float> gathered(planes * G::height * G::width * Block, 7.0f), tiled_dx(gathered);
+    est::detail::pooling_backward<G, est::pooling_kind::max, Block> gather{{}, dy.data(), argmax.data(),
+                                                                          gathered.data()};
+    for (std::size_t r = 0; r < planes * G::height; ++r) gather(r);
+    tiled by_window{dy.data(), argmax.data(), tiled_dx.data()};
+    for (std::size_t r = 0; r < planes * G::out_height; ++r) by_window(r);
+    CHECK(tiled_dx == gathered);
+}
+}  // namespace
+
+TEST_CASE("max pooling's backward pass over tiling windows writes what the gather writes", "[nn][pool]") {
+    // The CNN's two poolings in the layouts the host keeps them in, and a window of 3.
+    check_tiled_backward_against_gather<est::window_geometry<28, 28, 32, 32, 2, 2, 0, 0, 14, 14>, 16>(2 * 2);
+    check_tiled_backward_against_gather<est::window_geometry<28, 28, 32, 32, 2, 2, 0, 0, 14, 14>, 32>(2);
+    check_tiled_backward_against_gather<est::window_geometry<14, 14, 64, 64, 2, 2, 0, 0, 7, 7>, 8>(3 * 8);
+    check_tiled_backward_against_gather<est::window_geometry<14, 14, 64, 64, 2, 2, 0, 0, 7, 7>, 1>(64);
+    check_tiled_backward_against_gather<est::window_geometry<9, 6, 4, 4, 3, 3, 0, 0, 3, 2>, 4>(3);
+    STATIC_REQUIRE_FALSE(est::detail::tiled_max_pooling_backward<est::window_geometry<5, 5, 2, 2, 2, 2, 0, 0, 2, 2>,
+                                                                 2>::applies);  // a row and a column left over
+    STATIC_REQUIRE_FALSE(est::detail::tiled_max_pooling_backward<est::window_geometry<5, 5, 2, 2, 3, 2, 1, 1, 3, 3>,
+                                                                 2>::applies);  // overlapping, padded
+}
