@@ -55,8 +55,8 @@ struct pooling_windows {
 /// each input position then lies in exactly one window, and every window has window x window
 /// positions, a trip count known at compile time.
 template <class G>
-inline constexpr bool windows_tile = G::stride == G::window && G::pad_top == 0 && G::pad_left == 0 &&
-                                     G::out_height * G::window == G::height && G::out_width * G::window == G::width;
+inline constexpr bool windows_tile = (G::stride == G::window) && (G::pad_top == 0) && (G::pad_left == 0) &&
+                                     (G::out_height * G::window == G::height) && (G::out_width * G::window == G::width);
 
 /// Output row r (over batch x groups x out_height): for each of its windows, the maximum or mean
 /// of each of its Block channels; with KeepArgmax, where the maximum was (h * width + w) in
@@ -125,9 +125,15 @@ struct pooling_forward : pooling_windows<G> {
     }
 };
 
+/// Max pooling's gradient at an input position from one window's dy: dy's bits where the window's
+/// maximum was at `position`, zero elsewhere (a mask, which vectorizes where a select between
+/// floats did not).
+EST_HOST_DEVICE inline float routed_gradient(float dy, std::int32_t argmax, std::int32_t position) {
+    return std::bit_cast<float>(std::bit_cast<std::int32_t>(dy) & -std::int32_t(argmax == position));
+}
+
 /// Input row r (over batch x groups x height): for each position of it, the sum of the gradients
-/// of the outputs that took it (max: the bits of dy masked by "this input was the maximum", which
-/// vectorizes where a select between floats did not).
+/// of the outputs that took it.
 template <class G, pooling_kind Kind, std::size_t Block>
 struct pooling_backward : pooling_windows<G> {
     float const* dy;
@@ -149,8 +155,7 @@ struct pooling_backward : pooling_windows<G> {
                     std::size_t o = ((plane * G::out_height + oh) * G::out_width + ow) * Block;
                     if constexpr (Kind == pooling_kind::max) {
                         for (std::size_t c = 0; c < Block; ++c)
-                            sum[c] += std::bit_cast<float>(std::bit_cast<std::int32_t>(dy[o + c]) &
-                                                           -std::int32_t(argmax[o + c] == position));
+                            sum[c] += routed_gradient(dy[o + c], argmax[o + c], position);
                     } else {
                         std::size_t h0, h1, w0, w1;
                         this->window(oh, G::pad_top, G::height, h0, h1);
@@ -167,9 +172,9 @@ struct pooling_backward : pooling_windows<G> {
 
 /// Max pooling's backward pass where the windows tile the input (stride == window, no padding, no
 /// input left over): each input position lies in exactly one window, so output row r (over batch x
-/// groups x out_height) writes the window rows under it, each position the bits of its window's dy
-/// masked by "this input was the maximum". Unlike the gather above, every loop but the batch's has
-/// a trip count known at compile time, and the block of channels is one vector.
+/// groups x out_height) writes the window rows under it, each position its routed_gradient. Unlike
+/// the gather above, every loop has a trip count known at compile time, and the block of channels
+/// is one vector.
 template <class G, std::size_t Block>
 struct tiled_max_pooling_backward {
     static constexpr bool applies = windows_tile<G>;
@@ -188,8 +193,7 @@ struct tiled_max_pooling_backward {
                     float* out = image + position * Block;
                     EST_VECTORIZE
                     for (std::size_t c = 0; c < Block; ++c)
-                        out[c] = std::bit_cast<float>(std::bit_cast<std::int32_t>(dy[o + c]) &
-                                                      -std::int32_t(argmax[o + c] == std::int32_t(position)));
+                        out[c] = routed_gradient(dy[o + c], argmax[o + c], std::int32_t(position));
                 }
         }
     }
@@ -227,8 +231,8 @@ public:
     /// convolution that pools its output as it goes calls on each part of its batch.
     static void forward_into(batch_view<float const, input_shape, typename B::memory_space> x, float* y) {
         dispatch(x.layout, [&]<std::size_t Block>(std::size_t groups) {
-            B::for_each(x.batch * groups * G::out_height, pooling_forward<G, Kind, Block, false>{{}, x.data, y, nullptr},
-                        forward_grain<Block>());
+            B::for_each(x.batch * groups * G::out_height,
+                        pooling_forward<G, Kind, Block, false>{{}, x.data, y, nullptr}, forward_grain<Block>());
         });
     }
 

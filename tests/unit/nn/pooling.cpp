@@ -65,8 +65,8 @@ void check_tiled_backward_against_gather(std::size_t planes) {
                     argmax[o] = engine.below(5) == 0 ? -1 : std::int32_t(h * G::width + w);
                 }
     std::vector<float> gathered(planes * G::height * G::width * Block, 7.0f), tiled_dx(gathered);
-    est::detail::pooling_backward<G, est::pooling_kind::max, Block> gather{{}, dy.data(), argmax.data(),
-                                                                          gathered.data()};
+    est::detail::pooling_backward<G, est::pooling_kind::max, Block> gather{
+        {}, dy.data(), argmax.data(), gathered.data()};
     for (std::size_t r = 0; r < planes * G::height; ++r) gather(r);
     tiled by_window{dy.data(), argmax.data(), tiled_dx.data()};
     for (std::size_t r = 0; r < planes * G::out_height; ++r) by_window(r);
