@@ -132,13 +132,28 @@ EST_HOST_DEVICE inline float routed_gradient(float dy, std::int32_t argmax, std:
     return std::bit_cast<float>(std::bit_cast<std::int32_t>(dy) & -std::int32_t(argmax == position));
 }
 
+/// A window's gradient as max pooling's backward pass takes it: dy, or, ThroughRelu, dy where the
+/// window's maximum y is positive and zero elsewhere. That is ReLU's derivative applied too, for a
+/// pooling of a ReLU's output: the input that was the maximum is the one whose derivative counts,
+/// and it is positive exactly where the maximum is (max(relu(z)) = relu(max(z))).
+template <bool ThroughRelu>
+EST_HOST_DEVICE inline float window_gradient(float dy, [[maybe_unused]] float y) {
+    if constexpr (ThroughRelu)
+        return std::bit_cast<float>(std::bit_cast<std::int32_t>(dy) & -std::int32_t(y > 0.0f));
+    else
+        return dy;
+}
+
 /// Input row r (over batch x groups x height): for each position of it, the sum of the gradients
-/// of the outputs that took it.
-template <class G, pooling_kind Kind, std::size_t Block>
+/// of the outputs that took it (max pooling ThroughRelu: each output's window_gradient, from the
+/// pooled output y).
+template <class G, pooling_kind Kind, std::size_t Block, bool ThroughRelu = false>
 struct pooling_backward : pooling_windows<G> {
+    static_assert(Kind == pooling_kind::max || !ThroughRelu, "ReLU commutes with the maximum, not the mean");
     float const* dy;
     std::int32_t const* argmax;
     float* dx;
+    float const* y = nullptr;  ///< the pooled output, ThroughRelu
     EST_HOST_DEVICE void operator()(std::size_t r) const {
         std::size_t plane = r / G::height;
         std::size_t h = r % G::height;
@@ -155,7 +170,9 @@ struct pooling_backward : pooling_windows<G> {
                     std::size_t o = ((plane * G::out_height + oh) * G::out_width + ow) * Block;
                     if constexpr (Kind == pooling_kind::max) {
                         for (std::size_t c = 0; c < Block; ++c)
-                            sum[c] += routed_gradient(dy[o + c], argmax[o + c], position);
+                            sum[c] +=
+                                routed_gradient(window_gradient<ThroughRelu>(dy[o + c], ThroughRelu ? y[o + c] : 0.0f),
+                                                argmax[o + c], position);
                     } else {
                         std::size_t h0, h1, w0, w1;
                         this->window(oh, G::pad_top, G::height, h0, h1);
@@ -172,28 +189,33 @@ struct pooling_backward : pooling_windows<G> {
 
 /// Max pooling's backward pass where the windows tile the input (stride == window, no padding, no
 /// input left over): each input position lies in exactly one window, so output row r (over batch x
-/// groups x out_height) writes the window rows under it, each position its routed_gradient. Unlike
-/// the gather above, every loop has a trip count known at compile time, and the block of channels
-/// is one vector.
-template <class G, std::size_t Block>
+/// groups x out_height) writes the window rows under it, each position the routed_gradient of the
+/// window's window_gradient. Unlike the gather above, every loop has a trip count known at compile
+/// time, and the block of channels is one vector.
+template <class G, std::size_t Block, bool ThroughRelu = false>
 struct tiled_max_pooling_backward {
     static constexpr bool applies = windows_tile<G>;
     float const* dy;
     std::int32_t const* argmax;
     float* dx;
+    float const* y = nullptr;  ///< the pooled output, ThroughRelu
     EST_HOST_DEVICE void operator()(std::size_t r) const {
         std::size_t plane = r / G::out_height;
         std::size_t oh = r % G::out_height;
         float* image = dx + plane * G::height * G::width * Block;
         for (std::size_t ow = 0; ow < G::out_width; ++ow) {
             std::size_t o = (r * G::out_width + ow) * Block;
+            float gradient[Block];
+            EST_VECTORIZE
+            for (std::size_t c = 0; c < Block; ++c)
+                gradient[c] = window_gradient<ThroughRelu>(dy[o + c], ThroughRelu ? y[o + c] : 0.0f);
             for (std::size_t i = 0; i < G::window; ++i)
                 for (std::size_t j = 0; j < G::window; ++j) {
                     std::size_t position = (oh * G::window + i) * G::width + ow * G::window + j;
                     float* out = image + position * Block;
                     EST_VECTORIZE
                     for (std::size_t c = 0; c < Block; ++c)
-                        out[c] = routed_gradient(dy[o + c], argmax[o + c], std::int32_t(position));
+                        out[c] = routed_gradient(gradient[c], argmax[o + c], std::int32_t(position));
                 }
         }
     }
@@ -202,6 +224,8 @@ struct tiled_max_pooling_backward {
 /// A pooling over `G` (an est::window_geometry with out_channels == channels) on back end `B`.
 ///   forward(x, training) -> y        y in x's layout
 ///   backward(x, dy) -> dx            dy in y's layout, dx in x's layout (after a forward pass in TRAIN)
+///   backward(x, dy, true) -> dx      max pooling of a ReLU's output: dx with ReLU's derivative
+///                                    applied too (window_gradient), so the ReLU's own pass can go
 template <class B, class G, pooling_kind Kind>
 class direct_pooling {
 public:
@@ -238,22 +262,37 @@ public:
 
     batch_view<float, input_shape, typename B::memory_space> backward(
         batch_view<float const, input_shape, typename B::memory_space> x,
+        batch_view<float, output_shape, typename B::memory_space> dy, bool through_relu = false) {
+        if constexpr (Kind == pooling_kind::max) {
+            if (through_relu)
+                return backward<true>(x, dy);
+        } else if (through_relu) {
+            throw error("est: a mean pooling's gradient cannot take a ReLU's derivative along");
+        }
+        return backward<false>(x, dy);
+    }
+
+private:
+    template <bool ThroughRelu>
+    batch_view<float, input_shape, typename B::memory_space> backward(
+        batch_view<float const, input_shape, typename B::memory_space> x,
         batch_view<float, output_shape, typename B::memory_space> dy) {
         input_gradient_.resize(x.stored_size());
         dispatch(x.layout, [&]<std::size_t Block>(std::size_t groups) {
             if constexpr (Kind == pooling_kind::max && tiled_max_pooling_backward<G, Block>::applies)
                 B::for_each(x.batch * groups * G::out_height,
-                            tiled_max_pooling_backward<G, Block>{dy.data, argmax_.data(), input_gradient_.data()},
+                            tiled_max_pooling_backward<G, Block, ThroughRelu>{dy.data, argmax_.data(),
+                                                                              input_gradient_.data(), output_.data()},
                             forward_grain<Block>());
             else
                 B::for_each(x.batch * groups * G::height,
-                            pooling_backward<G, Kind, Block>{{}, dy.data, argmax_.data(), input_gradient_.data()},
+                            pooling_backward<G, Kind, Block, ThroughRelu>{
+                                {}, dy.data, argmax_.data(), input_gradient_.data(), output_.data()},
                             std::max<std::size_t>(1, 4096 / (G::width * Block)));
         });
         return {input_gradient_.data(), x.batch, x.layout};
     }
 
-private:
     template <std::size_t Block>
     static constexpr std::size_t forward_grain() {
         return std::max<std::size_t>(1, 4096 / (G::out_width * Block));

@@ -98,7 +98,18 @@ struct conv2d {
         backend_view<float, In, B> backward(backend_view<float const, In, B> x, backend_view<float, output_shape, B> dy,
                                             bool need_input_gradient) {
             detail::activation_gradient<Act, B>(output_.data, dy.data, dy.stored_size(), Filters);
-            return convolution_.backward(x, dy, kernel_.value, kernel_.gradient, bias_.gradient, need_input_gradient);
+            return backward_before_activation(x, dy, need_input_gradient);
+        }
+
+        /// Whether its output is a ReLU's: a max pooling after it can then apply ReLU's derivative
+        /// in its own backward pass, and this layer goes on from backward_before_activation.
+        static constexpr bool relu_output = std::is_same_v<Act, relu>;
+
+        /// The backward pass from dz, the gradient of the output before the activation.
+        backend_view<float, In, B> backward_before_activation(backend_view<float const, In, B> x,
+                                                              backend_view<float, output_shape, B> dz,
+                                                              bool need_input_gradient) {
+            return convolution_.backward(x, dz, kernel_.value, kernel_.gradient, bias_.gradient, need_input_gradient);
         }
 
     private:

@@ -56,6 +56,15 @@ struct pool2d {
             return pooling_.backward(x, dy);
         }
 
+        /// Max pooling of a ReLU's output: the input gradient with ReLU's derivative applied too
+        /// (kernels/pooling.hpp, window_gradient), for the layer before to go on from.
+        backend_view<float, In, B> backward_through_relu(backend_view<float const, In, B> x,
+                                                         backend_view<float, output_shape, B> dy)
+            requires(Kind == pooling_kind::max)
+        {
+            return pooling_.backward(x, dy, true);
+        }
+
     private:
         typename B::template pooling<geometry, Kind> pooling_;
     };

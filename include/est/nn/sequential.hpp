@@ -175,6 +175,24 @@ public:
     template <std::size_t P>
     static constexpr std::size_t layer_parameter_count = std::tuple_element_t<P - 1, layer_tuple>::parameter_count;
 
+    /// Whether layer I (0 is the first after input<...>, as in layer<I>()) is a max pooling of layer
+    /// I - 1's ReLU output (conv2d's relu_output): the pooling's backward pass then applies ReLU's
+    /// derivative along, which saves the ReLU's pass over the wider unpooled gradient
+    /// (max(relu(z)) = relu(max(z)); kernels/pooling.hpp).
+    template <std::size_t I>
+    static constexpr bool pools_relu_output = [] {
+        if constexpr (I == 0 || I >= depth)
+            return false;
+        else {
+            using before = std::tuple_element_t<I - 1, layer_tuple>;
+            using pool = std::tuple_element_t<I, layer_tuple>;
+            if constexpr (requires { before::relu_output; } && requires { pool::pooling; })
+                return before::relu_output && pool::pooling == pooling_kind::max;
+            else
+                return false;
+        }
+    }();
+
     static constexpr std::size_t parameter_count = []<class... L>(std::type_identity<std::tuple<L...>>) {
         return (std::size_t{0} + ... + L::parameter_count);
     }(std::type_identity<layer_tuple>{});
@@ -517,11 +535,21 @@ private:
 
     template <std::size_t I, class Out>
     void backward_from(backend_view<float, Out, B> dy, bool input_gradient) {
-        auto dx = std::get<I>(layers_).backward(std::get<I>(inputs_), dy, I > 0 || input_gradient);
-        if constexpr (I > 0)
-            backward_from<I - 1>(dx, input_gradient);
-        else
-            input_gradient_ = dx;
+        if constexpr (pools_relu_output<I>) {
+            auto dz = std::get<I>(layers_).backward_through_relu(std::get<I>(inputs_), dy);
+            auto dx = std::get<I - 1>(layers_).backward_before_activation(std::get<I - 1>(inputs_), dz,
+                                                                          I - 1 > 0 || input_gradient);
+            if constexpr (I - 1 > 0)
+                backward_from<I - 2>(dx, input_gradient);
+            else
+                input_gradient_ = dx;
+        } else {
+            auto dx = std::get<I>(layers_).backward(std::get<I>(inputs_), dy, I > 0 || input_gradient);
+            if constexpr (I > 0)
+                backward_from<I - 1>(dx, input_gradient);
+            else
+                input_gradient_ = dx;
+        }
     }
 
     layer_tuple layers_;

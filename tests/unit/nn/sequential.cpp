@@ -12,6 +12,15 @@ using small = est::sequential<est::input<6, 6, 2>, est::conv2d<3, 3, est::same, 
 using blocked = est::sequential<est::input<6, 6, 8>, est::conv2d<16, 3, est::same, est::tanh>, est::max_pool2d<2>,
                                 est::conv2d<8, 3, est::same, est::tanh>, est::avg_pool2d<3, 1, est::same>,
                                 est::batch_norm<>, est::flatten, est::dense<3>>;
+/// ReLU convolutions each followed by a max pooling: one whose windows leave a row and a column
+/// out (the gather), one whose windows tile its input, in oneDNN's channel blocks; and the same
+/// models with ReLU as a layer of its own between them, whose backward passes run one by one.
+using relu_pooled =
+    est::sequential<est::input<7, 7, 3>, est::conv2d<16, 3, est::same, est::relu>, est::max_pool2d<2>,
+                    est::conv2d<16, 3, est::same, est::relu>, est::max_pool2d<3>, est::flatten, est::dense<3>>;
+using relu_layers_pooled =
+    est::sequential<est::input<7, 7, 3>, est::conv2d<16, 3, est::same>, est::relu, est::max_pool2d<2>,
+                    est::conv2d<16, 3, est::same>, est::relu, est::max_pool2d<3>, est::flatten, est::dense<3>>;
 
 /// Checks every trainable parameter's gradient of the mean cross-entropy of `Net` against central
 /// differences at sampled positions.
@@ -67,6 +76,36 @@ TEST_CASE("sequential: summary lists every layer", "[nn][sequential]") {
 TEST_CASE("sequential: end-to-end gradient of a small model", "[nn][sequential][gradient]") {
     check_model_gradients<small>(3, 5);
     check_model_gradients<blocked>(2, 7);
+}
+
+TEST_CASE("sequential: a max pooling applies a ReLU's derivative along, as the ReLU would",
+          "[nn][sequential][gradient]") {
+    STATIC_REQUIRE(relu_pooled::pools_relu_output<1>);
+    STATIC_REQUIRE(relu_pooled::pools_relu_output<3>);
+    STATIC_REQUIRE_FALSE(relu_layers_pooled::pools_relu_output<2>);  // a ReLU layer's backward runs as it is
+    check_model_gradients<relu_pooled>(2, 3);
+
+    relu_pooled fused;
+    relu_layers_pooled apart;
+    fused.initialize(3);
+    apart.initialize(4);
+    REQUIRE(fused.parameters().size() == apart.parameters().size());
+    for (std::size_t i = 0; i < fused.parameters().size(); ++i)
+        apart.write(apart.parameters()[i], fused.read(fused.parameters()[i]));
+    est::batch_tensor<float, est::shape<7, 7, 3>> x(5);
+    est::random_engine engine(2);
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = engine.normal();
+    est::batch_tensor<std::int32_t, est::shape<>> y(5);
+    for (std::size_t i = 0; i < 5; ++i) y.data()[i] = std::int32_t(engine.below(3));
+    auto loss = est::sparse_softmax_cross_entropy(y, fused(x, est::train));
+    auto reference = est::sparse_softmax_cross_entropy(y, apart(x, est::train));
+    REQUIRE(loss.value() == reference.value());
+    loss.backward();
+    reference.backward();
+    for (std::size_t i = 0; i < fused.parameters().size(); ++i) {
+        INFO(fused.parameters()[i].name);
+        CHECK(fused.read_gradient(fused.parameters()[i]) == apart.read_gradient(apart.parameters()[i]));
+    }
 }
 
 TEST_CASE("sequential: parameters and gradients live in one arena each", "[nn][sequential]") {
