@@ -1,7 +1,8 @@
 // 2-D max and average pooling as est's own kernels (functors every back end runs: the host's and the
 // device's), in the layout of their input: channels innermost (canonical NHWC) or in blocks of 8 or
 // 16 (after oneDNN's blocked convolutions), so each window position is one vectorized pass over a
-// block of channels (EST_VECTORIZE in the forward pass, where g++ left blocks of 8 and 16 scalar).
+// block of channels (EST_VECTORIZE in the forward pass and the backward pass over tiling windows,
+// where g++ left blocks of 8 and 16 scalar).
 // On the host they replace oneDNN 2.6's pooling primitives, which ran 4 to 9 times slower on AVX2
 // and 1.3 to 2.1 times slower on AVX-512 in the CNN's layouts (benchmarks/README.md, "Pooling over
 // tiling windows").
@@ -135,7 +136,9 @@ EST_HOST_DEVICE inline float routed_gradient(float dy, std::int32_t argmax, std:
 /// A window's gradient as max pooling's backward pass takes it: dy, or, ThroughRelu, dy where the
 /// window's maximum y is positive and zero elsewhere. That is ReLU's derivative applied too, for a
 /// pooling of a ReLU's output: the input that was the maximum is the one whose derivative counts,
-/// and it is positive exactly where the maximum is (max(relu(z)) = relu(max(z))).
+/// and it is positive exactly where the maximum is (max(relu(z)) = relu(max(z))). Equal to ReLU's
+/// own pass after the pooling's wherever dy is finite; at a maximum of 0 an infinite or NaN dy
+/// gives 0 here, NaN there.
 template <bool ThroughRelu>
 EST_HOST_DEVICE inline float window_gradient(float dy, [[maybe_unused]] float y) {
     if constexpr (ThroughRelu)

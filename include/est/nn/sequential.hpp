@@ -178,7 +178,8 @@ public:
     /// Whether layer I (0 is the first after input<...>, as in layer<I>()) is a max pooling of layer
     /// I - 1's ReLU output (conv2d's relu_output): the pooling's backward pass then applies ReLU's
     /// derivative along, which saves the ReLU's pass over the wider unpooled gradient
-    /// (max(relu(z)) = relu(max(z)); kernels/pooling.hpp).
+    /// (max(relu(z)) = relu(max(z)); the same gradients wherever they are finite:
+    /// kernels/pooling.hpp, window_gradient).
     template <std::size_t I>
     static constexpr bool pools_relu_output = [] {
         if constexpr (I == 0 || I >= depth)

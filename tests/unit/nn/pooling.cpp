@@ -86,3 +86,61 @@ TEST_CASE("max pooling's backward pass over tiling windows writes what the gathe
     STATIC_REQUIRE_FALSE(est::detail::tiled_max_pooling_backward<est::window_geometry<5, 5, 2, 2, 3, 2, 1, 1, 3, 3>,
                                                                  2>::applies);  // overlapping, padded
 }
+
+namespace {
+/// Max pooling's backward pass ThroughRelu (the gather, and the pass over tiling windows where they
+/// tile) against the plain gather followed by ReLU's derivative pass, on a ReLU's output: about half
+/// of it zeros (some of them -0), every fifth window all zeros.
+template <class G, std::size_t Block>
+void check_backward_through_relu(std::size_t planes) {
+    est::random_engine engine(13);
+    std::size_t inputs = planes * G::height * G::width * Block, outputs = planes * G::out_height * G::out_width * Block;
+    std::vector<float> x(inputs);
+    for (float& v : x) v = std::max(0.0f, engine.normal());
+    for (std::size_t i = 0; i < inputs; i += 7) x[i] = -0.0f;
+    std::size_t window = 0;
+    for (std::size_t plane = 0; plane < planes; ++plane)
+        for (std::size_t oh = 0; oh < G::out_height; ++oh)
+            for (std::size_t ow = 0; ow < G::out_width; ++ow, ++window)
+                if (window % 5 == 0)
+                    for (std::size_t h = oh * G::stride; h < std::min(oh * G::stride + G::window, G::height); ++h)
+                        for (std::size_t w = ow * G::stride; w < std::min(ow * G::stride + G::window, G::width); ++w)
+                            for (std::size_t c = 0; c < Block; ++c)
+                                x[((plane * G::height + h) * G::width + w) * Block + c] = 0.0f;
+    std::vector<float> y(outputs), dy(outputs);
+    std::vector<std::int32_t> argmax(outputs);
+    est::detail::pooling_forward<G, est::pooling_kind::max, Block, true> forward{{}, x.data(), y.data(), argmax.data()};
+    for (std::size_t r = 0; r < planes * G::out_height; ++r) forward(r);
+    for (float& v : dy) v = engine.normal();
+
+    std::vector<float> expected(inputs);
+    est::detail::pooling_backward<G, est::pooling_kind::max, Block> plain{
+        {}, dy.data(), argmax.data(), expected.data()};
+    for (std::size_t r = 0; r < planes * G::height; ++r) plain(r);
+    est::detail::activation_backward<est::relu> relu{x.data(), expected.data()};
+    for (std::size_t i = 0; i < inputs; ++i) relu(i);
+
+    std::vector<float> gathered(inputs, 7.0f);
+    est::detail::pooling_backward<G, est::pooling_kind::max, Block, true> gather{
+        {}, dy.data(), argmax.data(), gathered.data(), y.data()};
+    for (std::size_t r = 0; r < planes * G::height; ++r) gather(r);
+    CHECK(gathered == expected);
+    if constexpr (est::detail::windows_tile<G>) {
+        std::vector<float> tiled(inputs, 7.0f);
+        est::detail::tiled_max_pooling_backward<G, Block, true> by_window{dy.data(), argmax.data(), tiled.data(),
+                                                                          y.data()};
+        for (std::size_t r = 0; r < planes * G::out_height; ++r) by_window(r);
+        CHECK(tiled == expected);
+    }
+}
+}  // namespace
+
+TEST_CASE("max pooling's backward pass through a ReLU equals the two passes one after the other", "[nn][pool]") {
+    check_backward_through_relu<est::window_geometry<28, 28, 32, 32, 2, 2, 0, 0, 14, 14>, 16>(2 * 2);
+    check_backward_through_relu<est::window_geometry<14, 14, 64, 64, 2, 2, 0, 0, 7, 7>, 64>(2);
+    check_backward_through_relu<est::window_geometry<14, 14, 64, 64, 2, 2, 0, 0, 7, 7>, 8>(8);
+    check_backward_through_relu<est::window_geometry<9, 6, 4, 4, 3, 3, 0, 0, 3, 2>, 1>(4 * 3);
+    check_backward_through_relu<est::window_geometry<7, 7, 16, 16, 2, 2, 0, 0, 3, 3>, 16>(
+        3);  // a row and a column left over
+    check_backward_through_relu<est::window_geometry<5, 5, 8, 8, 3, 2, 1, 1, 3, 3>, 8>(2);  // overlapping, padded
+}
