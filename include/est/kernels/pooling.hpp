@@ -7,8 +7,8 @@
 // and 1.3 to 2.1 times slower on AVX-512 in the CNN's layouts (benchmarks/README.md, "Pooling over
 // tiling windows").
 // The backward pass writes each input position once, without atomics (gathering over the windows
-// that cover it; where the windows tile the input, from each window), so results do not depend on
-// the number of threads. Average pooling excludes the padding from each window's count, as
+// that cover it; max pooling over windows that tile the input, from each window), so results do
+// not depend on the number of threads. Average pooling excludes the padding from each window's count, as
 // TensorFlow's `same` does; max pooling's gradient goes to the first maximum of a window.
 #pragma once
 
