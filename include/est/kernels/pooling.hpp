@@ -133,18 +133,18 @@ EST_HOST_DEVICE inline float routed_gradient(float dy, std::int32_t argmax, std:
     return std::bit_cast<float>(std::bit_cast<std::int32_t>(dy) & -std::int32_t(argmax == position));
 }
 
-/// A window's gradient as max pooling's backward pass takes it: dy, or, ThroughRelu, dy where the
-/// window's maximum y is positive and zero elsewhere. That is ReLU's derivative applied too, for a
-/// pooling of a ReLU's output: the input that was the maximum is the one whose derivative counts,
-/// and it is positive exactly where the maximum is (max(relu(z)) = relu(max(z))). Equal to ReLU's
-/// own pass after the pooling's wherever dy is finite; at a maximum of 0 an infinite or NaN dy
-/// gives 0 here, NaN there.
+/// Output o's gradient as max pooling's backward pass takes it: dy[o], or, ThroughRelu, dy[o] where
+/// the window's maximum y[o] is positive and zero elsewhere (y is read only ThroughRelu). That is
+/// ReLU's derivative applied too, for a pooling of a ReLU's output: the input that was the maximum
+/// is the one whose derivative counts, and it is positive exactly where the maximum is
+/// (max(relu(z)) = relu(max(z))). Equal to ReLU's own pass after the pooling's wherever dy is
+/// finite; at a maximum of 0 an infinite or NaN dy gives 0 here, NaN there.
 template <bool ThroughRelu>
-EST_HOST_DEVICE inline float window_gradient(float dy, [[maybe_unused]] float y) {
+EST_HOST_DEVICE inline float window_gradient(float const* dy, [[maybe_unused]] float const* y, std::size_t o) {
     if constexpr (ThroughRelu)
-        return std::bit_cast<float>(std::bit_cast<std::int32_t>(dy) & -std::int32_t(y > 0.0f));
+        return std::bit_cast<float>(std::bit_cast<std::int32_t>(dy[o]) & -std::int32_t(y[o] > 0.0f));
     else
-        return dy;
+        return dy[o];
 }
 
 /// Input row r (over batch x groups x height): for each position of it, the sum of the gradients
@@ -174,8 +174,7 @@ struct pooling_backward : pooling_windows<G> {
                     if constexpr (Kind == pooling_kind::max) {
                         for (std::size_t c = 0; c < Block; ++c)
                             sum[c] +=
-                                routed_gradient(window_gradient<ThroughRelu>(dy[o + c], ThroughRelu ? y[o + c] : 0.0f),
-                                                argmax[o + c], position);
+                                routed_gradient(window_gradient<ThroughRelu>(dy, y, o + c), argmax[o + c], position);
                     } else {
                         std::size_t h0, h1, w0, w1;
                         this->window(oh, G::pad_top, G::height, h0, h1);
@@ -210,8 +209,7 @@ struct tiled_max_pooling_backward {
             std::size_t o = (r * G::out_width + ow) * Block;
             float gradient[Block];
             EST_VECTORIZE
-            for (std::size_t c = 0; c < Block; ++c)
-                gradient[c] = window_gradient<ThroughRelu>(dy[o + c], ThroughRelu ? y[o + c] : 0.0f);
+            for (std::size_t c = 0; c < Block; ++c) gradient[c] = window_gradient<ThroughRelu>(dy, y, o + c);
             for (std::size_t i = 0; i < G::window; ++i)
                 for (std::size_t j = 0; j < G::window; ++j) {
                     std::size_t position = (oh * G::window + i) * G::width + ow * G::window + j;

@@ -43,13 +43,34 @@ TEST_CASE("pooling: gradients match finite differences", "[nn][pool][gradient]")
 }
 
 namespace {
+/// Max pooling's input gradient from its gather over covering windows (y: the pooled output, read
+/// ThroughRelu), on `planes` planes of Block channels; every value written over a 7.
+template <class G, std::size_t Block, bool ThroughRelu = false>
+std::vector<float> gathered_gradient(std::vector<float> const& dy, std::vector<std::int32_t> const& argmax,
+                                     std::size_t planes, float const* y = nullptr) {
+    std::vector<float> dx(planes * G::height * G::width * Block, 7.0f);
+    est::detail::pooling_backward<G, est::pooling_kind::max, Block, ThroughRelu> gather{
+        {}, dy.data(), argmax.data(), dx.data(), y};
+    for (std::size_t r = 0; r < planes * G::height; ++r) gather(r);
+    return dx;
+}
+
+/// The same from the pass over tiling windows.
+template <class G, std::size_t Block, bool ThroughRelu = false>
+std::vector<float> tiled_gradient(std::vector<float> const& dy, std::vector<std::int32_t> const& argmax,
+                                  std::size_t planes, float const* y = nullptr) {
+    std::vector<float> dx(planes * G::height * G::width * Block, 7.0f);
+    est::detail::tiled_max_pooling_backward<G, Block, ThroughRelu> by_window{dy.data(), argmax.data(), dx.data(), y};
+    for (std::size_t r = 0; r < planes * G::out_height; ++r) by_window(r);
+    return dx;
+}
+
 /// Runs max pooling's two backward kernels, the gather over covering windows and the pass over
 /// tiling windows, on the same dy and argmax (each window's maximum at a random position of it,
 /// or, for one output in five, at no position of it), and requires the same input gradient.
 template <class G, std::size_t Block>
 void check_tiled_backward_against_gather(std::size_t planes) {
-    using tiled = est::detail::tiled_max_pooling_backward<G, Block>;
-    STATIC_REQUIRE(tiled::applies);
+    STATIC_REQUIRE(est::detail::tiled_max_pooling_backward<G, Block>::applies);
     est::random_engine engine(11);
     std::size_t outputs = planes * G::out_height * G::out_width * Block;
     std::vector<float> dy(outputs);
@@ -64,13 +85,7 @@ void check_tiled_backward_against_gather(std::size_t planes) {
                                 w = ow * G::stride + engine.below(G::window);
                     argmax[o] = engine.below(5) == 0 ? -1 : std::int32_t(h * G::width + w);
                 }
-    std::vector<float> gathered(planes * G::height * G::width * Block, 7.0f), tiled_dx(gathered);
-    est::detail::pooling_backward<G, est::pooling_kind::max, Block> gather{
-        {}, dy.data(), argmax.data(), gathered.data()};
-    for (std::size_t r = 0; r < planes * G::height; ++r) gather(r);
-    tiled by_window{dy.data(), argmax.data(), tiled_dx.data()};
-    for (std::size_t r = 0; r < planes * G::out_height; ++r) by_window(r);
-    CHECK(tiled_dx == gathered);
+    CHECK(tiled_gradient<G, Block>(dy, argmax, planes) == gathered_gradient<G, Block>(dy, argmax, planes));
 }
 }  // namespace
 
@@ -113,25 +128,13 @@ void check_backward_through_relu(std::size_t planes) {
     for (std::size_t r = 0; r < planes * G::out_height; ++r) forward(r);
     for (float& v : dy) v = engine.normal();
 
-    std::vector<float> expected(inputs);
-    est::detail::pooling_backward<G, est::pooling_kind::max, Block> plain{
-        {}, dy.data(), argmax.data(), expected.data()};
-    for (std::size_t r = 0; r < planes * G::height; ++r) plain(r);
+    auto expected = gathered_gradient<G, Block>(dy, argmax, planes);
     est::detail::activation_backward<est::relu> relu{x.data(), expected.data()};
     for (std::size_t i = 0; i < inputs; ++i) relu(i);
 
-    std::vector<float> gathered(inputs, 7.0f);
-    est::detail::pooling_backward<G, est::pooling_kind::max, Block, true> gather{
-        {}, dy.data(), argmax.data(), gathered.data(), y.data()};
-    for (std::size_t r = 0; r < planes * G::height; ++r) gather(r);
-    CHECK(gathered == expected);
-    if constexpr (est::detail::windows_tile<G>) {
-        std::vector<float> tiled(inputs, 7.0f);
-        est::detail::tiled_max_pooling_backward<G, Block, true> by_window{dy.data(), argmax.data(), tiled.data(),
-                                                                          y.data()};
-        for (std::size_t r = 0; r < planes * G::out_height; ++r) by_window(r);
-        CHECK(tiled == expected);
-    }
+    CHECK(gathered_gradient<G, Block, true>(dy, argmax, planes, y.data()) == expected);
+    if constexpr (est::detail::windows_tile<G>)
+        CHECK(tiled_gradient<G, Block, true>(dy, argmax, planes, y.data()) == expected);
 }
 }  // namespace
 
