@@ -27,9 +27,10 @@ if(EST_ENABLE_CUDA)
     find_package(CUDAToolkit REQUIRED)
     set(EST_CUDA ON)
     # cuDNN, where it is installed: the CUDA toolkit's directories, or PyPI's nvidia-cudnn-cu13 wheel
-    # (pip install nvidia-cudnn-cu13; give its site-packages/nvidia/cudnn as EST_CUDNN_ROOT).
+    # (pip install nvidia-cudnn-cu13; give its site-packages/nvidia/cudnn as EST_CUDNN_ROOT). The
+    # wheel ships libcudnn.so.9 alone, without the unversioned name.
     find_path(EST_CUDNN_INCLUDE_DIR cudnn.h HINTS ${EST_CUDNN_ROOT}/include ${CUDAToolkit_INCLUDE_DIRS})
-    find_library(EST_CUDNN_LIBRARY cudnn HINTS ${EST_CUDNN_ROOT}/lib ${CUDAToolkit_LIBRARY_DIR})
+    find_library(EST_CUDNN_LIBRARY NAMES cudnn libcudnn.so.9 HINTS ${EST_CUDNN_ROOT}/lib ${CUDAToolkit_LIBRARY_DIR})
     if(EST_CUDNN_INCLUDE_DIR AND EST_CUDNN_LIBRARY)
       message(STATUS "est: cuDNN ${EST_CUDNN_LIBRARY}: est::cuda's convolutions use it")
     else()

@@ -4,15 +4,17 @@ include(CMakeFindDependencyMacro)
 
 find_dependency(xtl)
 find_dependency(xtensor 0.24)
-find_dependency(Boost 1.74)
+find_dependency(Boost 1.74 CONFIG)  # BoostConfig.cmake: CMake 3.30 deprecates FindBoost
 find_dependency(OpenMP)
 find_dependency(ZLIB)
 find_dependency(PNG)
 find_dependency(JPEG)
 find_dependency(nlohmann_json 3.11)
-find_path(EST_THRUST_INCLUDE_DIR thrust/version.h PATHS /usr/include NO_CMAKE_FIND_ROOT_PATH)
+# Thrust: Debian's, else the CUDA toolkit's (CCCL).
+find_path(EST_THRUST_INCLUDE_DIR thrust/version.h PATHS /usr/include $ENV{CUDA_HOME}/include/cccl
+  /usr/local/cuda/include/cccl NO_CMAKE_FIND_ROOT_PATH)
 if(NOT EST_THRUST_INCLUDE_DIR)
-  message(FATAL_ERROR "est needs Thrust's headers (Debian: libthrust-dev)")
+  message(FATAL_ERROR "est needs Thrust's headers (Debian: libthrust-dev; or the CUDA toolkit's)")
 endif()
 # oneDNN runs the host back end's convolutions, poolings and matrix products. Found by hand:
 # Debian's dnnl-config.cmake also demands OpenCL's headers, which the CPU engine does not use.

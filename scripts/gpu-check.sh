@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # The GPU check, one command on a machine with a CUDA GPU:
-#   bash scripts/gpu-check.sh [BUILD_DIR]
+#   bash scripts/gpu-check.sh [--deps DIR] [BUILD_DIR]
+# On a machine with no package registry, --deps DIR takes est's libraries and the dataset from the
+# .deb files that `scripts/install-deps.sh --download DIR` saved elsewhere (unpacked under
+# $TMPDIR/est-deps; Thrust is then the CUDA toolkit's). cuDNN comes from the CUDA toolkit or from
+# python3's nvidia-cudnn wheel.
 # Builds the CUDA programs for the GPU's architecture (80 and 90 where none is found), runs the CUDA
 # tests (the parity suite of every layer, loss, metric and optimizer against the host), trains the
 # example's CNN for one epoch on the CPU and on the GPU (the accuracies must agree within 0.01), runs
@@ -8,13 +12,41 @@
 # something failed, 77 when there is no GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-build=${1:-build-gpu}
+deps="" build=build-gpu
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --deps) deps=${2:?--deps needs a folder of .deb files}; shift 2 ;;
+    *) build=$1; shift ;;
+  esac
+done
 start=$(date +%s)
 
-bash scripts/install-deps.sh >&2 || exit 1
+configure=(-DCMAKE_BUILD_TYPE=Release -DEST_SANITIZED_TESTS=OFF)
+data_dir=/usr/share/datasets/fashion-mnist
+if [ -n "$deps" ]; then
+  # Outside the source tree, as CMake's exported targets may not name folders inside it.
+  prefix=${TMPDIR:-/tmp}/est-deps
+  rm -rf "$prefix"
+  bash scripts/install-deps.sh --unpack "$deps" "$prefix" >&2 || exit 1
+  configure+=(-DCMAKE_PREFIX_PATH="$prefix/usr")
+  for multiarch in "$prefix"/usr/include/*-linux-gnu; do  # jconfig.h, which the compiler looks for there
+    export CPATH="$multiarch${CPATH:+:$CPATH}"
+  done
+  for multiarch in "$prefix"/usr/lib/*-linux-gnu; do  # what oneDNN loads (OpenCL's loader)
+    export LD_LIBRARY_PATH="$multiarch${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  done
+  data_dir=$prefix/usr/share/datasets/fashion-mnist
+else
+  bash scripts/install-deps.sh >&2 || exit 1
+fi
+cudnn=$(python3 -c 'import nvidia.cudnn as m; print(list(m.__path__)[0])' 2>/dev/null)
+if [ -n "$cudnn" ]; then  # its libcudnn.so.9 loads the rest of cuDNN from the same folder
+  configure+=(-DEST_CUDNN_ROOT="$cudnn")
+  export LD_LIBRARY_PATH="$cudnn/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
 arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d '.')
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DEST_SANITIZED_TESTS=OFF \
-  ${arch:+-DCMAKE_CUDA_ARCHITECTURES=$arch} >&2 || exit 1
+[ -n "$arch" ] && configure+=(-DCMAKE_CUDA_ARCHITECTURES="$arch")
+cmake -S . -B "$build" "${configure[@]}" >&2 || exit 1
 cmake --build "$build" -j"$(nproc)" --target est_cuda_parity fashion_mnist fashion_mnist_cuda \
   training_throughput_cuda >&2 || exit 1
 
@@ -30,7 +62,7 @@ gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
 example=null benchmark=null accuracy_ok=true
 if [ "$passed" -gt 0 ]; then
   run_example() {  # prints the example's final JSON line
-    "$build/examples/$1" --device "$2" --model cnn --epochs 1 --progress off \
+    "$build/examples/$1" --device "$2" --model cnn --epochs 1 --progress off --data-dir "$data_dir" \
       --model-dir "$build/gpu-check-$2" 2>&1 | tee -a "$log" | grep '^{"model"' | tail -1
   }
   rm -rf "$build/gpu-check-cpu" "$build/gpu-check-cuda"
