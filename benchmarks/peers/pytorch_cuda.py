@@ -5,12 +5,15 @@ inference at batch 64 and 256, FP32.
 est's side is build/benchmarks/training_throughput_cuda (est::cuda: Thrust, cuBLAS, im2col
 convolutions). PyTorch's side runs each configuration in its own process, in the order given, in
 rounds that alternate with est's: eager (default), and "best": channels_last, cudnn.benchmark,
-Adam(fused=True) for training, torch.compile (mode max-autotune-no-cudagraphs) for both. TF32 is off
+Adam(fused=True) for training, torch.compile for both (--compile-mode: max-autotune-no-cudagraphs by
+default, which autotunes each product and convolution and takes minutes the first time; default for a
+quick run; reduce-overhead adds CUDA graphs, which est does not use). TF32 is off
 on both sides (cuBLAS's default math in est; torch.backends.*.allow_tf32 = False here), so both
 compute in FP32. Each figure is the median over the rounds; the ratio est / best PyTorch is printed
 per figure, then one JSON line.
 
 Usage: python3 benchmarks/peers/pytorch_cuda.py [--build build] [--python PYTHON] [--rounds 3]
+                                                 [--compile-mode MODE]
 Exits 77 when PyTorch sees no CUDA device.
 """
 
@@ -46,7 +49,7 @@ def measure(job):
     batch = job["batch"]
     images = torch.randn(batch, 1, 28, 28, device=device).contiguous(memory_format=layout)
     labels = torch.randint(0, 10, (batch,), device=device)
-    forward = torch.compile(model, mode="max-autotune-no-cudagraphs") if best else model
+    forward = torch.compile(model, mode=job["compile_mode"]) if best else model
     if job["mode"] == "train":
         model.train()
         optimizer = torch.optim.Adam(model.parameters(), lr=0.001, fused=True if best else None)
@@ -97,6 +100,9 @@ def main():
     parser.add_argument("--build", default="build", help="est's build directory (default build)")
     parser.add_argument("--python", default=sys.executable, help="a Python with torch (CUDA build) installed")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    parser.add_argument("--compile-mode", default="max-autotune-no-cudagraphs",
+                        choices=("default", "max-autotune-no-cudagraphs", "reduce-overhead", "max-autotune"),
+                        help="torch.compile's mode in the best configuration (default max-autotune-no-cudagraphs)")
     parser.add_argument("--job", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.job:
@@ -116,12 +122,14 @@ def main():
                 for batch in BATCHES:
                     for variant in VARIANTS:
                         steps = 200 if model == "mlp" else 50
-                        job = {"model": model, "mode": mode, "batch": batch, "variant": variant, "steps": steps}
+                        job = {"model": model, "mode": mode, "batch": batch, "variant": variant, "steps": steps,
+                               "compile_mode": args.compile_mode}
                         result = run_torch(args.python, job)
                         torch_runs.setdefault((model, mode, batch, variant), []).append(result["images_per_sec"])
                         info = result
 
-    report = {"gpu": info["gpu"], "torch": info["torch"], "rounds": args.rounds, "figures": []}
+    report = {"gpu": info["gpu"], "torch": info["torch"], "rounds": args.rounds, "compile_mode": args.compile_mode,
+              "figures": []}
     for model in MODELS:
         for mode in ("train", "inference"):
             for batch in BATCHES:
