@@ -9,6 +9,7 @@
 #include <est/io/protobuf_wire.hpp>
 #include <est/io/tfrecord.hpp>
 
+#include <bit>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -33,22 +34,44 @@ public:
                std::size_t channels, std::int64_t step);
 
     /// A histogram summary of `values` (HistogramProto) with TensorFlow's default bucket limits:
-    /// powers of 1.1 from 1e-12 up, mirrored for negatives, around zero.
+    /// powers of 1.1 from 1e-12 up, mirrored for negatives, around zero. A value goes to the first
+    /// bucket whose limit exceeds it, as in TensorFlow; +inf and NaN to the last.
     void histogram(std::string_view tag, std::span<float const> values, std::int64_t step);
 
     /// Makes everything written visible to TensorBoard.
     void flush() { file_.flush(); }
 
-private:
-    void write_summary(protobuf::writer const& value, std::int64_t step);
+    /// TensorFlow's default bucket limits and the bucket of a float, found from a table over its
+    /// 16 high bits (sign, exponent, 7 bits of mantissa): such a range of floats spans a ratio of at
+    /// most 1 + 2^-7, less than the buckets' 1.1, so it meets at most one limit.
+    class buckets {
+    public:
+        buckets();
+        std::span<double const> limits() const { return limits_; }
+        std::size_t of(float value) const {
+            if (value != value)
+                return limits_.size() - 1;
+            std::size_t i = first_[std::bit_cast<std::uint32_t>(value) >> 16];
+            while (i + 1 < limits_.size() && !(double(value) < limits_[i])) ++i;
+            return i;
+        }
 
-    static std::vector<double> default_bucket_limits();
+    private:
+        std::vector<double> limits_;
+        std::vector<std::uint16_t> first_;  ///< the bucket of the smallest float of each 16 high bits
+    };
+
+private:
+    void write_summary(std::int64_t step);  // of value_
 
     static double now();
     static std::filesystem::path make_path(std::filesystem::path const& directory);
 
     std::filesystem::path path_;
     tfrecord_writer file_;
+    // Kept from one summary to the next, so that a summary step allocates nothing after the first.
+    std::vector<double> counts_, kept_limits_, kept_counts_;
+    protobuf::writer content_, value_, summary_, event_;  // a histogram's or image's, Summary.Value...
 };
 
 }  // namespace est::io

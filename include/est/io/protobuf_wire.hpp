@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -51,9 +52,13 @@ public:
     void fixed32(std::uint32_t value) { out_.append(reinterpret_cast<char const*>(&value), 4); }
     void fixed64(std::uint64_t value) { out_.append(reinterpret_cast<char const*>(&value), 8); }
     void float32(float value);
+    /// A packed repeated double field.
+    void packed_doubles(std::uint32_t number, std::span<double const> values);
 
     std::string const& data() const { return out_; }
     std::string take() { return std::move(out_); }
+    /// Empties the message, keeping its memory for the next.
+    void clear() { out_.clear(); }
 
 private:
     std::string out_;

@@ -25,29 +25,30 @@ EST_DECL event_writer::event_writer(std::filesystem::path const& directory)
 }
 
 EST_DECL void event_writer::scalar(std::string_view tag, float value, std::int64_t step) {
-    protobuf::writer summary_value;
-    summary_value.bytes_field(1, tag);
-    summary_value.key(2, protobuf::wire_type::fixed32);
-    summary_value.float32(value);
-    write_summary(summary_value, step);
+    value_.clear();
+    value_.bytes_field(1, tag);
+    value_.key(2, protobuf::wire_type::fixed32);
+    value_.float32(value);
+    write_summary(step);
 }
 
 EST_DECL void event_writer::image(std::string_view tag, std::string const& png, std::size_t height, std::size_t width,
                                   std::size_t channels, std::int64_t step) {
-    protobuf::writer image;
-    image.varint_field(1, height);
-    image.varint_field(2, width);
-    image.varint_field(3, channels);
-    image.bytes_field(4, png);
-    protobuf::writer summary_value;
-    summary_value.bytes_field(1, tag);
-    summary_value.bytes_field(4, image.data());
-    write_summary(summary_value, step);
+    content_.clear();
+    content_.varint_field(1, height);
+    content_.varint_field(2, width);
+    content_.varint_field(3, channels);
+    content_.bytes_field(4, png);
+    value_.clear();
+    value_.bytes_field(1, tag);
+    value_.bytes_field(4, content_.data());
+    write_summary(step);
 }
 
 EST_DECL void event_writer::histogram(std::string_view tag, std::span<float const> values, std::int64_t step) {
-    static std::vector<double> const limits = default_bucket_limits();
-    std::vector<double> counts(limits.size(), 0.0);
+    static buckets const bucket;
+    auto limits = bucket.limits();
+    counts_.assign(limits.size(), 0.0);
     double low = values.empty() ? 0.0 : double(values[0]), high = low, sum = 0.0, squares = 0.0;
     for (float f : values) {
         double v = f;
@@ -55,64 +56,59 @@ EST_DECL void event_writer::histogram(std::string_view tag, std::span<float cons
         high = std::max(high, v);
         sum += v;
         squares += v * v;
-        counts[std::size_t(std::lower_bound(limits.begin(), limits.end(), v) - limits.begin())] += 1.0;
+        counts_[bucket.of(f)] += 1.0;
     }
     // A run of empty buckets becomes one bucket, as TensorFlow encodes them.
-    std::vector<double> kept_limits, kept_counts;
+    kept_limits_.clear();
+    kept_counts_.clear();
     for (std::size_t i = 0; i < limits.size(); ++i) {
-        if (counts[i] == 0.0 && !kept_counts.empty() && kept_counts.back() == 0.0) {
-            kept_limits.back() = limits[i];
+        if (counts_[i] == 0.0 && !kept_counts_.empty() && kept_counts_.back() == 0.0) {
+            kept_limits_.back() = limits[i];
             continue;
         }
-        kept_limits.push_back(limits[i]);
-        kept_counts.push_back(counts[i]);
+        kept_limits_.push_back(limits[i]);
+        kept_counts_.push_back(counts_[i]);
     }
-    protobuf::writer histo;
-    auto fixed_double = [&](std::uint32_t field, double value) {
-        histo.key(field, protobuf::wire_type::fixed64);
-        histo.fixed64(std::bit_cast<std::uint64_t>(value));
-    };
-    fixed_double(1, low);
-    fixed_double(2, high);
-    fixed_double(3, double(values.size()));
-    fixed_double(4, sum);
-    fixed_double(5, squares);
-    auto packed = [&](std::uint32_t field, std::span<double const> doubles) {
-        std::string bytes;
-        for (double d : doubles) {
-            auto bits = std::bit_cast<std::uint64_t>(d);
-            bytes.append(reinterpret_cast<char const*>(&bits), 8);
-        }
-        histo.bytes_field(field, bytes);
-    };
-    packed(6, kept_limits);
-    packed(7, kept_counts);
-    protobuf::writer summary_value;
-    summary_value.bytes_field(1, tag);
-    summary_value.bytes_field(5, histo.data());
-    write_summary(summary_value, step);
+    content_.clear();
+    for (auto [field, v] : {std::pair{1u, low}, {2u, high}, {3u, double(values.size())}, {4u, sum}, {5u, squares}}) {
+        content_.key(field, protobuf::wire_type::fixed64);
+        content_.fixed64(std::bit_cast<std::uint64_t>(v));
+    }
+    content_.packed_doubles(6, kept_limits_);
+    content_.packed_doubles(7, kept_counts_);
+    value_.clear();
+    value_.bytes_field(1, tag);
+    value_.bytes_field(5, content_.data());
+    write_summary(step);
 }
 
-EST_DECL void event_writer::write_summary(protobuf::writer const& value, std::int64_t step) {
-    protobuf::writer summary;
-    summary.bytes_field(1, value.data());
-    protobuf::writer event;
-    event.key(1, protobuf::wire_type::fixed64);
-    event.fixed64(std::bit_cast<std::uint64_t>(now()));
-    event.varint_field(2, static_cast<std::uint64_t>(step));
-    event.bytes_field(5, summary.data());
-    file_.write(event.data());
+EST_DECL void event_writer::write_summary(std::int64_t step) {
+    summary_.clear();
+    summary_.bytes_field(1, value_.data());
+    event_.clear();
+    event_.key(1, protobuf::wire_type::fixed64);
+    event_.fixed64(std::bit_cast<std::uint64_t>(now()));
+    event_.varint_field(2, static_cast<std::uint64_t>(step));
+    event_.bytes_field(5, summary_.data());
+    file_.write(event_.data());
 }
 
-EST_DECL std::vector<double> event_writer::default_bucket_limits() {
+EST_DECL event_writer::buckets::buckets() : first_(std::size_t(1) << 16) {
     std::vector<double> positive;
     for (double v = 1e-12; v < 1e20; v *= 1.1) positive.push_back(v);
-    std::vector<double> limits(positive.rbegin(), positive.rend());
-    for (double& v : limits) v = -v;
-    limits.push_back(0.0);
-    limits.insert(limits.end(), positive.begin(), positive.end());
-    limits.push_back(std::numeric_limits<double>::max());
-    return limits;
+    limits_.assign(positive.rbegin(), positive.rend());
+    for (double& v : limits_) v = -v;
+    limits_.push_back(0.0);
+    limits_.insert(limits_.end(), positive.begin(), positive.end());
+    limits_.push_back(std::numeric_limits<double>::max());
+    for (std::uint32_t high = 0; high < first_.size(); ++high) {
+        // The smallest float of these high bits: low bits 0 for a positive, all ones for a negative
+        // (whose NaNs leave -inf, 0xff800000, the smallest of its range).
+        bool negative = high >> 15;
+        float smallest = std::bit_cast<float>(high << 16 | (negative && high != 0xff80 ? 0xffffu : 0u));
+        std::size_t i = std::upper_bound(limits_.begin(), limits_.end(), double(smallest)) - limits_.begin();
+        first_[high] = std::uint16_t(smallest != smallest ? limits_.size() - 1 : std::min(i, limits_.size() - 1));
+    }
 }
 
 EST_DECL double event_writer::now() {

@@ -4,6 +4,7 @@
 #include <est/core/error.hpp>
 #include <est/io/protobuf_wire.hpp>
 
+#include <bit>
 #include <cstring>
 
 namespace est::io::protobuf {
@@ -98,6 +99,12 @@ EST_DECL void writer::bytes_field(std::uint32_t number, std::string_view bytes) 
 EST_DECL void writer::varint_field(std::uint32_t number, std::uint64_t value) {
     key(number, wire_type::varint);
     varint(value);
+}
+
+EST_DECL void writer::packed_doubles(std::uint32_t number, std::span<double const> values) {
+    key(number, wire_type::length_delimited);
+    varint(values.size() * 8);
+    for (double d : values) fixed64(std::bit_cast<std::uint64_t>(d));
 }
 
 EST_DECL void writer::float32(float value) {
