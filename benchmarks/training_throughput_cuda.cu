@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -94,8 +95,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: training_throughput_cuda [step scale, default 1]\n");
         return 2;
     }
-    if (!est::cuda_device_available()) {
-        std::printf("no CUDA device: skipped\n");
+    if (auto problem = est::cuda_device_problem(); !problem.empty()) {
+        std::printf("no CUDA device (%s): skipped\n", problem.c_str());
         return 77;
     }
     try {
@@ -104,7 +105,7 @@ int main(int argc, char** argv) {
         auto cnn = measure<fashion_mnist::cnn>("cnn", steps(50));
         std::printf("{\"backend\":\"cuda\",\"device\":\"%s\",%s,%s}\n", est::cuda_system::describe().c_str(),
                     json("mlp", mlp).c_str(), json("cnn", cnn).c_str());
-    } catch (est::error const& e) {
+    } catch (std::exception const& e) {  // est::error, or Thrust's and the standard library's
         std::fprintf(stderr, "training_throughput_cuda: %s\n", e.what());
         return 1;
     }

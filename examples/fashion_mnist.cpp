@@ -233,7 +233,7 @@ int main(int argc, char** argv) {
     options o = parse(argc, argv);
     try {
         return o.model == "cnn" ? run_on_device<fashion_mnist::cnn>(o) : run_on_device<fashion_mnist::mlp>(o);
-    } catch (est::error const& e) {
+    } catch (std::exception const& e) {  // est::error, or Thrust's and the standard library's
         std::cerr << "fashion_mnist: " << e.what() << "\n";
         return 1;
     }

@@ -58,6 +58,10 @@ skipped=$(grep -E -c "Test +#[0-9]+: .*(Skipped|Not Run)" "$log")
 failed=$(grep -E -c "Test +#[0-9]+: .*(Failed|Exception|Timeout)" "$log")
 parity=$(grep -h '^{"test": "cuda_parity"' "$build"/Testing/Temporary/LastTest.log 2>/dev/null | tail -1)
 gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
+driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -1)
+# The tests' own reason for a skip (a driver older than the CUDA runtime, say), for the log's reader.
+skip_reason=$(sed -n 's/^no CUDA device (\(.*\)): skipped$/\1/p' "$build"/Testing/Temporary/LastTest.log 2>/dev/null |
+  head -1 | tr -d '"')
 
 example=null benchmark=null accuracy_ok=true
 if [ "$passed" -gt 0 ]; then
@@ -77,8 +81,13 @@ print(json.dumps({"cpu": c, "cuda": g, "accuracy_within_0.01": ok}))' "$cpu" "$c
   case "$benchmark" in '{'*) ;; *) benchmark=null; accuracy_ok=false ;; esac
 fi
 
-printf '{"gpu": "%s", "cuda_tests_passed": %d, "cuda_tests_skipped": %d, "cuda_tests_failed": %d, "parity": %s, "example": %s, "benchmark": %s, "seconds": %d}\n' \
-  "${gpu:-none}" "$passed" "$skipped" "$failed" "${parity:-null}" "$example" "$benchmark" "$(( $(date +%s) - start ))"
+printf '{"gpu": "%s", "driver": "%s", "cuda_tests_passed": %d, "cuda_tests_skipped": %d, "cuda_tests_failed": %d, "skip_reason": "%s", "parity": %s, "example": %s, "benchmark": %s, "seconds": %d}\n' \
+  "${gpu:-none}" "${driver:-none}" "$passed" "$skipped" "$failed" "$skip_reason" "${parity:-null}" "$example" \
+  "$benchmark" "$(( $(date +%s) - start ))"
 if [ "$failed" -gt 0 ] || [ "$status" -ne 0 ] || [ "$accuracy_ok" != true ]; then exit 1; fi
+if [ "$passed" -eq 0 ] && [ -n "$gpu" ]; then  # nvidia-smi sees a GPU that est's programs cannot use
+  echo "error: nvidia-smi reports $gpu (driver $driver), but the CUDA tests found no usable device: $skip_reason" >&2
+  exit 1
+fi
 if [ "$passed" -eq 0 ]; then exit 77; fi
 exit 0

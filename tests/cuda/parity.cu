@@ -9,8 +9,8 @@
 #include <cstdio>
 
 int main() {
-    if (!est::cuda_device_available()) {
-        std::printf("no CUDA device: skipped\n");
+    if (auto problem = est::cuda_device_problem(); !problem.empty()) {
+        std::printf("no CUDA device (%s): skipped\n", problem.c_str());
         return 77;
     }
     try {

@@ -21,6 +21,7 @@
 #include <cuda_runtime.h>
 #include <thrust/system/cuda/execution_policy.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <type_traits>
@@ -106,9 +107,10 @@ struct cuda_system {
     static void synchronize(std::string const& what) { check(cudaStreamSynchronize(context().stream), what); }
 
     /// Row-major C = alpha op(A) op(B) + beta C through column-major cuBLAS: C^T = op(B)^T op(A)^T.
+    /// Leading dimensions are at least 1, as cuBLAS requires even where k is 0 (C = beta C).
     static void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
                      float const* a, float const* b, float beta, float* c) {
-        int lda = int(transpose_a ? m : k), ldb = int(transpose_b ? k : n);
+        int lda = std::max(1, int(transpose_a ? m : k)), ldb = std::max(1, int(transpose_b ? k : n));
         cublasStatus_t status = cublasSgemm(context().blas, transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N,
                                             transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N, int(n), int(m), int(k), &alpha, b,
                                             ldb, a, lda, &beta, c, int(n));
@@ -170,10 +172,18 @@ using cuda = basic_device<cuda_system>;
 
 static_assert(Backend<cuda>);
 
-/// Whether a CUDA device is usable (for programs that choose a back end at run time).
-inline bool cuda_device_available() {
+/// Why no CUDA device is usable, or "" where one is (for programs that choose a back end at run time,
+/// or report themselves skipped without one).
+inline std::string cuda_device_problem() {
     int devices = 0;
-    return cudaGetDeviceCount(&devices) == cudaSuccess && devices > 0;
+    cudaError_t status = cudaGetDeviceCount(&devices);
+    if (status != cudaSuccess)
+        return std::string("cudaGetDeviceCount failed with ") + cudaGetErrorName(status) + " (" +
+               cudaGetErrorString(status) + ")";
+    return devices > 0 ? "" : "no device is present";
 }
+
+/// Whether a CUDA device is usable.
+inline bool cuda_device_available() { return cuda_device_problem().empty(); }
 
 }  // namespace est

@@ -2,10 +2,12 @@
 // with activations in NHWC and the kernel stored (filters, window, window, channels), cuDNN's KRSC.
 // The bias and the post-op are est's fused pass after the forward primitive, and the bias gradient
 // est's GEMM, as in the im2col convolution. FP32 math only (CUDNN_FMA_MATH: no TF32 tensor cores),
-// and only algorithms cuDNN reports deterministic, so that results match the host back end's within
-// the parity suite's tolerance and do not change from run to run. cuDNN's legacy API pads
-// symmetrically: geometries whose `same` padding is asymmetric use the im2col convolution instead
-// (cudnn_fits). Compiled only with EST_CUDNN (est's CMake defines it where cuDNN is found).
+// so that results match the host back end's within the parity suite's tolerance, and algorithms
+// cuDNN reports deterministic, so that they do not change from run to run, where one fits (else
+// cuDNN's first that does: a convolution without a deterministic algorithm still runs). cuDNN's
+// legacy API pads symmetrically: geometries whose `same` padding is asymmetric use the im2col
+// convolution instead (cudnn_fits). Compiled only with EST_CUDNN (est's CMake defines it where
+// cuDNN is found).
 #pragma once
 
 #if !defined(__CUDACC__)
@@ -154,15 +156,23 @@ private:
             throw error("est::cuda: a convolution reads NHWC; it was given " + std::string(layout_name(l)));
     }
 
-    /// The first deterministic algorithm of cuDNN's ranking whose workspace fits the limit.
+    /// The first deterministic algorithm of cuDNN's ranking whose workspace fits the limit (so that
+    /// two runs give the same weights), else the first that fits at all; never one on tensor cores
+    /// (TF32).
     template <class Perf>
     static auto pick(std::array<Perf, 16> const& ranked, int returned, char const* what) {
+        auto fits = [&](Perf const& p) {
+            return p.status == CUDNN_STATUS_SUCCESS && p.memory <= workspace_limit &&
+                   p.mathType != CUDNN_TENSOR_OP_MATH && p.mathType != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+        };
         for (int i = 0; i < returned; ++i)
-            if (ranked[i].status == CUDNN_STATUS_SUCCESS && ranked[i].determinism == CUDNN_DETERMINISTIC &&
-                ranked[i].memory <= workspace_limit)
+            if (fits(ranked[i]) && ranked[i].determinism == CUDNN_DETERMINISTIC)
                 return ranked[i];
-        throw error("est::cuda: cuDNN has no deterministic " + std::string(what) + " algorithm for a convolution (" +
-                    name() + ") within " + std::to_string(workspace_limit >> 20) + " MiB of workspace");
+        for (int i = 0; i < returned; ++i)
+            if (fits(ranked[i]))
+                return ranked[i];
+        throw error("est::cuda: cuDNN has no FP32 " + std::string(what) + " algorithm for a convolution (" + name() +
+                    ") within " + std::to_string(workspace_limit >> 20) + " MiB of workspace");
     }
 
     plan& plan_for(std::size_t batch) {
@@ -218,7 +228,18 @@ private:
                   "ranking backward-filter algorithms");
             auto w = pick(filter, returned, "backward-filter");
             p.forward = f.algo, p.backward_data = d.algo, p.backward_filter = w.algo;
-            std::size_t needed = std::max({f.memory, d.memory, w.memory});
+            // The workspace each chosen algorithm asks for, as well as the ranking's estimate.
+            std::size_t forward_bytes = 0, data_bytes = 0, filter_bytes = 0;
+            check(cudnnGetConvolutionForwardWorkspaceSize(handle, p.input, p.filter, p.convolution, p.output, f.algo,
+                                                          &forward_bytes),
+                  "sizing the forward workspace");
+            check(cudnnGetConvolutionBackwardDataWorkspaceSize(handle, p.filter, p.output, p.convolution, p.input,
+                                                               d.algo, &data_bytes),
+                  "sizing the backward-data workspace");
+            check(cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, p.input, p.output, p.convolution, p.filter,
+                                                                 w.algo, &filter_bytes),
+                  "sizing the backward-filter workspace");
+            std::size_t needed = std::max({f.memory, d.memory, w.memory, forward_bytes, data_bytes, filter_bytes});
             if (needed > workspace_bytes_) {
                 workspace_.resize((needed + sizeof(float) - 1) / sizeof(float));
                 workspace_bytes_ = workspace_.size() * sizeof(float);
