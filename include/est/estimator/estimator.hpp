@@ -747,17 +747,21 @@ private:
     // The session, as hooks see it.
     est::model_description model_description() const override { return Model::description(); }
     void for_each_parameter(parameter_visitor const& visit) override {
-        for (auto const& p : model_->parameters()) {  // canonical copies; what the visitor changes is written back
-            auto values = model_->read(p);
-            auto before = values;
-            visit(p.name, values);
-            if (values != before)
-                model_->write(p, values);
+        // Canonical copies, in buffers kept from call to call; what the visitor changes is written back.
+        for (auto const& p : model_->parameters()) {
+            parameter_copy_.resize(p.spec.size);
+            model_->read(p, model_->values(), parameter_copy_);
+            parameter_before_ = parameter_copy_;
+            visit(p.name, parameter_copy_);
+            if (parameter_copy_ != parameter_before_)
+                model_->write(p, parameter_copy_);
         }
     }
     void for_each_activation(tensor_visitor const& visit) override {
-        model_->for_each_activation(
-            [&](std::string_view layer, std::span<float const> v) { visit(std::string(layer) + "/output", v); });
+        model_->for_each_activation([&](std::string_view layer, std::span<float const> v) {
+            activation_tag_.assign(layer).append("/output");
+            visit(activation_tag_, v);
+        });
     }
     void for_each_input_image(image_visitor const& visit) override {
         batch_.features.for_each([&](std::string_view name, auto const& feature) {
@@ -816,6 +820,8 @@ private:
     element_type batch_;
     train_statistics statistics_;
     std::optional<io::event_writer> train_summaries_, eval_summaries_;
+    std::vector<float> parameter_copy_, parameter_before_;  // for_each_parameter's
+    std::string activation_tag_;                            // for_each_activation's
     std::optional<checkpoint_index> checkpoints_;
     std::uint64_t saved_step_ = 0;
     std::chrono::steady_clock::time_point saved_time_ = std::chrono::steady_clock::now();

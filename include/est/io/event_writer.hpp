@@ -30,8 +30,8 @@ public:
     void scalar(std::string_view tag, float value, std::int64_t step);
 
     /// An image summary: PNG bytes of a height x width image with `channels` (Summary.Image).
-    void image(std::string_view tag, std::string const& png, std::size_t height, std::size_t width,
-               std::size_t channels, std::int64_t step);
+    void image(std::string_view tag, std::string_view png, std::size_t height, std::size_t width, std::size_t channels,
+               std::int64_t step);
 
     /// A histogram summary of `values` (HistogramProto) with TensorFlow's default bucket limits:
     /// powers of 1.1 from 1e-12 up, mirrored for negatives, around zero. A value goes to the first

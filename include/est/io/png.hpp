@@ -1,5 +1,6 @@
-// PNG encoding and decoding of 8-bit images with libpng, in memory (TensorBoard's image summaries
-// and image TFRecord datasets hold PNG bytes).
+// PNG encoding and decoding of 8-bit images, in memory (TensorBoard's image summaries and image
+// TFRecord datasets hold PNG bytes): est writes PNGs itself (libdeflate compresses the image data)
+// and decodes the common case itself, libpng the rest.
 #pragma once
 
 #include <est/core/config.hpp>
@@ -7,14 +8,41 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
+
+struct libdeflate_compressor;
 
 namespace est::io {
 
-/// Encodes a height x width image of `channels` (1 gray, 3 RGB, 4 RGBA) 8-bit samples, row-major.
+/// Encodes 8-bit images as PNG into a buffer it keeps, so that after the first image of a size it
+/// allocates nothing (TensorBoard's image summaries, every save_summary_steps). Rows unfiltered, the
+/// image data one zlib stream from libdeflate.
+class png_encoder {
+public:
+    EST_DECL png_encoder();
+    png_encoder(png_encoder const&) : png_encoder() {}  // a copy encodes on its own
+    png_encoder& operator=(png_encoder const&) { return *this; }
+
+    /// The PNG of a height x width image of `channels` (1 gray, 3 RGB, 4 RGBA) samples, row-major;
+    /// valid until the next call.
+    EST_DECL std::string_view encode(std::span<std::uint8_t const> pixels, std::size_t height, std::size_t width,
+                                     std::size_t channels);
+
+private:
+    struct free_compressor {
+        EST_DECL void operator()(libdeflate_compressor* c) const;
+    };
+    std::unique_ptr<libdeflate_compressor, free_compressor> compressor_;
+    std::vector<std::uint8_t> rows_;  ///< each row after its filter type (0: none)
+    std::string png_;
+};
+
+/// encode_png(pixels, height, width, channels): a PNG as png_encoder writes it, in a string of its own.
 EST_DECL std::string encode_png(std::span<std::uint8_t const> pixels, std::size_t height, std::size_t width,
                                 std::size_t channels);
 

@@ -121,16 +121,20 @@ struct model_structure<B, Shapes, std::tuple<Ls...>, std::index_sequence<I...>> 
     struct bound {
         using type = std::tuple<>;
         using input_views = std::tuple<>;
+        using output_converters = std::tuple<>;
         using output_shape = shape<1>;
     };
     template <bool Fits>
     requires Fits struct bound<Fits> {
         using type = std::tuple<typename Ls::template layer<std::tuple_element_t<I, Shapes>, B>...>;
         using input_views = std::tuple<backend_view<float const, std::tuple_element_t<I, Shapes>, B>...>;
+        using output_converters =
+            std::tuple<typename B::template layout_converter<std::tuple_element_t<I + 1, Shapes>>...>;
         using output_shape = std::tuple_element_t<sizeof...(Ls), Shapes>;
     };
     using layers = typename bound<fits>::type;
     using input_views = typename bound<fits>::input_views;
+    using output_converters = typename bound<fits>::output_converters;
     using output_shape = typename bound<fits>::output_shape;
 };
 
@@ -345,17 +349,20 @@ public:
         std::as_const(*this).for_each_activation(std::forward<F>(f));
     }
     /// As above, with nothing for a convolution that ran in one pass with the pooling after it.
+    /// The conversions and the host copy keep their memory, so that calls after the first allocate
+    /// nothing (summaries every save_summary_steps).
     template <class F>
     void for_each_activation(F&& f) const {
-        std::vector<float> host_copy;
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             (
                 [&] {
                     auto view = output_of_layer<I>();
-                    host_copy.resize(view.size());
-                    if (view.data)
-                        B::to_host_canonical(view, host_copy.data());
-                    f(std::string_view(layer_name<I>()), std::span<float const>(host_copy));
+                    activation_copy_.resize(view.size());
+                    if (view.data) {
+                        auto canonical = std::get<I>(activation_converters_).convert(view, layout::canonical);
+                        B::copy_to_host(activation_copy_.data(), canonical.data, view.size() * sizeof(float));
+                    }
+                    f(std::string_view(layer_name<I>()), std::span<float const>(activation_copy_));
                 }(),
                 ...);
         }
@@ -561,6 +568,8 @@ private:
     backend_view<float const, output_shape_type, B> last_output_, output_;
     backend_view<float const, input_shape_type, B> input_gradient_;
     typename B::template layout_converter<output_shape_type> output_converter_, gradient_converter_;
+    mutable typename structure::output_converters activation_converters_;  // for_each_activation's
+    mutable std::vector<float> activation_copy_;
     buffer<float, B> output_gradient_, scratch_;
     std::uint64_t seed_ = 0;
     std::uint64_t step_ = 0;

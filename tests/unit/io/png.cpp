@@ -2,6 +2,10 @@
 // est's decoder of the common case against libpng's.
 #include <est/est.hpp>
 
+#if defined(EST_COUNTING_ALLOCATOR)
+#include "support/heap_allocations.hpp"
+#endif
+
 #include <catch2/catch.hpp>
 #include <png.h>
 
@@ -25,6 +29,28 @@ TEST_CASE("png: round trip, and corrupt input named", "[io][png][image]") {
     CHECK_THROWS_WITH(est::io::decode_png(png.substr(0, png.size() / 2)), Catch::Contains("decode_png"));
     CHECK_THROWS_WITH(est::io::encode_png(pixels, 5, 7, 2), Catch::Contains("PNG takes 1, 3 or 4"));
     CHECK_THROWS_WITH(est::io::encode_png(pixels, 5, 6, 3), Catch::Contains("105 samples for a 5x6x3 image"));
+}
+
+TEST_CASE("png: est's encoder writes PNGs that libpng reads, and reuses its buffers", "[io][png][image]") {
+    est::io::png_encoder encoder;
+    for (std::size_t channels : {1, 3, 4}) {
+        std::vector<std::uint8_t> pixels(9 * 13 * channels);
+        for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = std::uint8_t(i * 37 + i / 11);
+        auto decoded = est::io::detail::decode_png_with_libpng(encoder.encode(pixels, 9, 13, channels), 0);
+        CHECK(decoded.height == 9);
+        CHECK(decoded.width == 13);
+        CHECK(decoded.channels == channels);
+        CHECK(decoded.pixels == pixels);
+    }
+    CHECK_THROWS_WITH(encoder.encode({}, 0, 3, 1), Catch::Contains("a 0x3 image"));
+#if defined(EST_COUNTING_ALLOCATOR)
+    std::vector<std::uint8_t> pixels(28 * 28, 200);
+    (void)encoder.encode(pixels, 28, 28, 1);
+    auto before = test::heap_allocations();
+    auto png = encoder.encode(pixels, 28, 28, 1);
+    CHECK((test::heap_allocations() - before).total == 0);
+    CHECK(est::io::decode_png(png).pixels == pixels);
+#endif
 }
 
 TEST_CASE("png: dimensions its bytes cannot hold are an error before any allocation", "[io][png][image][fuzz]") {

@@ -1,15 +1,18 @@
 // The estimator's training loop allocates no heap memory after its first step, outside oneDNN's
-// primitive executions: every workspace, arena and optimizer slot is sized on step 1, and the
-// input pipeline recycles its batches. Counted over the whole malloc family by the interposer of
+// primitive executions: every workspace, arena and optimizer slot is sized on step 1, the input
+// pipeline recycles its batches, and summaries keep their buffers from the first on. Counted over the whole malloc family by the interposer of
 // tests/support/heap_allocations.cpp (est_tests only; the sanitized build keeps ASan's allocator).
 #if defined(EST_COUNTING_ALLOCATOR)
 #include "../../../examples/fashion_mnist_model.hpp"
+#include "support/events.hpp"
 #include "support/heap_allocations.hpp"
 #include "support/scratch_directory.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <set>
+#include <string>
 
 namespace {
 /// Reads the allocation counts after steps 2 and 6 of a train() call.
@@ -22,9 +25,14 @@ struct allocation_probe {
             after_step_6 = test::heap_allocations();
     }
 };
-}  // namespace
 
-TEST_CASE("the estimator's CNN training loop allocates nothing after step 1 outside oneDNN", "[train][allocation]") {
+struct steady_run {
+    test::allocation_counts in_four_steps;  ///< steps 3 to 6
+    std::set<std::int64_t> histogram_steps;  ///< the steps TensorBoard's event file has histograms of
+};
+
+/// A CNN training run of 7 steps with `config` (its model_dir set here).
+steady_run steady_allocations(est::run_config config, std::string const& name) {
     test::heap_allocations();  // starts attributing allocations to oneDNN
     est::random_engine engine(5);
     xt::xarray<float> images = xt::zeros<float>({256, 28, 28, 1});
@@ -36,17 +44,37 @@ TEST_CASE("the estimator's CNN training loop allocates nothing after step 1 outs
     auto targets = est::fields("label"_f = est::data::slices<est::shape<>>(labels));
     auto input = [&] { return est::data::from_tensor_slices(features, targets).shuffle(256, 1).repeat().batch(64); };
 
-    auto dir = test::scratch_directory("allocations");
+    auto dir = test::scratch_directory(name);
+    config.model_dir = dir.string();
     auto estimator = est::make_estimator<fashion_mnist::cnn, fashion_mnist::input>(
-        fashion_mnist::model_fn, est::run_config{.model_dir = dir.string(), .seed = 3}, fashion_mnist::params{},
-        allocation_probe{});
+        fashion_mnist::model_fn, config, fashion_mnist::params{}, allocation_probe{});
     estimator.train(input, {.steps = 7});
     auto const& probe = estimator.hook<allocation_probe>();
-    auto in_four_steps = probe.after_step_6 - probe.after_step_2;  // read before INFO, which allocates
+    steady_run run{probe.after_step_6 - probe.after_step_2, {}};
+    for (auto const& summary : test::read_summaries(dir))
+        if (summary.kind == "histogram")
+            run.histogram_steps.insert(summary.step);
+    std::filesystem::remove_all(dir);
+    return run;
+}
+}  // namespace
+
+TEST_CASE("the estimator's CNN training loop allocates nothing after step 1 outside oneDNN", "[train][allocation]") {
+    auto in_four_steps = steady_allocations({.seed = 3}, "allocations").in_four_steps;
     INFO("allocations in steps 3 to 6: " << in_four_steps.total << ", " << in_four_steps.onednn
                                          << " of them inside oneDNN");
     CHECK(in_four_steps.outside_onednn() == 0);
     CHECK(in_four_steps.onednn < 4 * 100);  // a few per primitive execution, the same each step
-    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("summary steps after the first allocate nothing outside oneDNN", "[train][allocation]") {
+    // Summaries every step (TensorBoard's loss, learning rate, input images and the histograms of
+    // every parameter and activation): steps 3 to 6 write the third to sixth.
+    auto run = steady_allocations({.seed = 3, .save_summary_steps = 1}, "summary_allocations");
+    CHECK(run.histogram_steps == std::set<std::int64_t>{1, 2, 3, 4, 5, 6, 7});
+    auto in_four_steps = run.in_four_steps;
+    INFO("allocations in steps 3 to 6: " << in_four_steps.total << ", " << in_four_steps.onednn
+                                         << " of them inside oneDNN");
+    CHECK(in_four_steps.outside_onednn() == 0);
 }
 #endif

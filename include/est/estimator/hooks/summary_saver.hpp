@@ -5,6 +5,7 @@
 
 #include <est/core/config.hpp>
 #include <est/estimator/hook.hpp>
+#include <est/io/png.hpp>
 
 #include <cstdint>
 #include <string>
@@ -32,8 +33,14 @@ public:
 
 private:
     summary_saver_options options_;
-    /// Maps an image's range [min, max] onto 0..255, as TensorBoard's image summaries of floats do.
-    EST_DECL static std::vector<std::uint8_t> to_bytes(std::span<float const> values);
+    // Kept from one summary to the next, so that a summary allocates nothing after the first.
+    io::png_encoder png_;
+    std::vector<std::uint8_t> pixels_;
+    std::string tag_;
+
+    /// Maps an image's range [min, max] onto 0..255 in pixels_, as TensorBoard's image summaries of
+    /// floats do.
+    EST_DECL void to_bytes(std::span<float const> values);
 };
 
 }  // namespace est::hooks

@@ -32,7 +32,7 @@ EST_DECL void event_writer::scalar(std::string_view tag, float value, std::int64
     write_summary(step);
 }
 
-EST_DECL void event_writer::image(std::string_view tag, std::string const& png, std::size_t height, std::size_t width,
+EST_DECL void event_writer::image(std::string_view tag, std::string_view png, std::size_t height, std::size_t width,
                                   std::size_t channels, std::int64_t step) {
     content_.clear();
     content_.varint_field(1, height);

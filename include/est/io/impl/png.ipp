@@ -15,39 +15,76 @@
 
 namespace est::io {
 
-EST_DECL std::string encode_png(std::span<std::uint8_t const> pixels, std::size_t height, std::size_t width,
-                                std::size_t channels) {
+EST_DECL png_encoder::png_encoder() : compressor_(libdeflate_alloc_compressor(6)) {
+    if (!compressor_)
+        throw error("encode_png: libdeflate cannot allocate its compressor");
+}
+
+EST_DECL void png_encoder::free_compressor::operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
+
+EST_DECL std::string_view png_encoder::encode(std::span<std::uint8_t const> pixels, std::size_t height,
+                                              std::size_t width, std::size_t channels) {
     if (channels != 1 && channels != 3 && channels != 4)
         throw error("encode_png: " + std::to_string(channels) + " channels; PNG takes 1, 3 or 4");
     if (pixels.size() != height * width * channels)
         throw error("encode_png: " + std::to_string(pixels.size()) + " samples for a " + std::to_string(height) + "x" +
                     std::to_string(width) + "x" + std::to_string(channels) + " image");
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-    png_infop info = png ? png_create_info_struct(png) : nullptr;
-    if (!info) {
-        png_destroy_write_struct(&png, nullptr);
-        throw error("encode_png: libpng cannot allocate its state");
+    if (height == 0 || width == 0 || height > 0x7fffffff || width > 0x7fffffff)
+        throw error("encode_png: a " + std::to_string(height) + "x" + std::to_string(width) +
+                    " image; PNG holds 1 to 2^31 - 1 rows and columns");
+    std::size_t stride = width * channels;
+    rows_.resize(height * (stride + 1));
+    for (std::size_t row = 0; row < height; ++row) {
+        rows_[row * (stride + 1)] = 0;
+        std::memcpy(rows_.data() + row * (stride + 1) + 1, pixels.data() + row * stride, stride);
     }
-    std::string out;
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_write_struct(&png, &info);
-        throw error("encode_png: libpng failed");
-    }
-    png_set_write_fn(
-        png, &out,
-        [](png_structp p, png_bytep data, png_size_t size) {
-            static_cast<std::string*>(png_get_io_ptr(p))->append(reinterpret_cast<char const*>(data), size);
-        },
-        nullptr);
-    int color = channels == 1 ? PNG_COLOR_TYPE_GRAY : channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGBA;
-    png_set_IHDR(png, info, png_uint_32(width), png_uint_32(height), 8, color, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    for (std::size_t row = 0; row < height; ++row)
-        png_write_row(png, const_cast<png_bytep>(pixels.data() + row * width * channels));
-    png_write_end(png, nullptr);
-    png_destroy_write_struct(&png, &info);
-    return out;
+    std::size_t bound = libdeflate_zlib_compress_bound(compressor_.get(), rows_.size());
+    png_.resize(8 + 25 + 12 + bound + 12);
+    auto* out = reinterpret_cast<unsigned char*>(png_.data());
+    std::size_t at = 0;
+    auto put32 = [&](std::uint32_t v) {
+        for (int shift = 24; shift >= 0; shift -= 8) out[at++] = static_cast<unsigned char>(v >> shift);
+    };
+    // A chunk: its length, type, data (written by `data` at out + at, returning its length) and CRC.
+    auto chunk = [&](char const (&type)[5], auto data) {
+        std::size_t start = at;
+        at += 4;
+        std::memcpy(out + at, type, 4);
+        at += 4;
+        std::size_t length = data();
+        at = start;
+        put32(std::uint32_t(length));
+        at += 4 + length;
+        put32(std::uint32_t(libdeflate_crc32(0, out + start + 4, length + 4)));
+    };
+    static constexpr unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    std::memcpy(out, signature, 8);
+    at = 8;
+    chunk("IHDR", [&] {
+        std::size_t data = at;
+        put32(std::uint32_t(width));
+        put32(std::uint32_t(height));
+        unsigned char color = channels == 1 ? 0 : channels == 3 ? 2 : 6;  // gray, RGB, RGBA
+        for (unsigned char byte : {static_cast<unsigned char>(8), color, static_cast<unsigned char>(0),
+                                   static_cast<unsigned char>(0), static_cast<unsigned char>(0)})
+            out[at++] = byte;  // 8 bits a sample, deflate, adaptive filtering, no interlace
+        return at - data;
+    });
+    chunk("IDAT", [&] {
+        std::size_t length = libdeflate_zlib_compress(compressor_.get(), rows_.data(), rows_.size(), out + at, bound);
+        if (length == 0)
+            throw error("encode_png: libdeflate could not compress the image data");
+        return length;
+    });
+    chunk("IEND", [] { return std::size_t(0); });
+    png_.resize(at);
+    return png_;
+}
+
+EST_DECL std::string encode_png(std::span<std::uint8_t const> pixels, std::size_t height, std::size_t width,
+                                std::size_t channels) {
+    thread_local png_encoder encoder;
+    return std::string(encoder.encode(pixels, height, width, channels));
 }
 
 namespace detail {

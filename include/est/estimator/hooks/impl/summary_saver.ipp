@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace est::hooks {
 
@@ -19,32 +20,40 @@ EST_DECL void summary_saver::after_run(run_context& context, run_values const& v
         events.scalar("loss", values.loss, step);
         events.scalar("learning_rate", values.learning_rate, step);
     }
+    // The visitors below capture one pointer, which std::function holds without allocating.
+    struct summary {
+        summary_saver& saver;
+        io::event_writer& events;
+        std::int64_t step;
+    } now{*this, events, step};
     if (options_.max_images)
-        context.session->for_each_input_image([&](std::string_view feature, image_batch const& images) {
+        context.session->for_each_input_image([s = &now](std::string_view feature, image_batch const& images) {
             std::size_t size = images.height * images.width * images.channels;
-            for (std::size_t i = 0; i < std::min(options_.max_images, images.count); ++i) {
-                auto pixels = to_bytes(images.values.subspan(i * size, size));
-                events.image("input/" + std::string(feature) + "/image/" + std::to_string(i),
-                             io::encode_png(pixels, images.height, images.width, images.channels), images.height,
-                             images.width, images.channels, step);
+            for (std::size_t i = 0; i < std::min(s->saver.options_.max_images, images.count); ++i) {
+                s->saver.to_bytes(images.values.subspan(i * size, size));
+                auto& tag = s->saver.tag_;
+                tag.assign("input/").append(feature).append("/image/");
+                char digits[24];
+                tag.append(digits, std::size_t(std::snprintf(digits, sizeof digits, "%zu", i)));
+                s->events.image(tag, s->saver.png_.encode(s->saver.pixels_, images.height, images.width, images.channels),
+                                images.height, images.width, images.channels, s->step);
             }
         });
     if (options_.histograms) {
         context.session->for_each_parameter(
-            [&](std::string_view name, std::span<float> v) { events.histogram(name, v, step); });
+            [s = &now](std::string_view name, std::span<float> v) { s->events.histogram(name, v, s->step); });
         context.session->for_each_activation(
-            [&](std::string_view name, std::span<float const> v) { events.histogram(name, v, step); });
+            [s = &now](std::string_view name, std::span<float const> v) { s->events.histogram(name, v, s->step); });
     }
     events.flush();
 }
 
-EST_DECL std::vector<std::uint8_t> summary_saver::to_bytes(std::span<float const> values) {
+EST_DECL void summary_saver::to_bytes(std::span<float const> values) {
     auto [low, high] = std::minmax_element(values.begin(), values.end());
     float scale = *high > *low ? 255.0f / (*high - *low) : 0.0f;
-    std::vector<std::uint8_t> bytes(values.size());
-    std::transform(values.begin(), values.end(), bytes.begin(),
+    pixels_.resize(values.size());
+    std::transform(values.begin(), values.end(), pixels_.begin(),
                    [&](float v) { return std::uint8_t(std::lround((v - *low) * scale)); });
-    return bytes;
 }
 
 }  // namespace est::hooks
