@@ -5,17 +5,51 @@
 #include <est/io/protobuf_wire.hpp>
 #include <est/io/tfrecord.hpp>
 
+#include <bit>
+#include <cstring>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace test {
+
+/// A HistogramProto.
+struct histogram {
+    double min = 0, max = 0, num = 0, sum = 0, sum_squares = 0;
+    std::vector<double> limits, counts;
+};
+
+inline histogram read_histogram(std::string_view bytes) {
+    using namespace est::io::protobuf;
+    auto doubles = [](std::string_view packed) {
+        std::vector<double> out(packed.size() / 8);
+        std::memcpy(out.data(), packed.data(), out.size() * 8);
+        return out;
+    };
+    histogram h;
+    reader fields(bytes);
+    std::uint32_t number;
+    wire_type type;
+    while (fields.next_field(number, type)) {
+        if (number >= 1 && number <= 5) {
+            double v = std::bit_cast<double>(fields.fixed64());
+            (number == 1 ? h.min : number == 2 ? h.max : number == 3 ? h.num : number == 4 ? h.sum : h.sum_squares) = v;
+        } else if (number == 6 || number == 7) {
+            (number == 6 ? h.limits : h.counts) = doubles(fields.bytes());
+        } else {
+            fields.skip(type);
+        }
+    }
+    return h;
+}
 
 struct summary {
     std::int64_t step = 0;
     std::string tag;
     std::string kind;  ///< "scalar", "image" or "histogram"
     float value = 0.0f;
+    test::histogram histogram;  ///< of a "histogram"
 };
 
 /// Every summary value of every event file directly in `directory`.
@@ -43,7 +77,7 @@ inline std::vector<summary> read_summaries(std::filesystem::path const& director
                             continue;
                         }
                         reader value(summary_message.bytes());
-                        summary s{step, "", "", 0.0f};
+                        summary s{step, "", "", 0.0f, {}};
                         while (value.next_field(number, type)) {
                             if (number == 1)
                                 s.tag = std::string(value.bytes());
@@ -52,7 +86,7 @@ inline std::vector<summary> read_summaries(std::filesystem::path const& director
                             else if (number == 4)
                                 s.kind = "image", value.skip(type);
                             else if (number == 5)
-                                s.kind = "histogram", value.skip(type);
+                                s.kind = "histogram", s.histogram = read_histogram(value.bytes());
                             else
                                 value.skip(type);
                         }

@@ -2,6 +2,7 @@
 // above the value, by binary search), and a written HistogramProto read back field by field.
 #include <est/io/event_writer.hpp>
 
+#include "support/events.hpp"
 #include "support/scratch_directory.hpp"
 #if defined(EST_COUNTING_ALLOCATOR)
 #include "support/heap_allocations.hpp"
@@ -12,7 +13,6 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <random>
@@ -29,65 +29,6 @@ std::size_t tensorflow_bucket(std::span<double const> limits, float value) {
         return limits.size() - 1;
     auto i = std::size_t(std::upper_bound(limits.begin(), limits.end(), double(value)) - limits.begin());
     return std::min(i, limits.size() - 1);
-}
-
-struct histogram_proto {
-    double min = 0, max = 0, num = 0, sum = 0, sum_squares = 0;
-    std::vector<double> limits, counts;
-};
-
-/// The histogram of the one event file in `directory` whose summary has `tag`.
-histogram_proto read_histogram(std::filesystem::path const& directory, std::string_view tag) {
-    using namespace est::io::protobuf;
-    auto doubles = [](std::string_view bytes) {
-        std::vector<double> out(bytes.size() / 8);
-        std::memcpy(out.data(), bytes.data(), out.size() * 8);
-        return out;
-    };
-    for (auto const& entry : std::filesystem::directory_iterator(directory)) {
-        est::io::tfrecord_reader file(entry.path().string());
-        est::io::tfrecord record;
-        while (file.next(record)) {
-            reader event(record.data);
-            std::uint32_t number;
-            wire_type type;
-            while (event.next_field(number, type)) {
-                if (number != 5) {
-                    event.skip(type);
-                    continue;
-                }
-                reader summary(event.bytes());
-                while (summary.next_field(number, type)) {
-                    reader value(summary.bytes());
-                    std::string_view value_tag, histo;
-                    while (value.next_field(number, type)) {
-                        if (number == 1)
-                            value_tag = value.bytes();
-                        else if (number == 5)
-                            histo = value.bytes();
-                        else
-                            value.skip(type);
-                    }
-                    if (value_tag != tag)
-                        continue;
-                    histogram_proto h;
-                    reader fields(histo);
-                    while (fields.next_field(number, type)) {
-                        if (number <= 5) {
-                            double v = std::bit_cast<double>(fields.fixed64());
-                            (number == 1 ? h.min : number == 2 ? h.max : number == 3 ? h.num : number == 4 ? h.sum
-                                                                                                           : h.sum_squares) = v;
-                        } else {
-                            (number == 6 ? h.limits : h.counts) = doubles(fields.bytes());
-                        }
-                    }
-                    return h;
-                }
-            }
-        }
-    }
-    FAIL("no histogram " << tag << " in " << directory);
-    return {};
 }
 
 }  // namespace
@@ -134,7 +75,11 @@ TEST_CASE("a histogram summary holds the values' count, range, sums and merged b
         event_writer events(dir);
         events.histogram("weights", values, 7);
     }
-    auto h = read_histogram(dir, "weights");
+    auto summaries = test::read_summaries(dir);
+    REQUIRE(summaries.size() == 1);
+    CHECK(summaries[0].tag == "weights");
+    CHECK(summaries[0].step == 7);
+    auto const& h = summaries[0].histogram;
     CHECK(h.num == 8.0);
     CHECK(h.min == -2.5);
     CHECK(h.max == double(1e30f));
