@@ -42,8 +42,9 @@ public:
     void flush() { file_.flush(); }
 
     /// TensorFlow's default bucket limits and the bucket of a float, found from a table over its
-    /// 16 high bits (sign, exponent, 7 bits of mantissa): such a range of floats spans a ratio of at
-    /// most 1 + 2^-7, less than the buckets' 1.1, so it meets at most one limit.
+    /// 16 high bits (sign, exponent, 7 bits of mantissa): such a range of normal floats spans a ratio
+    /// of at most 1 + 2^-7, less than the buckets' 1.1, so it meets at most one limit (subnormals lie
+    /// below the smallest).
     class buckets {
     public:
         buckets();
