@@ -126,11 +126,16 @@ struct pooling_forward : pooling_windows<G> {
     }
 };
 
-/// Max pooling's gradient at an input position from one window's dy: dy's bits where the window's
-/// maximum was at `position`, zero elsewhere (a mask, which vectorizes where a select between
-/// floats did not).
+/// x's bits where `keep`, zero elsewhere: a mask, which vectorizes where a select between floats
+/// did not.
+EST_HOST_DEVICE inline float kept_if(float x, bool keep) {
+    return std::bit_cast<float>(std::bit_cast<std::int32_t>(x) & -std::int32_t(keep));
+}
+
+/// Max pooling's gradient at an input position from one window's dy: dy where the window's maximum
+/// was at `position`, zero elsewhere.
 EST_HOST_DEVICE inline float routed_gradient(float dy, std::int32_t argmax, std::int32_t position) {
-    return std::bit_cast<float>(std::bit_cast<std::int32_t>(dy) & -std::int32_t(argmax == position));
+    return kept_if(dy, argmax == position);
 }
 
 /// Output o's gradient as max pooling's backward pass takes it: dy[o], or, ThroughRelu, dy[o] where
@@ -142,7 +147,7 @@ EST_HOST_DEVICE inline float routed_gradient(float dy, std::int32_t argmax, std:
 template <bool ThroughRelu>
 EST_HOST_DEVICE inline float window_gradient(float const* dy, [[maybe_unused]] float const* y, std::size_t o) {
     if constexpr (ThroughRelu)
-        return std::bit_cast<float>(std::bit_cast<std::int32_t>(dy[o]) & -std::int32_t(y[o] > 0.0f));
+        return kept_if(dy[o], y[o] > 0.0f);
     else
         return dy[o];
 }
@@ -225,7 +230,7 @@ struct tiled_max_pooling_backward {
 /// A pooling over `G` (an est::window_geometry with out_channels == channels) on back end `B`.
 ///   forward(x, training) -> y        y in x's layout
 ///   backward(x, dy) -> dx            dy in y's layout, dx in x's layout (after a forward pass in TRAIN)
-///   backward(x, dy, true) -> dx      max pooling of a ReLU's output: dx with ReLU's derivative
+///   backward<true>(x, dy) -> dx      max pooling of a ReLU's output: dx with ReLU's derivative
 ///                                    applied too (window_gradient), so the ReLU's own pass can go
 template <class B, class G, pooling_kind Kind>
 class direct_pooling {
@@ -261,20 +266,7 @@ public:
         });
     }
 
-    batch_view<float, input_shape, typename B::memory_space> backward(
-        batch_view<float const, input_shape, typename B::memory_space> x,
-        batch_view<float, output_shape, typename B::memory_space> dy, bool through_relu = false) {
-        if constexpr (Kind == pooling_kind::max) {
-            if (through_relu)
-                return backward<true>(x, dy);
-        } else if (through_relu) {
-            throw error("est: a mean pooling's gradient cannot take a ReLU's derivative along");
-        }
-        return backward<false>(x, dy);
-    }
-
-private:
-    template <bool ThroughRelu>
+    template <bool ThroughRelu = false>
     batch_view<float, input_shape, typename B::memory_space> backward(
         batch_view<float const, input_shape, typename B::memory_space> x,
         batch_view<float, output_shape, typename B::memory_space> dy) {
@@ -294,6 +286,7 @@ private:
         return {input_gradient_.data(), x.batch, x.layout};
     }
 
+private:
     template <std::size_t Block>
     static constexpr std::size_t forward_grain() {
         return std::max<std::size_t>(1, 4096 / (G::out_width * Block));

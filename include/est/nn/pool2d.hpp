@@ -62,7 +62,7 @@ struct pool2d {
                                                          backend_view<float, output_shape, B> dy)
             requires(Kind == pooling_kind::max)
         {
-            return pooling_.backward(x, dy, true);
+            return pooling_.template backward<true>(x, dy);
         }
 
     private:

@@ -545,19 +545,20 @@ private:
     void backward_from(backend_view<float, Out, B> dy, bool input_gradient) {
         if constexpr (pools_relu_output<I>) {
             auto dz = std::get<I>(layers_).backward_through_relu(std::get<I>(inputs_), dy);
-            auto dx = std::get<I - 1>(layers_).backward_before_activation(std::get<I - 1>(inputs_), dz,
-                                                                          I - 1 > 0 || input_gradient);
-            if constexpr (I - 1 > 0)
-                backward_from<I - 2>(dx, input_gradient);
-            else
-                input_gradient_ = dx;
+            below<I - 1>(std::get<I - 1>(layers_).backward_before_activation(std::get<I - 1>(inputs_), dz,
+                                                                              I - 1 > 0 || input_gradient),
+                         input_gradient);
         } else {
-            auto dx = std::get<I>(layers_).backward(std::get<I>(inputs_), dy, I > 0 || input_gradient);
-            if constexpr (I > 0)
-                backward_from<I - 1>(dx, input_gradient);
-            else
-                input_gradient_ = dx;
+            below<I>(std::get<I>(layers_).backward(std::get<I>(inputs_), dy, I > 0 || input_gradient), input_gradient);
         }
+    }
+    /// Goes on below layer I with dx, the gradient of its input.
+    template <std::size_t I, class In>
+    void below(backend_view<float, In, B> dx, bool input_gradient) {
+        if constexpr (I > 0)
+            backward_from<I - 1>(dx, input_gradient);
+        else
+            input_gradient_ = dx;
     }
 
     layer_tuple layers_;

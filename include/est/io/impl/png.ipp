@@ -41,42 +41,33 @@ EST_DECL std::string_view png_encoder::encode(std::span<std::uint8_t const> pixe
     std::size_t bound = libdeflate_zlib_compress_bound(compressor_.get(), rows_.size());
     png_.resize(8 + 25 + 12 + bound + 12);
     auto* out = reinterpret_cast<unsigned char*>(png_.data());
-    std::size_t at = 0;
-    auto put32 = [&](std::uint32_t v) {
-        for (int shift = 24; shift >= 0; shift -= 8) out[at++] = static_cast<unsigned char>(v >> shift);
-    };
-    // A chunk: its length, type, data (written by `data` at out + at, returning its length) and CRC.
-    auto chunk = [&](char const (&type)[5], auto data) {
-        std::size_t start = at;
-        at += 4;
-        std::memcpy(out + at, type, 4);
-        at += 4;
-        std::size_t length = data();
-        at = start;
-        put32(std::uint32_t(length));
-        at += 4 + length;
-        put32(std::uint32_t(libdeflate_crc32(0, out + start + 4, length + 4)));
+    auto store32 = [](unsigned char* p, std::uint32_t v) {  // big-endian, as PNG's integers are
+        for (int i = 0; i < 4; ++i) p[i] = static_cast<unsigned char>(v >> (24 - 8 * i));
     };
     static constexpr unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     std::memcpy(out, signature, 8);
-    at = 8;
-    chunk("IHDR", [&] {
-        std::size_t data = at;
-        put32(std::uint32_t(width));
-        put32(std::uint32_t(height));
-        unsigned char color = channels == 1 ? 0 : channels == 3 ? 2 : 6;  // gray, RGB, RGBA
-        for (unsigned char byte : {static_cast<unsigned char>(8), color, static_cast<unsigned char>(0),
-                                   static_cast<unsigned char>(0), static_cast<unsigned char>(0)})
-            out[at++] = byte;  // 8 bits a sample, deflate, adaptive filtering, no interlace
-        return at - data;
-    });
-    chunk("IDAT", [&] {
-        std::size_t length = libdeflate_zlib_compress(compressor_.get(), rows_.data(), rows_.size(), out + at, bound);
-        if (length == 0)
-            throw error("encode_png: libdeflate could not compress the image data");
-        return length;
-    });
-    chunk("IEND", [] { return std::size_t(0); });
+    std::size_t at = 8;
+    // A chunk whose `length` bytes of data are already at out + at + 8: its length and type before
+    // them, its CRC (over type and data) after.
+    auto chunk = [&](char const (&type)[5], std::size_t length) {
+        store32(out + at, std::uint32_t(length));
+        std::memcpy(out + at + 4, type, 4);
+        store32(out + at + 8 + length, std::uint32_t(libdeflate_crc32(0, out + at + 4, length + 4)));
+        at += 12 + length;
+    };
+    unsigned char* header = out + at + 8;
+    store32(header, std::uint32_t(width));
+    store32(header + 4, std::uint32_t(height));
+    unsigned char color = channels == 1 ? 0 : channels == 3 ? 2 : 6;  // gray, RGB, RGBA
+    unsigned char const format[5] = {8, color, 0, 0, 0};  // 8 bits a sample, deflate, filter method 0, no interlace
+    std::memcpy(header + 8, format, 5);
+    chunk("IHDR", 13);
+    std::size_t compressed =
+        libdeflate_zlib_compress(compressor_.get(), rows_.data(), rows_.size(), out + at + 8, bound);
+    if (compressed == 0)
+        throw error("encode_png: libdeflate could not compress the image data");
+    chunk("IDAT", compressed);
+    chunk("IEND", 0);
     png_.resize(at);
     return png_;
 }
