@@ -7,6 +7,8 @@
 // grid of shapes. Each is read against the FP32
 // peak measured in the same run. The alternatives of a comparison run in turns, so that they see the
 // same machine. Tables, then every figure as one JSON line.
+#include "support/fp32_peak.hpp"
+
 #include <est/core/random.hpp>
 #include <est/host/backend.hpp>
 #include <est/nn/activation.hpp>
@@ -61,53 +63,12 @@ std::vector<timing> compare(std::vector<std::function<void()>> const& alternativ
     return result;
 }
 
-// The FP32 peak: 12 independent chains of multiply-adds on every OpenMP thread (g++ contracts each to
-// an FMA), enough to keep the FMA units busy, as in training_throughput; one body for both widths.
-using floats8 = float __attribute__((vector_size(32)));
-using floats16 = float __attribute__((vector_size(64)));
-constexpr long fma_steps = 2'000'000;
-constexpr int fma_chains_count = 12;
-
-template <class Vector>
-[[gnu::always_inline]] inline float fma_chains() {
-    Vector acc[fma_chains_count];
-    for (int i = 0; i < fma_chains_count; ++i) acc[i] = Vector{} + (1.0f + 1e-3f * float(i));
-    Vector scale = Vector{} + 0.999999f, offset = Vector{} + 1e-7f;
-    for (long s = 0; s < fma_steps; ++s)
-        for (int i = 0; i < fma_chains_count; ++i) acc[i] = acc[i] * scale + offset;
-    float sum = 0.0f;
-    for (int i = 0; i < fma_chains_count; ++i)
-        for (std::size_t l = 0; l < sizeof(Vector) / sizeof(float); ++l) sum += acc[i][l];
-    return sum;
-}
-[[gnu::target("avx2,fma")]] float fma_chains_avx2() { return fma_chains<floats8>(); }
-[[gnu::target("avx512f")]] float fma_chains_avx512() { return fma_chains<floats16>(); }
-
-/// GFLOP/s of one round of the chains on every thread: the better of AVX2 and (where the CPU has it)
-/// AVX-512.
-double fma_gflops() {
-    auto rate = [](float (*chains)(), int lanes) {
-        auto start = std::chrono::steady_clock::now();
-        float sink = 0.0f;
-#pragma omp parallel reduction(+ : sink)
-        sink += chains();
-        double ms = milliseconds_since(start);
-        volatile float keep = sink;
-        (void)keep;
-        return 2.0 * double(fma_steps) * fma_chains_count * lanes * est::host::threads() / ms / 1e6;
-    };
-    double best = rate(fma_chains_avx2, 8);
-    if (__builtin_cpu_supports("avx512f"))
-        best = std::max(best, rate(fma_chains_avx512, 16));
-    return best;
-}
-
 /// The best of every round of the FMA chains, taken between the sections.
 struct peak_meter {
     double gflops = 0.0;
     int rounds = 0;
     void measure() {
-        for (int i = 0; i < 5; ++i, ++rounds) gflops = std::max(gflops, fma_gflops());
+        for (int i = 0; i < 5; ++i, ++rounds) gflops = std::max(gflops, bench::fp32_peak_gflops());
     }
 };
 

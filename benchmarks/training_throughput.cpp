@@ -10,8 +10,7 @@
 // Usage: training_throughput [step scale, default 1]
 #include "../examples/fashion_mnist_model.hpp"
 #include "../tests/support/heap_allocations.hpp"
-
-#include <immintrin.h>
+#include "support/fp32_peak.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -43,58 +42,6 @@ struct figures {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// The FP32 peak: independent chains of fused multiply-adds, as many as the FMA units can overlap,
-// on every OpenMP thread. Compiled for AVX2+FMA and for AVX-512 (chosen at run time), whatever
-// flags the rest of the program has.
-constexpr long fma_iterations = 20'000'000;
-
-__attribute__((target("avx2,fma"))) double fma_seconds_avx2() {
-    auto start = std::chrono::steady_clock::now();
-    float sink = 0.0f;
-#pragma omp parallel reduction(+ : sink)
-    {
-        __m256 acc[12];
-        for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(1.0f + 1e-3f * float(i));
-        __m256 scale = _mm256_set1_ps(0.999999f), offset = _mm256_set1_ps(1e-7f);
-        for (long i = 0; i < fma_iterations / 12; ++i)
-            for (int j = 0; j < 12; ++j) acc[j] = _mm256_fmadd_ps(acc[j], scale, offset);
-        for (int i = 1; i < 12; ++i) acc[0] = _mm256_add_ps(acc[0], acc[i]);
-        sink += _mm256_cvtss_f32(acc[0]);
-    }
-    volatile float keep = sink;
-    (void)keep;
-    return seconds_since(start);
-}
-
-__attribute__((target("avx512f"))) double fma_seconds_avx512() {
-    auto start = std::chrono::steady_clock::now();
-    float sink = 0.0f;
-#pragma omp parallel reduction(+ : sink)
-    {
-        __m512 acc[12];
-        for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(1.0f + 1e-3f * float(i));
-        __m512 scale = _mm512_set1_ps(0.999999f), offset = _mm512_set1_ps(1e-7f);
-        for (long i = 0; i < fma_iterations / 12; ++i)
-            for (int j = 0; j < 12; ++j) acc[j] = _mm512_fmadd_ps(acc[j], scale, offset);
-        for (int i = 1; i < 12; ++i) acc[0] = _mm512_add_ps(acc[0], acc[i]);
-        alignas(64) float lanes[16];
-        _mm512_store_ps(lanes, acc[0]);
-        sink += lanes[0];
-    }
-    volatile float keep = sink;
-    (void)keep;
-    return seconds_since(start);
-}
-
-/// FP32 GFLOP/s of one round of the FMA loop: the better of the AVX2 and AVX-512 kernels.
-double fma_gflops() {
-    double flops = double(fma_iterations / 12 * 12) * 2.0 * est::host::threads();
-    double best = flops * 8.0 / fma_seconds_avx2() / 1e9;
-    if (__builtin_cpu_supports("avx512f"))
-        best = std::max(best, flops * 16.0 / fma_seconds_avx512() / 1e9);
-    return best;
 }
 
 // Memory bandwidth: `a = a * s + b` over two arrays far larger than the caches (256 MiB each), on
@@ -139,7 +86,7 @@ paired_rates rates(Step&& step, std::size_t steps, std::size_t batch, test::allo
         auto after = test::heap_allocations();
         if (allocations)
             *allocations = {allocations->total + (after - before).total, allocations->onednn + (after - before).onednn};
-        peak = std::max(peak, fma_gflops());
+        peak = std::max(peak, bench::fp32_peak_gflops());
     }
     return {double(rounds * per_round * batch) / step_seconds, peak};
 }
@@ -255,7 +202,7 @@ int main(int argc, char** argv) {
     auto mlp = measure<fashion_mnist::mlp>("mlp", mlp_steps, bandwidth);
     auto cnn = measure<fashion_mnist::cnn>("cnn", cnn_steps, bandwidth);
     double peak = 0.0;
-    for (int i = 0; i < 3; ++i) peak = std::max(peak, fma_gflops());
+    for (int i = 0; i < 3; ++i) peak = std::max(peak, bench::fp32_peak_gflops());
     bandwidth = std::max(bandwidth, memory_bandwidth_gbps());
     std::printf(
         "{\"backend\":\"%s\",\"threads\":%d,\"fp32_peak_gflops\":%.1f,\"memory_bandwidth_gbps\":%.1f,"
