@@ -102,6 +102,12 @@ struct fill_values {
 ///                                             one primitive: constructed from (inputs, units, op);
 ///                                             forward(x, batch, kernel, bias, y) for batches where
 ///                                             faster_at(batch) says so
+///   inference_slices(batch) -> size_t, for_each_slice(slices, f) (optional)
+///                                             the slices a model's inference pass over a batch runs
+///                                             in, each through its own copy of the layers, and
+///                                             f(s) for each slice on its own thread (host: one
+///                                             slice a thread; a back end without them runs whole
+///                                             batches)
 ///   template <Shape S> layout_converter         converts batches of shape S between layouts
 ///   template <Shape S> to_host_canonical(view, float* host)
 ///                                             a host copy of a batch in the canonical layout (hooks)

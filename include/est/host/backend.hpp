@@ -17,6 +17,7 @@
 #include <array>
 #include <cstddef>
 #include <cstring>
+#include <exception>
 #include <new>
 #include <string_view>
 
@@ -40,13 +41,51 @@ struct host {
 #endif
     }
 
-    /// The threads host kernels run on (OpenMP's, shared with oneDNN).
+    /// The threads host kernels run on (OpenMP's, shared with oneDNN): one inside a parallel region
+    /// (a slice of an inference batch, for_each_slice), where OpenMP runs nested regions on the
+    /// calling thread.
     static int threads() {
 #if defined(_OPENMP)
-        return omp_get_max_threads();
+        return omp_in_parallel() ? 1 : omp_get_max_threads();
 #else
         return 1;
 #endif
+    }
+
+    /// The slices a model's inference pass over a batch of `batch` runs in: one a thread, each
+    /// through the whole model on the thread's own copy of the layers' workspaces, where every thread
+    /// gets at least `rows_per_slice` examples; otherwise one (the layers then share the threads
+    /// within each pass). In slices no thread waits on another between layers, and a layer's
+    /// output stays in the cache of the thread that reads it next (benchmarks/README.md,
+    /// "Inference in slices of the batch").
+    static constexpr std::size_t rows_per_slice = 64;
+    static std::size_t inference_slices(std::size_t batch) {
+        auto t = std::size_t(threads());
+        return t > 1 && batch >= t * rows_per_slice ? t : 1;
+    }
+
+    /// Calls `f(s)` for every s in [0, slices), each on its own thread; an exception thrown by any
+    /// is rethrown here, after all have returned.
+    template <class F>
+    static void for_each_slice(std::size_t slices, F f) {
+        std::exception_ptr error;
+        auto run = [&](std::size_t s) {
+            try {
+                f(s);
+            } catch (...) {
+#if defined(_OPENMP)
+#pragma omp critical(est_host_for_each_slice)
+#endif
+                if (!error)
+                    error = std::current_exception();
+            }
+        };
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static, 1) num_threads(int(slices))
+#endif
+        for (std::size_t s = 0; s < slices; ++s) run(s);
+        if (error)
+            std::rethrow_exception(error);
     }
 
     /// 64-byte aligned, as oneDNN's kernels and AVX-512 loads like it.

@@ -67,8 +67,9 @@ using attributes = owned<dnnl_primitive_attr_t, dnnl_primitive_attr_destroy>;
 /// The CPU engine every host primitive runs on.
 EST_DECL dnnl_engine_t engine();
 
-/// The in-order stream host primitives run on (execution on the calling thread, with OpenMP's
-/// threads, which est's element-wise kernels share).
+/// The calling thread's in-order stream, which host primitives run on (execution on the calling
+/// thread, with OpenMP's threads, which est's element-wise kernels share); one a thread, as the
+/// slices of an inference batch run primitives on several threads at once (host::for_each_slice).
 EST_DECL dnnl_stream_t stream();
 
 /// A plain memory descriptor of f32 values with `dims` laid out as `tag` says.

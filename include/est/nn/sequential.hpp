@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iomanip>
+#include <memory>
 #include <span>
 #include <sstream>
 #include <string>
@@ -156,6 +157,7 @@ class basic_sequential {
     using shapes = typename detail::fold_shapes<typename Input::shape_type, std::tuple<>, Layers...>::type;
     using structure = detail::model_structure<B, shapes, std::tuple<Layers...>, std::index_sequence_for<Layers...>>;
     using layer_tuple = typename structure::layers;
+    using input_views = typename structure::input_views;
     static constexpr std::size_t depth = sizeof...(Layers);
 
 public:
@@ -229,17 +231,7 @@ public:
         gradients_.resize(trainable_size_);
         fill<B>(values_.data(), values_.size(), 0.0f);
         fill<B>(gradients_.data(), gradients_.size(), 0.0f);
-        std::size_t index = 0;
-        for_each_layer([&]<std::size_t I>(auto& l) {
-            using layer_type = std::remove_cvref_t<decltype(l)>;
-            std::array<parameter_slot, std::tuple_size_v<decltype(std::declval<layer_type const&>().parameters())>>
-                slots;
-            for (auto& slot : slots) {
-                auto const& p = parameters_[index++];
-                slot = {values_.data() + p.offset, p.spec.trainable() ? gradients_.data() + p.offset : nullptr};
-            }
-            l.bind(slots);
-        });
+        bind(layers_);
     }
     basic_sequential(basic_sequential const&) = delete;
     basic_sequential& operator=(basic_sequential const&) = delete;
@@ -344,11 +336,16 @@ public:
     /// pass with the pooling after it (at inference) has its output computed now.
     template <class F>
     void for_each_activation(F&& f) {
+        if (sliced_input_.data) {  // the layers' outputs are spread over the slices: the whole batch again
+            auto x = std::exchange(sliced_input_, {});
+            last_output_ = forward_from<0>(layers_, inputs_, x, predict);
+        }
         [&]<std::size_t... I>(std::index_sequence<I...>) { (compute_skipped_output<I>(), ...); }
         (std::make_index_sequence<depth>{});
         std::as_const(*this).for_each_activation(std::forward<F>(f));
     }
-    /// As above, with nothing for a convolution that ran in one pass with the pooling after it.
+    /// As above, with nothing for a convolution that ran in one pass with the pooling after it, nor
+    /// for any layer after an inference pass that ran in slices of the batch.
     /// The conversions and the host copy keep their memory, so that calls after the first allocate
     /// nothing (summaries every save_summary_steps).
     template <class F>
@@ -356,7 +353,7 @@ public:
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             (
                 [&] {
-                    auto view = output_of_layer<I>();
+                    auto view = sliced_input_.data ? decltype(output_of_layer<I>()){} : output_of_layer<I>();
                     activation_copy_.resize(view.size());
                     if (view.data) {
                         auto canonical = std::get<I>(activation_converters_).convert(view, layout::canonical);
@@ -379,7 +376,13 @@ public:
     /// the canonical layout.
     template <Mode M>
     backend_view<float const, output_shape_type, B> forward(backend_view<float const, input_shape_type, B> x, M mode) {
-        last_output_ = forward_from<0>(x, mode);
+        sliced_input_ = {};
+        if constexpr (!detail::training<M> && requires { B::inference_slices(x.batch); }) {
+            std::size_t slices = B::inference_slices(x.batch);
+            if (slices > 1 && x.layout == layout::canonical)
+                return forward_in_slices(x, mode, slices);
+        }
+        last_output_ = forward_from<0>(layers_, inputs_, x, mode);
         output_ = output_converter_.convert(last_output_, layout::canonical);
         return output_;
     }
@@ -506,26 +509,77 @@ private:
         }
     }();
 
+    /// The forward pass from layer I on, through `layers` (layers_, or a slice's copy), keeping each
+    /// layer's input in `inputs`.
     template <std::size_t I, class In, Mode M>
-    auto forward_from(backend_view<float const, In, B> x, M mode) {
-        std::get<I>(inputs_) = x;
+    auto forward_from(layer_tuple& layers, input_views& inputs, backend_view<float const, In, B> x, M mode) {
+        std::get<I>(inputs) = x;
         if constexpr (fuses_with_next<I> && !detail::training<M>) {
             using second = std::tuple_element_t<I + 1, layer_tuple>;
-            auto pooled = std::get<I>(layers_).template forward_max_pooled<second>(x);
+            auto pooled = std::get<I>(layers).template forward_max_pooled<second>(x);
             if (pooled.data) {
-                std::get<I + 1>(inputs_) = {};  // not computed; for_each_activation computes it
+                std::get<I + 1>(inputs) = {};  // not computed; for_each_activation computes it
                 if constexpr (I + 2 < depth)
-                    return forward_from<I + 2>(pooled, mode);
+                    return forward_from<I + 2>(layers, inputs, pooled, mode);
                 else
                     return pooled;
             }
         }
         step_context context{derive_seed(seed_, I), step_};
-        auto y = std::get<I>(layers_).forward(x, mode, context);
+        auto y = std::get<I>(layers).forward(x, mode, context);
         if constexpr (I + 1 < depth)
-            return forward_from<I + 1>(y, mode);
+            return forward_from<I + 1>(layers, inputs, y, mode);
         else
             return y;
+    }
+
+    /// An inference pass in `slices` slices of the batch, one a thread (B::for_each_slice), each
+    /// through its own copy of the layers (the first through layers_), all bound to the same
+    /// parameters; the slices' outputs gathered in the canonical layout. Every layer is a function
+    /// of each example alone at inference, so the result is the whole batch's.
+    template <Mode M>
+    backend_view<float const, output_shape_type, B> forward_in_slices(backend_view<float const, input_shape_type, B> x,
+                                                                     M mode, std::size_t slices) {
+        while (slice_copies_.size() + 1 < slices) {
+            slice_copies_.push_back(std::make_unique<slice_copy>());
+            bind(slice_copies_.back()->layers);
+        }
+        sliced_output_.resize(x.batch * output_shape_type::size);
+        B::for_each_slice(slices, [&](std::size_t s) {
+            std::size_t begin = x.batch * s / slices, end = x.batch * (s + 1) / slices;
+            backend_view<float const, input_shape_type, B> part{x.data + begin * input_shape_type::size, end - begin,
+                                                                x.layout};
+            auto& layers = s == 0 ? layers_ : slice_copies_[s - 1]->layers;
+            auto& inputs = s == 0 ? inputs_ : slice_copies_[s - 1]->inputs;
+            auto& converter = s == 0 ? output_converter_ : slice_copies_[s - 1]->output_converter;
+            auto y = converter.convert(forward_from<0>(layers, inputs, part, mode), layout::canonical);
+            B::copy(sliced_output_.data() + begin * output_shape_type::size, y.data, y.size() * sizeof(float));
+        });
+        sliced_input_ = x;
+        last_output_ = output_ = {sliced_output_.data(), x.batch, layout::canonical};
+        return output_;
+    }
+
+    /// Gives `layers` the places of their parameters in the arenas.
+    void bind(layer_tuple& layers) {
+        std::size_t index = 0;
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (
+                [&](auto& l) {
+                    using layer_type = std::remove_cvref_t<decltype(l)>;
+                    std::array<parameter_slot,
+                               std::tuple_size_v<decltype(std::declval<layer_type const&>().parameters())>>
+                        slots;
+                    for (auto& slot : slots) {
+                        auto const& p = parameters_[index++];
+                        slot = {values_.data() + p.offset,
+                                p.spec.trainable() ? gradients_.data() + p.offset : nullptr};
+                    }
+                    l.bind(slots);
+                }(std::get<I>(layers)),
+                ...);
+        }
+        (std::make_index_sequence<std::tuple_size_v<layer_tuple>>{});
     }
 
     /// Runs layer I alone on its last input where the last pass ran it in one pass with the next
@@ -561,17 +615,26 @@ private:
             input_gradient_ = dx;
     }
 
+    /// The layers' workspaces of one more slice of an inference batch (forward_in_slices).
+    struct slice_copy {
+        layer_tuple layers;
+        input_views inputs;
+        typename B::template layout_converter<output_shape_type> output_converter;
+    };
+
     layer_tuple layers_;
+    std::vector<std::unique_ptr<slice_copy>> slice_copies_;
     std::vector<model_parameter> parameters_;
     std::size_t weights_size_ = 0, trainable_size_ = 0;
     buffer<float, B> values_, gradients_;
-    typename structure::input_views inputs_;
+    input_views inputs_;
+    backend_view<float const, input_shape_type, B> sliced_input_;  // the last pass's input where it ran in slices
     backend_view<float const, output_shape_type, B> last_output_, output_;
     backend_view<float const, input_shape_type, B> input_gradient_;
     typename B::template layout_converter<output_shape_type> output_converter_, gradient_converter_;
     mutable typename structure::output_converters activation_converters_;  // for_each_activation's
     mutable std::vector<float> activation_copy_;
-    buffer<float, B> output_gradient_, scratch_;
+    buffer<float, B> output_gradient_, scratch_, sliced_output_;
     std::uint64_t seed_ = 0;
     std::uint64_t step_ = 0;
 };

@@ -15,7 +15,7 @@ EST_DECL dnnl_engine_t engine() {
 }
 
 EST_DECL dnnl_stream_t stream() {
-    static owned<dnnl_stream_t, dnnl_stream_destroy> s = [] {
+    thread_local owned<dnnl_stream_t, dnnl_stream_destroy> s = [] {
         dnnl_stream_t handle = nullptr;
         check(dnnl_stream_create(&handle, engine(), dnnl_stream_default_flags), "creating a stream");
         return owned<dnnl_stream_t, dnnl_stream_destroy>(handle);
