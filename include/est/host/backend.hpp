@@ -97,12 +97,13 @@ struct host {
 
     /// Calls `f(i)` for every i in [0, n). The indices go to threads in ranges of at least `grain`
     /// (the loop over a range is inlined, so it vectorizes, in the CPU's widest vector instructions:
-    /// host/vector_width.hpp); below two grains the calling thread runs them all, as a parallel
-    /// region would cost more than it saves.
+    /// host/vector_width.hpp); below two grains, or with one thread (inside a slice of an inference
+    /// batch), the calling thread runs them all, as a parallel region would cost more than it saves
+    /// (and libgomp allocates a team for every region of one thread or nested in another).
     template <class F>
     static void for_each(std::size_t n, F f, std::size_t grain = 4096) {
         std::size_t ranges = std::min<std::size_t>(n / std::max<std::size_t>(grain, 1), max_ranges);
-        if (ranges <= 1) {
+        if (ranges <= 1 || threads() == 1) {
             detail::vector_loop(f, 0, n);
             return;
         }
@@ -143,8 +144,8 @@ struct host {
         auto blocks = detail::sum_blocks::of(n);
         std::array<double, detail::sum_blocks::most> partials{};
         detail::block_sum<F> add{f, partials.data(), n, blocks.length};
-        if (blocks.count == 1)
-            add(0);
+        if (blocks.count == 1 || threads() == 1)
+            for (std::size_t b = 0; b < blocks.count; ++b) add(b);
         else
             thrust::for_each(policy(), thrust::counting_iterator<std::size_t>(0),
                              thrust::counting_iterator<std::size_t>(blocks.count), add);

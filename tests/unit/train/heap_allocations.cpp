@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <omp.h>
+
 #include <filesystem>
 #include <set>
 #include <string>
@@ -76,5 +78,26 @@ TEST_CASE("summary steps after the first allocate nothing outside oneDNN", "[tra
     INFO("allocations in steps 3 to 6: " << in_four_steps.total << ", " << in_four_steps.onednn
                                          << " of them inside oneDNN");
     CHECK(in_four_steps.outside_onednn() == 0);
+}
+
+TEST_CASE("inference passes after the first allocate nothing outside oneDNN, in slices or whole",
+          "[train][allocation][slices]") {
+    test::heap_allocations();  // starts attributing allocations to oneDNN
+    int const previous = omp_get_max_threads();
+    for (int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        fashion_mnist::cnn net;
+        net.initialize(1);
+        est::batch_tensor<float, est::shape<28, 28, 1>> x(256);  // two slices on two threads
+        for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = float(i % 13) / 13.0f;
+        net(x, est::predict);
+        auto before = test::heap_allocations();
+        for (int pass = 0; pass < 3; ++pass) net(x, est::predict);
+        auto in_three_passes = test::heap_allocations() - before;
+        INFO(threads << " threads: allocations in passes 2 to 4: " << in_three_passes.total << ", "
+                     << in_three_passes.onednn << " of them inside oneDNN");
+        CHECK(in_three_passes.outside_onednn() == 0);
+    }
+    omp_set_num_threads(previous);
 }
 #endif
