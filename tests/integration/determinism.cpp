@@ -2,6 +2,7 @@
 // batch statistics all follow the seed; a different seed gives different weights. And the number of
 // threads (OpenMP's, shared by est's kernels and oneDNN, and the input pipeline's) changes nothing.
 #include "support/classifier.hpp"
+#include "support/omp_threads.hpp"
 #include "support/weights.hpp"
 
 #include <est/est.hpp>
@@ -9,8 +10,6 @@
 #include <catch2/catch.hpp>
 
 #include <xtensor/xbuilder.hpp>
-
-#include <omp.h>
 
 #include <cstring>
 #include <vector>
@@ -47,8 +46,7 @@ std::vector<float> train_and_collect(std::uint64_t seed) {
 
 /// Trains with `threads` OpenMP threads and `pipeline_threads` in a parallel map (and a prefetch thread).
 std::vector<float> train_with_threads(int threads, int pipeline_threads) {
-    int const previous = omp_get_max_threads();
-    omp_set_num_threads(threads);
+    test::omp_threads scoped(threads);
     auto estimator = est::make_estimator<model, input_spec>(model_fn, est::run_config{.seed = 5});
     auto data = dataset();
     estimator.train([&] {
@@ -58,7 +56,6 @@ std::vector<float> train_with_threads(int threads, int pipeline_threads) {
             .batch(16)
             .prefetch(2);
     });
-    omp_set_num_threads(previous);
     REQUIRE(estimator.global_step() == 18);
     return test::weights_of(estimator);
 }

@@ -473,10 +473,16 @@ public:
     }
 
 private:
+    /// Calls `f.template operator()<I>(layer I)` for every layer of `layers` (layers_, or a slice's
+    /// copy).
+    template <class F>
+    static void for_each_layer(layer_tuple& layers, F&& f) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) { (f.template operator()<I>(std::get<I>(layers)), ...); }
+        (std::make_index_sequence<std::tuple_size_v<layer_tuple>>{});
+    }
     template <class F>
     void for_each_layer(F&& f) {
-        [&]<std::size_t... I>(std::index_sequence<I...>) { (f.template operator()<I>(std::get<I>(layers_)), ...); }
-        (std::make_index_sequence<std::tuple_size_v<layer_tuple>>{});
+        for_each_layer(layers_, std::forward<F>(f));
     }
 
     static void check_size(model_parameter const& p, std::size_t size) {
@@ -563,23 +569,16 @@ private:
     /// Gives `layers` the places of their parameters in the arenas.
     void bind(layer_tuple& layers) {
         std::size_t index = 0;
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (
-                [&](auto& l) {
-                    using layer_type = std::remove_cvref_t<decltype(l)>;
-                    std::array<parameter_slot,
-                               std::tuple_size_v<decltype(std::declval<layer_type const&>().parameters())>>
-                        slots;
-                    for (auto& slot : slots) {
-                        auto const& p = parameters_[index++];
-                        slot = {values_.data() + p.offset,
-                                p.spec.trainable() ? gradients_.data() + p.offset : nullptr};
-                    }
-                    l.bind(slots);
-                }(std::get<I>(layers)),
-                ...);
-        }
-        (std::make_index_sequence<std::tuple_size_v<layer_tuple>>{});
+        for_each_layer(layers, [&]<std::size_t I>(auto& l) {
+            using layer_type = std::remove_cvref_t<decltype(l)>;
+            std::array<parameter_slot, std::tuple_size_v<decltype(std::declval<layer_type const&>().parameters())>>
+                slots;
+            for (auto& slot : slots) {
+                auto const& p = parameters_[index++];
+                slot = {values_.data() + p.offset, p.spec.trainable() ? gradients_.data() + p.offset : nullptr};
+            }
+            l.bind(slots);
+        });
     }
 
     /// Runs layer I alone on its last input where the last pass ran it in one pass with the next

@@ -6,11 +6,10 @@
 #include "../../../examples/fashion_mnist_model.hpp"
 #include "support/events.hpp"
 #include "support/heap_allocations.hpp"
+#include "support/omp_threads.hpp"
 #include "support/scratch_directory.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <omp.h>
 
 #include <filesystem>
 #include <set>
@@ -83,9 +82,8 @@ TEST_CASE("summary steps after the first allocate nothing outside oneDNN", "[tra
 TEST_CASE("inference passes after the first allocate nothing outside oneDNN, in slices or whole",
           "[train][allocation][slices]") {
     test::heap_allocations();  // starts attributing allocations to oneDNN
-    int const previous = omp_get_max_threads();
     for (int threads : {1, 2}) {
-        omp_set_num_threads(threads);
+        test::omp_threads scoped(threads);
         fashion_mnist::cnn net;
         net.initialize(1);
         est::batch_tensor<float, est::shape<28, 28, 1>> x(256);  // two slices on two threads
@@ -98,6 +96,5 @@ TEST_CASE("inference passes after the first allocate nothing outside oneDNN, in 
                      << in_three_passes.onednn << " of them inside oneDNN");
         CHECK(in_three_passes.outside_onednn() == 0);
     }
-    omp_set_num_threads(previous);
 }
 #endif
