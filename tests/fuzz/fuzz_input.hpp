@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include <unistd.h>
 
@@ -21,12 +22,15 @@ inline std::filesystem::path const& scratch_directory() {
     static std::filesystem::path const dir = [] {
         auto d = std::filesystem::temp_directory_path() / ("est-fuzz-" + std::to_string(::getpid()));
         std::filesystem::create_directories(d);
-        std::atexit([] {
-            std::error_code ignored;
-            std::filesystem::remove_all(scratch_directory(), ignored);
-        });
         return d;
     }();
+    // Registered once `dir` is constructed, so that it runs before `dir`'s destructor: exit runs
+    // both in the reverse order of their registration.
+    static int const removed_at_exit = std::atexit([] {
+        std::error_code ignored;
+        std::filesystem::remove_all(scratch_directory(), ignored);
+    });
+    (void)removed_at_exit;
     return dir;
 }
 

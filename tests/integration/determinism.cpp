@@ -3,6 +3,7 @@
 // threads (OpenMP's, shared by est's kernels and oneDNN, and the input pipeline's) changes nothing.
 #include "support/classifier.hpp"
 #include "support/omp_threads.hpp"
+#include "support/scratch_directory.hpp"
 #include "support/weights.hpp"
 
 #include <est/est.hpp>
@@ -37,7 +38,8 @@ auto model_fn =
     test::classifier_model_fn<"image">([] { return est::sgd(0.05f, {.momentum = 0.9f, .weight_decay = 1e-4f}); });
 
 std::vector<float> train_and_collect(std::uint64_t seed) {
-    auto estimator = est::make_estimator<model, input_spec>(model_fn, est::run_config{.seed = seed});
+    auto estimator = est::make_estimator<model, input_spec>(
+        model_fn, est::run_config{.model_dir = test::scratch_directory("determinism").string(), .seed = seed});
     auto data = dataset();
     estimator.train([&] { return data.shuffle(50, seed).repeat(3).batch(16); });
     REQUIRE(estimator.global_step() == 18);
@@ -47,7 +49,8 @@ std::vector<float> train_and_collect(std::uint64_t seed) {
 /// Trains with `threads` OpenMP threads and `pipeline_threads` in a parallel map (and a prefetch thread).
 std::vector<float> train_with_threads(int threads, int pipeline_threads) {
     test::omp_threads scoped(threads);
-    auto estimator = est::make_estimator<model, input_spec>(model_fn, est::run_config{.seed = 5});
+    auto estimator = est::make_estimator<model, input_spec>(
+        model_fn, est::run_config{.model_dir = test::scratch_directory("determinism-threads").string(), .seed = 5});
     auto data = dataset();
     estimator.train([&] {
         return data.shuffle(50, 5)

@@ -1,5 +1,6 @@
 // Typed Example parsing and the TFRecord dataset, feeding an estimator from a file TFX wrote.
 #include "support/classifier.hpp"
+#include "support/scratch_directory.hpp"
 
 #include <est/est.hpp>
 
@@ -81,7 +82,9 @@ TEST_CASE("tfrecord_dataset: examples from a TFX file, batched, train an estimat
     using model = est::sequential<est::input<28, 28, 1>, est::flatten, est::dense<32, est::relu>, est::dense<10>>;
     auto model_fn = test::classifier_model_fn<"image">([] { return est::adam(0.003f); });
     // The input's element spec is taken from the first input_fn's dataset.
-    auto estimator = est::make_estimator<model>(model_fn, mnist_input, est::run_config{.seed = 5});
+    auto estimator = est::make_estimator<model>(
+        model_fn, mnist_input,
+        est::run_config{.model_dir = test::scratch_directory("example-schema-estimator").string(), .seed = 5});
     auto before = estimator.evaluate(mnist_input);
     estimator.train([] { return est::data::tfrecord_dataset({mnist_fixture()}).map(parse_mnist).repeat(5).batch(50); });
     auto after = estimator.evaluate(mnist_input);

@@ -208,7 +208,8 @@ TEST_CASE("scaffold: warm start of a subset and init_fn, once, only without an o
             }
         return all;
     };
-    auto fresh = est::make_estimator<model<6>, input_spec>(model_fn, est::run_config{.seed = 2});
+    auto fresh = est::make_estimator<model<6>, input_spec>(
+        model_fn, est::run_config{.model_dir = fresh_model_dir("scaffold-fresh"), .seed = 2});
 
     std::string dir = fresh_model_dir("warm-target");
     int init_calls = 0;
@@ -303,7 +304,8 @@ TEST_CASE("train_and_evaluate: exporters keep the best and the latest", "[estima
     auto metrics = nlohmann::json::parse(std::ifstream(exported / "latest" / "30" / "metrics.json"));
     CHECK(metrics["accuracy"].get<double>() == result["accuracy"_f]);
     // An export restores like a checkpoint.
-    auto other = est::make_estimator<model<6>, input_spec>(model_fn, est::run_config{.seed = 5});
+    auto other = est::make_estimator<model<6>, input_spec>(
+        model_fn, est::run_config{.model_dir = fresh_model_dir("exporters-other"), .seed = 5});
     other.restore(exported / "latest" / "30" / "model.safetensors");
     CHECK(weights_of(other) == weights_of(estimator));
 }

@@ -1,4 +1,5 @@
 #include "support/weights.hpp"
+#include "support/scratch_directory.hpp"
 
 #include <est/est.hpp>
 
@@ -43,6 +44,8 @@ struct params {
     float label_scale = 1.0f;  // a test sets NaN to poison the loss
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(params, learning_rate, label_scale)
+
+std::string fresh_model_dir(std::string const& name) { return test::scratch_directory("estimator-" + name).string(); }
 
 auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, params const& p) {
     auto logits = net(features["point"_f], mode);
@@ -92,8 +95,20 @@ struct step_counter {
 
 TEST_CASE("estimator: trains, evaluates and predicts", "[estimator]") {
     blobs data;
+    // No model_dir: a new directory under the system's temporary one, as tf.estimator makes. It is
+    // kept (it holds the checkpoints), so the test removes it, once the estimator is gone.
+    struct removed_at_end {
+        std::filesystem::path path;
+        ~removed_at_end() {
+            std::error_code ignored;
+            std::filesystem::remove_all(path, ignored);
+        }
+    } model_dir;
     auto estimator = est::make_estimator<model, input_spec>(model_fn, est::run_config{.seed = 1}, params{}, step_counter{});
-    CHECK(std::filesystem::is_directory(estimator.config().model_dir));
+    model_dir.path = estimator.config().model_dir;
+    CHECK(std::filesystem::is_directory(model_dir.path));
+    CHECK(std::filesystem::equivalent(model_dir.path.parent_path(), std::filesystem::temp_directory_path()));
+    CHECK(model_dir.path.filename().string().starts_with("est-model-"));
     auto run = nlohmann::json::parse(std::ifstream(std::filesystem::path(estimator.config().model_dir) / "run.json"));
     CHECK(run["run_config"]["seed"] == 1);
     CHECK(run["model"]["parameter_count"] == model::parameter_count);
@@ -162,7 +177,8 @@ TEST_CASE("run.json: params with a to_json are recorded, others as null", "[esti
 TEST_CASE("estimator: train(...).evaluate(...) chains, and each evaluation joins the checkpoint index",
           "[estimator]") {
     blobs data;
-    auto estimator = est::make_estimator<model, input_spec>(model_fn, est::run_config{.seed = 2}, params{});
+    auto estimator = est::make_estimator<model, input_spec>(
+        model_fn, est::run_config{.model_dir = fresh_model_dir("chains"), .seed = 2}, params{});
     auto input = [&] { return data.dataset().shuffle(200, 1).repeat().batch(20); };
     auto eval_input = [&] { return data.dataset().batch(64); };
     auto first = estimator.train(input, {.steps = 20}).evaluate(eval_input);
@@ -180,7 +196,8 @@ TEST_CASE("estimator: train(...).evaluate(...) chains, and each evaluation joins
 
 TEST_CASE("estimator: hook points fire in order and a hook can stop training", "[estimator][hooks]") {
     blobs data;
-    auto estimator = est::make_estimator<model, input_spec>(model_fn, est::run_config{.seed = 2}, params{}, recorder{});
+    auto estimator = est::make_estimator<model, input_spec>(
+        model_fn, est::run_config{.model_dir = fresh_model_dir("hook-points"), .seed = 2}, params{}, recorder{});
     estimator.train([&] { return data.dataset().repeat().batch(10); }, {.steps = 100});
     auto const& e = estimator.hook<recorder>().events;
     REQUIRE(e.size() == 2 + 2 * 7 + 1);
@@ -196,7 +213,8 @@ TEST_CASE("estimator: hook points fire in order and a hook can stop training", "
 
 TEST_CASE("estimator: a NaN loss stops training, names the step and keeps the weights", "[estimator]") {
     blobs data;
-    auto estimator = est::make_estimator<model, input_spec>(model_fn, est::run_config{.seed = 3}, params{.label_scale = NAN});
+    auto estimator = est::make_estimator<model, input_spec>(
+        model_fn, est::run_config{.model_dir = fresh_model_dir("nan-loss"), .seed = 3}, params{.label_scale = NAN});
     auto before = test::weights_of(estimator);
     CHECK_THROWS_WITH(estimator.train([&] { return data.dataset().batch(10); }),
                       Catch::Contains("training loss is nan at global step 0"));

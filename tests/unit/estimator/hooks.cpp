@@ -143,7 +143,9 @@ TEST_CASE("hooks: a spec's runtime hooks join at the first step, after the stati
     auto events = static_hook.events;  // the spec's hooks write to the same list
     recorder spec_hook{.events = events, .name = "spec"};
     hook_params params{{est::make_hook(spec_hook)}, {est::make_hook(spec_hook)}, {est::make_hook(spec_hook)}};
-    auto estimator = est::make_estimator<model, input_spec>(model_fn_with_hooks, est::run_config{.seed = 2}, params, static_hook);
+    auto estimator = est::make_estimator<model, input_spec>(
+        model_fn_with_hooks, est::run_config{.model_dir = fresh_model_dir("runtime-hooks"), .seed = 2}, params,
+        static_hook);
     auto count = [&](std::string const& prefix) {
         return std::count_if(events->begin(), events->end(),
                              [&](std::string const& e) { return e.rfind(prefix, 0) == 0; });
@@ -184,7 +186,9 @@ TEST_CASE("hooks: a spec's runtime hooks join at the first step, after the stati
 TEST_CASE("hooks::logging prints every N steps, with requested tensors", "[hooks]") {
     auto data = dataset();
     captured_stream out;
-    auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.seed = 3}, est::no_params{}, est::hooks::logging({.every_steps = 5, .tensors = {"2_dense/bias", "1_dense/output"}, .stream = out.file}));
+    auto estimator = est::make_estimator<model, input_spec>(
+        plain_model_fn, est::run_config{.model_dir = fresh_model_dir("logging"), .seed = 3}, est::no_params{},
+        est::hooks::logging({.every_steps = 5, .tensors = {"2_dense/bias", "1_dense/output"}, .stream = out.file}));
     estimator.train([&] { return data.repeat().batch(8); }, {.steps = 20});
     std::istringstream lines(out.text());
     std::vector<std::string> seen;
@@ -204,7 +208,9 @@ TEST_CASE("hooks::logging prints every N steps, with requested tensors", "[hooks
 
 TEST_CASE("hooks::stop_at_step stops after a number of steps or at a global step", "[hooks]") {
     auto data = dataset();
-    auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.seed = 4}, est::no_params{}, est::hooks::stop_at_step({.num_steps = 7}));
+    auto estimator = est::make_estimator<model, input_spec>(
+        plain_model_fn, est::run_config{.model_dir = fresh_model_dir("stop-at-step"), .seed = 4}, est::no_params{},
+        est::hooks::stop_at_step({.num_steps = 7}));
     estimator.train([&] { return data.repeat().batch(8); });
     CHECK(estimator.global_step() == 7);
     estimator.train([&] { return data.repeat().batch(8); });
@@ -266,7 +272,9 @@ TEST_CASE("hooks::nan_tensor fails naming the step, or stops and keeps the last 
     auto data = dataset();
     auto input = [&] { return data.repeat().batch(8); };
     SECTION("fail") {
-        auto estimator = est::make_estimator<model, input_spec>(nan_model_fn, est::run_config{.seed = 6}, nan_params{.nan_from = 4}, est::hooks::nan_tensor{});
+        auto estimator = est::make_estimator<model, input_spec>(
+            nan_model_fn, est::run_config{.model_dir = fresh_model_dir("nan-fail"), .seed = 6},
+            nan_params{.nan_from = 4}, est::hooks::nan_tensor{});
         CHECK_THROWS_WITH(estimator.train(input, {.steps = 10}),
                           Catch::Contains("nan_tensor: the training loss is nan at global step 3"));
         CHECK(estimator.global_step() == 3);
@@ -275,7 +283,8 @@ TEST_CASE("hooks::nan_tensor fails naming the step, or stops and keeps the last 
         std::string dir = fresh_model_dir("nan-stop");
         captured_stream err;
         auto estimator = est::make_estimator<model, input_spec>(nan_model_fn, est::run_config{.model_dir = dir, .seed = 6}, nan_params{.nan_from = 4}, est::hooks::nan_tensor({.fail_on_nan_loss = false, .stream = err.file}));
-        auto reference = est::make_estimator<model, input_spec>(nan_model_fn, est::run_config{.seed = 6}, nan_params{});
+        auto reference = est::make_estimator<model, input_spec>(
+            nan_model_fn, est::run_config{.model_dir = fresh_model_dir("nan-reference"), .seed = 6}, nan_params{});
         reference.train(input, {.steps = 3});
         estimator.train(input, {.steps = 10});
         CHECK(estimator.global_step() == 3);
@@ -289,7 +298,9 @@ TEST_CASE("hooks::early_stopping stops when the metric stops improving", "[hooks
     auto data = dataset();
     // Learning rate 0: the evaluation loss never changes, so only the first evaluation improves.
     auto frozen = test::classifier_model_fn<"x">([] { return est::sgd(0.0f); });
-    auto estimator = est::make_estimator<model, input_spec>(frozen, est::run_config{.seed = 7}, est::no_params{}, est::hooks::early_stopping({.metric = "loss", .better = est::goal::lower, .patience = 2}));
+    auto estimator = est::make_estimator<model, input_spec>(
+        frozen, est::run_config{.model_dir = fresh_model_dir("early-stopping"), .seed = 7}, est::no_params{},
+        est::hooks::early_stopping({.metric = "loss", .better = est::goal::lower, .patience = 2}));
     auto result = est::train_and_evaluate(
         estimator, est::train_spec{.input_fn = [&] { return data.repeat().batch(8); }, .max_steps = 1000},
         est::eval_spec{.input_fn = [&] { return data.batch(64); }, .every_steps = 5});
@@ -298,7 +309,9 @@ TEST_CASE("hooks::early_stopping stops when the metric stops improving", "[hooks
     CHECK(result["global_step"_f] == 15);
 
     // A metric the evaluation does not have is an error naming it.
-    auto misnamed = est::make_estimator<model, input_spec>(frozen, est::run_config{.seed = 7}, est::no_params{}, est::hooks::early_stopping({.metric = "auc"}));
+    auto misnamed = est::make_estimator<model, input_spec>(
+        frozen, est::run_config{.model_dir = fresh_model_dir("early-stopping-misnamed"), .seed = 7}, est::no_params{},
+        est::hooks::early_stopping({.metric = "auc"}));
     CHECK_THROWS_WITH(
         est::train_and_evaluate(misnamed,
                                 est::train_spec{.input_fn = [&] { return data.repeat().batch(8); }, .max_steps = 10},
@@ -327,7 +340,9 @@ TEST_CASE("hooks::progress_bar draws a live line on a terminal and plain lines e
     using bar = est::hooks::progress_bar;
     auto run = [&](bar::style style) {
         captured_stream out;
-        auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.seed = 8}, est::no_params{}, bar({.display = style, .stream = out.file, .plain_every_secs = 0.0}));
+        auto estimator = est::make_estimator<model, input_spec>(
+            plain_model_fn, est::run_config{.model_dir = fresh_model_dir("progress-bar"), .seed = 8}, est::no_params{},
+            bar({.display = style, .stream = out.file, .plain_every_secs = 0.0}));
         est::train_and_evaluate(estimator,
                                 est::train_spec{.input_fn = [&] { return data.repeat().batch(8); }, .max_steps = 40},
                                 est::eval_spec{.input_fn = [&] { return data.batch(32); }, .every_steps = 20});
