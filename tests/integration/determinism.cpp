@@ -39,7 +39,7 @@ auto model_fn =
 
 std::vector<float> train_and_collect(std::uint64_t seed) {
     auto estimator = est::make_estimator<model, input_spec>(
-        model_fn, est::run_config{.model_dir = test::scratch_directory("determinism").string(), .seed = seed});
+        model_fn, est::run_config{.model_dir = test::fresh_model_dir("determinism"), .seed = seed});
     auto data = dataset();
     estimator.train([&] { return data.shuffle(50, seed).repeat(3).batch(16); });
     REQUIRE(estimator.global_step() == 18);
@@ -50,7 +50,7 @@ std::vector<float> train_and_collect(std::uint64_t seed) {
 std::vector<float> train_with_threads(int threads, int pipeline_threads) {
     test::omp_threads scoped(threads);
     auto estimator = est::make_estimator<model, input_spec>(
-        model_fn, est::run_config{.model_dir = test::scratch_directory("determinism-threads").string(), .seed = 5});
+        model_fn, est::run_config{.model_dir = test::fresh_model_dir("determinism-threads"), .seed = 5});
     auto data = dataset();
     estimator.train([&] {
         return data.shuffle(50, 5)

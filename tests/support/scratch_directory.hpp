@@ -41,4 +41,7 @@ inline std::filesystem::path scratch_directory(std::string const& name) {
     return directory;
 }
 
+/// scratch_directory(name) as a run_config's model_dir: an estimator that starts from nothing.
+inline std::string fresh_model_dir(std::string const& name) { return scratch_directory(name).string(); }
+
 }  // namespace test

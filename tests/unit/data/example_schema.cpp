@@ -84,7 +84,7 @@ TEST_CASE("tfrecord_dataset: examples from a TFX file, batched, train an estimat
     // The input's element spec is taken from the first input_fn's dataset.
     auto estimator = est::make_estimator<model>(
         model_fn, mnist_input,
-        est::run_config{.model_dir = test::scratch_directory("example-schema-estimator").string(), .seed = 5});
+        est::run_config{.model_dir = test::fresh_model_dir("example-schema-estimator"), .seed = 5});
     auto before = estimator.evaluate(mnist_input);
     estimator.train([] { return est::data::tfrecord_dataset({mnist_fixture()}).map(parse_mnist).repeat(5).batch(50); });
     auto after = estimator.evaluate(mnist_input);

@@ -35,11 +35,10 @@ auto model_fn = test::classifier_model_fn<"x">([] { return est::adam(0.01f); });
 
 using test::weights_of;
 
-std::string fresh_model_dir(std::string const& name) { return test::scratch_directory("checkpoint-" + name).string(); }
 }  // namespace
 
 TEST_CASE("checkpoints: saved, pruned, and restored by a new estimator", "[estimator][checkpoint]") {
-    std::string dir = fresh_model_dir("restore");
+    std::string dir = test::fresh_model_dir("restore");
     est::run_config config{.model_dir = dir, .seed = 4, .save_checkpoints_steps = 10, .keep_checkpoint_max = 2};
     auto data = dataset();
     auto input = [&] { return data.repeat().batch(8); };
@@ -63,7 +62,7 @@ TEST_CASE("checkpoints: saved, pruned, and restored by a new estimator", "[estim
 }
 
 TEST_CASE("checkpoints: an unreadable latest falls back to the one before", "[estimator][checkpoint]") {
-    std::string dir = fresh_model_dir("fallback");
+    std::string dir = test::fresh_model_dir("fallback");
     est::run_config config{.model_dir = dir, .seed = 4, .save_checkpoints_steps = 10, .keep_checkpoint_max = 3};
     auto data = dataset();
     {
@@ -77,7 +76,7 @@ TEST_CASE("checkpoints: an unreadable latest falls back to the one before", "[es
 }
 
 TEST_CASE("checkpoints: another model's checkpoint is refused", "[estimator][checkpoint]") {
-    std::string dir = fresh_model_dir("other-model");
+    std::string dir = test::fresh_model_dir("other-model");
     auto data = dataset();
     {
         auto estimator = est::make_estimator<model<6>, input_spec>(model_fn, est::run_config{.model_dir = dir});
@@ -89,7 +88,7 @@ TEST_CASE("checkpoints: another model's checkpoint is refused", "[estimator][che
 
 TEST_CASE("checkpoints: a flipped byte in the latest is found by its CRC and the one before used",
           "[estimator][checkpoint]") {
-    std::string dir = fresh_model_dir("flipped");
+    std::string dir = test::fresh_model_dir("flipped");
     est::run_config config{.model_dir = dir, .seed = 4, .save_checkpoints_steps = 10};
     auto data = dataset();
     {
@@ -113,7 +112,7 @@ TEST_CASE("checkpoints: a flipped byte in the latest is found by its CRC and the
 }
 
 TEST_CASE("checkpoints: keep_checkpoint_max never deletes the best", "[estimator][checkpoint]") {
-    std::string dir = fresh_model_dir("keep-best");
+    std::string dir = test::fresh_model_dir("keep-best");
     auto data = dataset();
     // The earliest evaluation is the best by "lowest global_step", so it must survive every pruning.
     est::run_config config{.model_dir = dir,
@@ -143,7 +142,7 @@ TEST_CASE("checkpoints: keep_checkpoint_max never deletes the best", "[estimator
 }
 
 TEST_CASE("checkpoints: restore_best, restore(path) and from_disk", "[estimator][checkpoint]") {
-    std::string dir = fresh_model_dir("restore-best");
+    std::string dir = test::fresh_model_dir("restore-best");
     auto data = dataset();
     est::run_config config{.model_dir = dir,
                            .seed = 9,
@@ -185,7 +184,7 @@ TEST_CASE("checkpoints: restore_best, restore(path) and from_disk", "[estimator]
 
     CHECK_THROWS_WITH((est::estimator_from_disk<model<7>, input_spec>(dir, model_fn)),
                       Catch::Contains("different model"));
-    std::string empty = fresh_model_dir("from-disk-empty");
+    std::string empty = test::fresh_model_dir("from-disk-empty");
     std::filesystem::create_directories(empty);
     CHECK_THROWS_WITH((est::estimator_from_disk<model<6>, input_spec>(empty, model_fn)),
                       Catch::Contains("is not a model_dir") && Catch::Contains("run.json"));
@@ -195,7 +194,7 @@ TEST_CASE("scaffold: warm start of a subset and init_fn, once, only without an o
           "[estimator][checkpoint][scaffold]") {
     auto data = dataset();
     auto input = [&] { return data.repeat().batch(8); };
-    std::string source_dir = fresh_model_dir("warm-source");
+    std::string source_dir = test::fresh_model_dir("warm-source");
     auto source = est::make_estimator<model<6>, input_spec>(model_fn, est::run_config{.model_dir = source_dir, .seed = 1});
     source.train(input, {.steps = 20});
 
@@ -209,9 +208,9 @@ TEST_CASE("scaffold: warm start of a subset and init_fn, once, only without an o
         return all;
     };
     auto fresh = est::make_estimator<model<6>, input_spec>(
-        model_fn, est::run_config{.model_dir = fresh_model_dir("scaffold-fresh"), .seed = 2});
+        model_fn, est::run_config{.model_dir = test::fresh_model_dir("scaffold-fresh"), .seed = 2});
 
-    std::string dir = fresh_model_dir("warm-target");
+    std::string dir = test::fresh_model_dir("warm-target");
     int init_calls = 0;
     est::run_config config{
         .model_dir = dir,
@@ -236,7 +235,7 @@ TEST_CASE("scaffold: warm start of a subset and init_fn, once, only without an o
     CHECK(layer_weights(restarted, "1_dense") != layer_weights(source, "1_dense"));
 
     auto fails = [&](est::warm_start_settings settings) {
-        std::string target_dir = fresh_model_dir("warm-fails");
+        std::string target_dir = test::fresh_model_dir("warm-fails");
         est::make_estimator<model<6>, input_spec>(
             model_fn, est::run_config{.model_dir = target_dir, .scaffold = {.warm_start = settings}});
     };
@@ -244,14 +243,14 @@ TEST_CASE("scaffold: warm start of a subset and init_fn, once, only without an o
                       Catch::Contains("no parameter of the model matches '3_dense/.*'"));
     CHECK_THROWS_WITH(fails({source_dir + "/missing.safetensors", ".*"}), Catch::Contains("missing.safetensors"));
     CHECK_THROWS_WITH((est::make_estimator<model<7>, input_spec>(
-                          model_fn, est::run_config{.model_dir = fresh_model_dir("warm-size"),
+                          model_fn, est::run_config{.model_dir = test::fresh_model_dir("warm-size"),
                                                     .scaffold = {.warm_start = est::warm_start_settings{source_dir}}})),
                       Catch::Contains("parameter '1_dense/kernel' has 18 values"));
 }
 
 TEST_CASE("checkpoints: a write error while saving (a full disk) is reported and loses nothing",
           "[estimator][checkpoint]") {
-    std::string dir = fresh_model_dir("full-disk");
+    std::string dir = test::fresh_model_dir("full-disk");
     auto data = dataset();
     est::run_config config{.model_dir = dir, .seed = 4, .save_summary_steps = 0, .save_checkpoints_steps = 10};
     auto estimator = est::make_estimator<model<6>, input_spec>(model_fn, config);
@@ -287,7 +286,7 @@ TEST_CASE("checkpoints: a write error while saving (a full disk) is reported and
 }
 
 TEST_CASE("train_and_evaluate: exporters keep the best and the latest", "[estimator][checkpoint]") {
-    std::string dir = fresh_model_dir("exporters");
+    std::string dir = test::fresh_model_dir("exporters");
     auto data = dataset();
     auto estimator = est::make_estimator<model<6>, input_spec>(model_fn, est::run_config{.model_dir = dir, .seed = 3});
     auto best = std::make_shared<est::best_exporter>(est::metric_goal{"global_step", est::goal::lower});
@@ -305,7 +304,7 @@ TEST_CASE("train_and_evaluate: exporters keep the best and the latest", "[estima
     CHECK(metrics["accuracy"].get<double>() == result["accuracy"_f]);
     // An export restores like a checkpoint.
     auto other = est::make_estimator<model<6>, input_spec>(
-        model_fn, est::run_config{.model_dir = fresh_model_dir("exporters-other"), .seed = 5});
+        model_fn, est::run_config{.model_dir = test::fresh_model_dir("exporters-other"), .seed = 5});
     other.restore(exported / "latest" / "30" / "model.safetensors");
     CHECK(weights_of(other) == weights_of(estimator));
 }

@@ -45,8 +45,6 @@ struct params {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(params, learning_rate, label_scale)
 
-std::string fresh_model_dir(std::string const& name) { return test::scratch_directory("estimator-" + name).string(); }
-
 auto model_fn = [](auto const& features, auto const& labels, auto mode, auto& net, params const& p) {
     auto logits = net(features["point"_f], mode);
     if constexpr (mode == est::predict) {
@@ -178,7 +176,7 @@ TEST_CASE("estimator: train(...).evaluate(...) chains, and each evaluation joins
           "[estimator]") {
     blobs data;
     auto estimator = est::make_estimator<model, input_spec>(
-        model_fn, est::run_config{.model_dir = fresh_model_dir("chains"), .seed = 2}, params{});
+        model_fn, est::run_config{.model_dir = test::fresh_model_dir("chains"), .seed = 2}, params{});
     auto input = [&] { return data.dataset().shuffle(200, 1).repeat().batch(20); };
     auto eval_input = [&] { return data.dataset().batch(64); };
     auto first = estimator.train(input, {.steps = 20}).evaluate(eval_input);
@@ -197,7 +195,7 @@ TEST_CASE("estimator: train(...).evaluate(...) chains, and each evaluation joins
 TEST_CASE("estimator: hook points fire in order and a hook can stop training", "[estimator][hooks]") {
     blobs data;
     auto estimator = est::make_estimator<model, input_spec>(
-        model_fn, est::run_config{.model_dir = fresh_model_dir("hook-points"), .seed = 2}, params{}, recorder{});
+        model_fn, est::run_config{.model_dir = test::fresh_model_dir("hook-points"), .seed = 2}, params{}, recorder{});
     estimator.train([&] { return data.dataset().repeat().batch(10); }, {.steps = 100});
     auto const& e = estimator.hook<recorder>().events;
     REQUIRE(e.size() == 2 + 2 * 7 + 1);
@@ -214,7 +212,8 @@ TEST_CASE("estimator: hook points fire in order and a hook can stop training", "
 TEST_CASE("estimator: a NaN loss stops training, names the step and keeps the weights", "[estimator]") {
     blobs data;
     auto estimator = est::make_estimator<model, input_spec>(
-        model_fn, est::run_config{.model_dir = fresh_model_dir("nan-loss"), .seed = 3}, params{.label_scale = NAN});
+        model_fn, est::run_config{.model_dir = test::fresh_model_dir("nan-loss"), .seed = 3},
+        params{.label_scale = NAN});
     auto before = test::weights_of(estimator);
     CHECK_THROWS_WITH(estimator.train([&] { return data.dataset().batch(10); }),
                       Catch::Contains("training loss is nan at global step 0"));

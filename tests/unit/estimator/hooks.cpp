@@ -38,8 +38,6 @@ using input_spec = est::element_spec<est::features<est::tensor_spec<"x", float, 
                                 est::labels<est::tensor_spec<"label", std::int32_t>>>;
 using model = est::sequential<est::input<3>, est::dense<8, est::relu>, est::dense<2>>;
 
-std::string fresh_model_dir(std::string const& name) { return test::scratch_directory("hooks-" + name).string(); }
-
 /// Reads what a hook printed to a temporary stream.
 struct captured_stream {
     std::FILE* file = std::tmpfile();
@@ -109,7 +107,7 @@ using test::weights_of;
 
 TEST_CASE("hooks: points fire after summaries, checkpoints and evaluations of their step", "[hooks]") {
     auto data = dataset();
-    std::string dir = fresh_model_dir("order");
+    std::string dir = test::fresh_model_dir("order");
     est::run_config config{.model_dir = dir, .seed = 1, .save_checkpoints_steps = 2, .keep_checkpoint_max = 0};
     auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, config, est::no_params{}, recorder{});
     auto events = estimator.hook<recorder>().events;
@@ -144,7 +142,7 @@ TEST_CASE("hooks: a spec's runtime hooks join at the first step, after the stati
     recorder spec_hook{.events = events, .name = "spec"};
     hook_params params{{est::make_hook(spec_hook)}, {est::make_hook(spec_hook)}, {est::make_hook(spec_hook)}};
     auto estimator = est::make_estimator<model, input_spec>(
-        model_fn_with_hooks, est::run_config{.model_dir = fresh_model_dir("runtime-hooks"), .seed = 2}, params,
+        model_fn_with_hooks, est::run_config{.model_dir = test::fresh_model_dir("runtime-hooks"), .seed = 2}, params,
         static_hook);
     auto count = [&](std::string const& prefix) {
         return std::count_if(events->begin(), events->end(),
@@ -187,7 +185,7 @@ TEST_CASE("hooks::logging prints every N steps, with requested tensors", "[hooks
     auto data = dataset();
     captured_stream out;
     auto estimator = est::make_estimator<model, input_spec>(
-        plain_model_fn, est::run_config{.model_dir = fresh_model_dir("logging"), .seed = 3}, est::no_params{},
+        plain_model_fn, est::run_config{.model_dir = test::fresh_model_dir("logging"), .seed = 3}, est::no_params{},
         est::hooks::logging({.every_steps = 5, .tensors = {"2_dense/bias", "1_dense/output"}, .stream = out.file}));
     estimator.train([&] { return data.repeat().batch(8); }, {.steps = 20});
     std::istringstream lines(out.text());
@@ -209,8 +207,8 @@ TEST_CASE("hooks::logging prints every N steps, with requested tensors", "[hooks
 TEST_CASE("hooks::stop_at_step stops after a number of steps or at a global step", "[hooks]") {
     auto data = dataset();
     auto estimator = est::make_estimator<model, input_spec>(
-        plain_model_fn, est::run_config{.model_dir = fresh_model_dir("stop-at-step"), .seed = 4}, est::no_params{},
-        est::hooks::stop_at_step({.num_steps = 7}));
+        plain_model_fn, est::run_config{.model_dir = test::fresh_model_dir("stop-at-step"), .seed = 4},
+        est::no_params{}, est::hooks::stop_at_step({.num_steps = 7}));
     estimator.train([&] { return data.repeat().batch(8); });
     CHECK(estimator.global_step() == 7);
     estimator.train([&] { return data.repeat().batch(8); });
@@ -238,7 +236,7 @@ struct save_listener final : est::checkpoint_listener {
 TEST_CASE("hooks::checkpoint_saver saves on its schedule and tells its listeners", "[hooks]") {
     auto data = dataset();
     auto listener = std::make_shared<save_listener>();
-    std::string dir = fresh_model_dir("saver");
+    std::string dir = test::fresh_model_dir("saver");
     auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.model_dir = dir, .seed = 5, .keep_checkpoint_max = 0}, est::no_params{}, est::hooks::checkpoint_saver({.every_steps = 4, .listeners = {listener}}));
     estimator.train([&] { return data.repeat().batch(8); }, {.steps = 100});
     CHECK(listener->calls ==
@@ -273,18 +271,19 @@ TEST_CASE("hooks::nan_tensor fails naming the step, or stops and keeps the last 
     auto input = [&] { return data.repeat().batch(8); };
     SECTION("fail") {
         auto estimator = est::make_estimator<model, input_spec>(
-            nan_model_fn, est::run_config{.model_dir = fresh_model_dir("nan-fail"), .seed = 6},
+            nan_model_fn, est::run_config{.model_dir = test::fresh_model_dir("nan-fail"), .seed = 6},
             nan_params{.nan_from = 4}, est::hooks::nan_tensor{});
         CHECK_THROWS_WITH(estimator.train(input, {.steps = 10}),
                           Catch::Contains("nan_tensor: the training loss is nan at global step 3"));
         CHECK(estimator.global_step() == 3);
     }
     SECTION("stop") {
-        std::string dir = fresh_model_dir("nan-stop");
+        std::string dir = test::fresh_model_dir("nan-stop");
         captured_stream err;
         auto estimator = est::make_estimator<model, input_spec>(nan_model_fn, est::run_config{.model_dir = dir, .seed = 6}, nan_params{.nan_from = 4}, est::hooks::nan_tensor({.fail_on_nan_loss = false, .stream = err.file}));
         auto reference = est::make_estimator<model, input_spec>(
-            nan_model_fn, est::run_config{.model_dir = fresh_model_dir("nan-reference"), .seed = 6}, nan_params{});
+            nan_model_fn, est::run_config{.model_dir = test::fresh_model_dir("nan-reference"), .seed = 6},
+            nan_params{});
         reference.train(input, {.steps = 3});
         estimator.train(input, {.steps = 10});
         CHECK(estimator.global_step() == 3);
@@ -299,7 +298,7 @@ TEST_CASE("hooks::early_stopping stops when the metric stops improving", "[hooks
     // Learning rate 0: the evaluation loss never changes, so only the first evaluation improves.
     auto frozen = test::classifier_model_fn<"x">([] { return est::sgd(0.0f); });
     auto estimator = est::make_estimator<model, input_spec>(
-        frozen, est::run_config{.model_dir = fresh_model_dir("early-stopping"), .seed = 7}, est::no_params{},
+        frozen, est::run_config{.model_dir = test::fresh_model_dir("early-stopping"), .seed = 7}, est::no_params{},
         est::hooks::early_stopping({.metric = "loss", .better = est::goal::lower, .patience = 2}));
     auto result = est::train_and_evaluate(
         estimator, est::train_spec{.input_fn = [&] { return data.repeat().batch(8); }, .max_steps = 1000},
@@ -310,8 +309,8 @@ TEST_CASE("hooks::early_stopping stops when the metric stops improving", "[hooks
 
     // A metric the evaluation does not have is an error naming it.
     auto misnamed = est::make_estimator<model, input_spec>(
-        frozen, est::run_config{.model_dir = fresh_model_dir("early-stopping-misnamed"), .seed = 7}, est::no_params{},
-        est::hooks::early_stopping({.metric = "auc"}));
+        frozen, est::run_config{.model_dir = test::fresh_model_dir("early-stopping-misnamed"), .seed = 7},
+        est::no_params{}, est::hooks::early_stopping({.metric = "auc"}));
     CHECK_THROWS_WITH(
         est::train_and_evaluate(misnamed,
                                 est::train_spec{.input_fn = [&] { return data.repeat().batch(8); }, .max_steps = 10},
@@ -321,7 +320,7 @@ TEST_CASE("hooks::early_stopping stops when the metric stops improving", "[hooks
 
 TEST_CASE("hooks::model_stats writes the compile-time numbers as CSV", "[hooks]") {
     auto data = dataset();
-    std::string dir = fresh_model_dir("model-stats");
+    std::string dir = test::fresh_model_dir("model-stats");
     auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.model_dir = dir}, est::no_params{}, est::hooks::model_stats{});
     estimator.train([&] { return data.batch(8); }, {.steps = 1});
     std::ifstream csv(fs::path(dir) / "model_stats.csv");
@@ -341,8 +340,8 @@ TEST_CASE("hooks::progress_bar draws a live line on a terminal and plain lines e
     auto run = [&](bar::style style) {
         captured_stream out;
         auto estimator = est::make_estimator<model, input_spec>(
-            plain_model_fn, est::run_config{.model_dir = fresh_model_dir("progress-bar"), .seed = 8}, est::no_params{},
-            bar({.display = style, .stream = out.file, .plain_every_secs = 0.0}));
+            plain_model_fn, est::run_config{.model_dir = test::fresh_model_dir("progress-bar"), .seed = 8},
+            est::no_params{}, bar({.display = style, .stream = out.file, .plain_every_secs = 0.0}));
         est::train_and_evaluate(estimator,
                                 est::train_spec{.input_fn = [&] { return data.repeat().batch(8); }, .max_steps = 40},
                                 est::eval_spec{.input_fn = [&] { return data.batch(32); }, .every_steps = 20});
@@ -367,7 +366,7 @@ TEST_CASE("hooks::progress_bar draws a live line on a terminal and plain lines e
 
 TEST_CASE("hooks::profiler sums the wall time of each phase", "[hooks]") {
     auto data = dataset();
-    std::string dir = fresh_model_dir("profiler");
+    std::string dir = test::fresh_model_dir("profiler");
     captured_stream out;
     auto estimator = est::make_estimator<model, input_spec>(plain_model_fn, est::run_config{.model_dir = dir}, est::no_params{}, est::hooks::profiler({.stream = out.file}));
     estimator.train([&] { return data.repeat().batch(8); }, {.steps = 30});
@@ -395,7 +394,7 @@ TEST_CASE("hooks: summaries every save_summary_steps, step_counter and summary_s
                                                 est::fields("label"_f = est::data::slices<est::shape<>>(y)));
     using image_model = est::sequential<est::input<4, 4, 1>, est::flatten, est::dense<2>>;
     auto fn = test::classifier_model_fn<"image">([] { return est::sgd(0.1f); });
-    std::string dir = fresh_model_dir("summaries");
+    std::string dir = test::fresh_model_dir("summaries");
     auto input = [&] { return images.repeat().batch(4); };
     auto estimator = est::make_estimator<image_model>(
         fn, input, est::run_config{.model_dir = dir, .save_summary_steps = 5, .log_step_count_steps = 1000},
