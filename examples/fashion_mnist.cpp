@@ -26,6 +26,9 @@
 #include <xtensor/xview.hpp>
 
 #include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -33,6 +36,8 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <type_traits>
 
 namespace {
 
@@ -68,6 +73,22 @@ constexpr std::array<char const*, 10> class_names = {"T-shirt/top", "Trouser", "
     std::exit(2);
 }
 
+/// `value`, the whole of it, as a number of type T, or the usage message naming `flag`: "2x", "-5"
+/// for a count and "1e99" for an int are refused rather than read as 2, 2^64 - 5 and a wrapped value.
+template <class T>
+T number(std::string_view flag, std::string const& value) {
+    T result{};
+    char const* end = value.data() + value.size();
+    auto [stop, failure] = std::from_chars(value.data(), end, result);
+    if (failure != std::errc{} || stop != end || value.empty())
+        usage("bad value '" + value + "' for " + std::string(flag) + ": expected " +
+              (std::is_floating_point_v<T> ? "a number"
+               : std::is_signed_v<T>       ? "a whole number"
+                                           : "a whole number >= 0") +
+              (failure == std::errc::result_out_of_range ? " in range" : ""));
+    return result;
+}
+
 options parse(int argc, char** argv) {
     options o;
     for (int i = 1; i < argc; ++i) {
@@ -77,43 +98,47 @@ options parse(int argc, char** argv) {
         if (i + 1 >= argc)
             usage("missing value after " + std::string(flag));
         std::string value = argv[++i];
-        try {
-            if (flag == "--model")
-                o.model = value;
-            else if (flag == "--epochs")
-                o.epochs = std::stoi(value);
-            else if (flag == "--batch-size")
-                o.batch_size = std::stoul(value);
-            else if (flag == "--learning-rate")
-                o.learning_rate = std::stof(value);
-            else if (flag == "--model-dir")
-                o.model_dir = value;
-            else if (flag == "--data-dir")
-                o.data_dir = value;
-            else if (flag == "--seed")
-                o.seed = std::stoull(value);
-            else if (flag == "--eval-every")
-                o.eval_every = std::stoull(value);
-            else if (flag == "--patience")
-                o.patience = std::stoull(value);
-            else if (flag == "--progress")
-                o.progress = value;
-            else if (flag == "--input")
-                o.input = value;
-            else if (flag == "--tfrecord-dir")
-                o.tfrecord_dir = value;
-            else if (flag == "--device")
-                o.device = value;
-            else
-                usage("unknown option " + std::string(flag));
-        } catch (std::logic_error const&) {
-            usage("bad value '" + value + "' for " + std::string(flag));
-        }
+        if (flag == "--model")
+            o.model = value;
+        else if (flag == "--epochs")
+            o.epochs = number<int>(flag, value);
+        else if (flag == "--batch-size")
+            o.batch_size = number<std::size_t>(flag, value);
+        else if (flag == "--learning-rate")
+            o.learning_rate = number<float>(flag, value);
+        else if (flag == "--model-dir")
+            o.model_dir = value;
+        else if (flag == "--data-dir")
+            o.data_dir = value;
+        else if (flag == "--seed")
+            o.seed = number<std::uint64_t>(flag, value);
+        else if (flag == "--eval-every")
+            o.eval_every = number<std::uint64_t>(flag, value);
+        else if (flag == "--patience")
+            o.patience = number<std::uint64_t>(flag, value);
+        else if (flag == "--progress")
+            o.progress = value;
+        else if (flag == "--input")
+            o.input = value;
+        else if (flag == "--tfrecord-dir")
+            o.tfrecord_dir = value;
+        else if (flag == "--device")
+            o.device = value;
+        else
+            usage("unknown option " + std::string(flag));
     }
     if (o.model != "mlp" && o.model != "cnn")
         usage("--model must be mlp or cnn");
-    if (o.epochs < 1 || o.batch_size < 1 || !(o.learning_rate > 0.0f) || o.eval_every < 1 || o.patience < 1)
-        usage("epochs, batch size, learning rate, eval-every and patience must be positive");
+    if (o.epochs < 1)
+        usage("--epochs must be at least 1");
+    if (o.batch_size < 1)
+        usage("--batch-size must be at least 1");
+    if (!(o.learning_rate > 0.0f) || !std::isfinite(o.learning_rate))
+        usage("--learning-rate must be a finite number > 0");
+    if (o.eval_every < 1)
+        usage("--eval-every must be at least 1");
+    if (o.patience < 1)
+        usage("--patience must be at least 1");
     if (o.progress != "auto" && o.progress != "terminal" && o.progress != "plain" && o.progress != "off")
         usage("--progress must be auto, terminal, plain or off");
     if (o.input != "memory" && o.input != "tfrecord")
@@ -158,7 +183,8 @@ int run(options const& o) {
             .batch(o.batch_size)
             .prefetch(2);
     };
-    std::uint64_t steps = o.epochs * ((train_data.labels.size() + o.batch_size - 1) / o.batch_size);
+    std::size_t examples = train_data.labels.size();  // the last batch of an epoch may be short
+    std::uint64_t steps = o.epochs * (examples / o.batch_size + (examples % o.batch_size != 0));
     auto eval_input = [&] { return est::data::from_tensor_slices(test_features, test_labels).batch(256); };
 
     using progress = est::hooks::progress_bar;

@@ -2,6 +2,7 @@
 // S and value type T becomes a batch_tensor<T, S>. Buffers are reused from batch to batch.
 #pragma once
 
+#include <est/core/error.hpp>
 #include <est/core/record.hpp>
 #include <est/core/tensor.hpp>
 #include <est/data/dataset.hpp>
@@ -59,26 +60,37 @@ public:
                                  typename detail::batched_record<typename upstream_element::labels_type>::type>;
 
     batch_dataset(Upstream upstream, std::size_t size, bool drop_remainder)
-        : upstream_(std::move(upstream)), size_(size ? size : 1), drop_remainder_(drop_remainder) {}
+        : upstream_(std::move(upstream)), size_(size), drop_remainder_(drop_remainder) {
+        if (size == 0)
+            throw error("batch: the batch size must be at least 1, not 0");
+    }
 
     class iterator {
     public:
         iterator(typename Upstream::iterator_type upstream, std::size_t size, bool drop_remainder)
             : upstream_(std::move(upstream)), size_(size), drop_remainder_(drop_remainder) {}
 
+        /// The batch's buffers grow with the examples that arrive, not to `size` up front: a batch
+        /// size larger than the data (as tf.data allows) costs only the data.
         bool next(element_type& out) {
-            detail::resize_record(out.features, size_);
-            detail::resize_record(out.labels, size_);
+            std::size_t rows = rows_;
+            resize(out, rows);
             std::size_t count = 0;
-            while (count < size_ && upstream_.next(example_)) {
+            while (count < size_) {
+                if (count == rows) {
+                    rows = std::min(size_, std::max<std::size_t>(2 * rows, 1));
+                    resize(out, rows);
+                }
+                if (!upstream_.next(example_))
+                    break;
                 detail::store_record(example_.features, out.features, count);
                 detail::store_record(example_.labels, out.labels, count);
                 ++count;
             }
+            rows_ = std::max(rows_, rows);  // from the next batch on, the rows of the largest so far at once
             if (count == 0 || (count < size_ && drop_remainder_))
                 return false;
-            detail::resize_record(out.features, count);
-            detail::resize_record(out.labels, count);
+            resize(out, count);
             return true;
         }
 
@@ -86,7 +98,13 @@ public:
         typename Upstream::iterator_type upstream_;
         std::size_t size_;
         bool drop_remainder_;
+        std::size_t rows_ = 0;
         upstream_element example_;
+
+        static void resize(element_type& out, std::size_t rows) {
+            detail::resize_record(out.features, rows);
+            detail::resize_record(out.labels, rows);
+        }
     };
     using iterator_type = iterator;
 

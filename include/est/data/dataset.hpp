@@ -141,7 +141,8 @@ struct stages {
         return interleave_dataset<Derived, Fn>(self(), std::move(fn), options.cycle_length, options.block_length,
                                                options.parallel);
     }
-    /// Keeps up to `buffer` elements ready, produced on a background thread (autotune: by cores).
+    /// Keeps up to `buffer` elements ready, produced on a background thread (autotune, or -1 as in
+    /// tf.data: by cores).
     auto prefetch(std::size_t buffer) const { return prefetch_dataset<Derived>(self(), buffer); }
     /// The first `count` elements.
     auto take(std::uint64_t count) const { return slice_dataset<Derived>(self(), 0, 1, count); }

@@ -75,7 +75,7 @@ EST_DECL image<float> resize_bilinear(image<float> const& in, std::size_t height
 /// The height x width window at (top, left).
 template <class T>
 image<T> crop(image<T> const& in, std::size_t top, std::size_t left, std::size_t height, std::size_t width) {
-    if (top + height > in.height || left + width > in.width)
+    if (height > in.height || top > in.height - height || width > in.width || left > in.width - width)
         throw error("crop: a " + std::to_string(height) + "x" + std::to_string(width) + " window at (" +
                     std::to_string(top) + ", " + std::to_string(left) + ") does not fit a " +
                     std::to_string(in.height) + "x" + std::to_string(in.width) + " image");

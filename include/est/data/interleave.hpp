@@ -8,11 +8,13 @@
 
 #include <est/core/error.hpp>
 #include <est/data/dataset.hpp>
+#include <est/data/parallelism.hpp>
 #include <est/data/prefetch.hpp>
 
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -30,14 +32,24 @@ public:
     /// so that its thread wakes once per 8 elements taken or more, not once per element: records
     /// are small, and each wake-up preempts a training step's thread where the two share the
     /// cores (benchmarks/README.md, "Input pipeline").
-    std::size_t buffered_per_dataset() const { return std::max<std::size_t>(2 * block_length_, 16); }
+    /// A block past 512 elements (a whole file a turn) still runs at most 1,024 ahead.
+    std::size_t buffered_per_dataset() const {
+        return std::max<std::size_t>(2 * std::min<std::size_t>(block_length_, 512), 16);
+    }
 
     interleave_dataset(Upstream upstream, Fn fn, std::size_t cycle_length, std::size_t block_length, bool parallel)
         : upstream_(std::move(upstream)),
           fn_(std::move(fn)),
-          cycle_length_(cycle_length ? cycle_length : 1),
-          block_length_(block_length ? block_length : 1),
-          parallel_(parallel) {}
+          cycle_length_(cycle_length),
+          block_length_(block_length),
+          parallel_(parallel) {
+        if (cycle_length == 0 || block_length == 0)
+            throw error("interleave: cycle_length and block_length must be at least 1, not " +
+                        std::to_string(cycle_length) + " and " + std::to_string(block_length));
+        if (parallel && cycle_length > max_stage_threads)
+            throw error("interleave: a parallel cycle_length of " + std::to_string(cycle_length) +
+                        " asks for a thread per open dataset; at most " + std::to_string(max_stage_threads));
+    }
 
     class iterator {
         struct slot {

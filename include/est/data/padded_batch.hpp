@@ -4,6 +4,7 @@
 // batch().
 #pragma once
 
+#include <est/core/error.hpp>
 #include <est/core/record.hpp>
 #include <est/data/batch.hpp>
 #include <est/data/dataset.hpp>
@@ -11,7 +12,11 @@
 #include <xtensor/xtensor.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <limits>
+#include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -44,6 +49,11 @@ template <class T>
 void store_rows(std::vector<std::vector<T>> const& rows, padded_tensor<T>& out, double padding) {
     std::size_t longest = 0;
     for (auto const& r : rows) longest = std::max(longest, r.size());
+    if constexpr (std::is_integral_v<T>)  // converting a double out of T's range is undefined
+        if (!(padding >= double(std::numeric_limits<T>::lowest()) &&
+              padding < double(std::numeric_limits<T>::max()) + 1.0 && padding == std::trunc(padding)))
+            throw error("padded_batch: the padding " + std::to_string(padding) + " is not a value of the field's " +
+                        std::to_string(sizeof(T) * 8) + "-bit integer type");
     out.values = xt::xtensor<T, 2>::from_shape({rows.size(), longest});
     out.values.fill(T(padding));
     out.lengths.resize(rows.size());
@@ -86,17 +96,28 @@ public:
                                  typename detail::padded_record<labels_in>::type>;
 
     padded_batch_dataset(Upstream upstream, std::size_t size, double padding, bool drop_remainder)
-        : upstream_(std::move(upstream)), size_(size ? size : 1), padding_(padding), drop_remainder_(drop_remainder) {}
+        : upstream_(std::move(upstream)), size_(size), padding_(padding), drop_remainder_(drop_remainder) {
+        if (size == 0)
+            throw error("padded_batch: the batch size must be at least 1, not 0");
+    }
 
     class iterator {
     public:
         iterator(typename Upstream::iterator_type upstream, padded_batch_dataset const& d)
-            : upstream_(std::move(upstream)), size_(d.size_), padding_(d.padding_), drop_remainder_(d.drop_remainder_),
-              examples_(size_) {}
+            : upstream_(std::move(upstream)),
+              size_(d.size_),
+              padding_(d.padding_),
+              drop_remainder_(d.drop_remainder_) {}
 
         bool next(element_type& out) {
             std::size_t count = 0;
-            while (count < size_ && upstream_.next(examples_[count])) ++count;
+            while (count < size_) {
+                if (count == examples_.size())  // grows with the examples that arrive, not to size_ up front
+                    examples_.resize(std::min(size_, std::max<std::size_t>(2 * count, 1)));
+                if (!upstream_.next(examples_[count]))
+                    break;
+                ++count;
+            }
             if (count == 0 || (count < size_ && drop_remainder_))
                 return false;
             detail::pad_record(examples_, count, out, [](auto& e) -> auto& { return e.features; }, padding_,

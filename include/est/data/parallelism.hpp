@@ -3,6 +3,7 @@
 #pragma once
 
 #include <est/core/config.hpp>
+#include <est/core/error.hpp>
 
 #include <algorithm>
 #include <condition_variable>
@@ -12,6 +13,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -27,14 +29,29 @@ EST_DECL void lower_pipeline_thread_priority();
 /// `parallel_calls(autotune)` or `prefetch(autotune)`: chosen from std::thread::hardware_concurrency().
 inline constexpr std::size_t autotune = 0;
 
+/// Whether a requested count means autotune: 0, or -1 (tf.data.AUTOTUNE's value), so that
+/// `prefetch(-1)` ported from Python does not ask for an unbounded buffer.
+inline constexpr bool is_autotune(std::size_t requested) {
+    return requested == autotune || requested == std::size_t(-1);
+}
+
+/// The most threads one stage starts: more is a mistake (a count read from the wrong place), and
+/// would exhaust the process's threads rather than speed anything.
+inline constexpr std::size_t max_stage_threads = 1024;
+
 /// The worker threads of parallel_calls(n) (autotune: one per core).
 inline std::size_t resolve_threads(std::size_t requested) {
-    return requested != autotune ? requested : std::max<std::size_t>(1, std::thread::hardware_concurrency());
+    if (is_autotune(requested))
+        return std::max<std::size_t>(1, std::thread::hardware_concurrency());
+    if (requested > max_stage_threads)
+        throw error("parallel_calls(" + std::to_string(requested) + "): at most " + std::to_string(max_stage_threads) +
+                    " threads, or autotune");
+    return requested;
 }
 
 /// The buffer of prefetch(n) (autotune: two elements per core, at least 2).
 inline std::size_t resolve_buffer(std::size_t requested) {
-    return requested != autotune ? requested : std::max<std::size_t>(2, 2 * std::thread::hardware_concurrency());
+    return !is_autotune(requested) ? requested : std::max<std::size_t>(2, 2 * std::thread::hardware_concurrency());
 }
 
 /// A fixed set of worker threads running submitted tasks in submission order of start.
@@ -60,6 +77,8 @@ public:
 
 private:
     EST_DECL void work();
+    /// Ends the workers once the queued tasks have run, and joins them.
+    EST_DECL void stop();
 
     std::mutex mutex_;
     std::condition_variable ready_;

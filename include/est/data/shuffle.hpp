@@ -4,9 +4,11 @@
 // stream allocates no new buffer.
 #pragma once
 
+#include <est/core/error.hpp>
 #include <est/core/random.hpp>
 #include <est/data/dataset.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -31,11 +33,14 @@ private:
 public:
     shuffle_dataset(Upstream upstream, std::size_t buffer_size, std::uint64_t seed, bool reshuffle_each_iteration)
         : upstream_(std::move(upstream)),
-          buffer_size_(buffer_size ? buffer_size : 1),
+          buffer_size_(buffer_size),
           seed_(seed),
           reshuffle_(reshuffle_each_iteration),
           passes_(std::make_shared<std::uint64_t>(0)),
-          spare_(std::make_shared<spare_buffer>()) {}
+          spare_(std::make_shared<spare_buffer>()) {
+        if (buffer_size == 0)
+            throw error("shuffle: the buffer size must be at least 1, not 0");
+    }
 
     class iterator {
     public:
@@ -58,7 +63,9 @@ public:
 
         bool next(element_type& out) {
             if (!filled_) {
-                buffer_.reserve(buffer_size_);
+                // Reserved up to 64 MiB, grown past it as elements arrive: a buffer larger than
+                // the data (shuffle(n) with n past the dataset's size) costs only the data.
+                buffer_.reserve(std::min(buffer_size_, std::max<std::size_t>(1, (64 << 20) / sizeof(element_type))));
                 element_type element;
                 while (buffer_.size() < buffer_size_ && upstream_.next(element)) buffer_.push_back(element);
                 filled_ = true;

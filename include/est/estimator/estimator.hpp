@@ -73,6 +73,25 @@ struct eval_options {
     std::optional<std::uint64_t> steps;
 };
 
+namespace detail {
+/// tf.estimator's checks, made before the input is built: steps and max_steps are exclusive, and
+/// neither is 0.
+inline void check_options(train_options const& options) {
+    if (options.steps && options.max_steps)
+        throw error(
+            "train: steps and max_steps cannot both be given (steps counts from the current global step, "
+            "max_steps is the global step to stop at)");
+    if (options.steps == 0u)
+        throw error("train: steps must be at least 1, not 0");
+    if (options.max_steps == 0u)
+        throw error("train: max_steps must be at least 1, not 0");
+}
+inline void check_options(eval_options const& options) {
+    if (options.steps == 0u)
+        throw error("evaluate: steps must be at least 1, not 0 (leave it unset for the whole input)");
+}
+}  // namespace detail
+
 /// Throughput of the last train() call.
 struct train_statistics {
     std::uint64_t steps = 0;
@@ -375,6 +394,7 @@ public:
     /// Trains on `input_fn()` (a dataset of Input's element type).
     template <class InputFn>
     estimator& train(InputFn&& input_fn, train_options options = {}) {
+        detail::check_options(options);
         auto dataset = input_fn();
         if constexpr (input_fits<decltype(dataset)>())
             train_on(dataset, options, [](run_context&) {});
@@ -385,6 +405,7 @@ public:
     /// its after_run hooks (train_and_evaluate evaluates there).
     template <class Dataset, class BetweenSteps>
     void train_on(Dataset const& dataset, train_options const& options, BetweenSteps&& between_steps) {
+        detail::check_options(options);
         if constexpr (input_fits<Dataset>())
             train_steps(dataset, options, between_steps);
     }
@@ -392,9 +413,10 @@ public:
 private:
     template <class Dataset, class BetweenSteps>
     void train_steps(Dataset const& dataset, train_options const& options, BetweenSteps& between_steps) {
-        std::uint64_t target = options.steps       ? global_step_ + *options.steps
+        constexpr std::uint64_t forever = std::numeric_limits<std::uint64_t>::max();
+        std::uint64_t target = options.steps       ? global_step_ + std::min(*options.steps, forever - global_step_)
                                : options.max_steps ? *options.max_steps
-                                                   : std::numeric_limits<std::uint64_t>::max();
+                                                   : forever;
         statistics_ = {};
         run_context context = make_context(mode_key::train, target);
         hook_list spec_hooks;
@@ -490,6 +512,7 @@ public:
     /// TensorBoard (model_dir/eval) and to the checkpoint index, if the current step has a checkpoint.
     template <class InputFn>
     evaluation_type evaluate(InputFn&& input_fn, eval_options options = {}) {
+        detail::check_options(options);
         auto dataset = input_fn();
         if constexpr (!input_fits<decltype(dataset)>())
             return evaluation_type{};
@@ -712,8 +735,10 @@ private:
     bool checkpoint_due() const {
         if (config_.save_checkpoints_steps)
             return global_step_ % config_.save_checkpoints_steps == 0;
+        // In double seconds: a period as long as "never" (2^64 - 1 s) overflows integer durations.
         return config_.save_checkpoints_secs &&
-               std::chrono::steady_clock::now() - saved_time_ >= std::chrono::seconds(config_.save_checkpoints_secs);
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - saved_time_).count() >=
+                   double(config_.save_checkpoints_secs);
     }
 
     void write_eval_summaries(metric_values const& result) {

@@ -106,6 +106,8 @@ struct eval_spec {
 template <class Estimator, class TrainInputFn, class EvalInputFn>
 typename Estimator::evaluation_type train_and_evaluate(Estimator& estimator, train_spec<TrainInputFn> const& train,
                                                        eval_spec<EvalInputFn> const& eval) {
+    detail::check_options(train_options{.max_steps = train.max_steps});  // before either input is built
+    detail::check_options(eval_options{.steps = eval.steps});
     std::optional<std::uint64_t> evaluated_step;
     typename Estimator::evaluation_type last{};
     auto evaluate_now = [&] {

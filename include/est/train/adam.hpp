@@ -55,11 +55,29 @@ struct adam : detail::minimizer<adam<Schedule>> {
     Schedule schedule;
     adam_options options;
 
-    adam(Schedule rate, adam_options o = {}) : schedule(rate), options(o) {}
-    adam(float rate, adam_options o = {}) requires std::same_as<Schedule, constant_rate> : schedule{rate}, options(o) {}
+    adam(Schedule rate, adam_options o = {}) : schedule(rate), options(o) { check(); }
+    adam(float rate, adam_options o = {}) requires std::same_as<Schedule, constant_rate> : schedule{rate}, options(o) {
+        check();
+    }
 
     float learning_rate(std::uint64_t step) const { return schedule(step); }
 
+private:
+    void check() const {
+        detail::require_rate(schedule, "adam");
+        // beta1 = 1 divides by 0 in the bias correction; beta2 = 1 makes every step 0; epsilon = 0
+        // divides 0 by 0 for a value whose gradients have all been 0.
+        detail::require_option(options.beta1 >= 0.0f && options.beta1 < 1.0f, "adam", "beta1", options.beta1,
+                               "in [0, 1)");
+        detail::require_option(options.beta2 >= 0.0f && options.beta2 < 1.0f, "adam", "beta2", options.beta2,
+                               "in [0, 1)");
+        detail::require_option(options.epsilon > 0.0f && std::isfinite(options.epsilon), "adam", "epsilon",
+                               options.epsilon, "a finite number > 0");
+        detail::require_option(options.weight_decay >= 0.0f && std::isfinite(options.weight_decay), "adam",
+                               "weight_decay", options.weight_decay, "a finite number >= 0");
+    }
+
+public:
     template <class Net>
     void apply(Net& net, slots<typename Net::backend_type>& state, std::uint64_t step) const {
         double t = double(step + 1);

@@ -79,7 +79,8 @@ struct accuracy_hit {
     }
 };
 
-/// 1 where example b's label is among the k highest of its `Size` scores.
+/// 1 where example b's label is among the k highest of its `Size` scores; 0 where a score is NaN or
+/// infinite (as tf.math.in_top_k), so that a diverged model does not score every label a hit.
 template <class Label, std::size_t Size>
 struct top_k_hit {
     Label const* labels;
@@ -91,8 +92,12 @@ struct top_k_hit {
         float const* row = scores + b * Size;
         float target = row[std::size_t(labels[b])];
         std::size_t higher = 0;
-        for (std::size_t c = 0; c < Size; ++c) higher += row[c] > target ? 1 : 0;
-        return higher < k ? 1.0 : 0.0;
+        bool finite = true;
+        for (std::size_t c = 0; c < Size; ++c) {
+            higher += row[c] > target ? 1 : 0;
+            finite = finite && row[c] - row[c] == 0.0f;  // false for NaN and for +-infinity
+        }
+        return finite && higher < k ? 1.0 : 0.0;
     }
 };
 

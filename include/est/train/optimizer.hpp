@@ -6,13 +6,17 @@
 
 #include <est/core/backend.hpp>
 #include <est/core/buffer.hpp>
+#include <est/core/error.hpp>
 #include <est/host/backend.hpp>
 #include <est/nn/layer.hpp>
 #include <est/train/losses.hpp>
 
+#include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 namespace est {
 
@@ -32,6 +36,23 @@ struct parameter_slots {
         return values.data();
     }
 };
+
+/// Throws an est::error naming the optimizer, the option and its value unless `valid`, so that
+/// a bad setting fails where it is made (as torch.optim's constructors do), not as a NaN loss or
+/// a model that silently does not learn.
+inline void require_option(bool valid, std::string_view optimizer, std::string_view option, double value,
+                           std::string_view allowed) {
+    if (!valid)
+        throw error(std::string(optimizer) + ": " + std::string(option) + " must be " + std::string(allowed) +
+                    ", not " + std::to_string(value));
+}
+
+/// The learning rate at step 0 is a finite number >= 0.
+template <class Schedule>
+void require_rate(Schedule const& schedule, std::string_view optimizer) {
+    double rate = schedule(0);
+    require_option(rate >= 0.0 && std::isfinite(rate), optimizer, "the learning rate", rate, "a finite number >= 0");
+}
 }  // namespace detail
 
 /// An optimizer's per-parameter state for a model: what a train_op of that model keeps across steps.

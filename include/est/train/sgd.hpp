@@ -55,11 +55,25 @@ struct sgd : detail::minimizer<sgd<Schedule>> {
     Schedule schedule;
     sgd_options options;
 
-    sgd(Schedule rate, sgd_options o = {}) : schedule(rate), options(o) {}
-    sgd(float rate, sgd_options o = {}) requires std::same_as<Schedule, constant_rate> : schedule{rate}, options(o) {}
+    sgd(Schedule rate, sgd_options o = {}) : schedule(rate), options(o) { check(); }
+    sgd(float rate, sgd_options o = {}) requires std::same_as<Schedule, constant_rate> : schedule{rate}, options(o) {
+        check();
+    }
 
     float learning_rate(std::uint64_t step) const { return schedule(step); }
 
+private:
+    void check() const {
+        detail::require_rate(schedule, "sgd");
+        detail::require_option(options.momentum >= 0.0f && std::isfinite(options.momentum), "sgd", "momentum",
+                               options.momentum, "a finite number >= 0");
+        detail::require_option(!options.nesterov || options.momentum > 0.0f, "sgd", "momentum", options.momentum,
+                               "> 0 with nesterov");
+        detail::require_option(options.weight_decay >= 0.0f && std::isfinite(options.weight_decay), "sgd",
+                               "weight_decay", options.weight_decay, "a finite number >= 0");
+    }
+
+public:
     template <class Net>
     void apply(Net& net, slots<typename Net::backend_type>& state, std::uint64_t step) const {
         std::size_t n = net.trainable_size(), decayed = net.weights_size();

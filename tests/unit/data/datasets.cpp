@@ -4,6 +4,9 @@
 
 #include <xtensor/xbuilder.hpp>
 
+#include <algorithm>
+#include <limits>
+
 using namespace est::literals;
 
 namespace {
@@ -87,4 +90,21 @@ TEST_CASE("repeat, batch and map", "[data]") {
         return e;
     });
     CHECK(labels_of(doubled)[3] == 6);
+}
+
+TEST_CASE("batch: a size of zero is refused, a size past the data gives one short batch", "[data]") {
+    CHECK_THROWS_WITH(numbers().batch(0), Catch::Contains("batch: the batch size must be at least 1, not 0"));
+    // The buffers grow with the examples that arrive: a size no memory could hold batches the thirty.
+    for (std::size_t size : {std::size_t(16), std::numeric_limits<std::size_t>::max()}) {
+        auto whole = numbers().repeat(3).batch(size);
+        auto it = whole.make_iterator();
+        decltype(whole)::element_type b;
+        REQUIRE(it.next(b));
+        REQUIRE(b.labels["y"_f].batch_size() == std::min<std::size_t>(size, 30));
+        for (std::size_t i = 0; i < b.labels["y"_f].batch_size(); ++i) {  // nothing lost as the buffers grew
+            CHECK(b.labels["y"_f].data()[i] == std::int32_t(i % 10));
+            CHECK(b.features["x"_f].example(i)[1] == float(i % 10) + 0.5f);
+        }
+        CHECK(it.next(b) == (size < 30));
+    }
 }

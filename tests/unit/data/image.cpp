@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -48,6 +49,13 @@ TEST_CASE("image: resize, crops, flips, means, to_example, one_hot", "[data][ima
         moved |= est::data::random_crop(in, 2, 2, seed).pixels != window.pixels;
     CHECK(moved);
     CHECK_THROWS_WITH(est::data::random_crop(in, 5, 2, 1), Catch::Contains("does not fit a 4x6 image"));
+    // A window whose far edge wraps past the largest size is refused, not read before the image.
+    std::size_t far = std::numeric_limits<std::size_t>::max();
+    CHECK_THROWS_WITH(est::data::crop(in, far, 0, 1, 1), Catch::Contains("does not fit a 4x6 image"));
+    CHECK_THROWS_WITH(est::data::crop(in, 0, far, 1, 2), Catch::Contains("does not fit a 4x6 image"));
+    CHECK_THROWS_WITH(est::data::resize_bilinear(in, 0, 3), Catch::Contains("resize_bilinear: a 0x3 output is empty"));
+    CHECK_THROWS_WITH(est::data::resize_bilinear(in, std::size_t(1) << 32, std::size_t(1) << 32),
+                      Catch::Contains("more than the 268435456 pixels est decodes"));
 
     int flips = 0;
     for (std::uint64_t seed = 0; seed < 40; ++seed) {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <algorithm>
@@ -95,6 +96,44 @@ TEST_CASE("prefetch: same elements, produced ahead; an upstream error arrives at
         std::string e;
         REQUIRE(it.next(e));
     }
+}
+
+TEST_CASE("stage sizes: 0 is refused, -1 is autotune as in tf.data, a thread count past reason is refused",
+          "[data][pipeline]") {
+    using Catch::Contains;
+    auto source = values(numbers(1, 100));
+    auto same = [](std::string const& x) { return values({x}); };
+    CHECK_THROWS_WITH(source.shuffle(0, 1), Contains("shuffle: the buffer size must be at least 1, not 0"));
+    CHECK_THROWS_WITH(source.interleave(same, {.cycle_length = 0}),
+                      Contains("interleave: cycle_length and block_length"));
+    CHECK_THROWS_WITH(source.interleave(same, {.block_length = 0}), Contains("must be at least 1, not 1 and 0"));
+    CHECK_THROWS_WITH(source.interleave(same, {.cycle_length = 5000, .parallel = true}),
+                      Contains("a parallel cycle_length of 5000 asks for a thread per open dataset; at most 1024"));
+    CHECK_THROWS_WITH(source.map([](std::string const& x) { return x; }, est::parallel_calls{5000}),
+                      Contains("parallel_calls(5000): at most 1024 threads"));
+    CHECK_THROWS_WITH(source.map([](std::string const& x) { return x; }, est::parallel_calls{std::size_t(-2)}),
+                      Contains("at most 1024 threads"));
+
+    // A shuffle buffer larger than the data holds the data (one allocation of that, not of the size).
+    auto whole = drain(source.shuffle(std::numeric_limits<std::size_t>::max(), 5));
+    std::sort(whole.begin(), whole.end());
+    auto expected = numbers(1, 100);
+    std::sort(expected.begin(), expected.end());
+    CHECK(whole == expected);
+
+    // prefetch(-1), ported from prefetch(tf.data.AUTOTUNE), buffers a few elements per core, not an
+    // endless input.
+    std::atomic<std::size_t> produced = 0;
+    auto counted = source.repeat().map([&](std::string const& x) {
+        ++produced;
+        return x;
+    });
+    auto ahead = counted.prefetch(std::size_t(-1));
+    auto it = ahead.make_iterator();
+    std::string e;
+    REQUIRE(it.next(e));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK(produced <= 2 * std::max(2u, std::thread::hardware_concurrency()) + 2);
 }
 
 TEST_CASE("filter, take, skip, shard, cache, zip, shuffle_and_repeat", "[data][pipeline]") {
@@ -381,13 +420,11 @@ TEST_CASE("padded_batch: variable-length features padded to the longest in each 
         e.set("label", std::vector<std::int64_t>{i});
         serialized.push_back(e.serialize());
     }
-    auto dataset = values(serialized)
-                       .map([](std::string const& record) {
-                           auto r = schema::parse(record);
-                           return est::data::example{est::fields("tokens"_f = r["tokens"_f]),
-                                                     est::fields("label"_f = r["label"_f])};
-                       })
-                       .padded_batch(3, {.padding = -1.0});
+    auto parse = [](std::string const& record) {
+        auto r = schema::parse(record);
+        return est::data::example{est::fields("tokens"_f = r["tokens"_f]), est::fields("label"_f = r["label"_f])};
+    };
+    auto dataset = values(serialized).map(parse).padded_batch(3, {.padding = -1.0});
     auto it = dataset.make_iterator();
     decltype(dataset)::element_type batch;
     REQUIRE(it.next(batch));
@@ -406,4 +443,22 @@ TEST_CASE("padded_batch: variable-length features padded to the longest in each 
     CHECK(batch.features["tokens"_f].values.shape()[1] == 4);
     CHECK(batch.labels["label"_f].batch_size() == 2);
     CHECK_FALSE(it.next(batch));
+
+    // As batch(): a size of zero is refused, and a size past the data gives one short batch.
+    CHECK_THROWS_WITH(values(serialized).map(parse).padded_batch(0),
+                      Catch::Contains("padded_batch: the batch size must be at least 1, not 0"));
+    auto whole = values(serialized).map(parse).padded_batch(std::numeric_limits<std::size_t>::max());
+    auto all = whole.make_iterator();
+    decltype(whole)::element_type five;
+    REQUIRE(all.next(five));
+    CHECK(five.features["tokens"_f].lengths == std::vector<std::size_t>{0, 1, 2, 3, 4});
+    CHECK(five.features["tokens"_f].values(4, 3) == 4);
+    CHECK(five.labels["label"_f].data()[4] == 4);
+    CHECK_FALSE(all.next(five));
+    // A padding that the field's integer type cannot hold is refused, not converted (undefined).
+    for (double padding : {1e30, -0.5}) {
+        auto unfit = values(serialized).map(parse).padded_batch(2, {.padding = padding});
+        auto unfit_it = unfit.make_iterator();
+        CHECK_THROWS_WITH(unfit_it.next(five), Catch::Contains("is not a value of the field's 64-bit integer type"));
+    }
 }

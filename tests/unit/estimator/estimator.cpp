@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -218,6 +219,52 @@ TEST_CASE("estimator: a NaN loss stops training, names the step and keeps the we
     CHECK_THROWS_WITH(estimator.train([&] { return data.dataset().batch(10); }),
                       Catch::Contains("training loss is nan at global step 0"));
     CHECK(test::weights_of(estimator) == before);
+}
+
+TEST_CASE("estimator: step counts that cannot mean anything are refused, as tf.estimator does", "[estimator]") {
+    using Catch::Contains;
+    blobs data;
+    bool input_called = false;
+    auto input = [&] {
+        input_called = true;
+        return data.dataset().repeat().batch(20);
+    };
+    auto estimator = est::make_estimator<model, input_spec>(
+        model_fn,
+        est::run_config{.model_dir = test::fresh_model_dir("step-counts-never"),
+                        .seed = 2,
+                        .save_checkpoints_secs = std::numeric_limits<std::uint64_t>::max()},
+        params{});
+    CHECK_THROWS_WITH(estimator.train(input, {.steps = 5, .max_steps = 10}),
+                      Contains("train: steps and max_steps cannot both be given"));
+    CHECK_THROWS_WITH(estimator.train(input, {.steps = 0}), Contains("train: steps must be at least 1, not 0"));
+    CHECK_THROWS_WITH(estimator.train(input, {.max_steps = 0}), Contains("train: max_steps must be at least 1, not 0"));
+    CHECK_THROWS_WITH(est::train_and_evaluate(estimator, est::train_spec{.input_fn = input, .max_steps = 0},
+                                              est::eval_spec{.input_fn = input}),
+                      Contains("train: max_steps must be at least 1, not 0"));
+    CHECK_THROWS_WITH(est::train_and_evaluate(estimator, est::train_spec{.input_fn = input, .max_steps = 10},
+                                              est::eval_spec{.input_fn = input, .steps = 0}),
+                      Contains("evaluate: steps must be at least 1, not 0"));
+    CHECK_FALSE(input_called);  // each refused before an input is built
+    CHECK_THROWS_WITH(estimator.evaluate(input, {.steps = 0}), Contains("evaluate: steps must be at least 1, not 0"));
+
+    // A save period meaning "never" (2^64 - 1 s) does not wrap to "every step": 5 steps write the
+    // checkpoints that they write with the default of 600 s.
+    estimator.train(input, {.steps = 5});
+    auto reference = est::make_estimator<model, input_spec>(
+        model_fn, est::run_config{.model_dir = test::fresh_model_dir("step-counts-reference"), .seed = 2}, params{});
+    reference.train(input, {.steps = 5});
+    CHECK(estimator.checkpoints().size() == reference.checkpoints().size());
+
+    // A step count past the largest global step, from step 5, trains until something else stops it
+    // (the input here; a hook's num_steps as large does not stop it either): no wrapped target.
+    auto finite = est::make_estimator<model, input_spec>(
+        model_fn, est::run_config{.model_dir = test::fresh_model_dir("step-counts-forever"), .seed = 2}, params{},
+        est::hooks::stop_at_step({.num_steps = std::numeric_limits<std::uint64_t>::max()}));
+    finite.train(input, {.steps = 5});
+    finite.train([&] { return data.dataset().repeat(2).batch(20); },
+                 {.steps = std::numeric_limits<std::uint64_t>::max()});
+    CHECK(finite.global_step() == 25);  // the input's 20 batches after the 5 before
 }
 
 TEST_CASE("spec: fields are found by name", "[estimator][spec]") {

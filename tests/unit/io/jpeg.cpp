@@ -25,6 +25,8 @@ TEST_CASE("jpeg: decodes the photos of a TensorFlow-written TFRecord, in color a
         auto gray = est::io::decode_jpeg(example["image/encoded"].bytes.at(0), 1);
         CHECK(gray.channels == 1);
         CHECK(gray.pixels.size() == height * width);
+        CHECK_THROWS_WITH(est::io::decode_jpeg(example["image/encoded"].bytes.at(0), 4),
+                          Catch::Contains("decode_jpeg: channels must be 0 (as stored), 1 or 3, not 4"));
         ++count;
     }
     CHECK(count == 3);

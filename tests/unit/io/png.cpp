@@ -25,6 +25,8 @@ TEST_CASE("png: round trip, and corrupt input named", "[io][png][image]") {
     CHECK(decoded.channels == 3);
     CHECK(decoded.pixels == pixels);
     CHECK(est::io::decode_png(png, 4).channels == 4);
+    CHECK_THROWS_WITH(est::io::decode_png(png, 5),
+                      Catch::Contains("decode_png: channels must be 0 (as stored), 1, 2, 3 or 4, not 5"));
 
     CHECK_THROWS_WITH(est::io::decode_png(png.substr(0, png.size() / 2)), Catch::Contains("decode_png"));
     CHECK_THROWS_WITH(est::io::encode_png(pixels, 5, 7, 2), Catch::Contains("PNG takes 1, 3 or 4"));

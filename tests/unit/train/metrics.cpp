@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
+
 TEST_CASE("metrics stream over batches", "[train][metrics]") {
     est::batch_tensor<std::int32_t, est::shape<>> labels(4);
     std::vector<std::int32_t> l{0, 1, 2, 1};
@@ -23,6 +26,12 @@ TEST_CASE("metrics stream over batches", "[train][metrics]") {
     CHECK(est::metrics::top_k_accuracy(labels, scores, 1).result() == Approx(0.5));
     CHECK(est::metrics::top_k_accuracy(labels, scores, 2).result() == Approx(0.75));
     CHECK(est::metrics::top_k_accuracy(labels, scores, 3).result() == Approx(1.0));
+    // A row with a NaN or an infinite score is a miss at any k (tf.math.in_top_k), even for the
+    // label whose NaN no other score exceeds.
+    scores.data()[0] = std::nanf("");                           // example 0's label's score
+    scores.data()[5] = std::numeric_limits<float>::infinity();  // example 1, not its label
+    CHECK(est::metrics::top_k_accuracy(labels, scores, 3).result() == Approx(0.5));
+    std::copy(s.begin(), s.end(), scores.data());
 
     auto mean = est::metrics::mean(scores);
     CHECK(mean.result() == Approx(4.0 / 12.0));

@@ -85,6 +85,21 @@ TEST_CASE("adam: the first step moves each parameter by the learning rate", "[tr
     CHECK(p[2] == Approx(0.01).epsilon(1e-4));
 }
 
+TEST_CASE("optimizers refuse settings that cannot train, naming them", "[train][optimizer]") {
+    using Catch::Contains;
+    CHECK_THROWS_WITH(est::adam(0.01f, {.beta1 = 1.0f}), Contains("adam: beta1 must be in [0, 1), not 1"));
+    CHECK_THROWS_WITH(est::adam(0.01f, {.beta2 = 1.5f}), Contains("adam: beta2 must be in [0, 1)"));
+    CHECK_THROWS_WITH(est::adam(0.01f, {.epsilon = 0.0f}), Contains("adam: epsilon must be a finite number > 0"));
+    CHECK_THROWS_WITH(est::adam(0.01f, {.weight_decay = -1.0f}), Contains("adam: weight_decay must be"));
+    CHECK_THROWS_WITH(est::adam(std::nanf("")), Contains("adam: the learning rate must be a finite number >= 0"));
+    CHECK_THROWS_WITH(est::adam(est::polynomial_decay{.initial_rate = -0.1f}), Contains("adam: the learning rate"));
+    CHECK_THROWS_WITH(est::sgd(-0.1f), Contains("sgd: the learning rate must be a finite number >= 0, not -0.1"));
+    CHECK_THROWS_WITH(est::sgd(0.1f, {.momentum = -0.5f}), Contains("sgd: momentum must be a finite number >= 0"));
+    CHECK_THROWS_WITH(est::sgd(0.1f, {.nesterov = true}), Contains("sgd: momentum must be > 0 with nesterov"));
+    CHECK_NOTHROW(est::adam(0.0f, {.beta1 = 0.0f, .beta2 = 0.0f}));  // the ranges' closed ends
+    CHECK_NOTHROW(est::sgd(0.1f, {.momentum = 0.9f, .nesterov = true}));
+}
+
 TEST_CASE("learning-rate schedules", "[train][learning_rate]") {
     est::exponential_decay e{.initial_rate = 0.1f, .decay_steps = 10, .decay_rate = 0.5f};
     CHECK(e(0) == Approx(0.1));

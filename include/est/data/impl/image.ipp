@@ -19,6 +19,10 @@ EST_DECL image<float> to_float(image<std::uint8_t> const& in, float scale) {
 EST_DECL image<float> resize_bilinear(image<float> const& in, std::size_t height, std::size_t width) {
     if (in.height == 0 || in.width == 0)
         throw error("resize_bilinear: the image is empty");
+    if (height == 0 || width == 0 || height > io::max_image_pixels / width)
+        throw error("resize_bilinear: a " + std::to_string(height) + "x" + std::to_string(width) +
+                    " output is empty or more than the " + std::to_string(io::max_image_pixels) +
+                    " pixels est decodes");
     image<float> out{height, width, in.channels, std::vector<float>(height * width * in.channels)};
     float sy = float(in.height) / float(height), sx = float(in.width) / float(width);
     for (std::size_t y = 0; y < height; ++y) {

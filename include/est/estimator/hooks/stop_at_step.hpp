@@ -31,7 +31,7 @@ public:
     void after_run(run_context& context, run_values const&) {
         if (context.mode != mode_key::train)
             return;
-        if ((options_.num_steps && context.global_step >= start_ + *options_.num_steps) ||
+        if ((options_.num_steps && context.global_step - start_ >= *options_.num_steps) ||  // no sum to wrap
             (options_.last_step && context.global_step >= *options_.last_step))
             context.request_stop();
     }

@@ -23,6 +23,8 @@ struct jpeg_failure {
 }  // namespace detail
 
 EST_DECL image<std::uint8_t> decode_jpeg(std::string_view bytes, std::size_t channels) {
+    if (channels != 0 && channels != 1 && channels != 3)
+        throw error("decode_jpeg: channels must be 0 (as stored), 1 or 3, not " + std::to_string(channels));
     jpeg_decompress_struct info{};
     detail::jpeg_failure failure{};
     info.err = jpeg_std_error(&failure.manager);

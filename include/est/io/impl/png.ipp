@@ -111,6 +111,8 @@ EST_DECL void check_png_chunk_lengths(std::string_view bytes) {
 }  // namespace detail
 
 EST_DECL image<std::uint8_t> decode_png(std::string_view bytes, std::size_t channels) {
+    if (channels > 4)
+        throw error("decode_png: channels must be 0 (as stored), 1, 2, 3 or 4, not " + std::to_string(channels));
     if (auto simple = detail::decode_simple_png(bytes, channels))
         return *std::move(simple);
     return detail::decode_png_with_libpng(bytes, channels);
