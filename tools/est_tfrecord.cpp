@@ -18,10 +18,12 @@
 #include <boost/archive/iterators/transform_width.hpp>
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 namespace {
@@ -94,7 +96,10 @@ int main(int argc, char** argv) {
         if (arg == "--shards" && command == "from-idx") {
             if (++i == argc)
                 usage("--shards needs a number");
-            shards = std::strtoull(argv[i], nullptr, 10);
+            std::string_view value = argv[i];
+            auto [end, failure] = std::from_chars(value.data(), value.data() + value.size(), shards);
+            if (failure != std::errc{} || end != value.data() + value.size() || value.empty())
+                usage("--shards needs a whole number, not '" + std::string(value) + "'");
         } else if (arg == "--compression") {
             if (++i == argc)
                 usage("--compression needs none, gzip or zlib");

@@ -12,6 +12,7 @@
 
 #include <xtensor/xarray.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -43,6 +44,9 @@ std::vector<std::string> write_image_shards(xt::xarray<std::uint8_t> const& imag
     if (labels.size() != count)
         throw error("write_image_shards: " + std::to_string(count) + " images but " + std::to_string(labels.size()) +
                     " labels");
+    if (shards > std::max<std::size_t>(count, 1))  // checked before any file is made
+        throw error("write_image_shards: " + std::to_string(shards) + " shards for " + std::to_string(count) +
+                    " images; at most one shard an image");
     std::filesystem::create_directories(directory);
     std::vector<std::string> paths;
     std::vector<std::unique_ptr<io::tfrecord_writer>> writers;

@@ -329,6 +329,9 @@ std::vector<std::string> damaged_image_shards(std::filesystem::path const& dir) 
     xt::xarray<std::uint8_t> images = xt::zeros<std::uint8_t>({60, 4, 4});
     for (std::size_t i = 0; i < images.size(); ++i) images.data()[i] = std::uint8_t(i * 13);
     xt::xarray<std::int64_t> labels = xt::arange<std::int64_t>(60);
+    CHECK_THROWS_WITH(est::data::write_image_shards(images, labels, dir, "train", 61),
+                      Catch::Contains("61 shards for 60 images; at most one shard an image"));
+    CHECK(std::filesystem::is_empty(dir));  // refused before any file is made
     auto shards = est::data::write_image_shards(images, labels, dir, "train", 3);
     auto rewrite = [](std::string const& path, auto change) {
         std::vector<std::string> records;
