@@ -80,7 +80,7 @@ T number(std::string_view flag, std::string const& value) {
     T result{};
     char const* end = value.data() + value.size();
     auto [stop, failure] = std::from_chars(value.data(), end, result);
-    if (failure != std::errc{} || stop != end || value.empty())
+    if (failure != std::errc{} || stop != end)  // an empty value is invalid_argument
         usage("bad value '" + value + "' for " + std::string(flag) + ": expected " +
               (std::is_floating_point_v<T> ? "a number"
                : std::is_signed_v<T>       ? "a whole number"

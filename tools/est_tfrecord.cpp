@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
                 usage("--shards needs a number");
             std::string_view value = argv[i];
             auto [end, failure] = std::from_chars(value.data(), value.data() + value.size(), shards);
-            if (failure != std::errc{} || end != value.data() + value.size() || value.empty())
+            if (failure != std::errc{} || end != value.data() + value.size())
                 usage("--shards needs a whole number, not '" + std::string(value) + "'");
         } else if (arg == "--compression") {
             if (++i == argc)

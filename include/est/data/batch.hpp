@@ -49,6 +49,12 @@ template <class... Batched>
 void resize_record(record<Batched...>& batches, std::size_t size) {
     batches.for_each([&](auto, auto& batch) { batch.resize(size); });
 }
+
+/// The rows a batch's buffers grow to once `rows` are full: double, up to the batch size, so that
+/// a batch size larger than the data (as tf.data allows) costs only the data.
+inline std::size_t grown_rows(std::size_t rows, std::size_t batch_size) {
+    return std::min(batch_size, std::max<std::size_t>(2 * rows, 1));
+}
 }  // namespace detail
 
 template <class Upstream>
@@ -70,15 +76,14 @@ public:
         iterator(typename Upstream::iterator_type upstream, std::size_t size, bool drop_remainder)
             : upstream_(std::move(upstream)), size_(size), drop_remainder_(drop_remainder) {}
 
-        /// The batch's buffers grow with the examples that arrive, not to `size` up front: a batch
-        /// size larger than the data (as tf.data allows) costs only the data.
+        /// The batch's buffers grow with the examples that arrive (detail::grown_rows).
         bool next(element_type& out) {
             std::size_t rows = rows_;
             resize(out, rows);
             std::size_t count = 0;
             while (count < size_) {
                 if (count == rows) {
-                    rows = std::min(size_, std::max<std::size_t>(2 * rows, 1));
+                    rows = detail::grown_rows(rows, size_);
                     resize(out, rows);
                 }
                 if (!upstream_.next(example_))

@@ -112,8 +112,8 @@ public:
         bool next(element_type& out) {
             std::size_t count = 0;
             while (count < size_) {
-                if (count == examples_.size())  // grows with the examples that arrive, not to size_ up front
-                    examples_.resize(std::min(size_, std::max<std::size_t>(2 * count, 1)));
+                if (count == examples_.size())  // grows with the examples that arrive, as batch()'s buffers
+                    examples_.resize(detail::grown_rows(count, size_));
                 if (!upstream_.next(examples_[count]))
                     break;
                 ++count;

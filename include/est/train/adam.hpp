@@ -64,7 +64,7 @@ struct adam : detail::minimizer<adam<Schedule>> {
 
 private:
     void check() const {
-        detail::require_rate(schedule, "adam");
+        detail::require_rate_and_decay(schedule, options.weight_decay, "adam");
         // beta1 = 1 divides by 0 in the bias correction; beta2 = 1 makes every step 0; epsilon = 0
         // divides 0 by 0 for a value whose gradients have all been 0.
         detail::require_option(options.beta1 >= 0.0f && options.beta1 < 1.0f, "adam", "beta1", options.beta1,
@@ -73,8 +73,6 @@ private:
                                "in [0, 1)");
         detail::require_option(options.epsilon > 0.0f && std::isfinite(options.epsilon), "adam", "epsilon",
                                options.epsilon, "a finite number > 0");
-        detail::require_option(options.weight_decay >= 0.0f && std::isfinite(options.weight_decay), "adam",
-                               "weight_decay", options.weight_decay, "a finite number >= 0");
     }
 
 public:

@@ -47,11 +47,16 @@ inline void require_option(bool valid, std::string_view optimizer, std::string_v
                     ", not " + std::to_string(value));
 }
 
-/// The learning rate at step 0 is a finite number >= 0.
+/// `value` is a finite number >= 0.
+inline void require_non_negative(double value, std::string_view optimizer, std::string_view option) {
+    require_option(value >= 0.0 && std::isfinite(value), optimizer, option, value, "a finite number >= 0");
+}
+
+/// The learning rate at step 0, and the weight decay, are finite numbers >= 0.
 template <class Schedule>
-void require_rate(Schedule const& schedule, std::string_view optimizer) {
-    double rate = schedule(0);
-    require_option(rate >= 0.0 && std::isfinite(rate), optimizer, "the learning rate", rate, "a finite number >= 0");
+void require_rate_and_decay(Schedule const& schedule, float weight_decay, std::string_view optimizer) {
+    require_non_negative(schedule(0), optimizer, "the learning rate");
+    require_non_negative(weight_decay, optimizer, "weight_decay");
 }
 }  // namespace detail
 

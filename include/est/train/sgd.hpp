@@ -64,13 +64,10 @@ struct sgd : detail::minimizer<sgd<Schedule>> {
 
 private:
     void check() const {
-        detail::require_rate(schedule, "sgd");
-        detail::require_option(options.momentum >= 0.0f && std::isfinite(options.momentum), "sgd", "momentum",
-                               options.momentum, "a finite number >= 0");
+        detail::require_rate_and_decay(schedule, options.weight_decay, "sgd");
+        detail::require_non_negative(options.momentum, "sgd", "momentum");
         detail::require_option(!options.nesterov || options.momentum > 0.0f, "sgd", "momentum", options.momentum,
                                "> 0 with nesterov");
-        detail::require_option(options.weight_decay >= 0.0f && std::isfinite(options.weight_decay), "sgd",
-                               "weight_decay", options.weight_decay, "a finite number >= 0");
     }
 
 public:
