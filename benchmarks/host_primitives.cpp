@@ -19,7 +19,6 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
-#include <optional>
 #include <numeric>
 #include <string>
 #include <string_view>
@@ -285,36 +284,6 @@ conv_case make_conv_case(conv_layer const& layer, std::size_t batch, bool traini
     return c;
 }
 
-/// The same layer on est's direct kernels (host/direct_convolution.hpp): NHWC activations, the
-/// kernel (window, window, channels, filters), every buffer random.
-struct direct_case {
-    dnn::direct_convolution conv;
-    std::size_t batch;
-    host_buffer<float> x, w, b, y, dy, dx, dw, db;
-
-    direct_case(conv_layer const& layer, std::size_t batch, est::random_engine& rng)
-        : conv({layer.size, layer.size, layer.channels, layer.size, layer.size, layer.filters, window, 2, 2, 2, 2,
-                est::post_op::relu}),
-          batch(batch),
-          x(filled(batch * layer.size * layer.size * layer.channels, rng)),
-          w(filled(window * window * layer.channels * layer.filters, rng)),
-          b(filled(layer.filters, rng)),
-          y(batch * layer.size * layer.size * layer.filters),
-          dy(filled(batch * layer.size * layer.size * layer.filters, rng)),
-          dx(batch * layer.size * layer.size * layer.channels),
-          dw(window * window * layer.channels * layer.filters),
-          db(layer.filters) {}
-
-    static host_buffer<float> filled(std::size_t n, est::random_engine& rng) {
-        host_buffer<float> values(n);
-        for (std::size_t i = 0; i < n; ++i) values.data()[i] = rng.normal();
-        return values;
-    }
-    void forward() { conv.forward(x.data(), batch, w.data(), b.data(), y.data()); }
-    void backward_weights() { conv.backward_weights(x.data(), dy.data(), batch, dw.data(), db.data()); }
-    void backward_data() { conv.backward_data(dy.data(), batch, w.data(), dx.data()); }
-};
-
 void convolutions(std::vector<row>& rows, est::random_engine& rng) {
     for (auto const& layer : cnn_convolutions) {
         std::vector<activation_layouts> choices = {{"nhwc", dnnl_nhwc, dnnl_nhwc},
@@ -325,35 +294,22 @@ void convolutions(std::vector<row>& rows, est::random_engine& rng) {
             std::size_t batch = training ? train_batch : inference_batch;
             std::vector<conv_case> cases;
             for (auto const& choice : choices) cases.push_back(make_conv_case(layer, batch, training, choice, rng));
-            // est's own kernels (NHWC activations, the kernel as stored), where they cover the layer.
-            std::optional<direct_case> direct;
-            if (dnn::direct_convolution::fits(layer.channels, layer.filters, window, 2, 2, 2, 2, est::post_op::relu) &&
-                dnn::direct_convolution::runs_on_this_cpu())
-                direct.emplace(layer, batch, rng);
-            auto measure = [&](char const* pass, void (conv_case::*run)(), std::string conv_case::*info,
-                               void (direct_case::*direct_run)()) {
+            auto measure = [&](char const* pass, void (conv_case::*run)(), std::string conv_case::*info) {
                 std::vector<std::function<void()>> runs;
                 for (auto& c : cases) runs.push_back([&c, run] { (c.*run)(); });
-                if (direct)
-                    runs.push_back([&direct, direct_run] { ((*direct).*direct_run)(); });
                 auto times = compare(runs);
                 for (std::size_t i = 0; i < cases.size(); ++i)
                     rows.push_back({"convolution", std::string(layer.name) + " " + pass, batch, choices[i].name,
                                     times[i], layer.flops(batch), cases[i].*info});
-                if (direct)
-                    rows.push_back({"convolution", std::string(layer.name) + " " + pass, batch, "est direct",
-                                    times.back(), layer.flops(batch), "est direct_convolution src nhwc wei hwio"});
             };
             if (!training) {
-                measure("forward_inference", &conv_case::run_forward, &conv_case::forward_info, &direct_case::forward);
+                measure("forward_inference", &conv_case::run_forward, &conv_case::forward_info);
                 continue;
             }
-            measure("forward_training", &conv_case::run_forward, &conv_case::forward_info, &direct_case::forward);
-            measure("backward_weights", &conv_case::run_backward_weights, &conv_case::weights_info,
-                    &direct_case::backward_weights);
+            measure("forward_training", &conv_case::run_forward, &conv_case::forward_info);
+            measure("backward_weights", &conv_case::run_backward_weights, &conv_case::weights_info);
             if (layer.input_gradient)
-                measure("backward_data", &conv_case::run_backward_data, &conv_case::data_info,
-                        &direct_case::backward_data);
+                measure("backward_data", &conv_case::run_backward_data, &conv_case::data_info);
 
             std::vector<std::function<void()>> runs;
             std::vector<row> reorder_rows;
@@ -826,7 +782,7 @@ int main() {
     print_table(rows, "convolution",
                 "Convolutions, oneDNN (variant: the activation layouts asked for, source/destination; weights "
                 "`any`; bias, relu fused into the forward pass; the backward passes on the forward pass's "
-                "activation layouts, as est builds them) and est's direct kernels where they run",
+                "activation layouts, as est builds them)",
                 peak.gflops);
     print_table(rows, "reorder", "Reorders between layouts", peak.gflops);
     print_table(rows, "pooling", "Max pooling 2x2 stride 2 (forward in training keeps the workspace/argmax)",

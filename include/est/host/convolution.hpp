@@ -20,8 +20,6 @@
 #include <est/core/shape.hpp>
 #include <est/core/tensor.hpp>
 #include <est/host/convolution_max_pooling.hpp>
-#include <est/host/direct_convolution.hpp>
-#include <est/host/layout_converter.hpp>
 #include <est/host/onednn.hpp>
 #include <est/host/vector_width.hpp>
 
@@ -81,9 +79,6 @@ public:
     convolution_primitives& operator=(convolution_primitives const&) = delete;
 
     parameter_layout const& weights_layout() const { return weights_; }
-    /// Stores the weights in est's canonical layout, (window, window, channels, filters), where est's
-    /// own kernels run the convolution (direct_convolution.hpp). Before any weights exist.
-    EST_DECL void keep_weights_canonical();
 
     /// The layout of the forward pass's output at inference for `batch` inputs in `input_layout`.
     EST_DECL est::layout inference_output_layout(std::size_t batch, est::layout input_layout);
@@ -169,14 +164,7 @@ public:
 
     convolution()
         : primitives_({G::height, G::width, G::channels, G::out_height, G::out_width, G::out_channels, G::window,
-                       G::stride, G::pad_top, G::pad_left, G::pad_bottom, G::pad_right, Op}) {
-        if (direct_fits && direct_convolution::runs_on_this_cpu()) {
-            direct_.emplace(direct_convolution_dims{G::height, G::width, G::channels, G::out_height, G::out_width,
-                                                    G::out_channels, G::window, G::pad_top, G::pad_left,
-                                                    G::pad_bottom, G::pad_right, Op});
-            primitives_.keep_weights_canonical();
-        }
-    }
+                       G::stride, G::pad_top, G::pad_left, G::pad_bottom, G::pad_right, Op}) {}
 
     parameter_layout const& weights_layout() const { return primitives_.weights_layout(); }
 
@@ -185,12 +173,6 @@ public:
 
     batch_view<float const, output_shape> forward(batch_view<float const, input_shape> x, float const* weights,
                                                   float const* bias, bool training) {
-        if (direct_) {
-            auto input = input_converter_.convert(x, est::layout::canonical);
-            direct_output_.resize(x.batch * G::output_size);
-            direct_->forward(input.data, x.batch, weights, bias, direct_output_.data());
-            return {direct_output_.data(), x.batch, est::layout::canonical};
-        }
         auto [y, layout] = primitives_.forward(x.data, x.batch, x.layout, weights, bias, training);
         return {y, x.batch, layout};
     }
@@ -229,8 +211,6 @@ public:
     batch_view<float, input_shape> backward(batch_view<float const, input_shape> x, batch_view<float, output_shape> dy,
                                             float const* weights, float* weights_gradient, float* bias_gradient,
                                             bool need_input_gradient) {
-        if (direct_)
-            return direct_backward(x, dy, weights, weights_gradient, bias_gradient, need_input_gradient);
         float* dx = primitives_.backward(x.data, x.batch, x.layout, dy.data, weights, weights_gradient, bias_gradient,
                                          need_input_gradient);
         if (!need_input_gradient)
@@ -249,27 +229,6 @@ public:
     }
 
 private:
-    /// Whether est's own kernels cover this convolution (on a CPU with AVX-512).
-    static constexpr bool direct_fits =
-        G::stride == 1 && direct_convolution::fits(G::channels, G::out_channels, G::window, G::pad_top, G::pad_left,
-                                                   G::pad_bottom, G::pad_right, Op);
-
-    /// The backward pass on est's kernels: x converted to NHWC where it is not, dy in the forward
-    /// pass's NHWC output, dx returned in x's layout.
-    batch_view<float, input_shape> direct_backward(batch_view<float const, input_shape> x,
-                                                   batch_view<float, output_shape> dy, float const* weights,
-                                                   float* weights_gradient, float* bias_gradient,
-                                                   bool need_input_gradient) {
-        auto input = input_converter_.convert(x, est::layout::canonical);
-        direct_->backward_weights(input.data, dy.data, x.batch, weights_gradient, bias_gradient);
-        if (!need_input_gradient)
-            return {};
-        direct_input_gradient_.resize(x.batch * G::input_size);
-        direct_->backward_data(dy.data, x.batch, weights, direct_input_gradient_.data());
-        batch_view<float, input_shape> dx{direct_input_gradient_.data(), x.batch, est::layout::canonical};
-        return gradient_converter_.convert(dx, x.layout);
-    }
-
     template <class P, std::size_t V, bool Blocked, class Host>
     batch_view<float const, shape<P::out_height, P::out_width, P::out_channels>> max_pooled(
         batch_view<float const, input_shape> x, float const* weights, float const* bias, est::layout layout) {
@@ -295,16 +254,13 @@ private:
         for (std::size_t begin = 0; begin < x.batch; begin += part) {
             std::size_t images = std::min(part, x.batch - begin);
             float const* source = x.data + begin * input_image;
-            // oneDNN's primitives are made for one batch size; est's kernels take any.
-            if (images < part && !direct_) {
+            if (images < part) {
                 padded_part_.resize(part * input_image);
                 std::copy(source, source + images * input_image, padded_part_.data());
                 std::fill(padded_part_.data() + images * input_image, padded_part_.data() + part * input_image, 0.0f);
                 source = padded_part_.data();
             }
-            auto part_output = forward({source, direct_ ? images : part, x.layout}, weights, bias, false);
-            float const* y = part_output.data;
-            est::layout y_layout = part_output.layout;
+            auto [y, y_layout] = primitives_.forward(source, part, x.layout, weights, bias, false);
             if (begin == 0) {
                 layout = y_layout;
                 pooled_image = stored_size(layout, 1, P::out_height * P::out_width, P::out_channels);
@@ -318,9 +274,6 @@ private:
 
     convolution_primitives primitives_;
     host_buffer<float> pooled_, padded_part_;
-    std::optional<direct_convolution> direct_;
-    host_buffer<float> direct_output_, direct_input_gradient_;
-    layout_converter<input_shape> input_converter_, gradient_converter_;
 };
 
 }  // namespace est::onednn

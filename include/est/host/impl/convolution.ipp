@@ -35,11 +35,6 @@ EST_DECL convolution_primitives::convolution_primitives(convolution_dims const& 
     weights_ = stored_parameter(canonical_weights(), queried(pd.get(), dnnl_query_weights_md));
 }
 
-EST_DECL void convolution_primitives::keep_weights_canonical() {
-    weights_ = stored_parameter(canonical_weights(), canonical_weights());
-    plans_.clear();
-}
-
 EST_DECL std::pair<float const*, est::layout> convolution_primitives::forward(float const* x, std::size_t batch,
                                                                               est::layout input_layout,
                                                                               float const* weights, float const* bias,
