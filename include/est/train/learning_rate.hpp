@@ -28,7 +28,7 @@ struct exponential_decay {
     bool staircase = false;
 
     float operator()(std::uint64_t step) const {
-        double p = double(step) / double(std::max<std::uint64_t>(decay_steps, 1));
+        double p = double(step) / double(std::max<std::uint64_t>(decay_steps, 1));  // optimizers refuse 0
         if (staircase)
             p = std::floor(p);
         return float(initial_rate * std::pow(double(decay_rate), p));
@@ -45,7 +45,7 @@ struct polynomial_decay {
     bool cycle = false;
 
     float operator()(std::uint64_t step) const {
-        double steps = double(std::max<std::uint64_t>(decay_steps, 1));
+        double steps = double(std::max<std::uint64_t>(decay_steps, 1));  // optimizers refuse 0
         double s = double(step);
         if (cycle)
             steps *= std::max(1.0, std::ceil(s / steps));

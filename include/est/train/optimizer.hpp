@@ -9,6 +9,7 @@
 #include <est/core/error.hpp>
 #include <est/host/backend.hpp>
 #include <est/nn/layer.hpp>
+#include <est/train/learning_rate.hpp>
 #include <est/train/losses.hpp>
 
 #include <cmath>
@@ -52,10 +53,29 @@ inline void require_non_negative(double value, std::string_view optimizer, std::
     require_option(value >= 0.0 && std::isfinite(value), optimizer, option, value, "a finite number >= 0");
 }
 
-/// The learning rate at step 0, and the weight decay, are finite numbers >= 0.
+/// A schedule of est's own has settings that keep every step's rate a finite number >= 0: at least
+/// one step to decay over (the formulas divide by it), a decay rate > 0 (a power of a negative one
+/// is NaN), an end rate >= 0 and a power >= 0 (a negative one is infinite at the end). Other
+/// schedules are checked at step 0 only.
+template <class Schedule>
+void require_schedule(Schedule const&, std::string_view) {}
+inline void require_schedule(exponential_decay const& s, std::string_view optimizer) {
+    require_option(s.decay_steps > 0, optimizer, "exponential_decay's decay_steps", double(s.decay_steps), "> 0");
+    require_option(s.decay_rate > 0.0f && std::isfinite(s.decay_rate), optimizer, "exponential_decay's decay_rate",
+                   s.decay_rate, "a finite number > 0");
+}
+inline void require_schedule(polynomial_decay const& s, std::string_view optimizer) {
+    require_option(s.decay_steps > 0, optimizer, "polynomial_decay's decay_steps", double(s.decay_steps), "> 0");
+    require_non_negative(s.end_rate, optimizer, "polynomial_decay's end_rate");
+    require_non_negative(s.power, optimizer, "polynomial_decay's power");
+}
+
+/// The learning rate at step 0, and the weight decay, are finite numbers >= 0, and so is every
+/// later rate of est's own schedules.
 template <class Schedule>
 void require_rate_and_decay(Schedule const& schedule, float weight_decay, std::string_view optimizer) {
     require_non_negative(schedule(0), optimizer, "the learning rate");
+    require_schedule(schedule, optimizer);
     require_non_negative(weight_decay, optimizer, "weight_decay");
 }
 }  // namespace detail

@@ -96,7 +96,18 @@ TEST_CASE("optimizers refuse settings that cannot train, naming them", "[train][
     CHECK_THROWS_WITH(est::sgd(-0.1f), Contains("sgd: the learning rate must be a finite number >= 0, not -0.1"));
     CHECK_THROWS_WITH(est::sgd(0.1f, {.momentum = -0.5f}), Contains("sgd: momentum must be a finite number >= 0"));
     CHECK_THROWS_WITH(est::sgd(0.1f, {.nesterov = true}), Contains("sgd: momentum must be > 0 with nesterov"));
+    CHECK_THROWS_WITH(est::adam(est::exponential_decay{.decay_steps = 0}),
+                      Contains("adam: exponential_decay's decay_steps must be > 0, not 0"));
+    CHECK_THROWS_WITH(est::sgd(est::exponential_decay{.decay_rate = -0.5f}),
+                      Contains("sgd: exponential_decay's decay_rate must be a finite number > 0"));
+    CHECK_THROWS_WITH(est::sgd(est::polynomial_decay{.decay_steps = 0}),
+                      Contains("sgd: polynomial_decay's decay_steps must be > 0"));
+    CHECK_THROWS_WITH(est::adam(est::polynomial_decay{.end_rate = -0.01f}),
+                      Contains("adam: polynomial_decay's end_rate must be a finite number >= 0"));
+    CHECK_THROWS_WITH(est::adam(est::polynomial_decay{.power = -1.0f}),
+                      Contains("adam: polynomial_decay's power must be a finite number >= 0"));
     CHECK_NOTHROW(est::adam(0.0f, {.beta1 = 0.0f, .beta2 = 0.0f}));  // the ranges' closed ends
+    CHECK_NOTHROW(est::sgd(est::polynomial_decay{.decay_steps = 1, .end_rate = 0.0f, .power = 0.0f}));
     CHECK_NOTHROW(est::sgd(0.1f, {.momentum = 0.9f, .nesterov = true}));
 }
 
