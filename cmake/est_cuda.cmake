@@ -29,12 +29,19 @@ if(EST_ENABLE_CUDA)
     # cuDNN, where it is installed: the CUDA toolkit's directories, or PyPI's nvidia-cudnn-cu13 wheel
     # (pip install nvidia-cudnn-cu13; give its site-packages/nvidia/cudnn as EST_CUDNN_ROOT). The
     # wheel ships libcudnn.so.9 alone, without the unversioned name.
-    find_path(EST_CUDNN_INCLUDE_DIR cudnn.h HINTS ${EST_CUDNN_ROOT}/include ${CUDAToolkit_INCLUDE_DIRS})
-    find_library(EST_CUDNN_LIBRARY NAMES cudnn libcudnn.so.9 HINTS ${EST_CUDNN_ROOT}/lib ${CUDAToolkit_LIBRARY_DIR})
-    if(EST_CUDNN_INCLUDE_DIR AND EST_CUDNN_LIBRARY)
+    # EST_ENABLE_CUDNN=OFF builds them on im2col + cuBLAS even where cuDNN is installed.
+    set(EST_CUDNN OFF)
+    if(EST_ENABLE_CUDNN)
+      find_path(EST_CUDNN_INCLUDE_DIR cudnn.h HINTS ${EST_CUDNN_ROOT}/include ${CUDAToolkit_INCLUDE_DIRS})
+      find_library(EST_CUDNN_LIBRARY NAMES cudnn libcudnn.so.9 HINTS ${EST_CUDNN_ROOT}/lib ${CUDAToolkit_LIBRARY_DIR})
+      if(EST_CUDNN_INCLUDE_DIR AND EST_CUDNN_LIBRARY)
+        set(EST_CUDNN ON)
+      endif()
+    endif()
+    if(EST_CUDNN)
       message(STATUS "est: cuDNN ${EST_CUDNN_LIBRARY}: est::cuda's convolutions use it")
     else()
-      message(STATUS "est: no cuDNN found: est::cuda's convolutions are im2col + cuBLAS")
+      message(STATUS "est: cuDNN not found or EST_ENABLE_CUDNN off: est::cuda's convolutions are im2col + cuBLAS")
     endif()
   else()
     message(STATUS "est: no CUDA compiler found; the CUDA programs are not built")
@@ -42,12 +49,12 @@ if(EST_ENABLE_CUDA)
 endif()
 
 # est_add_cuda_program(<name> <source>...): an executable of est's compiled by nvcc, with est::est,
-# cuBLAS, the CUDA runtime and cuDNN where it was found (EST_CUDNN defined).
+# cuBLAS, the CUDA runtime and cuDNN where it is used (EST_CUDNN defined).
 function(est_add_cuda_program name)
   add_executable(${name} ${ARGN})
   target_link_libraries(${name} PRIVATE est::est CUDA::cublas CUDA::cudart)
   target_compile_options(${name} PRIVATE --expt-relaxed-constexpr -Xcompiler=-fopenmp ${EST_CUDA_GENERATE_CODE})
-  if(EST_CUDNN_INCLUDE_DIR AND EST_CUDNN_LIBRARY)
+  if(EST_CUDNN)
     target_compile_definitions(${name} PRIVATE EST_CUDNN)
     target_include_directories(${name} PRIVATE ${EST_CUDNN_INCLUDE_DIR})
     target_link_libraries(${name} PRIVATE ${EST_CUDNN_LIBRARY})

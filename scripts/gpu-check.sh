@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The GPU check, one command on a machine with a CUDA GPU:
-#   bash scripts/gpu-check.sh [--deps DIR] [BUILD_DIR]
+#   bash scripts/gpu-check.sh [--deps DIR] [--no-cudnn] [BUILD_DIR]
 # On a machine with no package registry, --deps DIR takes est's libraries and the dataset from the
 # .deb files that `scripts/install-deps.sh --download DIR` saved elsewhere (unpacked under
 # $TMPDIR/est-deps; Thrust is then the CUDA toolkit's). cuDNN comes from the CUDA toolkit or from
-# python3's nvidia-cudnn wheel.
+# python3's nvidia-cudnn wheel; --no-cudnn builds the convolutions on im2col + cuBLAS instead (a
+# second run, in another BUILD_DIR, where cuDNN fails on the machine).
 # Builds the CUDA programs for the GPU's architecture (80 and 90 where none is found), runs the CUDA
 # tests (the parity suite of every layer, loss, metric and optimizer against the host), trains the
 # example's CNN for one epoch on the CPU and on the GPU (the accuracies must agree within 0.01), runs
@@ -12,16 +13,17 @@
 # something failed, 77 when there is no GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-deps="" build=build-gpu
+deps="" build=build-gpu cudnn_switch=ON
 while [ $# -gt 0 ]; do
   case "$1" in
     --deps) deps=${2:?--deps needs a folder of .deb files}; shift 2 ;;
+    --no-cudnn) cudnn_switch=OFF; shift ;;
     *) build=$1; shift ;;
   esac
 done
 start=$(date +%s)
 
-configure=(-DCMAKE_BUILD_TYPE=Release -DEST_SANITIZED_TESTS=OFF)
+configure=(-DCMAKE_BUILD_TYPE=Release -DEST_SANITIZED_TESTS=OFF -DEST_ENABLE_CUDNN="$cudnn_switch")
 data_dir=/usr/share/datasets/fashion-mnist
 if [ -n "$deps" ]; then
   # Outside the source tree, as CMake's exported targets may not name folders inside it.

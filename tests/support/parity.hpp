@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <span>
 #include <string>
 #include <vector>
@@ -51,6 +52,16 @@ public:
         compare(name, std::span<float const>(&d, 1), std::span<float const>(&h, 1));
     }
     void check(std::string const& name, bool passed) { results_.push_back({name, passed ? 0.0 : 1.0, passed}); }
+    /// Runs one case: an exception (a device call that failed) is a failed comparison named after the
+    /// case and the error, and the suite goes on, so one failing call hides no other result.
+    template <class F>
+    void guarded(std::string const& name, F&& run_case) {
+        try {
+            run_case();
+        } catch (std::exception const& e) {
+            results_.push_back({name + " stopped: " + e.what(), 1.0, false});
+        }
+    }
     std::vector<comparison> const& results() const { return results_; }
 
 private:
@@ -112,27 +123,29 @@ struct twins {
 /// parameter's gradient and value, and the input's gradient.
 template <class Model, class Device>
 void layer_case(report& r, std::string const& name, std::size_t batch) {
-    twins<Model, Device> t(11);
-    using in = typename twins<Model, Device>::input_shape;
-    using out = typename twins<Model, Device>::output_shape;
-    auto x = uniform_values(batch * in::size, 3);
-    auto device_x = on_backend<Device>(x);
-    est::batch_view<float const, in> host_view{x.data(), batch};
-    est::batch_view<float const, in, est::device_memory> device_view{device_x.data(), batch};
+    r.guarded(name, [&] {
+        twins<Model, Device> t(11);
+        using in = typename twins<Model, Device>::input_shape;
+        using out = typename twins<Model, Device>::output_shape;
+        auto x = uniform_values(batch * in::size, 3);
+        auto device_x = on_backend<Device>(x);
+        est::batch_view<float const, in> host_view{x.data(), batch};
+        est::batch_view<float const, in, est::device_memory> device_view{device_x.data(), batch};
 
-    r.compare(name + " forward (train)", to_host<Device>(t.device.forward(device_view, est::train)),
-              to_host<est::host>(t.host.forward(host_view, est::train)));
-    auto dy = uniform_values(batch * out::size, 5);
-    std::copy(dy.begin(), dy.end(), t.host.output_gradient(batch).data);
-    Device::copy_from_host(t.device.output_gradient(batch).data, dy.data(), dy.size() * sizeof(float));
-    t.host.backward(true);
-    t.device.backward(true);
-    r.compare(name + " input gradient", to_host<Device>(t.device.input_gradient()),
-              to_host<est::host>(t.host.input_gradient()));
-    t.compare_parameters(r, name, true);
-    t.compare_parameters(r, name, false);
-    r.compare(name + " forward (eval)", to_host<Device>(t.device.forward(device_view, est::eval)),
-              to_host<est::host>(t.host.forward(host_view, est::eval)));
+        r.compare(name + " forward (train)", to_host<Device>(t.device.forward(device_view, est::train)),
+                  to_host<est::host>(t.host.forward(host_view, est::train)));
+        auto dy = uniform_values(batch * out::size, 5);
+        std::copy(dy.begin(), dy.end(), t.host.output_gradient(batch).data);
+        Device::copy_from_host(t.device.output_gradient(batch).data, dy.data(), dy.size() * sizeof(float));
+        t.host.backward(true);
+        t.device.backward(true);
+        r.compare(name + " input gradient", to_host<Device>(t.device.input_gradient()),
+                  to_host<est::host>(t.host.input_gradient()));
+        t.compare_parameters(r, name, true);
+        t.compare_parameters(r, name, false);
+        r.compare(name + " forward (eval)", to_host<Device>(t.device.forward(device_view, est::eval)),
+                  to_host<est::host>(t.host.forward(host_view, est::eval)));
+    });
 }
 
 template <class Device>
@@ -257,32 +270,34 @@ void losses_and_metrics(report& r) {
 template <class Model, class Device, class Optimizer>
 void training_case(report& r, std::string const& name, Optimizer optimizer, std::size_t steps, std::size_t batch,
                    std::size_t classes) {
-    using in = typename Model::input_shape_type;
-    twins<Model, Device> t(29);
-    est::optimizer_slots<Optimizer, Model> host_slots;
-    est::optimizer_slots<Optimizer, typename twins<Model, Device>::device_model> device_slots;
-    est::buffer<float, Device> device_x(batch * in::size);
-    est::buffer<std::int64_t, Device> device_y(batch);
-    double host_loss = 0.0, device_loss = 0.0;
-    for (std::size_t step = 0; step < steps; ++step) {
-        auto x = uniform_values(batch * in::size, 100 + step);
-        auto y = class_labels(batch, classes, 200 + step);
-        Device::copy_from_host(device_x.data(), x.data(), x.size() * sizeof(float));
-        Device::copy_from_host(device_y.data(), y.data(), y.size() * sizeof(std::int64_t));
-        t.host.begin_step(step);
-        t.device.begin_step(step);
-        auto hl =
-            est::sparse_softmax_cross_entropy(est::batch_view<std::int64_t const, est::shape<>>{y.data(), batch},
-                                              t.host(est::batch_view<float const, in>{x.data(), batch}, est::train));
-        auto dl = est::sparse_softmax_cross_entropy(
-            est::batch_view<std::int64_t const, est::shape<>, est::device_memory>{device_y.data(), batch},
-            t.device(est::batch_view<float const, in, est::device_memory>{device_x.data(), batch}, est::train));
-        host_loss = hl.value(), device_loss = dl.value();
-        optimizer.minimize(hl).run(host_slots, step);
-        optimizer.minimize(dl).run(device_slots, step);
-    }
-    r.compare(name + " last loss", device_loss, host_loss);
-    t.compare_parameters(r, name + " after " + std::to_string(steps) + " steps:", false);
+    r.guarded(name, [&] {
+        using in = typename Model::input_shape_type;
+        twins<Model, Device> t(29);
+        est::optimizer_slots<Optimizer, Model> host_slots;
+        est::optimizer_slots<Optimizer, typename twins<Model, Device>::device_model> device_slots;
+        est::buffer<float, Device> device_x(batch * in::size);
+        est::buffer<std::int64_t, Device> device_y(batch);
+        double host_loss = 0.0, device_loss = 0.0;
+        for (std::size_t step = 0; step < steps; ++step) {
+            auto x = uniform_values(batch * in::size, 100 + step);
+            auto y = class_labels(batch, classes, 200 + step);
+            Device::copy_from_host(device_x.data(), x.data(), x.size() * sizeof(float));
+            Device::copy_from_host(device_y.data(), y.data(), y.size() * sizeof(std::int64_t));
+            t.host.begin_step(step);
+            t.device.begin_step(step);
+            auto hl = est::sparse_softmax_cross_entropy(
+                est::batch_view<std::int64_t const, est::shape<>>{y.data(), batch},
+                t.host(est::batch_view<float const, in>{x.data(), batch}, est::train));
+            auto dl = est::sparse_softmax_cross_entropy(
+                est::batch_view<std::int64_t const, est::shape<>, est::device_memory>{device_y.data(), batch},
+                t.device(est::batch_view<float const, in, est::device_memory>{device_x.data(), batch}, est::train));
+            host_loss = hl.value(), device_loss = dl.value();
+            optimizer.minimize(hl).run(host_slots, step);
+            optimizer.minimize(dl).run(device_slots, step);
+        }
+        r.compare(name + " last loss", device_loss, host_loss);
+        t.compare_parameters(r, name + " after " + std::to_string(steps) + " steps:", false);
+    });
 }
 
 template <class Device>
@@ -309,7 +324,7 @@ template <class Device>
 report run(std::size_t cnn_steps = 50) {
     report r;
     layers<Device>(r);
-    losses_and_metrics<Device>(r);
+    r.guarded("losses and metrics", [&] { losses_and_metrics<Device>(r); });
     optimizers<Device>(r);
     cnn_training<Device>(r, cnn_steps);
     return r;

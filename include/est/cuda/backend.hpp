@@ -70,9 +70,12 @@ struct cuda_system {
         check(cudaMemcpyAsync(to, from, bytes, cudaMemcpyDeviceToHost, context().stream), "a copy to the host");
         synchronize("a copy to the host");
     }
-    /// Returns once `from` may be reused (pageable memory is staged before the call returns).
+    /// Returns once the values are on the device, so `from` may be reused: an asynchronous copy may
+    /// return before it has read `from`, pinned or pageable (CUDA's "API synchronization behavior").
+    /// Steps upload through the pinned staging buffers below; this serves initialisation and restores.
     static void copy_from_host(void* to, void const* from, std::size_t bytes) {
         check(cudaMemcpyAsync(to, from, bytes, cudaMemcpyHostToDevice, context().stream), "a copy to the device");
+        synchronize("a copy to the device");
     }
 
     /// Page-locked host memory, from which copies run without the host waiting.
@@ -149,8 +152,13 @@ private:
                 description = "CUDA device 0";
             raise(cudaSetDevice(0), "selecting the device");
             raise(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "creating a stream");
-            if (cublasCreate(&blas) != CUBLAS_STATUS_SUCCESS || cublasSetStream(blas, stream) != CUBLAS_STATUS_SUCCESS)
-                throw error("est::cuda: creating a cuBLAS handle failed on " + description);
+            raise_blas(cublasCreate(&blas), "creating a cuBLAS handle");
+            raise_blas(cublasSetStream(blas, stream), "binding cuBLAS to the stream");
+        }
+        void raise_blas(cublasStatus_t status, char const* what) const {
+            if (status != CUBLAS_STATUS_SUCCESS)
+                throw error("est::cuda: " + std::string(what) + " failed on " + description + ": " +
+                            cublasGetStatusName(status) + " (" + cublasGetStatusString(status) + ")");
         }
         void raise(cudaError_t status, char const* what) const {
             if (status != cudaSuccess)

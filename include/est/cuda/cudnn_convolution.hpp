@@ -39,25 +39,30 @@ namespace est::detail {
 template <class G>
 inline constexpr bool cudnn_fits = G::pad_top == G::pad_bottom&& G::pad_left == G::pad_right;
 
+/// Throws an est::error naming the call, the device, cuDNN's status and its last message, and the
+/// cuDNN versions est was built with and runs on (a mismatch, or a sub-library that does not load, is
+/// the likely failure on a new machine).
+template <class System>
+void cudnn_check(cudnnStatus_t status, std::string const& what) {
+    if (status == CUDNN_STATUS_SUCCESS)
+        return;
+    std::array<char, 512> message{};
+    cudnnGetLastErrorString(message.data(), message.size());
+    throw error("est::cuda: cuDNN " + what + " failed on " + System::describe() + ": " + cudnnGetErrorString(status) +
+                (message[0] ? " (" + std::string(message.data()) + ")" : std::string()) + "; cuDNN " +
+                std::to_string(cudnnGetVersion()) + " loaded, est built with " + std::to_string(CUDNN_VERSION));
+}
+
 /// The cuDNN handle of the CUDA back end's stream, created on first use.
 template <class System>
 cudnnHandle_t cudnn_handle() {
     static cudnnHandle_t handle = [] {
         cudnnHandle_t h = nullptr;
-        if (cudnnCreate(&h) != CUDNN_STATUS_SUCCESS)
-            throw error("est::cuda: creating a cuDNN handle failed on " + System::describe());
-        if (cudnnSetStream(h, System::stream()) != CUDNN_STATUS_SUCCESS)
-            throw error("est::cuda: binding cuDNN to the stream failed on " + System::describe());
+        cudnn_check<System>(cudnnCreate(&h), "creating a handle");
+        cudnn_check<System>(cudnnSetStream(h, System::stream()), "binding a handle to the stream");
         return h;
     }();
     return handle;
-}
-
-template <class System>
-void cudnn_check(cudnnStatus_t status, std::string const& what) {
-    if (status != CUDNN_STATUS_SUCCESS)
-        throw error("est::cuda: cuDNN " + what + " failed on " + System::describe() + ": " +
-                    cudnnGetErrorString(status));
 }
 
 /// A convolution over G with bias and Op fused, on the CUDA back end B, with host/convolution.hpp's
