@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <numeric>
 #include <string>
 #include <string_view>
@@ -294,16 +295,44 @@ void convolutions(std::vector<row>& rows, est::random_engine& rng) {
             std::size_t batch = training ? train_batch : inference_batch;
             std::vector<conv_case> cases;
             for (auto const& choice : choices) cases.push_back(make_conv_case(layer, batch, training, choice, rng));
-            auto measure = [&](char const* pass, void (conv_case::*run)(), std::string conv_case::*info) {
+            auto measure = [&](char const* pass, void (conv_case::*run)(), std::string conv_case::*info,
+                               std::function<void()> winograd = {}) {
                 std::vector<std::function<void()>> runs;
                 for (auto& c : cases) runs.push_back([&c, run] { (c.*run)(); });
+                if (winograd)
+                    runs.push_back(winograd);
                 auto times = compare(runs);
                 for (std::size_t i = 0; i < cases.size(); ++i)
                     rows.push_back({"convolution", std::string(layer.name) + " " + pass, batch, choices[i].name,
                                     times[i], layer.flops(batch), cases[i].*info});
+                if (winograd)
+                    rows.push_back({"convolution", std::string(layer.name) + " " + pass, batch, "est winograd",
+                                    times.back(), layer.flops(batch),
+                                    "est F(2x2,5x5) with the 2x2 max pooling, src nhwc"});
             };
             if (!training) {
-                measure("forward_inference", &conv_case::run_forward, &conv_case::forward_info);
+                // est's inference path for this layer and the pooling after it, where it runs:
+                // Winograd's F(2x2, 5x5) (host/winograd_max_pooling.hpp), timed beside oneDNN's
+                // convolution alone.
+                std::function<void()> winograd;
+                dnn::winograd_dims dims{layer.size, layer.size, layer.channels, layer.filters, est::post_op::relu};
+                std::optional<dnn::winograd_max_pooling> pooled_convolution;
+                host_buffer<float> x, w, b, y;
+                if (dnn::winograd_max_pooling::fits(layer.size, layer.size, layer.channels, layer.filters, window, 1, 2,
+                                                    2, 2, 2, est::post_op::relu) &&
+                    dnn::winograd_max_pooling::runs_on_this_cpu()) {
+                    pooled_convolution.emplace(dims);
+                    auto fill = [&](host_buffer<float>& buffer, std::size_t n) {
+                        buffer.resize(n);
+                        for (std::size_t i = 0; i < n; ++i) buffer.data()[i] = rng.normal();
+                    };
+                    fill(x, batch * layer.size * layer.size * layer.channels);
+                    fill(w, window * window * layer.channels * layer.filters);
+                    fill(b, layer.filters);
+                    y.resize(batch * layer.size * layer.size * layer.filters / 4);
+                    winograd = [&] { pooled_convolution->forward(x.data(), batch, 0, w.data(), b.data(), y.data()); };
+                }
+                measure("forward_inference", &conv_case::run_forward, &conv_case::forward_info, winograd);
                 continue;
             }
             measure("forward_training", &conv_case::run_forward, &conv_case::forward_info);

@@ -22,6 +22,7 @@
 #include <est/host/convolution_max_pooling.hpp>
 #include <est/host/onednn.hpp>
 #include <est/host/vector_width.hpp>
+#include <est/host/winograd_max_pooling.hpp>
 
 #include <algorithm>
 #include <array>
@@ -179,7 +180,8 @@ public:
 
     /// This convolution and the max pooling `P` (a window_geometry) after it, at inference, without
     /// writing the whole batch's convolution output: in one pass where est's kernel covers them
-    /// (convolution_max_pooling.hpp), otherwise a part of the batch at a time, each part's output
+    /// (convolution_max_pooling.hpp, a first layer) or Winograd's F(2x2, 5x5) does
+    /// (winograd_max_pooling.hpp), otherwise a part of the batch at a time, each part's output
     /// pooled while the caches hold it. The pooled batch, in the layout the pooling of this
     /// convolution's output would have; a view of no data for a batch too small to split (the two
     /// layers then run one after the other). (`Host` is est::host, complete where this is
@@ -203,6 +205,21 @@ public:
                 if (layout == est::layout::canonical && eight)
                     return max_pooled<P, 8, false, Host>(x, primitives_.weights_in(dnnl_Ohwi8o, weights), bias,
                                                          layout);
+            }
+        }
+        if constexpr (winograd_fits<P>()) {
+            bool known_layout = x.layout == est::layout::canonical || x.layout == est::layout::channel_blocks_8 ||
+                                x.layout == est::layout::channel_blocks_16;
+            if (known_layout && winograd_max_pooling::runs_on_this_cpu()) {
+                if (!winograd_)
+                    winograd_.emplace(winograd_dims{G::height, G::width, G::channels, G::out_channels, Op});
+                std::size_t block = x.layout == est::layout::channel_blocks_16  ? 16
+                                    : x.layout == est::layout::channel_blocks_8 ? 8
+                                                                                : 0;
+                pooled_.resize(x.batch * P::out_height * P::out_width * P::out_channels);
+                winograd_->forward(x.data, x.batch, block, primitives_.weights_in(dnnl_hwio, weights), bias,
+                                   pooled_.data());
+                return {pooled_.data(), x.batch, est::layout::canonical};
             }
         }
         return pooled_in_parts<P, Host>(x, weights, bias);
@@ -229,6 +246,18 @@ public:
     }
 
 private:
+    /// Whether this convolution and the max pooling `P` after it run by Winograd's F(2x2, 5x5) at
+    /// inference (winograd_max_pooling.hpp; on CPUs with AVX-512).
+    template <class P>
+    static constexpr bool winograd_fits() {
+        bool pooling_fits = P::window == 2 && P::stride == 2 && P::pad_top == 0 && P::pad_left == 0 &&
+                            P::height == G::out_height && P::width == G::out_width &&
+                            P::out_height == G::out_height / 2 && P::out_width == G::out_width / 2;
+        return pooling_fits &&
+               winograd_max_pooling::fits(G::height, G::width, G::channels, G::out_channels, G::window, G::stride,
+                                          G::pad_top, G::pad_left, G::pad_bottom, G::pad_right, Op);
+    }
+
     template <class P, std::size_t V, bool Blocked, class Host>
     batch_view<float const, shape<P::out_height, P::out_width, P::out_channels>> max_pooled(
         batch_view<float const, input_shape> x, float const* weights, float const* bias, est::layout layout) {
@@ -274,6 +303,7 @@ private:
 
     convolution_primitives primitives_;
     host_buffer<float> pooled_, padded_part_;
+    std::optional<winograd_max_pooling> winograd_;
 };
 
 }  // namespace est::onednn

@@ -95,18 +95,35 @@ TEST_CASE("convolution and max pooling in one pass: odd sizes, three channels, o
 
 TEST_CASE("convolution and max pooling: a convolution the kernel does not cover, a part of the batch at a time",
           "[nn][conv2d][pool]") {
-    // The example's network: its second convolution (32 channels in) runs oneDNN's kernel, on the
-    // first one's pooled output in channel blocks. Two parts and three images more: the last part
-    // is padded with zero images.
-    using net = est::sequential<est::input<28, 28, 1>, est::conv2d<32, 5, est::same, est::relu>, est::max_pool2d<2>,
-                                est::conv2d<64, 5, est::same, est::relu>, est::max_pool2d<2>, est::flatten,
-                                est::dense<10>>;
-    using second = est::onednn::convolution<est::detail::window_geometry_of<est::same, est::shape<14, 14, 32>, 64, 5, 1>,
-                                            est::post_op::relu>;
+    // A second convolution of 32 channels in runs oneDNN's kernel (a 3x3 window, which Winograd's
+    // F(2x2, 5x5) below does not cover), on the first one's pooled output. Two parts and three
+    // images more: the last part is padded with zero images.
+    using net =
+        est::sequential<est::input<28, 28, 1>, est::conv2d<32, 5, est::same, est::relu>, est::max_pool2d<2>,
+                        est::conv2d<64, 3, est::same, est::relu>, est::max_pool2d<2>, est::flatten, est::dense<10>>;
+    using second =
+        est::onednn::convolution<est::detail::window_geometry_of<est::same, est::shape<14, 14, 32>, 64, 3, 1>,
+                                 est::post_op::relu>;
     std::size_t part = second::part_images(std::size_t(est::host::threads()));
     check_fused_against_layers<net, 3>(2 * part + 3, true);
     check_fused_against_layers<net, 3>(2 * part, true);  // no padding
     check_fused_against_layers<net, 3>(1, false);  // too small to split: two layers
+}
+
+TEST_CASE("convolution and max pooling by Winograd's F(2x2, 5x5): the example's second convolution",
+          "[nn][conv2d][pool]") {
+    // Where the CPU runs it (AVX-512), every batch, one image too; elsewhere parts of the batch, or
+    // two layers for one image. The same output as the direct convolution up to rounding.
+    bool const winograd = est::onednn::winograd_max_pooling::runs_on_this_cpu();
+    using net =
+        est::sequential<est::input<28, 28, 1>, est::conv2d<32, 5, est::same, est::relu>, est::max_pool2d<2>,
+                        est::conv2d<64, 5, est::same, est::relu>, est::max_pool2d<2>, est::flatten, est::dense<10>>;
+    check_fused_against_layers<net, 3>(37, true);
+    check_fused_against_layers<net, 3>(1, winograd);
+    // 16 channels in, 48 filters (blocks of 32 and 16), no activation, 3x5 tiles (two blocks of 7
+    // tiles and one alone), on an input that is not the output of a fused layer.
+    using odd = est::sequential<est::input<6, 10, 16>, est::conv2d<48, 5, est::same>, est::max_pool2d<2>>;
+    check_fused_against_layers<odd, 1>(5, winograd);
 }
 
 TEST_CASE("convolution and max pooling: what the kernel does not cover runs as two layers", "[nn][conv2d][pool]") {

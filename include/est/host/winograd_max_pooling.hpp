@@ -1,0 +1,66 @@
+// A 5x5 'same' convolution of stride 1 and the 2x2 max pooling of stride 2 after it, at inference,
+// by Winograd's minimal filtering F(2x2, 5x5) on CPUs with AVX-512. Each 2x2 block of the
+// convolution's output is one Winograd tile: its 6x6 input patch and the 5x5 window are transformed
+// (B^T d B, G g G^T), multiplied element by element and summed over the input channels (36 matrix
+// products, one per element of the 6x6 tile), and transformed back (A^T m A) into the four outputs,
+// which the pooling reduces to one before anything is written. That is 36 multiplications where a
+// direct convolution does 100 for a tile of one channel pair, so the convolution costs about 2.8
+// times fewer multiply-adds than oneDNN's direct kernels, which run near the FP32 peak already
+// (benchmarks/README.md, "Winograd convolution at inference"). Its results differ from the direct
+// convolution's by rounding (the transforms' coefficients are small: at most 5 and 1/24).
+//
+// What it covers (`winograd_max_pooling::fits`): window 5, stride 1, padding 2 on every side, even
+// height and width, input channels and filters in multiples of 16, no activation or ReLU, a max
+// pooling of window 2 and stride 2 without padding. The convolution's weights are read as est
+// stores them, (window, window, channels, filters). Training, and every other geometry, run on
+// oneDNN's primitives (host/convolution.hpp).
+#pragma once
+
+#include <est/core/buffer.hpp>
+#include <est/core/config.hpp>
+#include <est/core/primitive.hpp>
+#include <est/host/onednn.hpp>
+
+#include <cstddef>
+
+namespace est::onednn {
+
+/// The geometry of a convolution and pooling that winograd_max_pooling runs.
+struct winograd_dims {
+    std::size_t height, width, channels, out_channels;
+    post_op op;
+};
+
+/// A 5x5 convolution and its 2x2 max pooling at inference (see above). Buffers are kept and sized
+/// on the first batch of a size; the batch's images go to OpenMP's threads, or run on the calling
+/// thread inside a parallel region (a slice of an inference batch).
+///   forward(x, batch, block, weights, bias, y): x (batch, height, width, channels) row-major where
+///   `block` is 0, else in channel blocks of `block` (8 or 16: oneDNN's nChw8c, nChw16c); y
+///   (batch, height / 2, width / 2, out_channels) row-major, the pooled op(conv(x) + bias)
+class winograd_max_pooling {
+public:
+    static constexpr bool fits(std::size_t height, std::size_t width, std::size_t channels, std::size_t out_channels,
+                               std::size_t window, std::size_t stride, std::size_t pad_top, std::size_t pad_left,
+                               std::size_t pad_bottom, std::size_t pad_right, post_op op) {
+        return window == 5 && stride == 1 && pad_top == 2 && pad_left == 2 && pad_bottom == 2 && pad_right == 2 &&
+               height % 2 == 0 && width % 2 == 0 && height > 0 && width > 0 && channels % 16 == 0 &&
+               out_channels % 16 == 0 && (op == post_op::none || op == post_op::relu);
+    }
+    /// Whether this CPU runs it (AVX-512), unless EST_WINOGRAD=0 in the environment turns it off.
+    EST_DECL static bool runs_on_this_cpu();
+
+    explicit winograd_max_pooling(winograd_dims const& dims) : dims_(dims) {}
+
+    EST_DECL void forward(float const* x, std::size_t batch, std::size_t block, float const* weights, float const* bias,
+                          float* y);
+
+private:
+    winograd_dims dims_;
+    host_buffer<float> transformed_weights_, transformed_inputs_, products_;
+};
+
+}  // namespace est::onednn
+
+#if defined(EST_DEFINITIONS)
+#include <est/host/impl/winograd_max_pooling.ipp>
+#endif
