@@ -97,7 +97,7 @@ EST_WINOGRAD_TARGET inline void weights_transform(vector16 const (&g)[5], vector
 }
 
 /// The transformed weights U, (36, channels, filters) row-major: G g G^T of every window.
-EST_WINOGRAD_TARGET void transform_weights(float const* w, std::size_t channels, std::size_t filters, float* u) {
+EST_WINOGRAD_TARGET inline void transform_weights(float const* w, std::size_t channels, std::size_t filters, float* u) {
     for (std::size_t c = 0; c < channels; ++c)
         for (std::size_t o = 0; o < filters; o += lanes) {
             vector16 rows[6][5];  // G g: the window's columns transformed, row by row of the result
@@ -140,7 +140,7 @@ inline void pad_image(winograd_dims const& d, float const* x, std::size_t block,
 
 /// The transformed inputs V of one image, (36, tiles, channels) row-major: B^T d B of every tile's
 /// 6x6 patch of the padded image, 16 channels at a time.
-EST_WINOGRAD_TARGET void transform_inputs(winograd_dims const& d, float const* padded, float* v) {
+EST_WINOGRAD_TARGET inline void transform_inputs(winograd_dims const& d, float const* padded, float* v) {
     std::size_t const tiles_high = d.height / 2, tiles_wide = d.width / 2, tiles = tiles_high * tiles_wide;
     std::size_t const row = (d.width + 4) * d.channels;
     for (std::size_t ty = 0; ty < tiles_high; ++ty)
@@ -225,7 +225,7 @@ inline void products(winograd_dims const& d, float const* v, float const* u, flo
 /// Each tile's four outputs A^T m A, plus the bias, pooled to their maximum (and ReLU applied to
 /// it, which commutes with the maximum): the image's pooled output, (height / 2, width / 2,
 /// filters) row-major.
-EST_WINOGRAD_TARGET void pool_outputs(winograd_dims const& d, float const* m, float const* bias, float* y) {
+EST_WINOGRAD_TARGET inline void pool_outputs(winograd_dims const& d, float const* m, float const* bias, float* y) {
     std::size_t const tiles = (d.height / 2) * (d.width / 2), filters = d.out_channels;
     vector16 zero{};
     for (std::size_t t = 0; t < tiles; ++t)
