@@ -330,7 +330,9 @@ void convolutions(std::vector<row>& rows, est::random_engine& rng) {
                     fill(w, window * window * layer.channels * layer.filters);
                     fill(b, layer.filters);
                     y.resize(batch * layer.size * layer.size * layer.filters / 4);
-                    winograd = [&] { pooled_convolution->forward(x.data(), batch, 0, w.data(), b.data(), y.data()); };
+                    winograd = [&] {
+                        pooled_convolution->forward<est::host>(x.data(), batch, 0, w.data(), b.data(), y.data());
+                    };
                 }
                 measure("forward_inference", &conv_case::run_forward, &conv_case::forward_info, winograd);
                 continue;

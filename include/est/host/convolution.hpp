@@ -217,8 +217,8 @@ public:
                                     : x.layout == est::layout::channel_blocks_8 ? 8
                                                                                 : 0;
                 pooled_.resize(x.batch * P::out_height * P::out_width * P::out_channels);
-                winograd_->forward(x.data, x.batch, block, primitives_.weights_in(dnnl_hwio, weights), bias,
-                                   pooled_.data());
+                winograd_->forward<Host>(x.data, x.batch, block, primitives_.weights_in(dnnl_hwio, weights), bias,
+                                         pooled_.data());
                 return {pooled_.data(), x.batch, est::layout::canonical};
             }
         }

@@ -21,6 +21,7 @@
 #include <est/core/primitive.hpp>
 #include <est/host/onednn.hpp>
 
+#include <algorithm>
 #include <cstddef>
 
 namespace est::onednn {
@@ -32,11 +33,12 @@ struct winograd_dims {
 };
 
 /// A 5x5 convolution and its 2x2 max pooling at inference (see above). Buffers are kept and sized
-/// on the first batch of a size; the batch's images go to OpenMP's threads, or run on the calling
-/// thread inside a parallel region (a slice of an inference batch).
-///   forward(x, batch, block, weights, bias, y): x (batch, height, width, channels) row-major where
-///   `block` is 0, else in channel blocks of `block` (8 or 16: oneDNN's nChw8c, nChw16c); y
-///   (batch, height / 2, width / 2, out_channels) row-major, the pooled op(conv(x) + bias)
+/// on the first batch of a size.
+///   forward<Host>(x, batch, block, weights, bias, y): x (batch, height, width, channels) row-major
+///   where `block` is 0, else in channel blocks of `block` (8 or 16: oneDNN's nChw8c, nChw16c); y
+///   (batch, height / 2, width / 2, out_channels) row-major, the pooled op(conv(x) + bias). The
+///   images go to `Host`'s threads in equal ranges (for_each_slice), or all to the calling thread
+///   where one runs them (inside a slice of an inference batch).
 class winograd_max_pooling {
 public:
     static constexpr bool fits(std::size_t height, std::size_t width, std::size_t channels, std::size_t out_channels,
@@ -51,8 +53,27 @@ public:
 
     explicit winograd_max_pooling(winograd_dims const& dims) : dims_(dims) {}
 
-    EST_DECL void forward(float const* x, std::size_t batch, std::size_t block, float const* weights, float const* bias,
-                          float* y);
+    template <class Host>
+    void forward(float const* x, std::size_t batch, std::size_t block, float const* weights, float const* bias,
+                 float* y) {
+        std::size_t slots = std::max<std::size_t>(1, std::min<std::size_t>(batch, std::size_t(Host::threads())));
+        prepare(weights, slots);
+        auto run = [&](std::size_t slot) {
+            forward_images(x, batch * slot / slots, batch * (slot + 1) / slots, block, bias, y, slot);
+        };
+        if (slots == 1)
+            run(0);
+        else
+            Host::for_each_slice(slots, run);
+    }
+
+private:
+    /// Transforms the weights, (window, window, channels, filters), and sizes the buffers of `slots`
+    /// threads.
+    EST_DECL void prepare(float const* weights, std::size_t slots);
+    /// Images [first, last) of the batch at `x` into `y`, on the buffers of `slot`.
+    EST_DECL void forward_images(float const* x, std::size_t first, std::size_t last, std::size_t block,
+                                 float const* bias, float* y, std::size_t slot);
 
 private:
     winograd_dims dims_;

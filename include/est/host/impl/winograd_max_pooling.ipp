@@ -9,10 +9,6 @@
 #include <cstring>
 #include <string_view>
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
-
 // The kernels are compiled for AVX-512 whatever the build's baseline, as the dispatching loops of
 // vector_width.hpp are; they run only where the CPU has it (runs_on_this_cpu).
 #if defined(EST_VECTOR_DISPATCH)
@@ -34,33 +30,6 @@ constexpr std::size_t points = 36;
 /// accumulators, so that the 4 weight vectors and the broadcast value have registers too (with 7,
 /// one accumulator lived on the stack).
 constexpr std::size_t block_tiles = 6;
-
-/// The threads a pass runs on: OpenMP's, or the calling thread alone inside a parallel region.
-inline int threads() {
-#if defined(_OPENMP)
-    return omp_in_parallel() ? 1 : omp_get_max_threads();
-#else
-    return 1;
-#endif
-}
-
-/// f(i, slot) for i in [0, n) on up to `threads` threads, `slot` the thread's index; on the calling
-/// thread where one runs them (libgomp would allocate a team for a region of one thread).
-template <class F>
-void parallel_for(std::size_t n, int threads, F const& f) {
-    std::size_t used = std::min<std::size_t>(n, std::size_t(std::max(threads, 1)));
-    if (used <= 1) {
-        for (std::size_t i = 0; i < n; ++i) f(i, 0);
-        return;
-    }
-#if defined(_OPENMP)
-#pragma omp parallel num_threads(int(used))
-    {
-        auto slot = std::size_t(omp_get_thread_num());
-        for (std::size_t i = n * slot / used; i < n * (slot + 1) / used; ++i) f(i, slot);
-    }
-#endif
-}
 
 // F(2, 5) for a correlation, from Toom-Cook on the points 0, 1, -1, 2, -2 and infinity:
 // y = A^T [(G g) * (B^T d)] for 6 inputs d and 5 taps g; in two dimensions
@@ -270,28 +239,33 @@ EST_DECL bool winograd_max_pooling::runs_on_this_cpu() {
     return runs;
 }
 
-EST_DECL void winograd_max_pooling::forward(float const* x, std::size_t batch, std::size_t block, float const* weights,
-                                            float const* bias, float* y) {
+EST_DECL void winograd_max_pooling::prepare(float const* weights, std::size_t slots) {
+    namespace w = winograd_detail;
+    std::size_t const tiles = (dims_.height / 2) * (dims_.width / 2);
+    transformed_weights_.resize(w::points * dims_.channels * dims_.out_channels);
+    w::transform_weights(weights, dims_.channels, dims_.out_channels, transformed_weights_.data());
+    std::size_t const padded = (dims_.height + 4) * (dims_.width + 4) * dims_.channels;
+    transformed_inputs_.resize(slots * (w::points * tiles * dims_.channels + padded));
+    products_.resize(slots * w::points * tiles * dims_.out_channels);
+}
+
+EST_DECL void winograd_max_pooling::forward_images(float const* x, std::size_t first, std::size_t last,
+                                                   std::size_t block, float const* bias, float* y, std::size_t slot) {
     namespace w = winograd_detail;
     std::size_t const tiles = (dims_.height / 2) * (dims_.width / 2);
     std::size_t const inputs_size = w::points * tiles * dims_.channels,
+                      padded_size = (dims_.height + 4) * (dims_.width + 4) * dims_.channels,
                       products_size = w::points * tiles * dims_.out_channels;
-    transformed_weights_.resize(w::points * dims_.channels * dims_.out_channels);
-    w::transform_weights(weights, dims_.channels, dims_.out_channels, transformed_weights_.data());
-    int threads = w::threads();
-    std::size_t const padded_size = (dims_.height + 4) * (dims_.width + 4) * dims_.channels;
-    transformed_inputs_.resize(std::size_t(threads) * (inputs_size + padded_size));
-    products_.resize(std::size_t(threads) * products_size);
+    float* v = transformed_inputs_.data() + slot * (inputs_size + padded_size);
+    float* padded = v + inputs_size;
+    float* m = products_.data() + slot * products_size;
     std::size_t const image = dims_.height * dims_.width * dims_.channels, pooled = tiles * dims_.out_channels;
-    w::parallel_for(batch, threads, [&](std::size_t n, std::size_t slot) {
-        float* v = transformed_inputs_.data() + slot * (inputs_size + padded_size);
-        float* padded = v + inputs_size;
-        float* m = products_.data() + slot * products_size;
+    for (std::size_t n = first; n < last; ++n) {
         w::pad_image(dims_, x + n * image, block, padded);
         w::transform_inputs(dims_, padded, v);
         w::products(dims_, v, transformed_weights_.data(), m);
         w::pool_outputs(dims_, m, bias, y + n * pooled);
-    });
+    }
 }
 
 }  // namespace est::onednn
