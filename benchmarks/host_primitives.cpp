@@ -295,10 +295,10 @@ void convolutions(std::vector<row>& rows, est::random_engine& rng) {
             std::size_t batch = training ? train_batch : inference_batch;
             std::vector<conv_case> cases;
             for (auto const& choice : choices) cases.push_back(make_conv_case(layer, batch, training, choice, rng));
-            auto measure = [&](char const* pass, void (conv_case::*run)(), std::string conv_case::*info,
-                               std::function<void()> winograd = {}) {
+            auto measure = [&](char const* pass, std::function<void(conv_case&)> run, std::string conv_case::*info,
+                               std::function<void()> winograd = {}, char const* winograd_info = "") {
                 std::vector<std::function<void()>> runs;
-                for (auto& c : cases) runs.push_back([&c, run] { (c.*run)(); });
+                for (auto& c : cases) runs.push_back([&c, run] { run(c); });
                 if (winograd)
                     runs.push_back(winograd);
                 auto times = compare(runs);
@@ -307,40 +307,73 @@ void convolutions(std::vector<row>& rows, est::random_engine& rng) {
                                     times[i], layer.flops(batch), cases[i].*info});
                 if (winograd)
                     rows.push_back({"convolution", std::string(layer.name) + " " + pass, batch, "est winograd",
-                                    times.back(), layer.flops(batch),
-                                    "est F(2x2,5x5) with the 2x2 max pooling, src nhwc"});
+                                    times.back(), layer.flops(batch), winograd_info});
             };
+            auto fill = [&](host_buffer<float>& buffer, std::size_t n) {
+                buffer.resize(n);
+                for (std::size_t i = 0; i < n; ++i) buffer.data()[i] = rng.normal();
+            };
+            bool const winograd_runs =
+                dnn::winograd_convolution::fits(layer.size, layer.size, layer.channels, layer.filters, window, 1, 2, 2,
+                                                2, 2, est::post_op::relu) &&
+                dnn::winograd_convolution::runs_on_this_cpu();
+            dnn::winograd_dims dims{layer.size, layer.size, layer.channels, layer.filters, est::post_op::relu};
+            host_buffer<float> x, w, b, y, dy, dx, dw, db;
+            if (winograd_runs) {
+                fill(x, batch * layer.size * layer.size * layer.channels);
+                fill(w, window * window * layer.channels * layer.filters);
+                fill(b, layer.filters);
+                fill(dy, batch * layer.size * layer.size * layer.filters);
+                y.resize(batch * layer.size * layer.size * layer.filters);
+                dx.resize(x.size());
+                dw.resize(w.size());
+                db.resize(b.size());
+            }
             if (!training) {
                 // est's inference path for this layer and the pooling after it, where it runs:
                 // Winograd's F(2x2, 5x5) (host/winograd_max_pooling.hpp), timed beside oneDNN's
                 // convolution alone.
                 std::function<void()> winograd;
-                dnn::winograd_dims dims{layer.size, layer.size, layer.channels, layer.filters, est::post_op::relu};
                 std::optional<dnn::winograd_max_pooling> pooled_convolution;
-                host_buffer<float> x, w, b, y;
-                if (dnn::winograd_max_pooling::fits(layer.size, layer.size, layer.channels, layer.filters, window, 1, 2,
-                                                    2, 2, 2, est::post_op::relu) &&
-                    dnn::winograd_max_pooling::runs_on_this_cpu()) {
+                if (winograd_runs) {
                     pooled_convolution.emplace(dims);
-                    auto fill = [&](host_buffer<float>& buffer, std::size_t n) {
-                        buffer.resize(n);
-                        for (std::size_t i = 0; i < n; ++i) buffer.data()[i] = rng.normal();
-                    };
-                    fill(x, batch * layer.size * layer.size * layer.channels);
-                    fill(w, window * window * layer.channels * layer.filters);
-                    fill(b, layer.filters);
-                    y.resize(batch * layer.size * layer.size * layer.filters / 4);
                     winograd = [&] {
                         pooled_convolution->forward<est::host>(x.data(), batch, 0, w.data(), b.data(), y.data());
                     };
                 }
-                measure("forward_inference", &conv_case::run_forward, &conv_case::forward_info, winograd);
+                measure("forward_inference", &conv_case::run_forward, &conv_case::forward_info, winograd,
+                        "est F(2x2,5x5) with the 2x2 max pooling, src nhwc");
                 continue;
             }
-            measure("forward_training", &conv_case::run_forward, &conv_case::forward_info);
+            // est's training path for this layer where it runs: Winograd's F(2x2, 5x5)
+            // (host/winograd_convolution.hpp), its backward pass (weights, bias and data gradients
+            // in one call) timed beside oneDNN's two backward passes one after the other.
+            std::optional<dnn::winograd_convolution> convolution;
+            std::function<void()> winograd_forward, winograd_backward;
+            if (winograd_runs) {
+                convolution.emplace(dims);
+                winograd_forward = [&] {
+                    convolution->forward<est::host>(x.data(), batch, 0, w.data(), b.data(), y.data());
+                };
+                winograd_backward = [&] {
+                    convolution->backward<est::host>(x.data(), dy.data(), batch, 0, w.data(), dw.data(), db.data(),
+                                                     layer.input_gradient ? dx.data() : nullptr);
+                };
+            }
+            measure("forward_training", &conv_case::run_forward, &conv_case::forward_info, winograd_forward,
+                    "est F(2x2,5x5), src and dst nhwc");
             measure("backward_weights", &conv_case::run_backward_weights, &conv_case::weights_info);
             if (layer.input_gradient)
                 measure("backward_data", &conv_case::run_backward_data, &conv_case::data_info);
+            if (winograd_runs)
+                measure(
+                    layer.input_gradient ? "backward_weights + backward_data" : "backward_weights",
+                    [&](conv_case& c) {
+                        c.run_backward_weights();
+                        if (layer.input_gradient)
+                            c.run_backward_data();
+                    },
+                    &conv_case::weights_info, winograd_backward, "est F(2x2,5x5): weights, bias and data gradients");
 
             std::vector<std::function<void()>> runs;
             std::vector<row> reorder_rows;

@@ -22,6 +22,7 @@
 #include <est/host/convolution_max_pooling.hpp>
 #include <est/host/onednn.hpp>
 #include <est/host/vector_width.hpp>
+#include <est/host/winograd_convolution.hpp>
 #include <est/host/winograd_max_pooling.hpp>
 
 #include <algorithm>
@@ -172,8 +173,26 @@ public:
     /// It has forward_max_pooled below.
     static constexpr bool fuses_max_pooling = true;
 
+    /// In training, by Winograd's F(2x2, 5x5) where it fits (winograd_convolution.hpp, on CPUs with
+    /// AVX-512; its output NHWC), otherwise by oneDNN's primitive. (`Host` is est::host, complete
+    /// where this is instantiated.)
+    template <class Host = est::host>
     batch_view<float const, output_shape> forward(batch_view<float const, input_shape> x, float const* weights,
                                                   float const* bias, bool training) {
+        winograd_trained_ = false;
+        if constexpr (winograd_trains()) {
+            if (training && winograd_convolution::runs_on_this_cpu()) {
+                if (auto block = channel_block(x.layout)) {
+                    if (!winograd_)
+                        winograd_.emplace(winograd_dims{G::height, G::width, G::channels, G::out_channels, Op});
+                    winograd_output_.resize(x.batch * output_shape::size);
+                    winograd_->forward<Host>(x.data, x.batch, *block, primitives_.weights_in(dnnl_hwio, weights), bias,
+                                             winograd_output_.data());
+                    winograd_trained_ = true;
+                    return {winograd_output_.data(), x.batch, est::layout::canonical};
+                }
+            }
+        }
         auto [y, layout] = primitives_.forward(x.data, x.batch, x.layout, weights, bias, training);
         return {y, x.batch, layout};
     }
@@ -208,26 +227,38 @@ public:
             }
         }
         if constexpr (winograd_fits<P>()) {
-            bool known_layout = x.layout == est::layout::canonical || x.layout == est::layout::channel_blocks_8 ||
-                                x.layout == est::layout::channel_blocks_16;
-            if (known_layout && winograd_max_pooling::runs_on_this_cpu()) {
-                if (!winograd_)
-                    winograd_.emplace(winograd_dims{G::height, G::width, G::channels, G::out_channels, Op});
-                std::size_t block = x.layout == est::layout::channel_blocks_16  ? 16
-                                    : x.layout == est::layout::channel_blocks_8 ? 8
-                                                                                : 0;
+            auto block = channel_block(x.layout);
+            if (block && winograd_max_pooling::runs_on_this_cpu()) {
+                if (!winograd_pooling_)
+                    winograd_pooling_.emplace(winograd_dims{G::height, G::width, G::channels, G::out_channels, Op});
                 pooled_.resize(x.batch * P::out_height * P::out_width * P::out_channels);
-                winograd_->forward<Host>(x.data, x.batch, block, primitives_.weights_in(dnnl_hwio, weights), bias,
-                                         pooled_.data());
+                winograd_pooling_->forward<Host>(x.data, x.batch, *block, primitives_.weights_in(dnnl_hwio, weights),
+                                                 bias, pooled_.data());
                 return {pooled_.data(), x.batch, est::layout::canonical};
             }
         }
         return pooled_in_parts<P, Host>(x, weights, bias);
     }
 
+    template <class Host = est::host>
     batch_view<float, input_shape> backward(batch_view<float const, input_shape> x, batch_view<float, output_shape> dy,
                                             float const* weights, float* weights_gradient, float* bias_gradient,
                                             bool need_input_gradient) {
+        if (winograd_trained_) {
+            float* dx = nullptr;
+            if (need_input_gradient) {
+                winograd_input_gradient_.resize(stored_size(x.layout, x.batch, G::height * G::width, G::channels));
+                dx = winograd_input_gradient_.data();
+            }
+            winograd_weights_gradient_.resize(G::window * G::window * G::channels * G::out_channels);
+            winograd_->backward<Host>(x.data, dy.data, x.batch, *channel_block(x.layout),
+                                      primitives_.weights_in(dnnl_hwio, weights), winograd_weights_gradient_.data(),
+                                      bias_gradient, dx);
+            weights_layout().from_canonical(winograd_weights_gradient_.data(), weights_gradient);
+            if (!need_input_gradient)
+                return {};
+            return {dx, x.batch, x.layout};
+        }
         float* dx = primitives_.backward(x.data, x.batch, x.layout, dy.data, weights, weights_gradient, bias_gradient,
                                          need_input_gradient);
         if (!need_input_gradient)
@@ -248,14 +279,33 @@ public:
 private:
     /// Whether this convolution and the max pooling `P` after it run by Winograd's F(2x2, 5x5) at
     /// inference (winograd_max_pooling.hpp; on CPUs with AVX-512).
+    /// Whether this convolution runs by Winograd's F(2x2, 5x5) in training (winograd_convolution.hpp;
+    /// on CPUs with AVX-512).
+    static constexpr bool winograd_trains() {
+        return winograd_convolution::fits(G::height, G::width, G::channels, G::out_channels, G::window, G::stride,
+                                          G::pad_top, G::pad_left, G::pad_bottom, G::pad_right, Op);
+    }
+    /// The channel block of an activation layout the Winograd kernels read and write: 0 for NHWC;
+    /// none for a layout they do not know.
+    static std::optional<std::size_t> channel_block(est::layout layout) {
+        switch (layout) {
+            case est::layout::canonical:
+                return 0;
+            case est::layout::channel_blocks_8:
+                return 8;
+            case est::layout::channel_blocks_16:
+                return 16;
+            default:
+                return std::nullopt;
+        }
+    }
+
     template <class P>
     static constexpr bool winograd_fits() {
         bool pooling_fits = P::window == 2 && P::stride == 2 && P::pad_top == 0 && P::pad_left == 0 &&
                             P::height == G::out_height && P::width == G::out_width &&
                             P::out_height == G::out_height / 2 && P::out_width == G::out_width / 2;
-        return pooling_fits &&
-               winograd_max_pooling::fits(G::height, G::width, G::channels, G::out_channels, G::window, G::stride,
-                                          G::pad_top, G::pad_left, G::pad_bottom, G::pad_right, Op);
+        return pooling_fits && winograd_trains();
     }
 
     template <class P, std::size_t V, bool Blocked, class Host>
@@ -302,8 +352,10 @@ private:
     }
 
     convolution_primitives primitives_;
-    host_buffer<float> pooled_, padded_part_;
-    std::optional<winograd_max_pooling> winograd_;
+    host_buffer<float> pooled_, padded_part_, winograd_output_, winograd_input_gradient_, winograd_weights_gradient_;
+    std::optional<winograd_max_pooling> winograd_pooling_;
+    std::optional<winograd_convolution> winograd_;
+    bool winograd_trained_ = false;  ///< whether the last forward pass ran winograd_ in training
 };
 
 }  // namespace est::onednn

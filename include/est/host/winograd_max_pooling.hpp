@@ -9,28 +9,22 @@
 // (benchmarks/README.md, "Winograd convolution at inference"). Its results differ from the direct
 // convolution's by rounding (the transforms' coefficients are small: at most 5 and 1/24).
 //
-// What it covers (`winograd_max_pooling::fits`): window 5, stride 1, padding 2 on every side, even
-// height and width, input channels and filters in multiples of 16, no activation or ReLU, a max
+// What it covers (`fits`): the convolutions winograd_convolution.hpp covers, followed by a max
 // pooling of window 2 and stride 2 without padding. The convolution's weights are read as est
-// stores them, (window, window, channels, filters). Training, and every other geometry, run on
-// oneDNN's primitives (host/convolution.hpp).
+// stores them, (window, window, channels, filters). Every other geometry runs on oneDNN's
+// primitives (host/convolution.hpp).
 #pragma once
 
 #include <est/core/buffer.hpp>
 #include <est/core/config.hpp>
 #include <est/core/primitive.hpp>
 #include <est/host/onednn.hpp>
+#include <est/host/winograd_convolution.hpp>
 
 #include <algorithm>
 #include <cstddef>
 
 namespace est::onednn {
-
-/// The geometry of a convolution and pooling that winograd_max_pooling runs.
-struct winograd_dims {
-    std::size_t height, width, channels, out_channels;
-    post_op op;
-};
 
 /// A 5x5 convolution and its 2x2 max pooling at inference (see above). Buffers are kept and sized
 /// on the first batch of a size.
@@ -41,15 +35,8 @@ struct winograd_dims {
 ///   where one runs them (inside a slice of an inference batch).
 class winograd_max_pooling {
 public:
-    static constexpr bool fits(std::size_t height, std::size_t width, std::size_t channels, std::size_t out_channels,
-                               std::size_t window, std::size_t stride, std::size_t pad_top, std::size_t pad_left,
-                               std::size_t pad_bottom, std::size_t pad_right, post_op op) {
-        return window == 5 && stride == 1 && pad_top == 2 && pad_left == 2 && pad_bottom == 2 && pad_right == 2 &&
-               height % 2 == 0 && width % 2 == 0 && height > 0 && width > 0 && channels % 16 == 0 &&
-               out_channels % 16 == 0 && (op == post_op::none || op == post_op::relu);
-    }
     /// Whether this CPU runs it (AVX-512), unless EST_WINOGRAD=0 in the environment turns it off.
-    EST_DECL static bool runs_on_this_cpu();
+    static bool runs_on_this_cpu() { return winograd_convolution::runs_on_this_cpu(); }
 
     explicit winograd_max_pooling(winograd_dims const& dims) : dims_(dims) {}
 
