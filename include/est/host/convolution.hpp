@@ -1,6 +1,9 @@
 // 2-D convolution on the host: oneDNN's convolution primitives (forward with bias and the fused
 // post-op, backward data, backward weights and bias), with the weights stored in the layout oneDNN
-// prefers and activations in the layout its kernels prefer, reordered only at the edges. Every
+// prefers and activations in the layout its kernels prefer, reordered only at the edges. A 5x5
+// 'same' convolution on AVX-512 runs by est's Winograd kernels instead, in training and with a max
+// pooling after it at inference (winograd_convolution.hpp, winograd_max_pooling.hpp), and keeps
+// its weights in est's canonical layout, which those kernels read. Every
 // buffer (output, gradients, reorder targets, scratchpad) belongs to est and is sized on the first
 // batch of a size; primitives are created once per batch size and kept.
 //
@@ -76,11 +79,15 @@ struct convolution_dims {
 /// est::est's library under separate compilation). convolution<G, Op> below gives it types.
 class convolution_primitives {
 public:
-    EST_DECL explicit convolution_primitives(convolution_dims const& dims);
+    /// The weights stored in the layout oneDNN prefers, or in est's canonical one where
+    /// `keep_canonical_weights` (a convolution est's own kernels train, which read them so).
+    EST_DECL explicit convolution_primitives(convolution_dims const& dims, bool keep_canonical_weights = false);
     convolution_primitives(convolution_primitives const&) = delete;
     convolution_primitives& operator=(convolution_primitives const&) = delete;
 
     parameter_layout const& weights_layout() const { return weights_; }
+    /// Whether the weights are stored as (window, window, channels, filters) row-major.
+    bool stores_canonical_weights() const { return same(weights_.stored_desc(), canonical_weights()); }
 
     /// The layout of the forward pass's output at inference for `batch` inputs in `input_layout`.
     EST_DECL est::layout inference_output_layout(std::size_t batch, est::layout input_layout);
@@ -166,7 +173,8 @@ public:
 
     convolution()
         : primitives_({G::height, G::width, G::channels, G::out_height, G::out_width, G::out_channels, G::window,
-                       G::stride, G::pad_top, G::pad_left, G::pad_bottom, G::pad_right, Op}) {}
+                       G::stride, G::pad_top, G::pad_left, G::pad_bottom, G::pad_right, Op},
+                      winograd_trains() && winograd_convolution::runs_on_this_cpu()) {}
 
     parameter_layout const& weights_layout() const { return primitives_.weights_layout(); }
 
@@ -250,11 +258,14 @@ public:
                 winograd_input_gradient_.resize(stored_size(x.layout, x.batch, G::height * G::width, G::channels));
                 dx = winograd_input_gradient_.data();
             }
-            winograd_weights_gradient_.resize(G::window * G::window * G::channels * G::out_channels);
-            winograd_->backward<Host>(x.data, dy.data, x.batch, *channel_block(x.layout),
-                                      primitives_.weights_in(dnnl_hwio, weights), winograd_weights_gradient_.data(),
-                                      bias_gradient, dx);
-            weights_layout().from_canonical(winograd_weights_gradient_.data(), weights_gradient);
+            bool canonical = primitives_.stores_canonical_weights();
+            if (!canonical)
+                winograd_weights_gradient_.resize(G::window * G::window * G::channels * G::out_channels);
+            winograd_->backward<Host>(
+                x.data, dy.data, x.batch, *channel_block(x.layout), primitives_.weights_in(dnnl_hwio, weights),
+                canonical ? weights_gradient : winograd_weights_gradient_.data(), bias_gradient, dx);
+            if (!canonical)
+                weights_layout().from_canonical(winograd_weights_gradient_.data(), weights_gradient);
             if (!need_input_gradient)
                 return {};
             return {dx, x.batch, x.layout};

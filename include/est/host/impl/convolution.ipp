@@ -21,11 +21,15 @@ EST_DECL void stored_parameter::convert(std::optional<reorder>& r, dnnl_memory_d
     (*r)(in, out);
 }
 
-EST_DECL convolution_primitives::convolution_primitives(convolution_dims const& dims)
+EST_DECL convolution_primitives::convolution_primitives(convolution_dims const& dims, bool keep_canonical_weights)
     : dims_(dims),
       strides_{dnnl_dim_t(dims.stride), dnnl_dim_t(dims.stride)},
       padding_before_{dnnl_dim_t(dims.pad_top), dnnl_dim_t(dims.pad_left)},
       padding_after_{dnnl_dim_t(dims.pad_bottom), dnnl_dim_t(dims.pad_right)} {
+    if (keep_canonical_weights) {
+        weights_ = stored_parameter(canonical_weights(), canonical_weights());
+        return;
+    }
     // The weights keep one layout for every batch size: the one oneDNN prefers for a batch of 64.
     auto pd = forward_desc(64, weights_any(), dnnl_forward_training);
     if (dims.channels < 8 && reference_kernel_in_training(pd)) {
