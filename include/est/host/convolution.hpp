@@ -288,8 +288,6 @@ public:
     }
 
 private:
-    /// Whether this convolution and the max pooling `P` after it run by Winograd's F(2x2, 5x5) at
-    /// inference (winograd_max_pooling.hpp; on CPUs with AVX-512).
     /// Whether this convolution runs by Winograd's F(2x2, 5x5) in training (winograd_convolution.hpp;
     /// on CPUs with AVX-512).
     static constexpr bool winograd_trains() {
@@ -311,6 +309,8 @@ private:
         }
     }
 
+    /// Whether this convolution and the max pooling `P` after it run by Winograd's F(2x2, 5x5) at
+    /// inference (winograd_max_pooling.hpp; on CPUs with AVX-512).
     template <class P>
     static constexpr bool winograd_fits() {
         bool pooling_fits = P::window == 2 && P::stride == 2 && P::pad_top == 0 && P::pad_left == 0 &&
