@@ -1,7 +1,8 @@
 // est::host, the back end for host memory: element-wise kernels (and pooling) are Thrust algorithms
 // run with Thrust's OpenMP execution policy (its sequential one where OpenMP is off), convolutions
-// are oneDNN primitives, matrix products oneDNN's sgemm (a dense layer's inference pass on larger
-// batches oneDNN's matmul). All of them share OpenMP's threads.
+// are oneDNN primitives, matrix products oneDNN's sgemm or, with EST_OWN_GEMM=1, est's own
+// (matrix_product.hpp; a dense layer's inference pass on larger batches oneDNN's matmul). All of
+// them share OpenMP's threads.
 #pragma once
 
 #include <est/core/backend.hpp>
@@ -10,6 +11,7 @@
 #include <est/host/convolution.hpp>
 #include <est/host/dense_product.hpp>
 #include <est/host/layout_converter.hpp>
+#include <est/host/matrix_product.hpp>
 #include <est/host/vector_width.hpp>
 #include <est/kernels/pooling.hpp>
 
@@ -164,18 +166,22 @@ struct host {
     }
 
     /// C(m, n) = alpha * op(A) * op(B) + beta * C for contiguous row-major matrices, where op(A) is
-    /// (m, k) and A is stored (k, m) when `transpose_a`. oneDNN's sgemm on est's threads: each thread
-    /// runs one part of C (split along the longer of m and n) on one thread, where sgemm allocates
-    /// nothing (its own parallel regions allocate a closure per call).
+    /// (m, k) and A is stored (k, m) when `transpose_a`. Each of est's threads runs one part of C
+    /// (split along the longer of m and n) on one thread: oneDNN's sgemm, which allocates its packing
+    /// buffers on most calls, or, where EST_OWN_GEMM=1 asks for it, est's product
+    /// (matrix_product.hpp), which allocates nothing after a thread's first call.
     EST_DECL static void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
                               float alpha, float const* a, float const* b, float beta, float* c);
 
-    /// Whether C(m, n) = A(m, k) B(n, k)^T runs faster as its transpose, C^T = B A^T, on oneDNN's
+    /// Whether C(m, n) = A(m, k) B(n, k)^T runs faster as its transpose, C^T = B A^T. est's product
+    /// (matrix_product.hpp) transposes the right operand as it packs it and runs over the left one's
+    /// rows, so the transpose is faster where it packs the smaller operand: where m < n. oneDNN's
     /// sgemm: for a few columns, or a large B (a dense layer's kernel of a million weights or more),
-    /// it does on AVX2 and AVX-512 alike (`host_primitives`' "dense forward" sweep;
-    /// benchmarks/README.md, "Dense layers"). A function of the shape only, so that runs stay
-    /// bit-identical.
-    static constexpr bool transposed_product_faster(std::size_t, std::size_t n, std::size_t k) {
+    /// on AVX2 and AVX-512 alike (`host_primitives`' "dense forward" sweep; benchmarks/README.md,
+    /// "Dense layers"). A function of the shape only, so that runs stay bit-identical.
+    static bool transposed_product_faster(std::size_t m, std::size_t n, std::size_t k) {
+        if (detail::own_matrix_product_runs())
+            return m < n;
         return n < 16 || n * k >= (std::size_t(1) << 20);
     }
 

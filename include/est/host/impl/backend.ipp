@@ -3,6 +3,7 @@
 
 #include <est/core/error.hpp>
 #include <est/host/backend.hpp>
+#include <est/host/matrix_product.hpp>
 
 #include <oneapi/dnnl/dnnl.h>
 
@@ -15,6 +16,7 @@ EST_DECL void host::gemm(bool transpose_a, bool transpose_b, std::size_t m, std:
     if (m == 0 || n == 0)
         return;
     std::size_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
+    bool own = detail::own_matrix_product_runs() && !(transpose_a && transpose_b);
     bool split_rows = m >= n;
     std::size_t extent = split_rows ? m : n;
     std::size_t parts = std::min({std::size_t(threads()), extent, max_ranges});
@@ -34,6 +36,11 @@ EST_DECL void host::gemm(bool transpose_a, bool transpose_b, std::size_t m, std:
             c_part += begin;
         }
         std::size_t rows = split_rows ? end - begin : m, cols = split_rows ? n : end - begin;
+        if (own) {
+            detail::matrix_product(transpose_a, transpose_b, rows, cols, k, alpha, a_part, lda, b_part, ldb, beta,
+                                   c_part, n);
+            return;
+        }
         result[p] = dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', dnnl_dim_t(rows), dnnl_dim_t(cols),
                                dnnl_dim_t(k), alpha, a_part, dnnl_dim_t(lda), b_part, dnnl_dim_t(ldb), beta, c_part,
                                dnnl_dim_t(n));

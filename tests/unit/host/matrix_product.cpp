@@ -1,0 +1,108 @@
+// est's matrix product (host/matrix_product.hpp) against the product computed in double: each way
+// of storing A and B, shapes with ragged tiles and panels, k over several blocks and B over several
+// packed blocks, row strides wider than the rows, alpha and beta; and no heap allocation after a
+// thread's first product.
+#include <est/est.hpp>
+
+#include <catch2/catch.hpp>
+
+#if defined(EST_COUNTING_ALLOCATOR)
+#include "support/heap_allocations.hpp"
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <random>
+#include <vector>
+
+namespace {
+
+struct product_case {
+    bool transpose_a, transpose_b;
+    std::size_t m, n, k;
+    std::size_t padding = 0;  ///< added to every row stride
+};
+
+/// The largest |error| of the product relative to the sum of the |products| of its element.
+double worst_error(product_case const& p, float alpha, float beta) {
+    std::size_t lda = (p.transpose_a ? p.m : p.k) + p.padding, ldb = (p.transpose_b ? p.k : p.n) + p.padding,
+                ldc = p.n + p.padding;
+    std::mt19937 engine(7);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    std::vector<float> a((p.transpose_a ? p.k : p.m) * lda), b((p.transpose_b ? p.n : p.k) * ldb), c(p.m * ldc);
+    for (auto& v : a) v = uniform(engine);
+    for (auto& v : b) v = uniform(engine);
+    for (auto& v : c) v = uniform(engine);
+    std::vector<float> before = c;
+    est::detail::matrix_product(p.transpose_a, p.transpose_b, p.m, p.n, p.k, alpha, a.data(), lda, b.data(), ldb, beta,
+                                c.data(), ldc);
+    double worst = 0.0;
+    for (std::size_t i = 0; i < p.m; ++i)
+        for (std::size_t j = 0; j < ldc; ++j) {
+            if (j >= p.n) {  // past the row: untouched
+                REQUIRE(c[i * ldc + j] == before[i * ldc + j]);
+                continue;
+            }
+            double sum = 0.0, magnitude = 0.0;
+            for (std::size_t q = 0; q < p.k; ++q) {
+                double x = p.transpose_a ? a[q * lda + i] : a[i * lda + q];
+                double y = p.transpose_b ? b[j * ldb + q] : b[q * ldb + j];
+                sum += x * y, magnitude += std::abs(x * y);
+            }
+            double expected = alpha * sum + (beta == 0.0f ? 0.0 : beta * double(before[i * ldc + j]));
+            double scale = std::abs(alpha) * magnitude + std::abs(beta * before[i * ldc + j]) + 1e-30;
+            worst = std::max(worst, std::abs(double(c[i * ldc + j]) - expected) / scale);
+        }
+    return worst;
+}
+
+}  // namespace
+
+TEST_CASE("matrix product: every storage, ragged shapes, several blocks, alpha and beta", "[host][gemm]") {
+    if (!est::detail::matrix_product_runs_on_this_cpu()) {
+        WARN("this CPU has neither AVX2 with FMA nor AVX-512: est's product does not run here");
+        return;
+    }
+    std::vector<product_case> cases;
+    for (bool transpose_a : {false, true})
+        for (bool transpose_b : {false, true}) {
+            if (transpose_a && transpose_b)
+                continue;  // the host's gemm runs that case on oneDNN's sgemm
+            cases.push_back({transpose_a, transpose_b, 1, 1, 1});
+            cases.push_back({transpose_a, transpose_b, 7, 13, 300, 3});   // ragged tile, panel and transpose
+            cases.push_back({transpose_a, transpose_b, 64, 10, 128});     // a classifier's 10 units
+            cases.push_back({transpose_a, transpose_b, 17, 70, 519, 1});  // k over 3 blocks
+            cases.push_back({transpose_a, transpose_b, 6, 1100, 70});     // B over 2 packed blocks
+            cases.push_back({transpose_a, transpose_b, 64, 256, 784});    // the MLP's first layer
+        }
+    for (auto const& p : cases) {
+        CAPTURE(p.transpose_a, p.transpose_b, p.m, p.n, p.k, p.padding);
+        CHECK(worst_error(p, 1.0f, 0.0f) < 1e-6);
+        CHECK(worst_error(p, -1.5f, 0.5f) < 1e-6);
+    }
+}
+
+TEST_CASE("matrix product: beta 0 does not read C", "[host][gemm]") {
+    if (!est::detail::matrix_product_runs_on_this_cpu())
+        return;
+    std::vector<float> a(4 * 3, 1.0f), b(3 * 20, 2.0f), c(4 * 20, std::nanf(""));
+    est::detail::matrix_product(false, false, 4, 20, 3, 1.0f, a.data(), 3, b.data(), 20, 0.0f, c.data(), 20);
+    for (float v : c) REQUIRE(v == 6.0f);
+}
+
+#if defined(EST_COUNTING_ALLOCATOR)
+TEST_CASE("matrix product: no heap allocation after a thread's first product", "[host][gemm]") {
+    if (!est::detail::matrix_product_runs_on_this_cpu())
+        return;
+    std::vector<float> a(64 * 784, 0.5f), b(256 * 784, 0.25f), c(64 * 256);
+    for (bool transpose_b : {false, true}) {
+        est::detail::matrix_product(false, transpose_b, 64, 256, 784, 1.0f, a.data(), 784, b.data(),
+                                    transpose_b ? 784 : 256, 0.0f, c.data(), 256);
+        auto before = test::heap_allocations();
+        est::detail::matrix_product(false, transpose_b, 64, 256, 784, 1.0f, a.data(), 784, b.data(),
+                                    transpose_b ? 784 : 256, 0.0f, c.data(), 256);
+        CHECK((test::heap_allocations() - before).total == 0);
+    }
+}
+#endif
