@@ -3,14 +3,15 @@
 // allocates its packing buffers on every call for most of a dense layer's shapes (two heap
 // allocations a call, one per thread's part: the MLP's 12 a training step); this product packs into
 // buffers each thread allocates once, so a training step of the MLP allocates nothing. It is not
-// the default: on AVX2 it runs the dense layers' products at 0.7-0.95 of the sgemm's speed, and the
-// MLP's training step at 0.7-0.9 (benchmarks/README.md, "est's matrix product").
+// the default: on AVX2 the MLP's training step ran at 0.93 of the sgemm's speed at the median
+// (benchmarks/README.md, "est's matrix product").
 //
 // The product is the classic register-blocked one: a tile of 6 rows of C by 2 (AVX2) or 4
 // (AVX-512) vectors of columns is held in registers over a block of up to 256 steps of k, each step
-// a row of B's packed panel and 6 broadcast values of A. B is packed a block at a time (256 KiB,
-// which stays in L2 while every tile of A's rows runs over it), transposed 8 by 8 where it is stored
-// transposed; A is read in place, or packed a tile at a time where it is stored transposed.
+// a row of B's panel and 6 broadcast values of A. B is read in place where its rows are at most a
+// page apart, and otherwise packed a block at a time (256 KiB, which stays in L2 while every tile of
+// A's rows runs over it), transposed 8 by 8 where it is stored transposed; A is read in place, or
+// packed a tile at a time where it is stored transposed.
 #pragma once
 
 #include <est/core/config.hpp>

@@ -26,8 +26,8 @@ struct vector_of<16> {
 /// Steps of k a block of the product runs before it adds its sums to C: a panel of B's block and A's
 /// tile of 6 rows stay in L1 over them.
 constexpr std::size_t depth = 256;
-/// Floats of B a block of the product packs: 256 KiB, which stays in L2 while every tile of A's rows
-/// runs over it.
+/// Floats of B a block of the product takes (packed, or read in place): 256 KiB, which stays in L2
+/// while every tile of A's rows runs over it.
 constexpr std::size_t packed_floats = std::size_t(64) << 10;
 /// Rows of C a tile of the kernel holds in registers.
 constexpr std::size_t tile_rows = 6;
@@ -51,14 +51,13 @@ inline packing_buffers& thread_buffers() {
 }
 
 /// The kernel: C's tile of R rows by V vectors = alpha * (the sums over `steps` steps, each a row of
-/// B's packed panel and R values of A broadcast) + beta * C. `columns` of the tile's are C's (the
-/// rest are the packed panel's zeros).
+/// B's panel, `panel_step` floats after the one before, and R values of A broadcast) + beta * C.
+/// `columns` of the tile's are C's (the rest are a packed panel's zeros).
 template <std::size_t Lanes, std::size_t R, std::size_t V>
 [[gnu::always_inline]] inline void tile(std::size_t steps, float const* a, std::size_t a_row, std::size_t a_step,
-                                        float const* panel, float* c, std::size_t ldc, std::size_t columns,
-                                        float alpha, float beta) {
+                                        float const* panel, std::size_t panel_step, float* c, std::size_t ldc,
+                                        std::size_t columns, float alpha, float beta) {
     using vector = typename vector_of<Lanes>::type;
-    constexpr std::size_t width = shapes<Lanes>::width;
     vector sums[R][V];
 #pragma GCC unroll 8
     for (std::size_t r = 0; r < R; ++r)
@@ -68,7 +67,7 @@ template <std::size_t Lanes, std::size_t R, std::size_t V>
     for (std::size_t p = 0; p < steps; ++p) {
         vector row[V];
 #pragma GCC unroll 4
-        for (std::size_t v = 0; v < V; ++v) std::memcpy(&row[v], panel + p * width + v * Lanes, sizeof(vector));
+        for (std::size_t v = 0; v < V; ++v) std::memcpy(&row[v], panel + p * panel_step + v * Lanes, sizeof(vector));
 #pragma GCC unroll 8
         for (std::size_t r = 0; r < R; ++r) {
             float value = a[r * a_row + p * a_step];
@@ -176,10 +175,16 @@ template <std::size_t Lanes>
     }
 }
 
+/// Whether B's panels are read in place: where B is not transposed and its rows are at most a page
+/// apart, so that a panel's steps touch few pages. Packing B costs a pass over it, which products of
+/// few rows (a batch of 64) do not earn back.
+inline bool reads_b_in_place(bool transpose_b, std::size_t ldb) { return !transpose_b && ldb <= 1024; }
+
 /// The product: k in blocks of `depth` steps; in each, B in blocks of as many columns as fill the
-/// packing buffer, packed; for each block, every tile of 6 rows of C runs over the block's panels,
-/// so that A's tile (packed too where A is transposed, its rows then far apart) stays in L1 and C
-/// is written a block's row at a time.
+/// packing buffer, packed (or read in place, reads_b_in_place, all but a ragged last panel); for
+/// each block, every tile of 6 rows of C runs over the block's panels, so that A's tile (packed too
+/// where A is transposed, its rows then far apart) stays in L1 and C is written a block's row at a
+/// time.
 template <std::size_t Lanes>
 [[gnu::always_inline]] inline void any_product(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
                                                std::size_t k, float alpha, float const* a, std::size_t lda,
@@ -187,14 +192,18 @@ template <std::size_t Lanes>
                                                std::size_t ldc) {
     constexpr std::size_t width = shapes<Lanes>::width;
     packing_buffers& buffers = thread_buffers();
+    bool in_place = reads_b_in_place(transpose_b, ldb);
     for (std::size_t p0 = 0; p0 < k; p0 += depth) {
         std::size_t steps = std::min(depth, k - p0);
         float block_beta = p0 == 0 ? beta : 1.0f;
         std::size_t block = packed_floats / steps / width * width;
         for (std::size_t j0 = 0; j0 < n; j0 += block) {
-            std::size_t columns = std::min(block, n - j0);
-            pack_b<Lanes>(transpose_b, transpose_b ? b + j0 * ldb + p0 : b + p0 * ldb + j0, ldb, steps, columns,
-                          buffers.b.get());
+            std::size_t columns = std::min(block, n - j0), whole = columns - columns % width;
+            if (!in_place)
+                pack_b<Lanes>(transpose_b, transpose_b ? b + j0 * ldb + p0 : b + p0 * ldb + j0, ldb, steps, columns,
+                              buffers.b.get());
+            else if (whole < columns)  // the ragged panel, packed to its width with zeros
+                pack_b<Lanes>(false, b + p0 * ldb + j0 + whole, ldb, steps, columns - whole, buffers.b.get());
             for (std::size_t i0 = 0; i0 < m; i0 += tile_rows) {
                 std::size_t rows = std::min(tile_rows, m - i0);
                 float const* a_tile = a + i0 * lda + p0;
@@ -205,10 +214,15 @@ template <std::size_t Lanes>
                             buffers.a[p * tile_rows + r] = a[(p0 + p) * lda + i0 + r];
                     a_tile = buffers.a.get(), a_row = 1, a_step = tile_rows;
                 }
-                for (std::size_t j = 0; j < columns; j += width)
-                    panel_tile<Lanes>(std::min(width, columns - j), rows, steps, a_tile, a_row, a_step,
-                                      buffers.b.get() + j * steps, c + i0 * ldc + j0 + j, ldc,
-                                      std::min(width, columns - j), alpha, block_beta);
+                for (std::size_t j = 0; j < columns; j += width) {
+                    bool direct = in_place && j < whole;
+                    float const* panel = direct   ? b + p0 * ldb + j0 + j
+                                         : in_place ? buffers.b.get()
+                                                    : buffers.b.get() + j * steps;
+                    std::size_t count = std::min(width, columns - j);
+                    panel_tile<Lanes>(count, rows, steps, a_tile, a_row, a_step, panel, direct ? ldb : width,
+                                      c + i0 * ldc + j0 + j, ldc, count, alpha, block_beta);
+                }
             }
         }
     }
