@@ -1,7 +1,9 @@
 // est's matrix product (host/matrix_product.hpp) against the product computed in double: each way
 // of storing A and B, shapes with ragged tiles and panels, k over several blocks and B over several
-// packed blocks, row strides wider than the rows, alpha and beta; and no heap allocation after a
-// thread's first product.
+// blocks (read in place and packed), row strides wider than the rows, alpha and beta; C not read
+// where beta is 0; the same bits whatever part of C a call computes; and no heap allocation after a
+// thread's first product. tests/CMakeLists.txt runs the dense layers' and the gradient checks
+// again through the host's gemm on this product (EST_OWN_GEMM=1).
 #include <est/est.hpp>
 
 #include <catch2/catch.hpp>
@@ -74,6 +76,10 @@ TEST_CASE("matrix product: every storage, ragged shapes, several blocks, alpha a
             cases.push_back({transpose_a, transpose_b, 64, 10, 128});     // a classifier's 10 units
             cases.push_back({transpose_a, transpose_b, 17, 70, 519, 1});  // k over 3 blocks
             cases.push_back({transpose_a, transpose_b, 6, 1100, 70});     // B over 2 packed blocks
+            cases.push_back({transpose_a, transpose_b, 9, 600, 300});     // B in place over 3 blocks, ragged
+            cases.push_back({transpose_a, transpose_b, 7, 1100, 300, 1});  // B packed over 2 blocks of k
+            cases.push_back({transpose_a, transpose_b, 5, 1024, 40});      // rows a page apart: in place
+            cases.push_back({transpose_a, transpose_b, 5, 1025, 40});      // past a page: packed
             cases.push_back({transpose_a, transpose_b, 64, 256, 784});    // the MLP's first layer
         }
     for (auto const& p : cases) {
@@ -86,9 +92,51 @@ TEST_CASE("matrix product: every storage, ragged shapes, several blocks, alpha a
 TEST_CASE("matrix product: beta 0 does not read C", "[host][gemm]") {
     if (!est::detail::matrix_product_runs_on_this_cpu())
         return;
-    std::vector<float> a(4 * 3, 1.0f), b(3 * 20, 2.0f), c(4 * 20, std::nanf(""));
-    est::detail::matrix_product(false, false, 4, 20, 3, 1.0f, a.data(), 3, b.data(), 20, 0.0f, c.data(), 20);
-    for (float v : c) REQUIRE(v == 6.0f);
+    for (bool transpose_a : {false, true})
+        for (bool transpose_b : {false, true}) {
+            if (transpose_a && transpose_b)
+                continue;
+            for (std::size_t n : {20, 1100}) {  // B in place (where not transposed) and packed
+                CAPTURE(transpose_a, transpose_b, n);
+                std::size_t m = 4, k = 300;
+                std::vector<float> a(m * k, 1.0f), b(k * n, 2.0f), c(m * n, std::nanf(""));
+                est::detail::matrix_product(transpose_a, transpose_b, m, n, k, 1.0f, a.data(), transpose_a ? m : k,
+                                            b.data(), transpose_b ? k : n, 0.0f, c.data(), n);
+                for (float v : c) REQUIRE(v == 600.0f);
+            }
+        }
+}
+
+TEST_CASE("matrix product: C computed whole or in parts is bit-identical", "[host][gemm]") {
+    if (!est::detail::matrix_product_runs_on_this_cpu())
+        return;
+    std::size_t m = 23, n = 45, k = 300;  // parts end inside tiles and panels; k over 2 blocks
+    std::mt19937 engine(3);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    std::vector<float> a(m * k), b(k * n), start(m * n);
+    for (auto* v : {&a, &b, &start})
+        for (auto& x : *v) x = uniform(engine);
+    for (bool transpose_a : {false, true})
+        for (bool transpose_b : {false, true}) {
+            if (transpose_a && transpose_b)
+                continue;
+            CAPTURE(transpose_a, transpose_b);
+            std::size_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
+            auto product = [&](std::size_t row, std::size_t rows, std::size_t column, std::size_t columns,
+                               std::vector<float>& c) {
+                est::detail::matrix_product(
+                    transpose_a, transpose_b, rows, columns, k, -1.5f, a.data() + (transpose_a ? row : row * lda), lda,
+                    b.data() + (transpose_b ? column * ldb : column), ldb, 0.5f, c.data() + row * n + column, n);
+            };
+            std::vector<float> whole = start, by_rows = start, by_columns = start;
+            product(0, m, 0, n, whole);
+            product(0, 10, 0, n, by_rows);
+            product(10, m - 10, 0, n, by_rows);
+            product(0, m, 0, 19, by_columns);
+            product(0, m, 19, n - 19, by_columns);
+            CHECK(by_rows == whole);
+            CHECK(by_columns == whole);
+        }
 }
 
 #if defined(EST_COUNTING_ALLOCATOR)

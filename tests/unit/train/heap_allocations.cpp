@@ -1,7 +1,9 @@
 // The estimator's training loop allocates no heap memory after its first step, outside oneDNN's
 // primitive executions: every workspace, arena and optimizer slot is sized on step 1, the input
-// pipeline recycles its batches, and summaries keep their buffers from the first on. Counted over the whole malloc family by the interposer of
-// tests/support/heap_allocations.cpp (est_tests only; the sanitized build keeps ASan's allocator).
+// pipeline recycles its batches, and summaries keep their buffers from the first on. With est's
+// matrix product (EST_OWN_GEMM=1) the MLP's loop allocates nothing at all. Counted over the whole
+// malloc family by the interposer of tests/support/heap_allocations.cpp (est_tests only; the
+// sanitized build keeps ASan's allocator).
 #if defined(EST_COUNTING_ALLOCATOR)
 #include "../../../examples/fashion_mnist_model.hpp"
 #include "support/events.hpp"
@@ -32,7 +34,8 @@ struct steady_run {
     std::set<std::int64_t> histogram_steps;  ///< the steps TensorBoard's event file has histograms of
 };
 
-/// A CNN training run of 7 steps with `config` (its model_dir set here).
+/// A training run of the model `Net` for 7 steps with `config` (its model_dir set here).
+template <class Net = fashion_mnist::cnn>
 steady_run steady_allocations(est::run_config config, std::string const& name) {
     test::heap_allocations();  // starts attributing allocations to oneDNN
     est::random_engine engine(5);
@@ -47,10 +50,10 @@ steady_run steady_allocations(est::run_config config, std::string const& name) {
 
     auto dir = test::scratch_directory(name);
     config.model_dir = dir.string();
-    auto estimator = est::make_estimator<fashion_mnist::cnn, fashion_mnist::input>(
-        fashion_mnist::model_fn, config, fashion_mnist::params{}, allocation_probe{});
+    auto estimator = est::make_estimator<Net, fashion_mnist::input>(fashion_mnist::model_fn, config,
+                                                                    fashion_mnist::params{}, allocation_probe{});
     estimator.train(input, {.steps = 7});
-    auto const& probe = estimator.hook<allocation_probe>();
+    auto const& probe = estimator.template hook<allocation_probe>();
     steady_run run{probe.after_step_6 - probe.after_step_2, {}};
     for (auto const& summary : test::read_summaries(dir))
         if (summary.kind == "histogram")
@@ -66,6 +69,20 @@ TEST_CASE("the estimator's CNN training loop allocates nothing after step 1 outs
                                          << " of them inside oneDNN");
     CHECK(in_four_steps.outside_onednn() == 0);
     CHECK(in_four_steps.onednn < 4 * 100);  // a few per primitive execution, the same each step
+}
+
+TEST_CASE("the MLP's training loop allocates nothing at all after step 1 on est's matrix product",
+          "[train][allocation]") {
+    if (!est::detail::own_matrix_product_runs()) {
+        // oneDNN's sgemm allocates its packing buffers on most calls (tests/CMakeLists.txt runs this
+        // case again with EST_OWN_GEMM=1).
+        SUCCEED("the host's gemm runs oneDNN's sgemm here");
+        return;
+    }
+    auto in_four_steps = steady_allocations<fashion_mnist::mlp>({.seed = 3}, "mlp_allocations").in_four_steps;
+    INFO("allocations in steps 3 to 6: " << in_four_steps.total << ", " << in_four_steps.onednn
+                                         << " of them inside oneDNN");
+    CHECK(in_four_steps.total == 0);
 }
 
 TEST_CASE("summary steps after the first allocate nothing outside oneDNN", "[train][allocation]") {

@@ -16,7 +16,9 @@ EST_DECL void host::gemm(bool transpose_a, bool transpose_b, std::size_t m, std:
     if (m == 0 || n == 0)
         return;
     std::size_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
-    bool own = detail::own_matrix_product_runs() && !(transpose_a && transpose_b);
+    // est's product where it is asked for, but for A and B both transposed (which est never asks
+    // for) and an empty sum (where C is only scaled by beta), which the sgemm runs.
+    bool own = detail::own_matrix_product_runs() && !(transpose_a && transpose_b) && k > 0;
     bool split_rows = m >= n;
     std::size_t extent = split_rows ? m : n;
     std::size_t parts = std::min({std::size_t(threads()), extent, max_ranges});

@@ -12,6 +12,10 @@
 
 namespace est::detail::product {
 
+// The kernels, where the build can compile them for AVX2 or AVX-512 (EST_VECTOR_DISPATCH: not in
+// CUDA translation units, whose host pass est does not tune).
+#if defined(EST_VECTOR_DISPATCH) || defined(__AVX2__)
+
 template <std::size_t Lanes>
 struct vector_of;
 template <>
@@ -23,8 +27,8 @@ struct vector_of<16> {
     typedef float type __attribute__((vector_size(64)));
 };
 
-/// Steps of k a block of the product runs before it adds its sums to C: a panel of B's block and A's
-/// tile of 6 rows stay in L1 over them.
+/// Steps of k a block of the product runs before it adds its sums to C: A's tile of 6 rows stays in
+/// L1 over them, and a panel of B's block in L1 (AVX2, 16 KiB) or L2 (AVX-512, 64 KiB).
 constexpr std::size_t depth = 256;
 /// Floats of B a block of the product takes (packed, or read in place): 256 KiB, which stays in L2
 /// while every tile of A's rows runs over it.
@@ -80,20 +84,23 @@ template <std::size_t Lanes, std::size_t R, std::size_t V>
 #pragma GCC unroll 4
         for (std::size_t v = 0; v < V; ++v) {
             float* out = c + r * ldc + v * Lanes;
+            // The panel's last vector may reach past C's last column: it is read and written lane by
+            // lane, with the same arithmetic as a whole vector, so that an element's result does not
+            // depend on where the part of C around it ends.
+            std::size_t valid = std::min(Lanes, columns - std::min(columns, v * Lanes));
             vector result = alpha * sums[r][v];
-            if (columns >= (v + 1) * Lanes) {
-                if (beta != 0.0f) {  // C is not read where beta is 0
-                    vector old;
+            if (beta != 0.0f) {  // C is not read where beta is 0
+                vector old{};
+                if (valid == Lanes)
                     std::memcpy(&old, out, sizeof(vector));
-                    result += beta * old;
-                }
-                std::memcpy(out, &result, sizeof(vector));
-            } else {  // the panel's last vector, part of it past C's last column
-                std::size_t valid = columns - std::min(columns, v * Lanes);
-                float lanes[Lanes];
-                std::memcpy(lanes, &result, sizeof(vector));
-                for (std::size_t l = 0; l < valid; ++l) out[l] = beta != 0.0f ? lanes[l] + beta * out[l] : lanes[l];
+                else
+                    for (std::size_t l = 0; l < valid; ++l) old[l] = out[l];
+                result += beta * old;
             }
+            if (valid == Lanes)
+                std::memcpy(out, &result, sizeof(vector));
+            else
+                for (std::size_t l = 0; l < valid; ++l) out[l] = result[l];
         }
 }
 
@@ -206,14 +213,14 @@ template <std::size_t Lanes>
                 pack_b<Lanes>(false, b + p0 * ldb + j0 + whole, ldb, steps, columns - whole, buffers.b.get());
             for (std::size_t i0 = 0; i0 < m; i0 += tile_rows) {
                 std::size_t rows = std::min(tile_rows, m - i0);
-                float const* a_tile = a + i0 * lda + p0;
-                std::size_t a_row = lda, a_step = 1;
-                if (transpose_a) {
+                float const* a_tile = buffers.a.get();
+                std::size_t a_row = 1, a_step = tile_rows;
+                if (transpose_a)
                     for (std::size_t p = 0; p < steps; ++p)
                         for (std::size_t r = 0; r < rows; ++r)
                             buffers.a[p * tile_rows + r] = a[(p0 + p) * lda + i0 + r];
-                    a_tile = buffers.a.get(), a_row = 1, a_step = tile_rows;
-                }
+                else
+                    a_tile = a + i0 * lda + p0, a_row = lda, a_step = 1;
                 for (std::size_t j = 0; j < columns; j += width) {
                     bool direct = in_place && j < whole;
                     float const* panel = direct   ? b + p0 * ldb + j0 + j
@@ -228,7 +235,6 @@ template <std::size_t Lanes>
     }
 }
 
-#if defined(EST_VECTOR_DISPATCH) || defined(__AVX2__)
 #if defined(EST_VECTOR_DISPATCH)
 #define EST_PRODUCT_AVX2 gnu::target("avx2,fma")
 #define EST_PRODUCT_AVX512 gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
