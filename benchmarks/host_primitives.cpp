@@ -4,9 +4,9 @@
 // pooling against est's kernel, and oneDNN's inner product against est's sgemm-based dense layer
 // with its kernel stored either way and est's fused matmul (the CNN's and the MLP's dense layers);
 // then the two forms of a dense layer's forward product (x K^T, K x^T) and the fused matmul over a
-// grid of shapes. Each is read against the FP32
-// peak measured in the same run. The alternatives of a comparison run in turns, so that they see the
-// same machine. Tables, then every figure as one JSON line.
+// grid of shapes; and the dense layers' training products on oneDNN's sgemm against est's own
+// (host/matrix_product.hpp). Each is read against the FP32 peak measured in the same run. The alternatives of a
+// comparison run in turns, so that they see the same machine. Tables, then every figure as one JSON line.
 #include "support/fp32_peak.hpp"
 
 #include <est/core/random.hpp>
@@ -528,6 +528,67 @@ void pooling(char const* name, est::layout l, std::vector<row>& rows,
     }
 }
 
+// ---- Matrix products ----
+
+/// A dense layer's training products at `batch` (inputs -> units, its kernel stored (units, inputs)
+/// as est::dense keeps it) on oneDNN's sgemm and on est's product (host/matrix_product.hpp), in
+/// turns: the forward product in the form each engine runs faster (transposed_product_faster_on),
+/// the kernel's gradient dy^T x, the input gradient dy K and the bias gradient ones^T dy.
+void matrix_products(char const* name, std::size_t inputs, std::size_t units, std::size_t batch, std::vector<row>& rows,
+                     est::random_engine& rng) {
+    using engine = est::host::gemm_engine;
+    host_buffer<float> x(batch * inputs), kernel(units * inputs), dy(batch * units), ones(batch), y(batch * units),
+        kernel_gradient(units * inputs), input_gradient(batch * inputs), bias_gradient(units);
+    for (auto* values : {&x, &kernel, &dy})
+        for (std::size_t i = 0; i < values->size(); ++i) values->data()[i] = rng.normal();
+    for (std::size_t i = 0; i < batch; ++i) ones.data()[i] = 1.0f;
+    double b = double(batch), in = double(inputs), u = double(units);
+    struct pass {
+        char const* name;
+        std::function<void(engine)> run;
+        double flops;
+    };
+    std::vector<pass> passes{
+        {"forward",
+         [&](engine e) {
+             if (est::host::transposed_product_faster_on(e, batch, units, inputs))
+                 est::host::gemm_on(e, false, true, units, batch, inputs, 1.0f, kernel.data(), x.data(), 0.0f,
+                                    y.data());
+             else
+                 est::host::gemm_on(e, false, true, batch, units, inputs, 1.0f, x.data(), kernel.data(), 0.0f,
+                                    y.data());
+         },
+         2.0 * b * in * u},
+        {"kernel gradient",
+         [&](engine e) {
+             est::host::gemm_on(e, true, false, units, inputs, batch, 1.0f, dy.data(), x.data(), 0.0f,
+                                kernel_gradient.data());
+         },
+         2.0 * b * in * u},
+        {"input gradient",
+         [&](engine e) {
+             est::host::gemm_on(e, false, false, batch, inputs, units, 1.0f, dy.data(), kernel.data(), 0.0f,
+                                input_gradient.data());
+         },
+         2.0 * b * in * u},
+        {"bias gradient",
+         [&](engine e) {
+             est::host::gemm_on(e, false, false, 1, units, batch, 1.0f, ones.data(), dy.data(), 0.0f,
+                                bias_gradient.data());
+         },
+         2.0 * b * u},
+    };
+    std::string op = std::string(name) + " " + std::to_string(inputs) + "->" + std::to_string(units);
+    for (auto const& p : passes) {
+        auto times = compare({[&] { p.run(engine::onednn_sgemm); }, [&] { p.run(engine::est_product); }});
+        char ratio[64];
+        std::snprintf(ratio, sizeof ratio, "sgemm's median time / est's: %.2f",
+                      times[0].median_ms / times[1].median_ms);
+        rows.push_back({"product", op + " " + p.name, batch, "oneDNN sgemm", times[0], p.flops, "dnnl_sgemm"});
+        rows.push_back({"product", op + " " + p.name, batch, "est product", times[1], p.flops, ratio});
+    }
+}
+
 // ---- Dense layers ----
 
 /// A dense layer (inputs -> units, activation Act) at `batch`: est's way (host::gemm, then the bias
@@ -835,6 +896,15 @@ int main() {
     dense<est::relu>("mlp dense1", 784, 256, inference_batch, false, rows, checks, rng);
     peak.measure();
     dense_forward_forms(rows, rng);
+    bool products = est::detail::matrix_product_runs_on_this_cpu();
+    if (products) {
+        peak.measure();
+        matrix_products("mlp dense1", 784, 256, train_batch, rows, rng);
+        matrix_products("mlp dense2", 256, 128, train_batch, rows, rng);
+        matrix_products("mlp dense3", 128, 10, train_batch, rows, rng);
+        matrix_products("dense1", 3136, 1024, train_batch, rows, rng);
+        matrix_products("dense2", 1024, 10, train_batch, rows, rng);
+    }
 
     std::printf(
         "host_primitives: %d OpenMP threads, FP32 peak %.1f GFLOP/s (best of %d rounds of an FMA loop), %d "
@@ -853,6 +923,11 @@ int main() {
                 peak.gflops);
     print_table(rows, "dense", "Dense layers (est: bias and activation as a pass after the product)", peak.gflops);
     print_dense_forward_ratios(rows);
+    if (products)
+        print_table(rows, "product",
+                    "Matrix products of the dense layers' training passes, oneDNN's sgemm against est's product "
+                    "(host/matrix_product.hpp, EST_OWN_GEMM=1), each in the forward form it runs faster",
+                    peak.gflops);
     std::printf("\nmax abs differences (pooling must be 0):");
     for (auto const& [what, difference] : checks) std::printf(" %s %.3g;", what.c_str(), difference);
     std::printf("\n%s\n", json(rows, checks, peak).c_str());

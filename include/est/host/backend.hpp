@@ -165,22 +165,39 @@ struct host {
         return n;
     }
 
-    /// C(m, n) = alpha * op(A) * op(B) + beta * C for contiguous row-major matrices, where op(A) is
-    /// (m, k) and A is stored (k, m) when `transpose_a`. Each of est's threads runs one part of C
-    /// (split along the longer of m and n) on one thread: oneDNN's sgemm, which allocates its packing
-    /// buffers on most calls, or, where EST_OWN_GEMM=1 asks for it, est's product
-    /// (matrix_product.hpp), which allocates nothing after a thread's first call.
-    EST_DECL static void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
-                              float alpha, float const* a, float const* b, float beta, float* c);
+    /// The engines gemm runs a product on: oneDNN's sgemm, or est's own (matrix_product.hpp), which
+    /// EST_OWN_GEMM=1 asks for.
+    enum class gemm_engine { onednn_sgemm, est_product };
+    static gemm_engine default_gemm_engine() {
+        return detail::own_matrix_product_runs() ? gemm_engine::est_product : gemm_engine::onednn_sgemm;
+    }
 
-    /// Whether C(m, n) = A(m, k) B(n, k)^T runs faster as its transpose, C^T = B A^T. est's product
-    /// (matrix_product.hpp) transposes the right operand as it packs it and runs over the left one's
-    /// rows, so the transpose is faster where it packs the smaller operand: where m < n. oneDNN's
-    /// sgemm: for a few columns, or a large B (a dense layer's kernel of a million weights or more),
-    /// on AVX2 and AVX-512 alike (`host_primitives`' "dense forward" sweep; benchmarks/README.md,
-    /// "Dense layers"). A function of the shape only, so that runs stay bit-identical.
+    /// C(m, n) = alpha * op(A) * op(B) + beta * C for contiguous row-major matrices, where op(A) is
+    /// (m, k) and A is stored (k, m) when `transpose_a`, on default_gemm_engine().
+    static void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+                     float const* a, float const* b, float beta, float* c) {
+        gemm_on(default_gemm_engine(), transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
+    }
+
+    /// gemm on `engine` (est_product only where detail::matrix_product_runs_on_this_cpu()). Each of
+    /// est's threads runs one part of C (split along the longer of m and n) on one thread: oneDNN's
+    /// sgemm allocates its packing buffers on most calls, est's product nothing after a thread's
+    /// first call.
+    EST_DECL static void gemm_on(gemm_engine engine, bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
+                                 std::size_t k, float alpha, float const* a, float const* b, float beta, float* c);
+
+    /// Whether C(m, n) = A(m, k) B(n, k)^T runs faster as its transpose, C^T = B A^T, on
+    /// default_gemm_engine(). A function of the shape only, so that runs stay bit-identical.
     static bool transposed_product_faster(std::size_t m, std::size_t n, std::size_t k) {
-        if (detail::own_matrix_product_runs())
+        return transposed_product_faster_on(default_gemm_engine(), m, n, k);
+    }
+    /// est's product transposes the right operand as it packs it and runs over the left one's rows,
+    /// so the transpose is faster where it packs the smaller operand: where m < n. oneDNN's sgemm:
+    /// for a few columns, or a large B (a dense layer's kernel of a million weights or more), on AVX2
+    /// and AVX-512 alike (`host_primitives`' "dense forward" sweep; benchmarks/README.md, "Dense
+    /// layers").
+    static bool transposed_product_faster_on(gemm_engine engine, std::size_t m, std::size_t n, std::size_t k) {
+        if (engine == gemm_engine::est_product)
             return m < n;
         return n < 16 || n * k >= (std::size_t(1) << 20);
     }

@@ -3,8 +3,9 @@
 // allocates its packing buffers on every call for most of a dense layer's shapes (two heap
 // allocations a call, one per thread's part: the MLP's 12 a training step); this product packs into
 // buffers each thread allocates once, so a training step of the MLP allocates nothing. It is not
-// the default: on AVX2 the MLP's training step ran at 0.93 of the sgemm's speed at the median
-// (benchmarks/README.md, "est's matrix product").
+// the default: on AVX2 the MLP's training step ran at 0.91-0.94 of the sgemm's speed at the median
+// (benchmarks/README.md, "est's matrix product"; `host_primitives` compares the two product by
+// product).
 //
 // The product is the classic register-blocked one: a tile of 6 rows of C by 2 (AVX2) or 4
 // (AVX-512) vectors of columns is held in registers over a block of up to 256 steps of k, each step

@@ -11,15 +11,20 @@
 
 namespace est {
 
-EST_DECL void host::gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
-                         float const* a, float const* b, float beta, float* c) {
+EST_DECL void host::gemm_on(gemm_engine engine, bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
+                            std::size_t k, float alpha, float const* a, float const* b, float beta, float* c) {
     if (m == 0 || n == 0)
         return;
     std::size_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
     // est's product where it is asked for, but for A and B both transposed (which est never asks
     // for) and an empty sum (where C is only scaled by beta), which the sgemm runs.
-    bool own = detail::own_matrix_product_runs() && !(transpose_a && transpose_b) && k > 0;
-    bool split_rows = m >= n;
+    bool own = engine == gemm_engine::est_product && detail::matrix_product_runs_on_this_cpu() &&
+               !(transpose_a && transpose_b) && k > 0;
+    // Along the longer side; but est's product, which packs a transposed B in each part, splits B
+    // where A is small enough to stay in L2 for every thread (it is then read twice at little cost)
+    // and each part keeps some 32 columns.
+    bool split_columns_of_b = own && transpose_b && m * k <= (std::size_t(128) << 10) && n >= 32;
+    bool split_rows = !split_columns_of_b && m >= n;
     std::size_t extent = split_rows ? m : n;
     std::size_t parts = std::min({std::size_t(threads()), extent, max_ranges});
     std::array<dnnl_status_t, max_ranges> status;
