@@ -5,8 +5,9 @@
 // with its kernel stored either way and est's fused matmul (the CNN's and the MLP's dense layers);
 // then the two forms of a dense layer's forward product (x K^T, K x^T) and the fused matmul over a
 // grid of shapes; and the dense layers' training products on oneDNN's sgemm against est's own
-// (host/matrix_product.hpp). Each is read against the FP32 peak measured in the same run. The alternatives of a
-// comparison run in turns, so that they see the same machine. Tables, then every figure as one JSON line.
+// (host/matrix_product.hpp). Each is read against the FP32 peak measured in the same run. The
+// alternatives of a comparison run in turns, so that they see the same machine. Tables, then every
+// figure as one JSON line.
 #include "support/fp32_peak.hpp"
 
 #include <est/core/random.hpp>

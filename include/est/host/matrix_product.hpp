@@ -31,9 +31,9 @@ EST_DECL bool own_matrix_product_runs();
 /// C (m, n) = alpha * op(A) * op(B) + beta * C on the calling thread, for row-major matrices with
 /// row strides lda, ldb and ldc; op(A) is (m, k) and A is stored (k, m) when `transpose_a`, op(B)
 /// is (k, n) and B is stored (n, k) when `transpose_b` (not both: the host's gemm runs that case on
-/// oneDNN's sgemm). With beta 0, C is not read. Each element of
-/// C sums its k products in the same order whatever the shape of the call around it, so splitting
-/// C among threads does not change the result. Only where matrix_product_runs_on_this_cpu().
+/// oneDNN's sgemm). With beta 0, C is not read. Each element of C sums its k products in the same
+/// order whatever the shape of the call around it, so splitting C among threads does not change the
+/// result. Only where matrix_product_runs_on_this_cpu().
 EST_DECL void matrix_product(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
                              float alpha, float const* a, std::size_t lda, float const* b, std::size_t ldb, float beta,
                              float* c, std::size_t ldc);

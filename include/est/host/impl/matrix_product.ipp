@@ -122,8 +122,10 @@ template <std::size_t Lanes, std::size_t V = shapes<Lanes>::vectors, class... Ar
     tile_of_rows<Lanes, V>(rows, args...);
 }
 
+/// 8 floats, the unit the packing transposes in (AVX2's vector, half of AVX-512's).
+using octet = vector_of<8>::type;
+
 /// 8 rows of 8 floats transposed: out[s][i] = in[i][s].
-typedef float octet __attribute__((vector_size(32)));
 [[gnu::always_inline]] inline void transpose_octets(octet const (&r)[8], octet (&out)[8]) {
     octet t[8], u[8];
     for (std::size_t i = 0; i < 8; i += 2) {
