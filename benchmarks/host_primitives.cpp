@@ -297,18 +297,19 @@ void convolutions(std::vector<row>& rows, est::random_engine& rng) {
             std::vector<conv_case> cases;
             for (auto const& choice : choices) cases.push_back(make_conv_case(layer, batch, training, choice, rng));
             auto measure = [&](char const* pass, std::function<void(conv_case&)> run, std::string conv_case::*info,
-                               std::function<void()> winograd = {}, char const* winograd_info = "") {
+                               std::function<void()> own = {}, char const* own_info = "",
+                               char const* own_variant = "est winograd") {
                 std::vector<std::function<void()>> runs;
                 for (auto& c : cases) runs.push_back([&c, run] { run(c); });
-                if (winograd)
-                    runs.push_back(winograd);
+                if (own)
+                    runs.push_back(own);
                 auto times = compare(runs);
                 for (std::size_t i = 0; i < cases.size(); ++i)
                     rows.push_back({"convolution", std::string(layer.name) + " " + pass, batch, choices[i].name,
                                     times[i], layer.flops(batch), cases[i].*info});
-                if (winograd)
-                    rows.push_back({"convolution", std::string(layer.name) + " " + pass, batch, "est winograd",
-                                    times.back(), layer.flops(batch), winograd_info});
+                if (own)
+                    rows.push_back({"convolution", std::string(layer.name) + " " + pass, batch, own_variant,
+                                    times.back(), layer.flops(batch), own_info});
             };
             auto fill = [&](host_buffer<float>& buffer, std::size_t n) {
                 buffer.resize(n);
@@ -318,9 +319,15 @@ void convolutions(std::vector<row>& rows, est::random_engine& rng) {
                 dnn::winograd_convolution::fits(layer.size, layer.size, layer.channels, layer.filters, window, 1, 2, 2,
                                                 2, 2, est::post_op::relu) &&
                 dnn::winograd_convolution::runs_on_this_cpu();
+            // est's direct kernels train the first convolution (host/direct_convolution.hpp).
+            using first_geometry = est::window_geometry<28, 28, 1, 32, window, 1, 2, 2, 28, 28>;
+            using direct_convolution = dnn::direct_convolution<first_geometry, est::post_op::relu>;
+            bool const direct_runs = training && layer.channels == first_geometry::channels &&
+                                     layer.filters == first_geometry::out_channels &&
+                                     layer.size == first_geometry::height && direct_convolution::runs_on_this_cpu();
             dnn::winograd_dims dims{layer.size, layer.size, layer.channels, layer.filters, est::post_op::relu};
             host_buffer<float> x, w, b, y, dy, dx, dw, db;
-            if (winograd_runs) {
+            if (winograd_runs || direct_runs) {
                 fill(x, batch * layer.size * layer.size * layer.channels);
                 fill(w, window * window * layer.channels * layer.filters);
                 fill(b, layer.filters);
@@ -348,22 +355,37 @@ void convolutions(std::vector<row>& rows, est::random_engine& rng) {
             }
             // est's training path for this layer where it runs: Winograd's F(2x2, 5x5)
             // (host/winograd_convolution.hpp), its backward pass (weights, bias and data gradients
-            // in one call) timed beside oneDNN's two backward passes one after the other.
+            // in one call) timed beside oneDNN's two backward passes one after the other; or the
+            // direct kernels of a first layer (weights and bias gradients).
             std::optional<dnn::winograd_convolution> convolution;
-            std::function<void()> winograd_forward, winograd_backward;
+            direct_convolution direct;
+            std::function<void()> own_forward, own_backward;
+            if (direct_runs) {
+                own_forward = [&] { direct.forward<est::host>(x.data(), batch, w.data(), b.data(), y.data()); };
+                own_backward = [&] {
+                    direct.backward<est::host>(x.data(), dy.data(), batch, w.data(), dw.data(), db.data(), nullptr);
+                };
+            }
             if (winograd_runs) {
                 convolution.emplace(dims);
-                winograd_forward = [&] {
+                own_forward = [&] {
                     convolution->forward<est::host>(x.data(), batch, 0, w.data(), b.data(), y.data());
                 };
-                winograd_backward = [&] {
+                own_backward = [&] {
                     convolution->backward<est::host>(x.data(), dy.data(), batch, 0, w.data(), dw.data(), db.data(),
                                                      layer.input_gradient ? dx.data() : nullptr);
                 };
             }
-            measure("forward_training", &conv_case::run_forward, &conv_case::forward_info, winograd_forward,
-                    "est F(2x2,5x5), src and dst nhwc");
-            measure("backward_weights", &conv_case::run_backward_weights, &conv_case::weights_info);
+            if (direct_runs) {
+                measure("forward_training", &conv_case::run_forward, &conv_case::forward_info, own_forward,
+                        "est direct, src and dst nhwc", "est direct");
+                measure("backward_weights", &conv_case::run_backward_weights, &conv_case::weights_info, own_backward,
+                        "est direct: weights and bias gradients", "est direct");
+            } else {
+                measure("forward_training", &conv_case::run_forward, &conv_case::forward_info, own_forward,
+                        "est F(2x2,5x5), src and dst nhwc");
+                measure("backward_weights", &conv_case::run_backward_weights, &conv_case::weights_info);
+            }
             if (layer.input_gradient)
                 measure("backward_data", &conv_case::run_backward_data, &conv_case::data_info);
             if (winograd_runs)
@@ -374,7 +396,7 @@ void convolutions(std::vector<row>& rows, est::random_engine& rng) {
                         if (layer.input_gradient)
                             c.run_backward_data();
                     },
-                    &conv_case::weights_info, winograd_backward, "est F(2x2,5x5): weights, bias and data gradients");
+                    &conv_case::weights_info, own_backward, "est F(2x2,5x5): weights, bias and data gradients");
 
             std::vector<std::function<void()>> runs;
             std::vector<row> reorder_rows;

@@ -1,11 +1,11 @@
 // 2-D convolution on the host: oneDNN's convolution primitives (forward with bias and the fused
 // post-op, backward data, backward weights and bias), with the weights stored in the layout oneDNN
 // prefers and activations in the layout its kernels prefer, reordered only at the edges. A 5x5
-// 'same' convolution on AVX-512 runs by est's Winograd kernels instead, in training and with a max
-// pooling after it at inference (winograd_convolution.hpp, winograd_max_pooling.hpp), and keeps
-// its weights in est's canonical layout, which those kernels read. Every
-// buffer (output, gradients, reorder targets, scratchpad) belongs to est and is sized on the first
-// batch of a size; primitives are created once per batch size and kept.
+// 'same' convolution on AVX2 or AVX-512 runs by est's Winograd kernels instead, in training and
+// with a max pooling after it at inference (winograd_convolution.hpp, winograd_max_pooling.hpp),
+// and keeps its weights in est's canonical layout, which those kernels read. Every buffer (output,
+// gradients, reorder targets, scratchpad) belongs to est and is sized on the first batch of a size;
+// primitives are created once per batch size and kept.
 //
 // Layouts, chosen by measurement (benchmarks/README.md): oneDNN chooses the activation layouts
 // (channel-blocked on AVX2 and AVX-512 machines), except for a convolution with fewer than 8 input
@@ -23,6 +23,7 @@
 #include <est/core/shape.hpp>
 #include <est/core/tensor.hpp>
 #include <est/host/convolution_max_pooling.hpp>
+#include <est/host/direct_convolution.hpp>
 #include <est/host/onednn.hpp>
 #include <est/host/vector_width.hpp>
 #include <est/host/winograd_convolution.hpp>
@@ -174,31 +175,41 @@ public:
     convolution()
         : primitives_({G::height, G::width, G::channels, G::out_height, G::out_width, G::out_channels, G::window,
                        G::stride, G::pad_top, G::pad_left, G::pad_bottom, G::pad_right, Op},
-                      winograd_trains() && winograd_convolution::runs_on_this_cpu()) {}
+                      own_kernels_train()) {}
 
     parameter_layout const& weights_layout() const { return primitives_.weights_layout(); }
 
     /// It has forward_max_pooled below.
     static constexpr bool fuses_max_pooling = true;
 
-    /// In training, by Winograd's F(2x2, 5x5) where it fits (winograd_convolution.hpp, on CPUs with
-    /// AVX-512; its output NHWC), otherwise by oneDNN's primitive. (`Host` is est::host, complete
-    /// where this is instantiated.)
+    /// In training, by Winograd's F(2x2, 5x5) where it fits (winograd_convolution.hpp), or by est's
+    /// direct kernels over few channels (direct_convolution.hpp), on CPUs with AVX2 or AVX-512 (their
+    /// output NHWC); otherwise by oneDNN's primitive. (`Host` is est::host, complete where this is
+    /// instantiated.)
     template <class Host = est::host>
     batch_view<float const, output_shape> forward(batch_view<float const, input_shape> x, float const* weights,
                                                   float const* bias, bool training) {
-        winograd_trained_ = false;
+        trained_by_ = kernels::onednn;
         if constexpr (winograd_trains()) {
             if (training && winograd_convolution::runs_on_this_cpu()) {
                 if (auto block = channel_block(x.layout)) {
                     if (!winograd_)
                         winograd_.emplace(winograd_dims{G::height, G::width, G::channels, G::out_channels, Op});
-                    winograd_output_.resize(x.batch * output_shape::size);
+                    own_output_.resize(x.batch * output_shape::size);
                     winograd_->forward<Host>(x.data, x.batch, *block, primitives_.weights_in(dnnl_hwio, weights), bias,
-                                             winograd_output_.data());
-                    winograd_trained_ = true;
-                    return {winograd_output_.data(), x.batch, est::layout::canonical};
+                                             own_output_.data());
+                    trained_by_ = kernels::winograd;
+                    return {own_output_.data(), x.batch, est::layout::canonical};
                 }
+            }
+        }
+        if constexpr (direct_convolution<G, Op>::fits) {
+            if (training && direct_convolution<G, Op>::runs_on_this_cpu() && x.layout == est::layout::canonical) {
+                own_output_.resize(x.batch * output_shape::size);
+                direct_.template forward<Host>(x.data, x.batch, primitives_.weights_in(dnnl_hwio, weights), bias,
+                                               own_output_.data());
+                trained_by_ = kernels::direct;
+                return {own_output_.data(), x.batch, est::layout::canonical};
             }
         }
         auto [y, layout] = primitives_.forward(x.data, x.batch, x.layout, weights, bias, training);
@@ -222,16 +233,13 @@ public:
                 bool sixteen = G::out_channels % 16 == 0 && est::detail::runs_vectors_of(16);
                 bool eight = G::out_channels % 8 == 0 && est::detail::runs_vectors_of(8);
                 if (layout == est::layout::channel_blocks_16 && sixteen)
-                    return max_pooled<P, 16, true, Host>(x, primitives_.weights_in(dnnl_Ohwi16o, weights), bias,
-                                                         layout);
+                    return max_pooled<P, 16, true, Host>(x, primitives_.weights_in(dnnl_hwio, weights), bias, layout);
                 if (layout == est::layout::channel_blocks_8 && eight)
-                    return max_pooled<P, 8, true, Host>(x, primitives_.weights_in(dnnl_Ohwi8o, weights), bias, layout);
+                    return max_pooled<P, 8, true, Host>(x, primitives_.weights_in(dnnl_hwio, weights), bias, layout);
                 if (layout == est::layout::canonical && sixteen)
-                    return max_pooled<P, 16, false, Host>(x, primitives_.weights_in(dnnl_Ohwi16o, weights), bias,
-                                                          layout);
+                    return max_pooled<P, 16, false, Host>(x, primitives_.weights_in(dnnl_hwio, weights), bias, layout);
                 if (layout == est::layout::canonical && eight)
-                    return max_pooled<P, 8, false, Host>(x, primitives_.weights_in(dnnl_Ohwi8o, weights), bias,
-                                                         layout);
+                    return max_pooled<P, 8, false, Host>(x, primitives_.weights_in(dnnl_hwio, weights), bias, layout);
             }
         }
         if constexpr (winograd_fits<P>()) {
@@ -252,20 +260,26 @@ public:
     batch_view<float, input_shape> backward(batch_view<float const, input_shape> x, batch_view<float, output_shape> dy,
                                             float const* weights, float* weights_gradient, float* bias_gradient,
                                             bool need_input_gradient) {
-        if (winograd_trained_) {
+        if (trained_by_ != kernels::onednn) {
             float* dx = nullptr;
             if (need_input_gradient) {
-                winograd_input_gradient_.resize(stored_size(x.layout, x.batch, G::height * G::width, G::channels));
-                dx = winograd_input_gradient_.data();
+                own_input_gradient_.resize(stored_size(x.layout, x.batch, G::height * G::width, G::channels));
+                dx = own_input_gradient_.data();
             }
             bool canonical = primitives_.stores_canonical_weights();
             if (!canonical)
-                winograd_weights_gradient_.resize(G::window * G::window * G::channels * G::out_channels);
-            winograd_->backward<Host>(
-                x.data, dy.data, x.batch, *channel_block(x.layout), primitives_.weights_in(dnnl_hwio, weights),
-                canonical ? weights_gradient : winograd_weights_gradient_.data(), bias_gradient, dx);
+                own_weights_gradient_.resize(G::window * G::window * G::channels * G::out_channels);
+            float const* canonical_weights = primitives_.weights_in(dnnl_hwio, weights);
+            float* canonical_gradient = canonical ? weights_gradient : own_weights_gradient_.data();
+            if (trained_by_ == kernels::winograd)
+                winograd_->backward<Host>(x.data, dy.data, x.batch, *channel_block(x.layout), canonical_weights,
+                                          canonical_gradient, bias_gradient, dx);
+            if constexpr (direct_convolution<G, Op>::fits)
+                if (trained_by_ == kernels::direct)
+                    direct_.template backward<Host>(x.data, dy.data, x.batch, canonical_weights, canonical_gradient,
+                                                    bias_gradient, dx);
             if (!canonical)
-                weights_layout().from_canonical(winograd_weights_gradient_.data(), weights_gradient);
+                weights_layout().from_canonical(own_weights_gradient_.data(), weights_gradient);
             if (!need_input_gradient)
                 return {};
             return {dx, x.batch, x.layout};
@@ -288,8 +302,21 @@ public:
     }
 
 private:
-    /// Whether this convolution runs by Winograd's F(2x2, 5x5) in training (winograd_convolution.hpp;
-    /// on CPUs with AVX-512).
+    /// Which kernels trained the last forward pass (its backward pass runs the same).
+    enum class kernels { onednn, winograd, direct };
+
+    /// Whether est's own kernels train this convolution on this CPU, so that its weights are stored
+    /// canonically, as they read them.
+    static bool own_kernels_train() {
+        if constexpr (winograd_trains())
+            return winograd_convolution::runs_on_this_cpu();
+        else if constexpr (direct_convolution<G, Op>::fits)
+            return direct_convolution<G, Op>::runs_on_this_cpu();
+        else
+            return false;
+    }
+    /// Whether this convolution runs by Winograd's F(2x2, 5x5) in training
+    /// (winograd_convolution.hpp; on CPUs with AVX2 or AVX-512).
     static constexpr bool winograd_trains() {
         return winograd_convolution::fits(G::height, G::width, G::channels, G::out_channels, G::window, G::stride,
                                           G::pad_top, G::pad_left, G::pad_bottom, G::pad_right, Op);
@@ -310,7 +337,7 @@ private:
     }
 
     /// Whether this convolution and the max pooling `P` after it run by Winograd's F(2x2, 5x5) at
-    /// inference (winograd_max_pooling.hpp; on CPUs with AVX-512).
+    /// inference (winograd_max_pooling.hpp; on CPUs with AVX2 or AVX-512).
     template <class P>
     static constexpr bool winograd_fits() {
         bool pooling_fits = P::window == 2 && P::stride == 2 && P::pad_top == 0 && P::pad_left == 0 &&
@@ -363,10 +390,12 @@ private:
     }
 
     convolution_primitives primitives_;
-    host_buffer<float> pooled_, padded_part_, winograd_output_, winograd_input_gradient_, winograd_weights_gradient_;
+    /// The outputs and gradients of est's own kernels in training.
+    host_buffer<float> pooled_, padded_part_, own_output_, own_input_gradient_, own_weights_gradient_;
     std::optional<winograd_max_pooling> winograd_pooling_;
     std::optional<winograd_convolution> winograd_;
-    bool winograd_trained_ = false;  ///< whether the last forward pass ran winograd_ in training
+    direct_convolution<G, Op> direct_;
+    kernels trained_by_ = kernels::onednn;
 };
 
 }  // namespace est::onednn

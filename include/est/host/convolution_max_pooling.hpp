@@ -46,9 +46,11 @@ struct float_vector {
 /// One image: its input padded on the stack, then, for each pooled row, the two convolution rows
 /// under it, four columns and one or two blocks of V channels at a time (up to 16 accumulators, so
 /// that the weights and the input values have registers too), pooled and stored.
-///   x: the image, (height, width, channels) row-major; weights (out_channels / V, window, window,
-///   channels, V), oneDNN's Ohwi8o / Ohwi16o; y: the pooled image, (out_channels / V, pooled
-///   height, pooled width, V) where `Blocked`, otherwise (pooled height, pooled width, out_channels)
+///   x: the image, (height, width, channels) row-major; weights (window, window, channels,
+///   out_channels) row-major, as est stores them canonically (each tap's filters contiguous, as
+///   direct_convolution.hpp, which trains such a layer, reads them); y: the pooled image,
+///   (out_channels / V, pooled height, pooled width, V) where `Blocked`, otherwise (pooled height,
+///   pooled width, out_channels)
 template <class G, post_op Op, class P, std::size_t V, bool Blocked>
 struct convolution_max_pooling_image {
     float const* x;
@@ -94,7 +96,7 @@ struct convolution_max_pooling_image {
                     std::size_t c) const {
         for (std::size_t k = 0; k < NB; ++k) {
             vector w;
-            std::memcpy(&w, weights + ((((b + k) * K + ky) * K + kx) * C + c) * V, sizeof w);
+            std::memcpy(&w, weights + ((ky * K + kx) * C + c) * G::out_channels + (b + k) * V, sizeof w);
             for (std::size_t i = 0; i < X; ++i) acc[k][i] += s[i] * w;
         }
     }

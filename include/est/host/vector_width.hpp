@@ -9,6 +9,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdlib>
+#include <string_view>
+#include <type_traits>
 
 // Only where g++ or clang compile the host code for x86-64 below AVX-512 (a build for AVX-512 has
 // nothing wider to pick), and not in CUDA translation units, whose host pass est does not tune.
@@ -29,12 +32,15 @@ template <class F>
 #if defined(EST_VECTOR_DISPATCH)
 enum class vector_width { baseline, avx2, avx512 };
 
-/// What this CPU runs, found once.
+/// What this CPU runs, found once; at most AVX2 where EST_MAX_CPU_ISA=avx2 is set in the
+/// environment (so that an AVX-512 machine can test the AVX2 kernels too).
 inline vector_width widest_vector_width() {
     static vector_width const width = [] {
         __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+        char const* cap = std::getenv("EST_MAX_CPU_ISA");
+        if ((!cap || std::string_view(cap) != "avx2") && __builtin_cpu_supports("avx512f") &&
+            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512dq"))
             return vector_width::avx512;
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
             return vector_width::avx2;
@@ -85,6 +91,87 @@ void vector_loop(F const& f, std::size_t begin, std::size_t end) {
     }
 #endif
     loop_baseline(f, begin, end);
+}
+
+/// Floats in a vector of the widest instructions est's own kernels (matrix_product.hpp, the
+/// Winograd convolutions) run on this CPU: 16 (AVX-512), 8 (AVX2 with FMA), or 0 where it has
+/// neither and they do not run.
+inline std::size_t widest_lanes() {
+#if defined(EST_VECTOR_DISPATCH)
+    switch (widest_vector_width()) {
+        case vector_width::avx512:
+            return 16;
+        case vector_width::avx2:
+            return 8;
+        case vector_width::baseline:
+            return 0;
+    }
+    return 0;
+#elif defined(__AVX512F__)
+    return 16;
+#elif defined(__AVX2__) && defined(__FMA__)
+    return 8;
+#else
+    return 0;
+#endif
+}
+
+/// GCC's vector of `Lanes` floats: one AVX2 register (8) or one AVX-512 register (16).
+template <std::size_t Lanes>
+struct vector_of;
+template <>
+struct vector_of<8> {
+    typedef float type __attribute__((vector_size(32)));
+};
+template <>
+struct vector_of<16> {
+    typedef float type __attribute__((vector_size(64)));
+};
+
+template <std::size_t Lanes>
+using lanes_constant = std::integral_constant<std::size_t, Lanes>;
+
+// f(lanes_constant<Lanes>{}) with all of f inlined into a function compiled for that width, where
+// the build can compile it (not in CUDA translation units, whose host pass est does not tune).
+#if defined(EST_VECTOR_DISPATCH)
+#define EST_LANES_8_TARGET gnu::target("avx2,fma")
+#define EST_LANES_16_TARGET gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
+#else
+#define EST_LANES_8_TARGET
+#define EST_LANES_16_TARGET
+#endif
+#if defined(EST_VECTOR_DISPATCH) || defined(__AVX2__)
+template <class F>
+[[gnu::flatten, EST_LANES_8_TARGET]] void with_lanes_8(F&& f) {
+    f(lanes_constant<8>{});
+}
+#endif
+#if defined(EST_VECTOR_DISPATCH) || defined(__AVX512F__)
+template <class F>
+[[gnu::flatten, EST_LANES_16_TARGET]] void with_lanes_16(F&& f) {
+    f(lanes_constant<16>{});
+}
+#endif
+#undef EST_LANES_8_TARGET
+#undef EST_LANES_16_TARGET
+
+/// f(lanes_constant<widest_lanes()>{}), compiled for those vectors; nothing where widest_lanes() is
+/// 0 (the caller runs something else there). f is a generic lambda or functor whose body is the
+/// kernel: everything it calls is inlined into the copy for each width.
+template <class F>
+void with_widest_vectors(F&& f) {
+    switch (widest_lanes()) {
+#if defined(EST_VECTOR_DISPATCH) || defined(__AVX512F__)
+        case 16:
+            return with_lanes_16(f);
+#endif
+#if defined(EST_VECTOR_DISPATCH) || defined(__AVX2__)
+        case 8:
+            return with_lanes_8(f);
+#endif
+        default:
+            return;
+    }
 }
 
 }  // namespace est::detail

@@ -1,8 +1,8 @@
 // A 5x5 'same' convolution of stride 1 in training, by Winograd's minimal filtering F(2x2, 5x5) on
-// CPUs with AVX-512: the forward pass, the input gradient and the weights and bias gradients. Each
-// 2x2 block of the output is one tile; its 6x6 input patch and the 5x5 window are transformed
-// (B^T d B, G g G^T), multiplied element by element and summed over the input channels (36 matrix
-// products, one per element of the 6x6 tile), and transformed back (A^T m A). That is 36
+// CPUs with AVX2 or AVX-512: the forward pass, the input gradient and the weights and bias
+// gradients. Each 2x2 block of the output is one tile; its 6x6 input patch and the 5x5 window are
+// transformed (B^T d B, G g G^T), multiplied element by element and summed over the input channels
+// (36 matrix products, one per element of the 6x6 tile), and transformed back (A^T m A). That is 36
 // multiplications where a direct convolution does 100 for a tile of one channel pair. The
 // backward-data pass is the same convolution of the output gradient with the window turned by 180
 // degrees; the backward-weights pass is G^T [sum over tiles of (B^T d B) * (A dY A^T)] G, 36 matrix
@@ -56,8 +56,8 @@ public:
                height % 2 == 0 && width % 2 == 0 && height > 0 && width > 0 && channels % 16 == 0 &&
                out_channels % 16 == 0 && (op == post_op::none || op == post_op::relu);
     }
-    /// Whether this CPU runs the Winograd kernels (AVX-512), unless EST_WINOGRAD=0 in the environment
-    /// turns them off.
+    /// Whether this CPU runs the Winograd kernels (AVX2 with FMA, or AVX-512), unless
+    /// EST_WINOGRAD=0 in the environment turns them off.
     EST_DECL static bool runs_on_this_cpu();
 
     explicit winograd_convolution(winograd_dims const& dims) : dims_(dims) {}

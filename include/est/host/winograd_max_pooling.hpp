@@ -1,5 +1,5 @@
 // A 5x5 'same' convolution of stride 1 and the 2x2 max pooling of stride 2 after it, at inference,
-// by Winograd's minimal filtering F(2x2, 5x5) on CPUs with AVX-512. Each 2x2 block of the
+// by Winograd's minimal filtering F(2x2, 5x5) on CPUs with AVX2 or AVX-512. Each 2x2 block of the
 // convolution's output is one Winograd tile: its 6x6 input patch and the 5x5 window are transformed
 // (B^T d B, G g G^T), multiplied element by element and summed over the input channels (36 matrix
 // products, one per element of the 6x6 tile), and transformed back (A^T m A) into the four outputs,
@@ -35,7 +35,8 @@ namespace est::onednn {
 ///   where one runs them (inside a slice of an inference batch).
 class winograd_max_pooling {
 public:
-    /// Whether this CPU runs it (AVX-512), unless EST_WINOGRAD=0 in the environment turns it off.
+    /// Whether this CPU runs it (AVX2 with FMA, or AVX-512), unless EST_WINOGRAD=0 in the
+    /// environment turns it off.
     static bool runs_on_this_cpu() { return winograd_convolution::runs_on_this_cpu(); }
 
     explicit winograd_max_pooling(winograd_dims const& dims) : dims_(dims) {}

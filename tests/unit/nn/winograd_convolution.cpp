@@ -108,7 +108,7 @@ void check_training(geometry const& g, std::size_t block, est::post_op op) {
 TEST_CASE("Winograd's F(2x2, 5x5) in training: forward, input, weights and bias gradients as defined",
           "[nn][conv2d][winograd]") {
     if (!est::onednn::winograd_convolution::runs_on_this_cpu()) {
-        WARN("this CPU has no AVX-512 (or EST_WINOGRAD=0): the Winograd kernels do not run here");
+        WARN("this CPU has neither AVX2 nor AVX-512 (or EST_WINOGRAD=0): the Winograd kernels do not run here");
         return;
     }
     // The example's second convolution at a small batch, ReLU, NHWC input.

@@ -1,7 +1,8 @@
 // The estimator's training loop allocates no heap memory after its first step, outside oneDNN's
 // primitive executions: every workspace, arena and optimizer slot is sized on step 1, the input
 // pipeline recycles its batches, and summaries keep their buffers from the first on. With est's
-// matrix product (EST_OWN_GEMM=1) the MLP's loop allocates nothing at all. Counted over the whole
+// matrix product (EST_OWN_GEMM=1) the MLP's loop allocates nothing at all, and so does the CNN's
+// where est's convolution kernels run too. Counted over the whole
 // malloc family by the interposer of tests/support/heap_allocations.cpp (est_tests only; the
 // sanitized build keeps ASan's allocator).
 #if defined(EST_COUNTING_ALLOCATOR)
@@ -80,6 +81,21 @@ TEST_CASE("the MLP's training loop allocates nothing at all after step 1 on est'
         return;
     }
     auto in_four_steps = steady_allocations<fashion_mnist::mlp>({.seed = 3}, "mlp_allocations").in_four_steps;
+    INFO("allocations in steps 3 to 6: " << in_four_steps.total << ", " << in_four_steps.onednn
+                                         << " of them inside oneDNN");
+    CHECK(in_four_steps.total == 0);
+}
+
+TEST_CASE("the CNN's training loop allocates nothing at all after step 1 on est's own kernels", "[train][allocation]") {
+    // Its convolutions on est's direct and Winograd kernels (AVX2 or AVX-512), its dense layers on
+    // est's matrix product.
+    using conv1 = est::window_geometry<28, 28, 1, 32, 5, 1, 2, 2, 28, 28>;
+    if (!est::detail::own_matrix_product_runs() || !est::onednn::winograd_convolution::runs_on_this_cpu() ||
+        !est::onednn::direct_convolution<conv1, est::post_op::relu>::runs_on_this_cpu()) {
+        SUCCEED("oneDNN's sgemm or convolutions run here");
+        return;
+    }
+    auto in_four_steps = steady_allocations({.seed = 3}, "cnn_allocations").in_four_steps;
     INFO("allocations in steps 3 to 6: " << in_four_steps.total << ", " << in_four_steps.onednn
                                          << " of them inside oneDNN");
     CHECK(in_four_steps.total == 0);

@@ -26,17 +26,14 @@ EST_DECL convolution_primitives::convolution_primitives(convolution_dims const& 
       strides_{dnnl_dim_t(dims.stride), dnnl_dim_t(dims.stride)},
       padding_before_{dnnl_dim_t(dims.pad_top), dnnl_dim_t(dims.pad_left)},
       padding_after_{dnnl_dim_t(dims.pad_bottom), dnnl_dim_t(dims.pad_right)} {
-    if (keep_canonical_weights) {
-        weights_ = stored_parameter(canonical_weights(), canonical_weights());
-        return;
-    }
     // The weights keep one layout for every batch size: the one oneDNN prefers for a batch of 64.
     auto pd = forward_desc(64, weights_any(), dnnl_forward_training);
     if (dims.channels < 8 && reference_kernel_in_training(pd)) {
         choose_layouts_ = false;
         pd = forward_desc(64, weights_any(), dnnl_forward_training);
     }
-    weights_ = stored_parameter(canonical_weights(), queried(pd.get(), dnnl_query_weights_md));
+    weights_ = stored_parameter(canonical_weights(),
+                                keep_canonical_weights ? canonical_weights() : queried(pd.get(), dnnl_query_weights_md));
 }
 
 EST_DECL std::pair<float const*, est::layout> convolution_primitives::forward(float const* x, std::size_t batch,

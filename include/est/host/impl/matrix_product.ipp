@@ -16,17 +16,6 @@ namespace est::detail::product {
 // CUDA translation units, whose host pass est does not tune).
 #if defined(EST_VECTOR_DISPATCH) || defined(__AVX2__)
 
-template <std::size_t Lanes>
-struct vector_of;
-template <>
-struct vector_of<8> {
-    typedef float type __attribute__((vector_size(32)));
-};
-template <>
-struct vector_of<16> {
-    typedef float type __attribute__((vector_size(64)));
-};
-
 /// Steps of k a block of the product runs before it adds its sums to C: A's tile of 6 rows stays in
 /// L1 over them, and a panel of B's block in L1 (AVX2, 16 KiB) or L2 (AVX-512, 64 KiB).
 constexpr std::size_t depth = 256;
@@ -237,60 +226,13 @@ template <std::size_t Lanes>
     }
 }
 
-#if defined(EST_VECTOR_DISPATCH)
-#define EST_PRODUCT_AVX2 gnu::target("avx2,fma")
-#define EST_PRODUCT_AVX512 gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
-#else
-#define EST_PRODUCT_AVX2
-#define EST_PRODUCT_AVX512
 #endif
-
-[[gnu::flatten, EST_PRODUCT_AVX2]] inline void product_avx2(bool transpose_a, bool transpose_b, std::size_t m,
-                                                            std::size_t n, std::size_t k, float alpha, float const* a,
-                                                            std::size_t lda, float const* b, std::size_t ldb,
-                                                            float beta, float* c, std::size_t ldc) {
-    any_product<8>(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-}
-
-#if defined(EST_VECTOR_DISPATCH) || defined(__AVX512F__)
-[[gnu::flatten, EST_PRODUCT_AVX512]] inline void product_avx512(bool transpose_a, bool transpose_b, std::size_t m,
-                                                                std::size_t n, std::size_t k, float alpha,
-                                                                float const* a, std::size_t lda, float const* b,
-                                                                std::size_t ldb, float beta, float* c,
-                                                                std::size_t ldc) {
-    any_product<16>(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-}
-#endif
-#undef EST_PRODUCT_AVX2
-#undef EST_PRODUCT_AVX512
-#endif
-
-/// 16 or 8 lanes where the CPU runs est's product, else 0.
-inline std::size_t product_lanes() {
-#if defined(EST_VECTOR_DISPATCH)
-    switch (widest_vector_width()) {
-        case vector_width::avx512:
-            return 16;
-        case vector_width::avx2:
-            return 8;
-        case vector_width::baseline:
-            return 0;
-    }
-    return 0;
-#elif defined(__AVX512F__)
-    return 16;
-#elif defined(__AVX2__) && defined(__FMA__)
-    return 8;
-#else
-    return 0;
-#endif
-}
 
 }  // namespace est::detail::product
 
 namespace est::detail {
 
-EST_DECL bool matrix_product_runs_on_this_cpu() { return product::product_lanes() != 0; }
+EST_DECL bool matrix_product_runs_on_this_cpu() { return widest_lanes() != 0; }
 
 EST_DECL bool own_matrix_product_runs() {
     static bool const runs = [] {
@@ -304,13 +246,10 @@ EST_DECL void matrix_product(bool transpose_a, bool transpose_b, std::size_t m, 
                              float alpha, float const* a, std::size_t lda, float const* b, std::size_t ldb, float beta,
                              float* c, std::size_t ldc) {
 #if defined(EST_VECTOR_DISPATCH) || defined(__AVX2__)
-    if (product::product_lanes() == 16) {
-#if defined(EST_VECTOR_DISPATCH) || defined(__AVX512F__)
-        product::product_avx512(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        return;
-#endif
-    }
-    product::product_avx2(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    with_widest_vectors([&](auto lanes) {
+        constexpr std::size_t L = decltype(lanes)::value;
+        product::any_product<L>(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    });
 #else
     (void)transpose_a, (void)transpose_b, (void)m, (void)n, (void)k, (void)alpha, (void)a, (void)lda, (void)b,
         (void)ldb, (void)beta, (void)c, (void)ldc;

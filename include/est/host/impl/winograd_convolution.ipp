@@ -14,13 +14,7 @@ EST_DECL bool winograd_convolution::runs_on_this_cpu() {
     static bool const runs = [] {
         if (char const* setting = std::getenv("EST_WINOGRAD"); setting && std::string_view(setting) == "0")
             return false;
-#if defined(EST_VECTOR_DISPATCH)
-        return est::detail::widest_vector_width() == est::detail::vector_width::avx512;
-#elif defined(__AVX512F__)
-        return true;
-#else
-        return false;
-#endif
+        return est::detail::widest_lanes() != 0;
     }();
     return runs;
 }
@@ -32,13 +26,17 @@ EST_DECL void winograd_convolution::prepare(float const* weights, std::size_t sl
     if (backward) {
         turned_weights_.resize(25 * channels * filters);
         w::rotate_weights(weights, channels, filters, turned_weights_.data());
-        w::transform_weights(turned_weights_.data(), filters, channels, transformed_weights_.data());
         output_gradients_.resize(slots * points * dims_.tiles() * filters);
         weights_products_.resize(slots * weights_floats());
         bias_sums_.resize(slots * filters);
-    } else {
-        w::transform_weights(weights, channels, filters, transformed_weights_.data());
     }
+    est::detail::with_widest_vectors([&](auto lanes) {
+        constexpr std::size_t L = decltype(lanes)::value;
+        if (backward)
+            w::transform_weights<L>(turned_weights_.data(), filters, channels, transformed_weights_.data());
+        else
+            w::transform_weights<L>(weights, channels, filters, transformed_weights_.data());
+    });
     padded_.resize(slots * padded_floats());
     inputs_.resize(slots * transformed_floats());
     products_.resize(slots * transformed_floats());
@@ -52,12 +50,15 @@ EST_DECL void winograd_convolution::forward_images(float const* x, std::size_t f
     float* v = inputs_.data() + slot * transformed_floats();
     float* m = products_.data() + slot * transformed_floats();
     std::size_t const image = dims_.height * dims_.width * channels, output = dims_.height * dims_.width * filters;
-    for (std::size_t n = first; n < last; ++n) {
-        w::pad_image(dims_, x + n * image, block, padded);
-        w::transform_inputs(dims_, padded, v);
-        w::products(dims_, v, transformed_weights_.data(), m);
-        w::write_outputs(dims_, m, bias, y + n * output, 0);
-    }
+    est::detail::with_widest_vectors([&](auto lanes) {
+        constexpr std::size_t L = decltype(lanes)::value;
+        for (std::size_t n = first; n < last; ++n) {
+            w::pad_image(dims_, x + n * image, block, padded);
+            w::transform_inputs<L>(dims_, padded, v);
+            w::products<L>(dims_, v, transformed_weights_.data(), m);
+            w::write_outputs<L>(dims_, m, bias, y + n * output, 0);
+        }
+    });
 }
 
 EST_DECL void winograd_convolution::backward_images(float const* x, float const* dy, std::size_t first,
@@ -74,22 +75,25 @@ EST_DECL void winograd_convolution::backward_images(float const* x, float const*
     float* bias_sums = bias_sums_.data() + slot * filters;
     std::fill(bias_sums, bias_sums + filters, 0.0f);
     std::size_t const image = dims_.height * dims_.width * channels, output = dims_.height * dims_.width * filters;
-    for (std::size_t n = first; n < last; ++n) {
-        float const* image_dy = dy + n * output;
-        // The weights' gradient: sum over the tiles of (B^T d B) * (A dY A^T), 36 products.
-        w::pad_image(dims_, x + n * image, block, padded);
-        w::transform_inputs(dims_, padded, v);
-        w::transform_output_gradients(dims_, image_dy, r);
-        w::weights_products(dims_, v, r, weights_sums, n != first);
-        for (std::size_t q = 0; q < dims_.height * dims_.width; ++q)
-            for (std::size_t o = 0; o < filters; ++o) bias_sums[o] += image_dy[q * filters + o];
-        if (!dx)
-            continue;
-        w::pad_image(data, image_dy, 0, padded);
-        w::transform_inputs(data, padded, v);
-        w::products(data, v, transformed_weights_.data(), m);
-        w::write_outputs(data, m, nullptr, dx + n * image, block);
-    }
+    est::detail::with_widest_vectors([&](auto lanes) {
+        constexpr std::size_t L = decltype(lanes)::value;
+        for (std::size_t n = first; n < last; ++n) {
+            float const* image_dy = dy + n * output;
+            // The weights' gradient: sum over the tiles of (B^T d B) * (A dY A^T), 36 products.
+            w::pad_image(dims_, x + n * image, block, padded);
+            w::transform_inputs<L>(dims_, padded, v);
+            w::transform_output_gradients<L>(dims_, image_dy, r);
+            w::weights_products<L>(dims_, v, r, weights_sums, n != first);
+            for (std::size_t q = 0; q < dims_.height * dims_.width; ++q)
+                for (std::size_t o = 0; o < filters; ++o) bias_sums[o] += image_dy[q * filters + o];
+            if (!dx)
+                continue;
+            w::pad_image(data, image_dy, 0, padded);
+            w::transform_inputs<L>(data, padded, v);
+            w::products<L>(data, v, transformed_weights_.data(), m);
+            w::write_outputs<L>(data, m, nullptr, dx + n * image, block);
+        }
+    });
 }
 
 EST_DECL void winograd_convolution::finish_backward(std::size_t slots, float* weights_gradient, float* bias_gradient) {
@@ -99,7 +103,9 @@ EST_DECL void winograd_convolution::finish_backward(std::size_t slots, float* we
         float const* more = weights_products_.data() + slot * weights_floats();
         for (std::size_t i = 0; i < weights_floats(); ++i) sums[i] += more[i];
     }
-    winograd_detail::weights_gradient(sums, dims_.channels, filters, weights_gradient);
+    est::detail::with_widest_vectors([&](auto lanes) {
+        winograd_detail::weights_gradient<decltype(lanes)::value>(sums, dims_.channels, filters, weights_gradient);
+    });
     std::fill(bias_gradient, bias_gradient + filters, 0.0f);
     for (std::size_t slot = 0; slot < slots; ++slot)
         for (std::size_t o = 0; o < filters; ++o) bias_gradient[o] += bias_sums_.data()[slot * filters + o];

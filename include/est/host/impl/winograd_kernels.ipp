@@ -1,33 +1,30 @@
-// The kernels of Winograd's F(2x2, 5x5) on AVX-512, shared by winograd_max_pooling (inference) and
+// The kernels of Winograd's F(2x2, 5x5), shared by winograd_max_pooling (inference) and
 // winograd_convolution (training): the transforms of inputs, weights and outputs, the products
-// over the channels, and the transforms of the training pass's gradients.
+// over the channels, and the transforms of the training pass's gradients. They are written for
+// vectors of `Lanes` floats; the callers run them through est::detail::with_widest_vectors, which
+// compiles them for AVX2 (8 lanes) and AVX-512 (16) and picks the CPU's widest.
 #pragma once
 
+#include <est/host/vector_width.hpp>
 #include <est/host/winograd_convolution.hpp>
 
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
 
-// The kernels are compiled for AVX-512 whatever the build's baseline, as the dispatching loops of
-// vector_width.hpp are; they run only where the CPU has it (winograd_convolution::runs_on_this_cpu).
-#if defined(EST_VECTOR_DISPATCH)
-#define EST_WINOGRAD_TARGET [[gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]]
-#else
-#define EST_WINOGRAD_TARGET
-#endif
-
 namespace est::onednn::winograd_detail {
 
-/// 16 floats, one AVX-512 register.
-typedef float vector16 __attribute__((vector_size(64)));
-constexpr std::size_t lanes = 16;
+using est::detail::vector_of;
 /// A tile: 6x6 inputs, 2x2 outputs, 36 products.
 constexpr std::size_t points = 36;
-/// Rows of a block of the products held in registers with 4 vectors of columns: 24 accumulators,
-/// so that the 4 vectors of the right-hand side and the broadcast value have registers too (with 7
-/// rows, one accumulator lived on the stack).
-constexpr std::size_t block_rows = 6;
+/// The products' blocks held in registers: 24 accumulators of AVX-512's 32 registers (4 vectors of
+/// columns by 6 rows; with 7 rows, one accumulator lived on the stack), 12 of AVX2's 16 (2 by 6),
+/// so that the right-hand side's vectors and the broadcast value have registers too.
+template <std::size_t Lanes>
+struct register_block {
+    static constexpr std::size_t vectors = Lanes == 16 ? 4 : 2;
+    static constexpr std::size_t rows = 6;
+};
 
 // F(2, 5) for a correlation, from Toom-Cook on the points 0, 1, -1, 2, -2 and infinity:
 // y = A^T [(G g) * (B^T d)] for 6 inputs d and 5 taps g; in two dimensions
@@ -36,9 +33,10 @@ constexpr std::size_t block_rows = 6;
 // dL/dg = G^T [(B^T d B) * (A dY A^T)] G.
 
 /// B^T d for 6 values (a column or a row of a tile).
-EST_WINOGRAD_TARGET inline void input_transform(vector16 const (&d)[6], vector16 (&r)[6]) {
-    vector16 sum12 = d[1] + d[2], sum34 = d[3] + d[4], diff12 = d[1] - d[2], diff43 = d[4] - d[3];
-    vector16 diff42 = d[4] - d[2], diff31 = d[3] - d[1];
+template <class V>
+inline void input_transform(V const (&d)[6], V (&r)[6]) {
+    V sum12 = d[1] + d[2], sum34 = d[3] + d[4], diff12 = d[1] - d[2], diff43 = d[4] - d[3];
+    V diff42 = d[4] - d[2], diff31 = d[3] - d[1];
     r[0] = 4.0f * d[0] - 5.0f * d[2] + d[4];
     r[1] = sum34 - 4.0f * sum12;
     r[2] = diff43 + 4.0f * diff12;
@@ -48,13 +46,15 @@ EST_WINOGRAD_TARGET inline void input_transform(vector16 const (&d)[6], vector16
 }
 
 /// A^T m for 6 values: the two outputs.
-EST_WINOGRAD_TARGET inline void output_transform(vector16 const (&m)[6], vector16 (&y)[2]) {
+template <class V>
+inline void output_transform(V const (&m)[6], V (&y)[2]) {
     y[0] = m[0] + (m[1] + m[2]) + (m[3] + m[4]);
     y[1] = (m[1] - m[2]) + 2.0f * (m[3] - m[4]) + m[5];
 }
 
 /// A dy for 2 output gradients: the 6 values their products receive.
-EST_WINOGRAD_TARGET inline void output_gradient_transform(vector16 const (&dy)[2], vector16 (&r)[6]) {
+template <class V>
+inline void output_gradient_transform(V const (&dy)[2], V (&r)[6]) {
     r[0] = dy[0];
     r[1] = dy[0] + dy[1];
     r[2] = dy[0] - dy[1];
@@ -64,9 +64,10 @@ EST_WINOGRAD_TARGET inline void output_gradient_transform(vector16 const (&dy)[2
 }
 
 /// G g for 5 taps: the 6 transformed taps.
-EST_WINOGRAD_TARGET inline void weights_transform(vector16 const (&g)[5], vector16 (&u)[6]) {
-    vector16 even = g[0] + g[2] + g[4], odd = g[1] + g[3];
-    vector16 even4 = g[0] + 4.0f * g[2] + 16.0f * g[4], odd4 = 2.0f * g[1] + 8.0f * g[3];
+template <class V>
+inline void weights_transform(V const (&g)[5], V (&u)[6]) {
+    V even = g[0] + g[2] + g[4], odd = g[1] + g[3];
+    V even4 = g[0] + 4.0f * g[2] + 16.0f * g[4], odd4 = 2.0f * g[1] + 8.0f * g[3];
     u[0] = 0.25f * g[0];
     u[1] = (-1.0f / 6.0f) * (even + odd);
     u[2] = (-1.0f / 6.0f) * (even - odd);
@@ -76,8 +77,9 @@ EST_WINOGRAD_TARGET inline void weights_transform(vector16 const (&g)[5], vector
 }
 
 /// G^T m for 6 transformed taps' gradients: the 5 taps' gradients.
-EST_WINOGRAD_TARGET inline void weights_gradient_transform(vector16 const (&m)[6], vector16 (&g)[5]) {
-    vector16 sum12 = m[1] + m[2], diff12 = m[1] - m[2], sum34 = m[3] + m[4], diff34 = m[3] - m[4];
+template <class V>
+inline void weights_gradient_transform(V const (&m)[6], V (&g)[5]) {
+    V sum12 = m[1] + m[2], diff12 = m[1] - m[2], sum34 = m[3] + m[4], diff34 = m[3] - m[4];
     g[0] = 0.25f * m[0] - (1.0f / 6.0f) * sum12 + (1.0f / 24.0f) * sum34;
     g[1] = (-1.0f / 6.0f) * diff12 + (1.0f / 12.0f) * diff34;
     g[2] = (1.0f / 6.0f) * (sum34 - sum12);
@@ -87,22 +89,24 @@ EST_WINOGRAD_TARGET inline void weights_gradient_transform(vector16 const (&m)[6
 
 /// The transformed weights U, (36, channels, filters) row-major: G g G^T of every window of `w`,
 /// (5, 5, channels, filters) row-major.
-EST_WINOGRAD_TARGET inline void transform_weights(float const* w, std::size_t channels, std::size_t filters, float* u) {
+template <std::size_t Lanes>
+inline void transform_weights(float const* w, std::size_t channels, std::size_t filters, float* u) {
+    using vector = typename vector_of<Lanes>::type;
     for (std::size_t c = 0; c < channels; ++c)
-        for (std::size_t o = 0; o < filters; o += lanes) {
-            vector16 rows[6][5];  // G g: the window's columns transformed, row by row of the result
+        for (std::size_t o = 0; o < filters; o += Lanes) {
+            vector rows[6][5];  // G g: the window's columns transformed, row by row of the result
             for (std::size_t kw = 0; kw < 5; ++kw) {
-                vector16 column[5], transformed[6];
+                vector column[5], transformed[6];
                 for (std::size_t kh = 0; kh < 5; ++kh)
-                    std::memcpy(&column[kh], w + ((kh * 5 + kw) * channels + c) * filters + o, sizeof(vector16));
+                    std::memcpy(&column[kh], w + ((kh * 5 + kw) * channels + c) * filters + o, sizeof(vector));
                 weights_transform(column, transformed);
                 for (std::size_t i = 0; i < 6; ++i) rows[i][kw] = transformed[i];
             }
             for (std::size_t i = 0; i < 6; ++i) {
-                vector16 transformed[6];
+                vector transformed[6];
                 weights_transform(rows[i], transformed);
                 for (std::size_t j = 0; j < 6; ++j)
-                    std::memcpy(u + ((i * 6 + j) * channels + c) * filters + o, &transformed[j], sizeof(vector16));
+                    std::memcpy(u + ((i * 6 + j) * channels + c) * filters + o, &transformed[j], sizeof(vector));
             }
         }
 }
@@ -120,28 +124,30 @@ inline void rotate_weights(float const* w, std::size_t channels, std::size_t fil
 
 /// The weights' gradient, (5, 5, channels, filters) row-major, from the gradients of the transformed
 /// weights `m`, (36, channels, filters) row-major: G^T m G.
-EST_WINOGRAD_TARGET inline void weights_gradient(float const* m, std::size_t channels, std::size_t filters,
+template <std::size_t Lanes>
+inline void weights_gradient(float const* m, std::size_t channels, std::size_t filters,
                                                  float* dw) {
+    using vector = typename vector_of<Lanes>::type;
     for (std::size_t c = 0; c < channels; ++c)
-        for (std::size_t o = 0; o < filters; o += lanes) {
-            vector16 rows[5][6];  // G^T m: the columns transformed, row by row of the result
+        for (std::size_t o = 0; o < filters; o += Lanes) {
+            vector rows[5][6];  // G^T m: the columns transformed, row by row of the result
             for (std::size_t j = 0; j < 6; ++j) {
-                vector16 column[6], transformed[5];
+                vector column[6], transformed[5];
                 for (std::size_t i = 0; i < 6; ++i)
-                    std::memcpy(&column[i], m + ((i * 6 + j) * channels + c) * filters + o, sizeof(vector16));
+                    std::memcpy(&column[i], m + ((i * 6 + j) * channels + c) * filters + o, sizeof(vector));
                 weights_gradient_transform(column, transformed);
                 for (std::size_t i = 0; i < 5; ++i) rows[i][j] = transformed[i];
             }
             for (std::size_t kh = 0; kh < 5; ++kh) {
-                vector16 transformed[5];
+                vector transformed[5];
                 weights_gradient_transform(rows[kh], transformed);
                 for (std::size_t kw = 0; kw < 5; ++kw)
-                    std::memcpy(dw + ((kh * 5 + kw) * channels + c) * filters + o, &transformed[kw], sizeof(vector16));
+                    std::memcpy(dw + ((kh * 5 + kw) * channels + c) * filters + o, &transformed[kw], sizeof(vector));
             }
         }
 }
 
-/// Where the 16 channels from `c` of position `p` (of `positions` in an image) lie in an image stored
+/// Where the channels from `c` of position `p` (of `positions` in an image) lie in an image stored
 /// in channel blocks of `block` (8 or 16: oneDNN's nChw8c, nChw16c), or row-major where `block` is 0.
 inline std::size_t stored_at(std::size_t p, std::size_t c, std::size_t positions, std::size_t channels,
                              std::size_t block) {
@@ -169,55 +175,59 @@ inline void pad_image(winograd_dims const& d, float const* x, std::size_t block,
     std::fill(padded + (d.height + 2) * row, padded + (d.height + 4) * row, 0.0f);
 }
 
-/// The transformed inputs V of one image: B^T d B of every tile's 6x6 patch of the padded image, 16
-/// channels at a time: (36, tiles, channels) row-major.
-EST_WINOGRAD_TARGET inline void transform_inputs(winograd_dims const& d, float const* padded, float* v) {
+/// The transformed inputs V of one image: B^T d B of every tile's 6x6 patch of the padded image, a
+/// vector of channels at a time: (36, tiles, channels) row-major.
+template <std::size_t Lanes>
+inline void transform_inputs(winograd_dims const& d, float const* padded, float* v) {
+    using vector = typename vector_of<Lanes>::type;
     std::size_t const tiles_wide = d.width / 2, tiles = d.tiles();
     std::size_t const row = (d.width + 4) * d.channels;
     for (std::size_t ty = 0; ty < d.height / 2; ++ty)
         for (std::size_t tx = 0; tx < tiles_wide; ++tx)
-            for (std::size_t c = 0; c < d.channels; c += lanes) {
+            for (std::size_t c = 0; c < d.channels; c += Lanes) {
                 float const* corner = padded + 2 * ty * row + 2 * tx * d.channels + c;
-                vector16 rows[6][6];  // B^T d
+                vector rows[6][6];  // B^T d
                 for (std::size_t j = 0; j < 6; ++j) {
-                    vector16 column[6], transformed[6];
+                    vector column[6], transformed[6];
                     for (std::size_t i = 0; i < 6; ++i)
-                        std::memcpy(&column[i], corner + i * row + j * d.channels, sizeof(vector16));
+                        std::memcpy(&column[i], corner + i * row + j * d.channels, sizeof(vector));
                     input_transform(column, transformed);
                     for (std::size_t i = 0; i < 6; ++i) rows[i][j] = transformed[i];
                 }
                 std::size_t t = ty * tiles_wide + tx;
                 for (std::size_t i = 0; i < 6; ++i) {
-                    vector16 transformed[6];
+                    vector transformed[6];
                     input_transform(rows[i], transformed);
                     for (std::size_t j = 0; j < 6; ++j)
                         std::memcpy(v + ((i * 6 + j) * tiles + t) * d.channels + c, &transformed[j],
-                                    sizeof(vector16));
+                                    sizeof(vector));
                 }
             }
 }
 
 /// The transformed output gradients of one image, A dY A^T of every tile's 2x2 gradients in `dy`,
 /// (height, width, filters) row-major: (36, tiles, filters) row-major.
-EST_WINOGRAD_TARGET inline void transform_output_gradients(winograd_dims const& d, float const* dy, float* r) {
+template <std::size_t Lanes>
+inline void transform_output_gradients(winograd_dims const& d, float const* dy, float* r) {
+    using vector = typename vector_of<Lanes>::type;
     std::size_t const tiles_wide = d.width / 2, tiles = d.tiles(), filters = d.out_channels, row = d.width * filters;
     for (std::size_t ty = 0; ty < d.height / 2; ++ty)
         for (std::size_t tx = 0; tx < tiles_wide; ++tx)
-            for (std::size_t o = 0; o < filters; o += lanes) {
+            for (std::size_t o = 0; o < filters; o += Lanes) {
                 float const* corner = dy + 2 * ty * row + 2 * tx * filters + o;
-                vector16 columns[2][6];  // A dY, column by column
+                vector columns[2][6];  // A dY, column by column
                 for (std::size_t j = 0; j < 2; ++j) {
-                    vector16 column[2];
-                    std::memcpy(&column[0], corner + j * filters, sizeof(vector16));
-                    std::memcpy(&column[1], corner + row + j * filters, sizeof(vector16));
+                    vector column[2];
+                    std::memcpy(&column[0], corner + j * filters, sizeof(vector));
+                    std::memcpy(&column[1], corner + row + j * filters, sizeof(vector));
                     output_gradient_transform(column, columns[j]);
                 }
                 std::size_t t = ty * tiles_wide + tx;
                 for (std::size_t i = 0; i < 6; ++i) {
-                    vector16 pair[2] = {columns[0][i], columns[1][i]}, transformed[6];
+                    vector pair[2] = {columns[0][i], columns[1][i]}, transformed[6];
                     output_gradient_transform(pair, transformed);
                     for (std::size_t j = 0; j < 6; ++j)
-                        std::memcpy(r + ((i * 6 + j) * tiles + t) * filters + o, &transformed[j], sizeof(vector16));
+                        std::memcpy(r + ((i * 6 + j) * tiles + t) * filters + o, &transformed[j], sizeof(vector));
                 }
             }
 }
@@ -225,20 +235,21 @@ EST_WINOGRAD_TARGET inline void transform_output_gradients(winograd_dims const& 
 /// A matrix product's block held in registers: m[r * m_row + k] = sum over s < depth of
 /// a[r * a_row + s * a_step] b[s * b_step + k], for R rows and NV vectors of columns; added to m's
 /// values where `accumulate`.
-template <std::size_t R, std::size_t NV>
-EST_WINOGRAD_TARGET void product_block(float const* a, std::size_t a_row, std::size_t a_step, float const* b,
+template <std::size_t Lanes, std::size_t R, std::size_t NV>
+inline void product_block(float const* a, std::size_t a_row, std::size_t a_step, float const* b,
                                        std::size_t b_step, float* m, std::size_t m_row, std::size_t depth,
                                        bool accumulate) {
-    vector16 acc[R][NV] = {};
+    using vector = typename vector_of<Lanes>::type;
+    vector acc[R][NV] = {};
     if (accumulate)
 #pragma GCC unroll 24
         for (std::size_t r = 0; r < R; ++r)
 #pragma GCC unroll 4
-            for (std::size_t k = 0; k < NV; ++k) std::memcpy(&acc[r][k], m + r * m_row + k * lanes, sizeof(vector16));
+            for (std::size_t k = 0; k < NV; ++k) std::memcpy(&acc[r][k], m + r * m_row + k * Lanes, sizeof(vector));
     for (std::size_t s = 0; s < depth; ++s, a += a_step, b += b_step) {
-        vector16 w[NV];
+        vector w[NV];
 #pragma GCC unroll 4
-        for (std::size_t k = 0; k < NV; ++k) std::memcpy(&w[k], b + k * lanes, sizeof(vector16));
+        for (std::size_t k = 0; k < NV; ++k) std::memcpy(&w[k], b + k * Lanes, sizeof(vector));
 #pragma GCC unroll 24
         for (std::size_t r = 0; r < R; ++r) {
             float value = a[r * a_row];
@@ -249,12 +260,13 @@ EST_WINOGRAD_TARGET void product_block(float const* a, std::size_t a_row, std::s
 #pragma GCC unroll 24
     for (std::size_t r = 0; r < R; ++r)
 #pragma GCC unroll 4
-        for (std::size_t k = 0; k < NV; ++k) std::memcpy(m + r * m_row + k * lanes, &acc[r][k], sizeof(vector16));
+        for (std::size_t k = 0; k < NV; ++k) std::memcpy(m + r * m_row + k * Lanes, &acc[r][k], sizeof(vector));
 }
 
 /// One matrix product, m (rows, columns) = a (rows, depth) b (depth, columns), columns a multiple
-/// of 16, added to m where `accumulate`: a's element (r, s) at a[r * a_row + s * a_step], b's (s, k)
-/// at b[s * b_step + k], m's (r, k) at m[r * m_row + k].
+/// of Lanes, added to m where `accumulate`: a's element (r, s) at a[r * a_row + s * a_step], b's
+/// (s, k) at b[s * b_step + k], m's (r, k) at m[r * m_row + k].
+template <std::size_t Lanes>
 struct product {
     float const* a;
     std::size_t a_row, a_step;
@@ -264,14 +276,15 @@ struct product {
     std::size_t m_row, rows, columns, depth;
     bool accumulate = false;
 
-    /// Columns [k, k + 16 NV) of every row, R rows at a time (then the rows left), so that R times
-    /// NV accumulators fill most of the 32 vector registers: 6 x 4, 12 x 2 or 24 x 1.
+    /// Columns [k, k + Lanes NV) of every row, R rows at a time (then the rows left), so that R times
+    /// NV accumulators fill the registers register_block leaves them: on AVX-512 6 x 4, 12 x 2 or
+    /// 24 x 1; on AVX2 6 x 2 or 12 x 1.
     template <std::size_t NV, std::size_t R>
     void columns_block(std::size_t k) const {
         std::size_t r = 0;
         for (; r + R <= rows; r += R)
-            product_block<R, NV>(a + r * a_row, a_row, a_step, b + k, b_step, m + r * m_row + k, m_row, depth,
-                                 accumulate);
+            product_block<Lanes, R, NV>(a + r * a_row, a_row, a_step, b + k, b_step, m + r * m_row + k, m_row, depth,
+                                        accumulate);
         if (r < rows)
             rows_left<NV, R - 1>(r, k);
     }
@@ -279,43 +292,48 @@ struct product {
     void rows_left(std::size_t r, std::size_t k) const {
         if constexpr (R > 0) {
             if (rows - r == R)
-                return product_block<R, NV>(a + r * a_row, a_row, a_step, b + k, b_step, m + r * m_row + k, m_row,
-                                            depth, accumulate);
+                return product_block<Lanes, R, NV>(a + r * a_row, a_row, a_step, b + k, b_step, m + r * m_row + k,
+                                                   m_row, depth, accumulate);
             rows_left<NV, R - 1>(r, k);
         }
     }
     void operator()() const {
+        constexpr std::size_t widest = register_block<Lanes>::vectors,
+                              accumulators = widest * register_block<Lanes>::rows;
         std::size_t k = 0;
-        for (; k + 4 * lanes <= columns; k += 4 * lanes) columns_block<4, block_rows>(k);
-        for (; k + 2 * lanes <= columns; k += 2 * lanes) columns_block<2, 2 * block_rows>(k);
-        for (; k < columns; k += lanes) columns_block<1, 4 * block_rows>(k);
+        for (; k + widest * Lanes <= columns; k += widest * Lanes) columns_block<widest, accumulators / widest>(k);
+        if constexpr (widest > 2)
+            for (; k + 2 * Lanes <= columns; k += 2 * Lanes) columns_block<2, accumulators / 2>(k);
+        for (; k < columns; k += Lanes) columns_block<1, accumulators>(k);
     }
 };
 
 /// The 36 products of one image's tiles, M (36, tiles, filters) row-major, from its transformed
 /// inputs V (36, tiles, channels) and the transformed weights U (36, channels, filters).
+template <std::size_t Lanes>
 inline void products(winograd_dims const& d, float const* v, float const* u, float* m) {
     std::size_t const channels = d.channels, filters = d.out_channels, tiles = d.tiles();
     for (std::size_t p = 0; p < points; ++p)
-        product{.a = v + p * tiles * channels,
-                .a_row = channels,
-                .a_step = 1,
-                .b = u + p * channels * filters,
-                .b_step = filters,
-                .m = m + p * tiles * filters,
-                .m_row = filters,
-                .rows = d.tiles(),
-                .columns = filters,
-                .depth = channels}();
+        product<Lanes>{.a = v + p * tiles * channels,
+                       .a_row = channels,
+                       .a_step = 1,
+                       .b = u + p * channels * filters,
+                       .b_step = filters,
+                       .m = m + p * tiles * filters,
+                       .m_row = filters,
+                       .rows = tiles,
+                       .columns = filters,
+                       .depth = channels}();
 }
 
 /// The gradients of the 36 transformed weights' elements, (36, channels, filters), summed over an
 /// image's tiles from its transformed inputs V (36, tiles, channels) and output gradients R (36,
 /// tiles, filters): added to `m` where `accumulate`.
+template <std::size_t Lanes>
 inline void weights_products(winograd_dims const& d, float const* v, float const* r, float* m, bool accumulate) {
     std::size_t const channels = d.channels, filters = d.out_channels, tiles = d.tiles();
     for (std::size_t p = 0; p < points; ++p)
-        product{.a = v + p * tiles * channels,
+        product<Lanes>{.a = v + p * tiles * channels,
                 .a_row = 1,
                 .a_step = channels,
                 .b = r + p * tiles * filters,
@@ -324,33 +342,35 @@ inline void weights_products(winograd_dims const& d, float const* v, float const
                 .m_row = filters,
                 .rows = channels,
                 .columns = filters,
-                .depth = d.tiles(),
+                .depth = tiles,
                 .accumulate = accumulate}();
 }
 
 /// Each tile's four outputs A^T m A, plus the bias, pooled to their maximum (and ReLU applied to
 /// it, which commutes with the maximum): the image's pooled output, (height / 2, width / 2,
 /// filters) row-major.
-EST_WINOGRAD_TARGET inline void pool_outputs(winograd_dims const& d, float const* m, float const* bias, float* y) {
+template <std::size_t Lanes>
+inline void pool_outputs(winograd_dims const& d, float const* m, float const* bias, float* y) {
+    using vector = typename vector_of<Lanes>::type;
     std::size_t const tiles = d.tiles(), filters = d.out_channels;
-    vector16 zero{};
+    vector zero{};
     for (std::size_t t = 0; t < tiles; ++t)
-        for (std::size_t o = 0; o < filters; o += lanes) {
-            vector16 rows[2][6];  // A^T m
+        for (std::size_t o = 0; o < filters; o += Lanes) {
+            vector rows[2][6];  // A^T m
             for (std::size_t j = 0; j < 6; ++j) {
-                vector16 column[6], transformed[2];
+                vector column[6], transformed[2];
                 for (std::size_t i = 0; i < 6; ++i)
-                    std::memcpy(&column[i], m + ((i * 6 + j) * tiles + t) * filters + o, sizeof(vector16));
+                    std::memcpy(&column[i], m + ((i * 6 + j) * tiles + t) * filters + o, sizeof(vector));
                 output_transform(column, transformed);
                 rows[0][j] = transformed[0];
                 rows[1][j] = transformed[1];
             }
-            vector16 top[2], bottom[2];
+            vector top[2], bottom[2];
             output_transform(rows[0], top);
             output_transform(rows[1], bottom);
-            vector16 left = top[0] > bottom[0] ? top[0] : bottom[0];
-            vector16 right = top[1] > bottom[1] ? top[1] : bottom[1];
-            vector16 pooled = left > right ? left : right, b;
+            vector left = top[0] > bottom[0] ? top[0] : bottom[0];
+            vector right = top[1] > bottom[1] ? top[1] : bottom[1];
+            vector pooled = left > right ? left : right, b;
             std::memcpy(&b, bias + o, sizeof b);
             pooled += b;
             if (d.op == post_op::relu)
@@ -362,24 +382,25 @@ EST_WINOGRAD_TARGET inline void pool_outputs(winograd_dims const& d, float const
 /// Each tile's four outputs A^T m A, plus the bias where there is one, with the post-op: the image's
 /// output, (height, width, filters) stored in channel blocks of `block`, or row-major where `block`
 /// is 0.
-EST_WINOGRAD_TARGET inline void write_outputs(winograd_dims const& d, float const* m, float const* bias, float* y,
-                                              std::size_t block) {
+template <std::size_t Lanes>
+inline void write_outputs(winograd_dims const& d, float const* m, float const* bias, float* y, std::size_t block) {
+    using vector = typename vector_of<Lanes>::type;
     std::size_t const tiles = d.tiles(), tiles_wide = d.width / 2, filters = d.out_channels,
                       positions = d.height * d.width;
-    std::size_t const part = block == 0 ? lanes : std::min(block, lanes);
-    vector16 zero{};
+    std::size_t const part = block == 0 ? Lanes : std::min(block, Lanes);
+    vector zero{};
     for (std::size_t t = 0; t < tiles; ++t)
-        for (std::size_t o = 0; o < filters; o += lanes) {
-            vector16 rows[2][6];  // A^T m
+        for (std::size_t o = 0; o < filters; o += Lanes) {
+            vector rows[2][6];  // A^T m
             for (std::size_t j = 0; j < 6; ++j) {
-                vector16 column[6], transformed[2];
+                vector column[6], transformed[2];
                 for (std::size_t i = 0; i < 6; ++i)
-                    std::memcpy(&column[i], m + ((i * 6 + j) * tiles + t) * filters + o, sizeof(vector16));
+                    std::memcpy(&column[i], m + ((i * 6 + j) * tiles + t) * filters + o, sizeof(vector));
                 output_transform(column, transformed);
                 rows[0][j] = transformed[0];
                 rows[1][j] = transformed[1];
             }
-            vector16 outputs[2][2], b{};
+            vector outputs[2][2], b{};
             output_transform(rows[0], outputs[0]);
             output_transform(rows[1], outputs[1]);
             if (bias)
@@ -387,13 +408,13 @@ EST_WINOGRAD_TARGET inline void write_outputs(winograd_dims const& d, float cons
             std::size_t const top = (t / tiles_wide) * 2, left = (t % tiles_wide) * 2;
             for (std::size_t i = 0; i < 2; ++i)
                 for (std::size_t j = 0; j < 2; ++j) {
-                    vector16 value = outputs[i][j] + b;
+                    vector value = outputs[i][j] + b;
                     if (d.op == post_op::relu)
                         value = value > zero ? value : zero;
-                    float values[lanes];
+                    float values[Lanes];
                     std::memcpy(values, &value, sizeof value);
                     std::size_t p = (top + i) * d.width + left + j;
-                    for (std::size_t k = 0; k < lanes; k += part)
+                    for (std::size_t k = 0; k < Lanes; k += part)
                         std::memcpy(y + stored_at(p, o + k, positions, filters, block), values + k,
                                     part * sizeof(float));
                 }
@@ -402,4 +423,3 @@ EST_WINOGRAD_TARGET inline void write_outputs(winograd_dims const& d, float cons
 
 }  // namespace est::onednn::winograd_detail
 
-#undef EST_WINOGRAD_TARGET

@@ -10,7 +10,10 @@ EST_DECL void winograd_max_pooling::prepare(float const* weights, std::size_t sl
     namespace w = winograd_detail;
     std::size_t const tiles = dims_.tiles();
     transformed_weights_.resize(w::points * dims_.channels * dims_.out_channels);
-    w::transform_weights(weights, dims_.channels, dims_.out_channels, transformed_weights_.data());
+    est::detail::with_widest_vectors([&](auto lanes) {
+        w::transform_weights<decltype(lanes)::value>(weights, dims_.channels, dims_.out_channels,
+                                                     transformed_weights_.data());
+    });
     std::size_t const padded = (dims_.height + 4) * (dims_.width + 4) * dims_.channels;
     transformed_inputs_.resize(slots * (w::points * tiles * dims_.channels + padded));
     products_.resize(slots * w::points * tiles * dims_.out_channels);
@@ -27,12 +30,15 @@ EST_DECL void winograd_max_pooling::forward_images(float const* x, std::size_t f
     float* padded = v + inputs_size;
     float* m = products_.data() + slot * products_size;
     std::size_t const image = dims_.height * dims_.width * dims_.channels, pooled = tiles * dims_.out_channels;
-    for (std::size_t n = first; n < last; ++n) {
-        w::pad_image(dims_, x + n * image, block, padded);
-        w::transform_inputs(dims_, padded, v);
-        w::products(dims_, v, transformed_weights_.data(), m);
-        w::pool_outputs(dims_, m, bias, y + n * pooled);
-    }
+    est::detail::with_widest_vectors([&](auto lanes) {
+        constexpr std::size_t L = decltype(lanes)::value;
+        for (std::size_t n = first; n < last; ++n) {
+            w::pad_image(dims_, x + n * image, block, padded);
+            w::transform_inputs<L>(dims_, padded, v);
+            w::products<L>(dims_, v, transformed_weights_.data(), m);
+            w::pool_outputs<L>(dims_, m, bias, y + n * pooled);
+        }
+    });
 }
 
 }  // namespace est::onednn
