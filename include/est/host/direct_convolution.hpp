@@ -14,6 +14,7 @@
 
 #include <est/core/buffer.hpp>
 #include <est/core/primitive.hpp>
+#include <est/host/image_slots.hpp>
 #include <est/host/onednn.hpp>
 #include <est/host/vector_width.hpp>
 
@@ -191,15 +192,15 @@ public:
 
     template <class Host>
     void forward(float const* x, std::size_t batch, float const* weights, float const* bias, float* y) {
-        std::size_t slots = slots_for<Host>(batch);
+        std::size_t slots = image_slots<Host>(batch);
         padded_.resize(slots * padded_floats);
         std::fill(padded_.data(), padded_.data() + padded_.size(), 0.0f);
-        each_slot<Host>(slots, [&](std::size_t slot) {
+        for_each_image_slot<Host>(batch, slots, [&](std::size_t slot, std::size_t first, std::size_t last) {
             float* padded = padded_.data() + slot * padded_floats;
             est::detail::with_widest_vectors([&](auto lanes) {
                 constexpr std::size_t L = decltype(lanes)::value, vectors = G::out_channels / L;
                 constexpr std::size_t widest = std::min(vectors, direct_detail::forward_vectors<L>);
-                for (std::size_t n = batch * slot / slots; n < batch * (slot + 1) / slots; ++n) {
+                for (std::size_t n = first; n < last; ++n) {
                     direct_detail::padded_image<G>::fill(x + n * G::input_size, padded);
                     float* image = y + n * G::output_size;
                     for (std::size_t row = 0; row < G::out_height; ++row)
@@ -215,17 +216,17 @@ public:
     template <class Host>
     void backward(float const* x, float const* dy, std::size_t batch, float const* weights, float* weights_gradient,
                   float* bias_gradient, float* dx) {
-        std::size_t slots = slots_for<Host>(batch);
+        std::size_t slots = image_slots<Host>(batch);
         padded_.resize(slots * padded_floats);
         std::fill(padded_.data(), padded_.data() + padded_.size(), 0.0f);
         sums_.resize(slots * sum_floats);
         std::fill(sums_.data(), sums_.data() + sums_.size(), 0.0f);
-        each_slot<Host>(slots, [&](std::size_t slot) {
+        for_each_image_slot<Host>(batch, slots, [&](std::size_t slot, std::size_t first, std::size_t last) {
             float* padded = padded_.data() + slot * padded_floats;
             float* sums = sums_.data() + slot * sum_floats;
             est::detail::with_widest_vectors([&](auto lanes) {
                 constexpr std::size_t L = decltype(lanes)::value, vectors = G::out_channels / L;
-                for (std::size_t n = batch * slot / slots; n < batch * (slot + 1) / slots; ++n) {
+                for (std::size_t n = first; n < last; ++n) {
                     direct_detail::padded_image<G>::fill(x + n * G::input_size, padded);
                     float const* gradients = dy + n * G::output_size;
                     constexpr std::size_t widest = std::min(vectors, direct_detail::accumulators<L> / G::window);
@@ -258,18 +259,6 @@ private:
     static constexpr std::size_t padded_floats = direct_detail::padded_image<G>::floats;
     static constexpr std::size_t weights_floats = G::window * G::window * G::channels * G::out_channels;
     static constexpr std::size_t sum_floats = weights_floats + G::out_channels;
-
-    template <class Host>
-    static std::size_t slots_for(std::size_t batch) {
-        return std::max<std::size_t>(1, std::min<std::size_t>(batch, std::size_t(Host::threads())));
-    }
-    template <class Host, class F>
-    static void each_slot(std::size_t slots, F f) {
-        if (slots == 1)
-            f(0);
-        else
-            Host::for_each_slice(slots, f);
-    }
 
     /// One image's input gradient: each input value's sum over the taps that read it of the output
     /// gradients times the weights (a first layer is never asked for it; a layer that is, rarely).

@@ -22,6 +22,7 @@
 #include <est/core/buffer.hpp>
 #include <est/core/config.hpp>
 #include <est/core/primitive.hpp>
+#include <est/host/image_slots.hpp>
 #include <est/host/onednn.hpp>
 
 #include <algorithm>
@@ -65,38 +66,26 @@ public:
     template <class Host>
     void forward(float const* x, std::size_t batch, std::size_t block, float const* weights, float const* bias,
                  float* y) {
-        std::size_t slots = slots_for<Host>(batch);
+        std::size_t slots = image_slots<Host>(batch);
         prepare(weights, slots, false);
-        each_slot<Host>(slots, [&](std::size_t slot) {
-            forward_images(x, batch * slot / slots, batch * (slot + 1) / slots, block, bias, y, slot);
+        for_each_image_slot<Host>(batch, slots, [&](std::size_t slot, std::size_t first, std::size_t last) {
+            forward_images(x, first, last, block, bias, y, slot);
         });
     }
 
     template <class Host>
     void backward(float const* x, float const* dy, std::size_t batch, std::size_t block, float const* weights,
                   float* weights_gradient, float* bias_gradient, float* dx) {
-        std::size_t slots = slots_for<Host>(batch);
+        std::size_t slots = image_slots<Host>(batch);
         prepare(weights, slots, true);
-        each_slot<Host>(slots, [&](std::size_t slot) {
-            backward_images(x, dy, batch * slot / slots, batch * (slot + 1) / slots, block, dx, slot);
+        for_each_image_slot<Host>(batch, slots, [&](std::size_t slot, std::size_t first, std::size_t last) {
+            backward_images(x, dy, first, last, block, dx, slot);
         });
         finish_backward(slots, weights_gradient, bias_gradient);
     }
 
 private:
     static constexpr std::size_t points = 36;
-
-    template <class Host>
-    static std::size_t slots_for(std::size_t batch) {
-        return std::max<std::size_t>(1, std::min<std::size_t>(batch, std::size_t(Host::threads())));
-    }
-    template <class Host, class F>
-    static void each_slot(std::size_t slots, F f) {
-        if (slots == 1)
-            f(0);
-        else
-            Host::for_each_slice(slots, f);
-    }
 
     /// Transforms the weights, (window, window, channels, filters), for the forward pass or, where
     /// `backward`, turned for the input gradient; sizes the buffers of `slots` threads.

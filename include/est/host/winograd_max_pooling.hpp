@@ -18,6 +18,7 @@
 #include <est/core/buffer.hpp>
 #include <est/core/config.hpp>
 #include <est/core/primitive.hpp>
+#include <est/host/image_slots.hpp>
 #include <est/host/onednn.hpp>
 #include <est/host/winograd_convolution.hpp>
 
@@ -44,15 +45,11 @@ public:
     template <class Host>
     void forward(float const* x, std::size_t batch, std::size_t block, float const* weights, float const* bias,
                  float* y) {
-        std::size_t slots = std::max<std::size_t>(1, std::min<std::size_t>(batch, std::size_t(Host::threads())));
+        std::size_t slots = image_slots<Host>(batch);
         prepare(weights, slots);
-        auto run = [&](std::size_t slot) {
-            forward_images(x, batch * slot / slots, batch * (slot + 1) / slots, block, bias, y, slot);
-        };
-        if (slots == 1)
-            run(0);
-        else
-            Host::for_each_slice(slots, run);
+        for_each_image_slot<Host>(batch, slots, [&](std::size_t slot, std::size_t first, std::size_t last) {
+            forward_images(x, first, last, block, bias, y, slot);
+        });
     }
 
 private:

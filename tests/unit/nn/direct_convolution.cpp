@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/close_to_definition.hpp"
 #include "support/omp_threads.hpp"
 
 #include <algorithm>
@@ -14,18 +15,6 @@
 #include <vector>
 
 namespace {
-
-/// Every value within `relative` of the largest expected one.
-void check_close(std::vector<float> const& got, std::vector<double> const& expected, char const* what,
-                 double relative = 1e-5) {
-    REQUIRE(got.size() == expected.size());
-    double scale = 0.0;
-    for (double e : expected) scale = std::max(scale, std::abs(e));
-    for (std::size_t i = 0; i < got.size(); ++i) {
-        INFO(what << "[" << i << "]: " << got[i] << " against " << expected[i]);
-        CHECK(std::abs(double(got[i]) - expected[i]) <= relative * scale + 1e-6);
-    }
-}
 
 /// One forward and backward pass of `batch` random images through G with Op, compared with the
 /// definition; then again, which must give the same bits.
@@ -76,10 +65,10 @@ void check_training(std::size_t batch) {
     direct.template forward<est::host>(x.data(), batch, w.data(), bias.data(), got_y.data());
     direct.template backward<est::host>(x.data(), dy.data(), batch, w.data(), got_dw.data(), got_db.data(),
                                         got_dx.data());
-    check_close(got_y, y, "y");
-    check_close(got_dx, dx, "dx");
-    check_close(got_dw, dw, "dw");
-    check_close(got_db, db, "db");
+    test::check_close(got_y, y, "y");
+    test::check_close(got_dx, dx, "dx");
+    test::check_close(got_dw, dw, "dw");
+    test::check_close(got_db, db, "db");
 
     // Again, and without the input gradient: the same bits.
     std::vector<float> again_y(y.size()), again_dw(dw.size()), again_db(db.size());

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/close_to_definition.hpp"
 #include "support/omp_threads.hpp"
 
 #include <cmath>
@@ -32,18 +33,6 @@ std::size_t at(geometry const& g, std::size_t n, std::size_t h, std::size_t w, s
 /// Whether the tap (h + kh - 2, w + kw - 2) lies inside the image.
 bool inside(geometry const& g, std::size_t h, std::size_t w, std::size_t kh, std::size_t kw) {
     return h + kh >= 2 && h + kh - 2 < g.height && w + kw >= 2 && w + kw - 2 < g.width;
-}
-
-/// Every value within `relative` of the largest expected one.
-void check_close(std::vector<float> const& got, std::vector<double> const& expected, char const* what,
-                 double relative = 1e-5) {
-    REQUIRE(got.size() == expected.size());
-    double scale = 0.0;
-    for (double e : expected) scale = std::max(scale, std::abs(e));
-    for (std::size_t i = 0; i < got.size(); ++i) {
-        INFO(what << "[" << i << "]: " << got[i] << " against " << expected[i]);
-        CHECK(std::abs(double(got[i]) - expected[i]) <= relative * scale + 1e-6);
-    }
 }
 
 /// One forward and backward pass on random values, compared with the definition.
@@ -87,13 +76,13 @@ void check_training(geometry const& g, std::size_t block, est::post_op op) {
     winograd.forward<est::host>(x.data(), g.batch, block, w.data(), bias.data(), got_y.data());
     winograd.backward<est::host>(x.data(), dy.data(), g.batch, block, w.data(), got_dw.data(), got_db.data(),
                                  got_dx.data());
-    check_close(got_y, y, "y");
-    check_close(got_dx, dx, "dx");
+    test::check_close(got_y, y, "y");
+    test::check_close(got_dx, dx, "dx");
     // The weights' gradient sums every tile of the batch in the transformed domain, where B^T and A
     // scale the values up (by up to 10 and 3 a dimension) before G^T scales them back: its rounding
     // error, about 1.4e-5 of the largest value on the example's geometry, is larger.
-    check_close(got_dw, dw, "dw", 5e-5);
-    check_close(got_db, db, "db");
+    test::check_close(got_dw, dw, "dw", 5e-5);
+    test::check_close(got_db, db, "db");
 
     // Without the input gradient: the same weights' gradient, dx untouched.
     std::vector<float> again_dw(dw.size()), again_db(db.size());
