@@ -35,7 +35,9 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace est {
@@ -182,6 +184,17 @@ public:
     /// It has forward_max_pooled below.
     static constexpr bool fuses_max_pooling = true;
 
+    /// Whether est's own kernels train this convolution on this CPU, so that its weights are stored
+    /// canonically, as they read them.
+    static bool own_kernels_train() {
+        if constexpr (winograd_trains())
+            return winograd_convolution::runs_on_this_cpu();
+        else if constexpr (direct_convolution<G, Op>::fits)
+            return direct_convolution<G, Op>::runs_on_this_cpu();
+        else
+            return false;
+    }
+
     /// In training, by Winograd's F(2x2, 5x5) where it fits (winograd_convolution.hpp), or by est's
     /// direct kernels over few channels (direct_convolution.hpp), on CPUs with AVX2 or AVX-512 (their
     /// output NHWC); otherwise by oneDNN's primitive. (`Host` is est::host, complete where this is
@@ -305,16 +318,6 @@ private:
     /// Which kernels trained the last forward pass (its backward pass runs the same).
     enum class kernels { onednn, winograd, direct };
 
-    /// Whether est's own kernels train this convolution on this CPU, so that its weights are stored
-    /// canonically, as they read them.
-    static bool own_kernels_train() {
-        if constexpr (winograd_trains())
-            return winograd_convolution::runs_on_this_cpu();
-        else if constexpr (direct_convolution<G, Op>::fits)
-            return direct_convolution<G, Op>::runs_on_this_cpu();
-        else
-            return false;
-    }
     /// Whether this convolution runs by Winograd's F(2x2, 5x5) in training
     /// (winograd_convolution.hpp; on CPUs with AVX2 or AVX-512).
     static constexpr bool winograd_trains() {
@@ -394,7 +397,8 @@ private:
     host_buffer<float> pooled_, padded_part_, own_output_, own_input_gradient_, own_weights_gradient_;
     std::optional<winograd_max_pooling> winograd_pooling_;
     std::optional<winograd_convolution> winograd_;
-    direct_convolution<G, Op> direct_;
+    /// Only where it fits: a member for every geometry would instantiate its kernels' tables too.
+    std::conditional_t<direct_convolution<G, Op>::fits, direct_convolution<G, Op>, std::monostate> direct_;
     kernels trained_by_ = kernels::onednn;
 };
 

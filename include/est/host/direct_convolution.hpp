@@ -1,10 +1,12 @@
 // A convolution over few input channels (a first layer on images: the example CNN's conv1, 1 to 32
 // channels) in training, by est's own kernels: the forward pass with bias and ReLU, the weights'
-// and bias's gradients, and the input gradient where one is asked for. oneDNN 2.6 runs such a
-// layer at a third of the FP32 peak or less on AVX2 (its backward-weights kernel at a sixth), and
-// every one of its primitive executions allocates on the heap; these kernels hold a row's outputs
-// (or a row of taps' gradients) in registers and read each image once, padded into a buffer of the
-// thread's (benchmarks/README.md, "A first convolution of est's own").
+// and bias's gradients, and the input gradient where one is asked for. On AVX2 oneDNN 2.6 runs such
+// a layer's weights gradient at about a sixth of the FP32 peak, and every one of its primitive
+// executions allocates on the heap; these kernels hold a block of outputs (or a row of taps'
+// gradients) in registers and read each image once, padded into a buffer of the thread's
+// (benchmarks/README.md, "est's convolution kernels on AVX2"). They run by default where they were
+// measured, on AVX2; on AVX-512, where oneDNN's kernels for such a layer are much faster, only
+// with EST_DIRECT_CONVOLUTION=1.
 //
 // What it covers (`fits`): stride 1, at most 4 input channels, filters in multiples of 16, a window
 // of at most 7 whose padded input fits in 64 KiB, no activation or ReLU. Activations are NHWC; the
@@ -32,14 +34,21 @@ namespace direct_detail {
 using est::detail::lanes_constant;
 using est::detail::vector_of;
 
-/// Accumulators a kernel block holds: 12 of AVX2's 16 registers, 24 of AVX-512's 32, leaving
-/// registers for the weights' (or gradients') vectors and the broadcast input values.
+/// Vector registers: 16 on AVX2, 32 on AVX-512.
+template <std::size_t Lanes>
+inline constexpr std::size_t registers = Lanes == 16 ? 32 : 16;
+/// Accumulators a forward block holds: 12 of AVX2's registers, 24 of AVX-512's, leaving registers
+/// for the weights' vectors and the broadcast input value.
 template <std::size_t Lanes>
 inline constexpr std::size_t accumulators = Lanes == 16 ? 24 : 12;
-/// Filter vectors a forward block takes: 2 on AVX2 (by 6 columns: 12 accumulators, 2 weights and
-/// the input value in 15 registers), 4 on AVX-512 (by 6 columns).
+/// Filter vectors a forward block takes at most: 2 on AVX2 (by 6 columns: 12 accumulators, 2
+/// weights and the input value in 15 registers), 4 on AVX-512 (by 6 or more columns).
 template <std::size_t Lanes>
 inline constexpr std::size_t forward_vectors = Lanes == 16 ? 4 : 2;
+/// Filter vectors a weights-gradient block takes at most for a window of K: for each, K
+/// accumulators and the vector of gradients, and the broadcast input value, in the registers.
+template <std::size_t Lanes, std::size_t K>
+inline constexpr std::size_t gradient_vectors = (registers<Lanes> - 1) / (K + 1);
 
 /// The geometry G's image padded with zeros on every side: its rows, columns and floats.
 template <class G>
@@ -49,13 +58,14 @@ struct padded_image {
     static constexpr std::size_t floats = height * width * G::channels;
     /// Where tap (ky, kx, c), the window's (ky * window + kx) * channels + c-th, reads the padded
     /// image, from the window's corner.
-    static constexpr auto tap_offsets = [] {
-        std::array<std::size_t, G::window * G::window * G::channels> offsets{};
+    using offsets = std::array<std::size_t, G::window * G::window * G::channels>;
+    static constexpr offsets tap_offsets = [] {  // typed, so that only a geometry that runs computes it
+        offsets table{};
         for (std::size_t ky = 0; ky < G::window; ++ky)
             for (std::size_t kx = 0; kx < G::window; ++kx)
                 for (std::size_t c = 0; c < G::channels; ++c)
-                    offsets[(ky * G::window + kx) * G::channels + c] = (ky * width + kx) * G::channels + c;
-        return offsets;
+                    table[(ky * G::window + kx) * G::channels + c] = (ky * width + kx) * G::channels + c;
+        return table;
     }();
 
     /// Image `x`, (height, width, channels) row-major, into `padded`, whose zeros stay.
@@ -74,11 +84,11 @@ template <class G, post_op Op, std::size_t Lanes, std::size_t NB, std::size_t X>
     using vector = typename vector_of<Lanes>::type;
     constexpr std::size_t C = G::channels, K = G::window, O = G::out_channels;
     vector acc[NB][X];
-#pragma GCC unroll 16
+#pragma GCC unroll 24
     for (std::size_t k = 0; k < NB; ++k) {
         vector v;
         std::memcpy(&v, bias + (b + k) * Lanes, sizeof v);
-#pragma GCC unroll 16
+#pragma GCC unroll 24
         for (std::size_t i = 0; i < X; ++i) acc[k][i] = v;
     }
     // One loop over the taps, the weights of each O floats after the last's: nested loops over the
@@ -88,19 +98,19 @@ template <class G, post_op Op, std::size_t Lanes, std::size_t NB, std::size_t X>
     for (std::size_t t = 0; t < K * K * C; ++t, w_tap += O) {
         float const* at = in + padded_image<G>::tap_offsets[t];
         vector w[NB];
-#pragma GCC unroll 16
+#pragma GCC unroll 24
         for (std::size_t k = 0; k < NB; ++k) std::memcpy(&w[k], w_tap + k * Lanes, sizeof(vector));
-#pragma GCC unroll 16
+#pragma GCC unroll 24
         for (std::size_t i = 0; i < X; ++i) {
             float s = at[i * C];
-#pragma GCC unroll 16
+#pragma GCC unroll 24
             for (std::size_t k = 0; k < NB; ++k) acc[k][i] += s * w[k];
         }
     }
     vector zero{};
-#pragma GCC unroll 16
+#pragma GCC unroll 24
     for (std::size_t i = 0; i < X; ++i)
-#pragma GCC unroll 16
+#pragma GCC unroll 24
         for (std::size_t k = 0; k < NB; ++k) {
             vector v = acc[k][i];
             if constexpr (Op == post_op::relu)
@@ -130,7 +140,7 @@ template <class G, std::size_t Lanes, std::size_t NB>
     vector acc[K][NB];
 #pragma GCC unroll 8
     for (std::size_t kx = 0; kx < K; ++kx)
-#pragma GCC unroll 16
+#pragma GCC unroll 24
         for (std::size_t k = 0; k < NB; ++k)
             std::memcpy(&acc[kx][k], sums + ((ky * K + kx) * C + c) * O + (b + k) * Lanes, sizeof(vector));
     for (std::size_t row = 0; row < G::out_height; ++row) {
@@ -138,19 +148,19 @@ template <class G, std::size_t Lanes, std::size_t NB>
         float const* gradients = dy + row * G::out_width * O + b * Lanes;
         for (std::size_t x = 0; x < G::out_width; ++x) {
             vector d[NB];
-#pragma GCC unroll 16
+#pragma GCC unroll 24
             for (std::size_t k = 0; k < NB; ++k) std::memcpy(&d[k], gradients + x * O + k * Lanes, sizeof(vector));
 #pragma GCC unroll 8
             for (std::size_t kx = 0; kx < K; ++kx) {
                 float s = in[(x + kx) * C];
-#pragma GCC unroll 16
+#pragma GCC unroll 24
                 for (std::size_t k = 0; k < NB; ++k) acc[kx][k] += s * d[k];
             }
         }
     }
 #pragma GCC unroll 8
     for (std::size_t kx = 0; kx < K; ++kx)
-#pragma GCC unroll 16
+#pragma GCC unroll 24
         for (std::size_t k = 0; k < NB; ++k)
             std::memcpy(sums + ((ky * K + kx) * C + c) * O + (b + k) * Lanes, &acc[kx][k], sizeof(vector));
 }
@@ -180,14 +190,22 @@ public:
                                  direct_detail::padded_image<G>::floats <= 16 * 1024 &&
                                  (Op == post_op::none || Op == post_op::relu);
 
-    /// Whether this CPU runs the kernels (AVX2 with FMA, or AVX-512), unless EST_DIRECT_CONVOLUTION=0
-    /// in the environment turns them off.
+    /// Whether the kernels run: on CPUs whose widest vectors are AVX2's, unless
+    /// EST_DIRECT_CONVOLUTION=0 in the environment turns them off; on AVX-512 only where
+    /// EST_DIRECT_CONVOLUTION=1 turns them on (see above).
     static bool runs_on_this_cpu() {
+#if defined(EST_VECTOR_DISPATCH) || defined(__AVX2__)
         static bool const runs = [] {
             char const* setting = std::getenv("EST_DIRECT_CONVOLUTION");
-            return !(setting && std::string_view(setting) == "0") && est::detail::widest_lanes() != 0;
+            std::size_t lanes = est::detail::widest_lanes();
+            if (setting && std::string_view(setting) == "0")
+                return false;
+            return lanes == 8 || (lanes == 16 && setting && std::string_view(setting) == "1");
         }();
         return runs;
+#else
+        return false;  // a translation unit that does not compile the kernels (CUDA's host pass)
+#endif
     }
 
     template <class Host>
@@ -229,7 +247,7 @@ public:
                 for (std::size_t n = first; n < last; ++n) {
                     direct_detail::padded_image<G>::fill(x + n * G::input_size, padded);
                     float const* gradients = dy + n * G::output_size;
-                    constexpr std::size_t widest = std::min(vectors, direct_detail::accumulators<L> / G::window);
+                    constexpr std::size_t widest = std::min(vectors, direct_detail::gradient_vectors<L, G::window>);
                     for (std::size_t ky = 0; ky < G::window; ++ky)
                         for (std::size_t c = 0; c < G::channels; ++c)
                             direct_detail::each_vector_group<vectors, widest>([&](auto nb, std::size_t b) {

@@ -8,8 +8,10 @@
 // from run to run; two machines may differ in the last bits (FMA contraction), as oneDNN's do.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
+#include <stdexcept>
 #include <string_view>
 #include <type_traits>
 
@@ -29,18 +31,27 @@ template <class F>
     for (std::size_t i = begin; i < end; ++i) local(i);
 }
 
+/// Whether EST_MAX_CPU_ISA=avx2 (in any case) holds est's kernels at AVX2, so that an AVX-512
+/// machine can test the AVX2 kernels too.
+inline bool held_at_avx2() {
+    static bool const held = [] {
+        char const* cap = std::getenv("EST_MAX_CPU_ISA");
+        std::string_view wanted = "avx2";
+        return cap && std::string_view(cap).size() == wanted.size() &&
+               std::equal(wanted.begin(), wanted.end(), cap, [](char a, char b) { return a == (b | 0x20); });
+    }();
+    return held;
+}
+
 #if defined(EST_VECTOR_DISPATCH)
 enum class vector_width { baseline, avx2, avx512 };
 
-/// What this CPU runs, found once; at most AVX2 where EST_MAX_CPU_ISA=avx2 is set in the
-/// environment (so that an AVX-512 machine can test the AVX2 kernels too).
+/// What this CPU runs, found once; at most AVX2 where held_at_avx2().
 inline vector_width widest_vector_width() {
     static vector_width const width = [] {
         __builtin_cpu_init();
-        char const* cap = std::getenv("EST_MAX_CPU_ISA");
-        if ((!cap || std::string_view(cap) != "avx2") && __builtin_cpu_supports("avx512f") &&
-            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512dq"))
+        if (!held_at_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
             return vector_width::avx512;
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
             return vector_width::avx2;
@@ -108,7 +119,7 @@ inline std::size_t widest_lanes() {
     }
     return 0;
 #elif defined(__AVX512F__)
-    return 16;
+    return held_at_avx2() ? 8 : 16;
 #elif defined(__AVX2__) && defined(__FMA__)
     return 8;
 #else
@@ -155,9 +166,11 @@ template <class F>
 #undef EST_LANES_8_TARGET
 #undef EST_LANES_16_TARGET
 
-/// f(lanes_constant<widest_lanes()>{}), compiled for those vectors; nothing where widest_lanes() is
-/// 0 (the caller runs something else there). f is a generic lambda or functor whose body is the
-/// kernel: everything it calls is inlined into the copy for each width.
+/// f(lanes_constant<widest_lanes()>{}), compiled for those vectors. f is a generic lambda or
+/// functor whose body is the kernel: everything it calls is inlined into the copy for each width.
+/// Callers run it only where widest_lanes() is not 0 (elsewhere they run something else); a
+/// translation unit that cannot compile the kernels (CUDA's host pass) throws rather than leave
+/// the kernel's output unwritten.
 template <class F>
 void with_widest_vectors(F&& f) {
     switch (widest_lanes()) {
@@ -170,7 +183,7 @@ void with_widest_vectors(F&& f) {
             return with_lanes_8(f);
 #endif
         default:
-            return;
+            throw std::logic_error("est: a kernel for AVX2 or AVX-512 was called where it is not compiled");
     }
 }
 

@@ -51,6 +51,14 @@ struct conv2d {
     public:
         using input_shape = In;
         using output_shape = conv2d::output_shape<In>;
+        /// Whether est's own kernels, rather than the back end's library, train this layer on this
+        /// CPU (host/convolution.hpp).
+        static bool trains_on_own_kernels() {
+            if constexpr (requires { convolution_type::own_kernels_train(); })
+                return convolution_type::own_kernels_train();
+            else
+                return false;
+        }
         static constexpr std::size_t channels = In::extents[2];
         static constexpr std::size_t patch = Kernel * Kernel * channels;
         static constexpr std::size_t parameter_count = patch * Filters + Filters;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -19,8 +20,8 @@ namespace {
 /// Forward passes of `Net` at inference and in training on the same batch of `batch`; checks they
 /// agree, and whether the convolution at `Position` ran with its pooling without keeping its
 /// output (`together`), and that its output, computed on request, is the training pass's: the same
-/// where both ran the same primitive on the same input (`same_primitive`, unless est's kernels
-/// train the first layer here), equal up to rounding otherwise.
+/// where both ran the same primitive on the same input (`same_primitive`, unless est's own kernels
+/// train the convolution here), equal up to rounding otherwise.
 template <class Net, std::size_t Position = 1, bool same_primitive = Position == 1>
 void check_fused_against_layers(std::size_t batch, bool together) {
     std::string const conv = std::to_string(Position) + "_conv2d";
@@ -58,11 +59,10 @@ void check_fused_against_layers(std::size_t batch, bool together) {
         CHECK(fused[i] == Approx(layers[i]).epsilon(1e-5).margin(1e-5));
     }
     REQUIRE(conv_output.size() == trained_conv_output.size());
-    // Training runs a first layer over few channels by est's direct kernels where they run
-    // (host/direct_convolution.hpp), not by the primitive that computes the output on request.
-    using first_layer = est::window_geometry<28, 28, 1, 32, 5, 1, 2, 2, 28, 28>;
-    bool const direct_trains = est::onednn::direct_convolution<first_layer, est::post_op::relu>::runs_on_this_cpu();
-    if (same_primitive && !direct_trains) {
+    // Training may run the convolution by est's own kernels (Winograd's, or the direct ones of a
+    // first layer over few channels), not by the primitive that computes the output on request.
+    using conv_layer = std::remove_cvref_t<decltype(net.template layer<Position - 1>())>;
+    if (same_primitive && !conv_layer::trains_on_own_kernels()) {
         CHECK(conv_output == trained_conv_output);
     } else {
         // Its input came from the layers before it, fused at inference, or training ran it by

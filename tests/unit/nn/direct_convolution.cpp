@@ -85,21 +85,33 @@ void check_training(std::size_t batch) {
 using example = est::window_geometry<28, 28, 1, 32, 5, 1, 2, 2, 28, 28>;
 /// 13x12x3 to 16 filters, 3x3 'valid' (11x10): three channels, a rest of columns.
 using valid = est::window_geometry<13, 12, 3, 16, 3, 1, 0, 0, 11, 10>;
-/// 9x9x2 to 48 filters, 7x7 'same': a group of filter vectors left over (6 of AVX2's, 3 of
-/// AVX-512's), the widest window.
+/// 9x9x2 to 48 filters, 7x7 'same': the widest window.
 using wide = est::window_geometry<9, 9, 2, 48, 7, 1, 3, 3, 9, 9>;
+/// 8x8x1 to 64 filters, 3x3 'same': AVX2's 8 filter vectors in weights-gradient groups of 3, 3
+/// and the 2 left over.
+using many_filters = est::window_geometry<8, 8, 1, 64, 3, 1, 1, 1, 8, 8>;
+/// 9x9x2 to 112 filters, 5x5 'same': AVX-512's 7 filter vectors in forward groups of 4 and the 3
+/// left over, and in weights-gradient groups of 5 and the 2 left over.
+using seven_vectors = est::window_geometry<9, 9, 2, 112, 5, 1, 2, 2, 9, 9>;
+/// 6x4x3 to 16 filters, 3x3 'same': rows narrower than one block of columns.
+using narrow = est::window_geometry<6, 4, 3, 16, 3, 1, 1, 1, 6, 4>;
 
 }  // namespace
 
 TEST_CASE("est's direct convolution over few channels in training: forward, weights, bias and input gradients",
           "[nn][conv2d][direct]") {
     if (!est::onednn::direct_convolution<example, est::post_op::relu>::runs_on_this_cpu()) {
-        WARN("this CPU has neither AVX2 nor AVX-512 (or EST_DIRECT_CONVOLUTION=0): the kernels do not run here");
+        WARN(
+            "the kernels do not run here: no AVX2, AVX-512 without EST_DIRECT_CONVOLUTION=1, or "
+            "EST_DIRECT_CONVOLUTION=0");
         return;
     }
     check_training<example, est::post_op::relu>(3);
     check_training<valid, est::post_op::none>(5);
     check_training<wide, est::post_op::relu>(1);
+    check_training<many_filters, est::post_op::relu>(2);
+    check_training<seven_vectors, est::post_op::none>(2);
+    check_training<narrow, est::post_op::relu>(3);
     // On one thread: the same results.
     test::omp_threads one(1);
     check_training<example, est::post_op::none>(2);

@@ -74,6 +74,8 @@ EST_DECL void winograd_convolution::backward_images(float const* x, float const*
     float* weights_sums = weights_products_.data() + slot * weights_floats();
     float* bias_sums = bias_sums_.data() + slot * filters;
     std::fill(bias_sums, bias_sums + filters, 0.0f);
+    if (first == last)  // no image sets the sums (an empty batch)
+        std::fill(weights_sums, weights_sums + weights_floats(), 0.0f);
     std::size_t const image = dims_.height * dims_.width * channels, output = dims_.height * dims_.width * filters;
     est::detail::with_widest_vectors([&](auto lanes) {
         constexpr std::size_t L = decltype(lanes)::value;
