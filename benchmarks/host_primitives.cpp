@@ -4,10 +4,11 @@
 // pooling against est's kernel, and oneDNN's inner product against est's sgemm-based dense layer
 // with its kernel stored either way and est's fused matmul (the CNN's and the MLP's dense layers);
 // then the two forms of a dense layer's forward product (x K^T, K x^T) and the fused matmul over a
-// grid of shapes; and the dense layers' training products on oneDNN's sgemm against est's own
-// (host/matrix_product.hpp). Each is read against the FP32 peak measured in the same run. The
-// alternatives of a comparison run in turns, so that they see the same machine. Tables, then every
-// figure as one JSON line.
+// grid of shapes; and the dense layers' products (training, and inference's forward pass) on
+// oneDNN's sgemm against est's own (host/matrix_product.hpp). Each is read against the FP32 peak
+// measured in the same run. The alternatives of a comparison run in turns, so that they see the same
+// machine. Tables, then every figure as one JSON line. `host_primitives products` runs the products
+// alone.
 #include "support/fp32_peak.hpp"
 
 #include <est/core/random.hpp>
@@ -555,10 +556,11 @@ void pooling(char const* name, est::layout l, std::vector<row>& rows,
 
 /// A dense layer's training products at `batch` (inputs -> units, its kernel stored (units, inputs)
 /// as est::dense keeps it) on oneDNN's sgemm and on est's product (host/matrix_product.hpp), in
-/// turns: the forward product in the form each engine runs faster (transposed_product_faster_on),
-/// the kernel's gradient dy^T x, the input gradient dy K and the bias gradient ones^T dy.
-void matrix_products(char const* name, std::size_t inputs, std::size_t units, std::size_t batch, std::vector<row>& rows,
-                     est::random_engine& rng) {
+/// turns: the forward product in the form each engine runs faster (transposed_product_faster_on)
+/// and, in training, the kernel's gradient dy^T x, the input gradient dy K and the bias gradient
+/// ones^T dy.
+void matrix_products(char const* name, std::size_t inputs, std::size_t units, std::size_t batch, bool training,
+                     std::vector<row>& rows, est::random_engine& rng) {
     using engine = est::host::gemm_engine;
     host_buffer<float> x(batch * inputs), kernel(units * inputs), dy(batch * units), ones(batch), y(batch * units),
         kernel_gradient(units * inputs), input_gradient(batch * inputs), bias_gradient(units);
@@ -601,6 +603,8 @@ void matrix_products(char const* name, std::size_t inputs, std::size_t units, st
          },
          2.0 * b * u},
     };
+    if (!training)
+        passes.resize(1);
     std::string op = std::string(name) + " " + std::to_string(inputs) + "->" + std::to_string(units);
     for (auto const& p : passes) {
         auto times = compare({[&] { p.run(engine::onednn_sgemm); }, [&] { p.run(engine::est_product); }});
@@ -893,14 +897,9 @@ std::string json(std::vector<row> const& rows, std::vector<std::pair<std::string
     return out + "}}";
 }
 
-}  // namespace
-
-int main() {
-    est::random_engine rng(7);
-    std::vector<row> rows;
-    std::vector<std::pair<std::string, double>> checks;
-    peak_meter peak;
-    peak.measure();
+/// Every section but the matrix products'.
+void all_but_products(std::vector<row>& rows, std::vector<std::pair<std::string, double>>& checks, peak_meter& peak,
+                      est::random_engine& rng) {
     convolutions(rows, rng);
     peak.measure();
     reorders(rows, rng);
@@ -919,14 +918,31 @@ int main() {
     dense<est::relu>("mlp dense1", 784, 256, inference_batch, false, rows, checks, rng);
     peak.measure();
     dense_forward_forms(rows, rng);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // `host_primitives products` runs the matrix products' section alone.
+    bool all = argc < 2 || std::string_view(argv[1]) != "products";
+    est::random_engine rng(7);
+    std::vector<row> rows;
+    std::vector<std::pair<std::string, double>> checks;
+    peak_meter peak;
+    peak.measure();
+    if (all)
+        all_but_products(rows, checks, peak, rng);
     bool products = est::detail::matrix_product_runs_on_this_cpu();
     if (products) {
         peak.measure();
-        matrix_products("mlp dense1", 784, 256, train_batch, rows, rng);
-        matrix_products("mlp dense2", 256, 128, train_batch, rows, rng);
-        matrix_products("mlp dense3", 128, 10, train_batch, rows, rng);
-        matrix_products("dense1", 3136, 1024, train_batch, rows, rng);
-        matrix_products("dense2", 1024, 10, train_batch, rows, rng);
+        for (bool training : {true, false}) {
+            std::size_t batch = training ? train_batch : inference_batch;
+            matrix_products("mlp dense1", 784, 256, batch, training, rows, rng);
+            matrix_products("mlp dense2", 256, 128, batch, training, rows, rng);
+            matrix_products("mlp dense3", 128, 10, batch, training, rows, rng);
+            matrix_products("dense1", 3136, 1024, batch, training, rows, rng);
+            matrix_products("dense2", 1024, 10, batch, training, rows, rng);
+        }
     }
 
     std::printf(
@@ -948,8 +964,8 @@ int main() {
     print_dense_forward_ratios(rows);
     if (products)
         print_table(rows, "product",
-                    "Matrix products of the dense layers' training passes, oneDNN's sgemm against est's product "
-                    "(host/matrix_product.hpp, EST_OWN_GEMM=1), each in the forward form it runs faster",
+                    "Matrix products of the dense layers' passes, oneDNN's sgemm against est's product "
+                    "(host/matrix_product.hpp), each in the forward form it runs faster",
                     peak.gflops);
     std::printf("\nmax abs differences (pooling must be 0):");
     for (auto const& [what, difference] : checks) std::printf(" %s %.3g;", what.c_str(), difference);

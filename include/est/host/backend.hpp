@@ -1,8 +1,8 @@
 // est::host, the back end for host memory: element-wise kernels (and pooling) are Thrust algorithms
 // run with Thrust's OpenMP execution policy (its sequential one where OpenMP is off), convolutions
-// are oneDNN primitives, matrix products oneDNN's sgemm or, with EST_OWN_GEMM=1, est's own
-// (matrix_product.hpp; a dense layer's inference pass on larger batches oneDNN's matmul). All of
-// them share OpenMP's threads.
+// are oneDNN primitives or est's own kernels, matrix products est's own (matrix_product.hpp) or
+// oneDNN's sgemm (default_gemm_engine; a dense layer's inference pass on larger batches oneDNN's
+// matmul). All of them share OpenMP's threads.
 #pragma once
 
 #include <est/core/backend.hpp>
@@ -72,9 +72,13 @@ struct host {
     static void for_each_slice(std::size_t slices, F f) {
         std::exception_ptr error;
         auto run = [&](std::size_t s) {
+            bool& in_slice = in_inference_slice();
+            in_slice = true;
             try {
                 f(s);
+                in_slice = false;
             } catch (...) {
+                in_slice = false;
 #if defined(_OPENMP)
 #pragma omp critical(est_host_for_each_slice)
 #endif
@@ -88,6 +92,12 @@ struct host {
         for (std::size_t s = 0; s < slices; ++s) run(s);
         if (error)
             std::rethrow_exception(error);
+    }
+
+    /// Whether the calling thread runs a slice of an inference batch (for_each_slice).
+    static bool& in_inference_slice() {
+        thread_local bool in_slice = false;
+        return in_slice;
     }
 
     /// 64-byte aligned, as oneDNN's kernels and AVX-512 loads like it.
@@ -166,10 +176,13 @@ struct host {
     }
 
     /// The engines gemm runs a product on: oneDNN's sgemm, or est's own (matrix_product.hpp), which
-    /// EST_OWN_GEMM=1 asks for.
+    /// allocates nothing after a thread's first product; est's where detail::own_matrix_product_runs
+    /// (by default on AVX2, outside slices of an inference batch; EST_OWN_GEMM=1 everywhere, =0
+    /// nowhere).
     enum class gemm_engine { onednn_sgemm, est_product };
     static gemm_engine default_gemm_engine() {
-        return detail::own_matrix_product_runs() ? gemm_engine::est_product : gemm_engine::onednn_sgemm;
+        return detail::own_matrix_product_runs(in_inference_slice()) ? gemm_engine::est_product
+                                                                     : gemm_engine::onednn_sgemm;
     }
 
     /// C(m, n) = alpha * op(A) * op(B) + beta * C for contiguous row-major matrices, where op(A) is
@@ -187,7 +200,8 @@ struct host {
                                  std::size_t k, float alpha, float const* a, float const* b, float beta, float* c);
 
     /// Whether C(m, n) = A(m, k) B(n, k)^T runs faster as its transpose, C^T = B A^T, on
-    /// default_gemm_engine(). A function of the shape only, so that runs stay bit-identical.
+    /// default_gemm_engine(). A function of the shape and the engine only, so that runs stay
+    /// bit-identical.
     static bool transposed_product_faster(std::size_t m, std::size_t n, std::size_t k) {
         return transposed_product_faster_on(default_gemm_engine(), m, n, k);
     }

@@ -1,18 +1,17 @@
 // est's own single-thread matrix product, C = alpha op(A) op(B) + beta C, for the host back end's
-// gemm on CPUs with AVX2 and FMA or AVX-512, where EST_OWN_GEMM=1 asks for it. oneDNN's sgemm
-// allocates its packing buffers on every call for most of a dense layer's shapes (two heap
-// allocations a call, one per thread's part: the MLP's 12 a training step); this product packs into
-// buffers each thread allocates once, so a training step of the MLP allocates nothing. It is not
-// the default: on AVX2 the MLP's training step ran at 0.91-0.94 of the sgemm's speed at the median
-// (benchmarks/README.md, "est's matrix product"; `host_primitives` compares the two product by
-// product).
+// gemm on CPUs with AVX2 and FMA or AVX-512 (own_matrix_product_runs says where it is the
+// default). oneDNN's sgemm allocates its packing buffers on every call for most of a dense layer's
+// shapes (two heap allocations a call, one per thread's part: the MLP's 12 a training step); this
+// product packs into buffers each thread allocates once, so a training step allocates nothing.
 //
-// The product is the classic register-blocked one: a tile of 6 rows of C by 2 (AVX2) or 4
-// (AVX-512) vectors of columns is held in registers over a block of up to 256 steps of k, each step
-// a row of B's panel and 6 broadcast values of A. B is read in place where its rows are at most a
-// page apart, and otherwise packed a block at a time (256 KiB, which stays in L2 while every tile of
-// A's rows runs over it), transposed 8 by 8 where it is stored transposed; A is read in place, or
-// packed a tile at a time where it is stored transposed.
+// The product is the classic register-blocked one, in the loop order of Goto's: a tile of 6 rows
+// of C by 2 (AVX2) or 4 (AVX-512) vectors of columns is held in registers over a block of up to
+// 256 steps of k, each step a row of B's panel and 6 broadcast values of A. For each panel of B,
+// which stays in L1 (packed, or read in place where few rows of A run over it), every tile of A's
+// block of up to 120 rows runs over it, A's values coming from L2; B's panels are packed as they
+// are first reached (transposed 8 by 8 where B is stored transposed), the ones two panels ahead
+// fetched from memory meanwhile. A is read in place, or packed a block at a time where it is
+// stored transposed. benchmarks/README.md ("est's matrix product") has the measurements.
 #pragma once
 
 #include <est/core/config.hpp>
@@ -25,8 +24,20 @@ namespace est::detail {
 /// build's baseline) or AVX-512.
 EST_DECL bool matrix_product_runs_on_this_cpu();
 
-/// Whether the host back end's gemm runs est's product: where EST_OWN_GEMM=1 and the CPU runs it.
-EST_DECL bool own_matrix_product_runs();
+/// Whether the host back end's gemm runs est's product, outside or inside a slice of an inference
+/// batch (host::for_each_slice): by default on AVX2 outside slices, where it was measured as fast as
+/// oneDNN's sgemm on the dense layers' training products; inside slices each product runs on one
+/// thread, where the sgemm ran the MLP's inference faster, and on AVX-512 it is not measured yet.
+/// EST_OWN_GEMM=1 asks for est's product everywhere the CPU runs it, EST_OWN_GEMM=0 for the sgemm
+/// everywhere.
+EST_DECL bool own_matrix_product_runs(bool in_inference_slice = false);
+
+/// Whether a product that threads share, each computing a part of C, is better split by C's rows
+/// (each part then packs all of B, where B is packed) than by its columns (each part packs all of a
+/// transposed A): the split that packs less twice, and where neither does, the longer side; but
+/// not into parts of less than a tile of rows or a panel of columns where the other split has more.
+EST_DECL bool matrix_product_splits_rows(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
+                                         std::size_t k, std::size_t parts);
 
 /// C (m, n) = alpha * op(A) * op(B) + beta * C on the calling thread, for row-major matrices with
 /// row strides lda, ldb and ldc; op(A) is (m, k) and A is stored (k, m) when `transpose_a`, op(B)

@@ -81,6 +81,8 @@ TEST_CASE("matrix product: every storage, ragged shapes, several blocks, alpha a
             cases.push_back({transpose_a, transpose_b, 5, 1024, 40});      // rows a page apart: in place
             cases.push_back({transpose_a, transpose_b, 5, 1025, 40});      // past a page: packed
             cases.push_back({transpose_a, transpose_b, 64, 256, 784});    // the MLP's first layer
+            cases.push_back({transpose_a, transpose_b, 8, 40, 70});       // 6 + 2 rows run as 4 + 4
+            cases.push_back({transpose_a, transpose_b, 128, 50, 90, 2});  // two blocks of A, the last shared
         }
     for (auto const& p : cases) {
         CAPTURE(p.transpose_a, p.transpose_b, p.m, p.n, p.k, p.padding);

@@ -69,7 +69,7 @@ TEST_CASE("dense: forward is act(x K + b) whichever way the product is computed"
     CHECK(!to_64.faster_at(63));
     CHECK(!to_63.faster_at(64));
     CHECK(!large.faster_at(255));
-    bool own = est::detail::own_matrix_product_runs();  // EST_OWN_GEMM=1: transposed where m < n
+    bool own = est::detail::own_matrix_product_runs();  // est's product: transposed where m < n
     REQUIRE(est::host::transposed_product_faster(7, 5, 33) == !own);
     check_forward_against_loops<5, 33>(7);  // few units: transposed on the sgemm
     REQUIRE(est::host::transposed_product_faster(7, 40, 33) == own);

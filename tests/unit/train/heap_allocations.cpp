@@ -1,8 +1,8 @@
 // The estimator's training loop allocates no heap memory after its first step, outside oneDNN's
 // primitive executions: every workspace, arena and optimizer slot is sized on step 1, the input
-// pipeline recycles its batches, and summaries keep their buffers from the first on. With est's
-// matrix product (EST_OWN_GEMM=1) the MLP's loop allocates nothing at all, and so does the CNN's
-// where est's convolution kernels run too. Counted over the whole
+// pipeline recycles its batches, and summaries keep their buffers from the first on. Where the
+// dense layers train on est's matrix product (by default on AVX2) the MLP's loop allocates nothing
+// at all, and so does the CNN's where est's convolution kernels run too. Counted over the whole
 // malloc family by the interposer of tests/support/heap_allocations.cpp (est_tests only; the
 // sanitized build keeps ASan's allocator).
 #if defined(EST_COUNTING_ALLOCATOR)
@@ -76,7 +76,7 @@ TEST_CASE("the MLP's training loop allocates nothing at all after step 1 on est'
           "[train][allocation]") {
     if (!est::detail::own_matrix_product_runs()) {
         // oneDNN's sgemm allocates its packing buffers on most calls (tests/CMakeLists.txt runs this
-        // case again with EST_OWN_GEMM=1).
+        // case again with EST_OWN_GEMM=1, which asks for est's product on AVX-512 too).
         SUCCEED("the host's gemm runs oneDNN's sgemm here");
         return;
     }

@@ -20,13 +20,12 @@ EST_DECL void host::gemm_on(gemm_engine engine, bool transpose_a, bool transpose
     // for) and an empty sum (where C is only scaled by beta), which the sgemm runs.
     bool own = engine == gemm_engine::est_product && detail::matrix_product_runs_on_this_cpu() &&
                !(transpose_a && transpose_b) && k > 0;
-    // Along the longer side; but est's product, which packs a transposed B in each part, splits B
-    // where A is small enough to stay in L2 for every thread (it is then read twice at little cost)
-    // and each part keeps some 32 columns.
-    bool split_columns_of_b = own && transpose_b && m * k <= (std::size_t(128) << 10) && n >= 32;
-    bool split_rows = !split_columns_of_b && m >= n;
+    // The sgemm's parts along the longer side; est's product's where it packs less twice.
+    std::size_t threads_to_use = std::min(std::size_t(threads()), max_ranges);
+    bool split_rows =
+        own ? detail::matrix_product_splits_rows(transpose_a, transpose_b, m, n, k, threads_to_use) : m >= n;
     std::size_t extent = split_rows ? m : n;
-    std::size_t parts = std::min({std::size_t(threads()), extent, max_ranges});
+    std::size_t parts = std::min(threads_to_use, extent);
     std::array<dnnl_status_t, max_ranges> status;
     status.fill(dnnl_success);
     dnnl_status_t* result = status.data();

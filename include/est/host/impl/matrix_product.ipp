@@ -12,15 +12,25 @@
 
 namespace est::detail::product {
 
+/// Whether B's panels are read in place: where B is not transposed, its rows are at most a page
+/// apart (a panel's steps then touch few pages) and fewer than 96 rows of A run over each panel.
+/// More tiles of A earn back the pass that packs B: a packed panel stays in L1 whatever B's row
+/// stride (rows 1 KiB apart share 4 of L1's 64 sets), and the next panels are fetched as A's tiles
+/// run (`host_primitives products`: a kernel gradient of 256 rows 5% faster packed, an input
+/// gradient of 64 rows 5% faster in place).
+inline bool reads_b_in_place(bool transpose_b, std::size_t m, std::size_t ldb) {
+    return !transpose_b && ldb <= 1024 && m < 96;
+}
+
 // The kernels, where the build can compile them for AVX2 or AVX-512 (EST_VECTOR_DISPATCH: not in
 // CUDA translation units, whose host pass est does not tune).
 #if defined(EST_VECTOR_DISPATCH) || defined(__AVX2__)
 
-/// Steps of k a block of the product runs before it adds its sums to C: A's tile of 6 rows stays in
-/// L1 over them, and a panel of B's block in L1 (AVX2, 16 KiB) or L2 (AVX-512, 64 KiB).
+/// Steps of k a block of the product runs before it adds its sums to C: a panel of B over them stays
+/// in L1 (AVX2, 16 KiB) or L2 (AVX-512, 64 KiB) while A's tiles run over it.
 constexpr std::size_t depth = 256;
 /// Floats of B a block of the product takes (packed, or read in place): 256 KiB, which stays in L2
-/// while every tile of A's rows runs over it.
+/// while every block of A's rows runs over it.
 constexpr std::size_t packed_floats = std::size_t(64) << 10;
 /// Rows of C a tile of the kernel holds in registers.
 constexpr std::size_t tile_rows = 6;
@@ -33,10 +43,14 @@ struct shapes {
     static constexpr std::size_t width = vectors * Lanes;
 };
 
-/// The packed blocks of B and the packed tiles of A: one set a thread, allocated on its first product.
+/// Rows of A a block of the product takes: 120 rows of `depth` steps are 120 KiB, which stay in L2
+/// beside B's block while every panel of B runs over them.
+constexpr std::size_t a_block_rows = 20 * tile_rows;
+
+/// The packed blocks of B and of a transposed A: one set a thread, allocated on its first product.
 struct packing_buffers {
     std::unique_ptr<float[]> b{new float[packed_floats]};
-    std::unique_ptr<float[]> a{new float[tile_rows * depth]};
+    std::unique_ptr<float[]> a{new float[a_block_rows * depth]};
 };
 inline packing_buffers& thread_buffers() {
     thread_local packing_buffers buffers;
@@ -117,109 +131,170 @@ using octet = vector_of<8>::type;
 /// 8 rows of 8 floats transposed: out[s][i] = in[i][s].
 [[gnu::always_inline]] inline void transpose_octets(octet const (&r)[8], octet (&out)[8]) {
     octet t[8], u[8];
+#pragma GCC unroll 8
     for (std::size_t i = 0; i < 8; i += 2) {
         t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
         t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
     }
+#pragma GCC unroll 8
     for (std::size_t i = 0; i < 8; i += 4)
+#pragma GCC unroll 2
         for (std::size_t h = 0; h < 2; ++h) {
             u[i + 2 * h] = __builtin_shufflevector(t[i + h], t[i + h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
             u[i + 2 * h + 1] = __builtin_shufflevector(t[i + h], t[i + h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
         }
+#pragma GCC unroll 4
     for (std::size_t s = 0; s < 4; ++s) {
         out[s] = __builtin_shufflevector(u[s], u[s + 4], 0, 1, 2, 3, 8, 9, 10, 11);
         out[s + 4] = __builtin_shufflevector(u[s], u[s + 4], 4, 5, 6, 7, 12, 13, 14, 15);
     }
 }
 
-/// B's block of `steps` steps and `columns` columns, from `b` (its first element), packed into
-/// panels of a tile's width: panel q at packed + q * steps * width, its step p at + p * width,
-/// zeros past the last column. A transposed B (stored (n, k)) is transposed 8 by 8.
+/// A panel of B: its `steps` steps of `columns` columns (at most a tile's width) from `b` (its first
+/// element), packed step after step (step p at packed + p * width), zeros past the last column. A
+/// transposed B (stored (n, k)) is transposed 8 by 8.
 template <std::size_t Lanes>
-[[gnu::always_inline]] inline void pack_b(bool transpose_b, float const* b, std::size_t ldb, std::size_t steps,
-                                          std::size_t columns, float* packed) {
+[[gnu::always_inline]] inline void pack_panel(bool transpose_b, float const* b, std::size_t ldb, std::size_t steps,
+                                              std::size_t columns, float* packed) {
+    using vector = typename vector_of<Lanes>::type;
     constexpr std::size_t width = shapes<Lanes>::width;
-    if (!transpose_b) {  // row by row, each read in order, a few rows ahead fetched into the cache
-        constexpr std::size_t ahead = 4, line = 64 / sizeof(float);
+    if (!transpose_b) {
         for (std::size_t p = 0; p < steps; ++p) {
-            if (p + ahead < steps)
-                for (std::size_t j = 0; j < columns; j += line) __builtin_prefetch(b + (p + ahead) * ldb + j);
-            for (std::size_t j0 = 0; j0 < columns; j0 += width) {
-                float* row = packed + j0 * steps + p * width;
-                if (columns - j0 >= width)  // a copy of a known size: vector moves, not a call
-                    std::memcpy(row, b + p * ldb + j0, width * sizeof(float));
-                else
-                    for (std::size_t j = 0; j < width; ++j) row[j] = j0 + j < columns ? b[p * ldb + j0 + j] : 0.0f;
-            }
+            float* row = packed + p * width;
+            if (columns == width)  // vector moves, not a call
+#pragma GCC unroll 4
+                for (std::size_t v = 0; v < width; v += Lanes) {
+                    vector x;
+                    std::memcpy(&x, b + p * ldb + v, sizeof x);
+                    std::memcpy(row + v, &x, sizeof x);
+                }
+            else
+                for (std::size_t j = 0; j < width; ++j) row[j] = j < columns ? b[p * ldb + j] : 0.0f;
         }
         return;
     }
-    for (std::size_t j0 = 0; j0 < columns; j0 += width) {
-        std::size_t count = std::min(width, columns - j0);
-        float* panel = packed + j0 * steps;
-        std::size_t whole_columns = count - count % 8, whole_steps = steps - steps % 8;
-        for (std::size_t j = 0; j < whole_columns; j += 8)
-            for (std::size_t p = 0; p < whole_steps; p += 8) {
-                octet rows[8], columns_of[8];
-                for (std::size_t i = 0; i < 8; ++i)
-                    std::memcpy(&rows[i], b + (j0 + j + i) * ldb + p, sizeof(octet));
-                transpose_octets(rows, columns_of);
-                for (std::size_t s = 0; s < 8; ++s)
-                    std::memcpy(panel + (p + s) * width + j, &columns_of[s], sizeof(octet));
-            }
+    std::size_t whole_columns = columns - columns % 8, whole_steps = steps - steps % 8;
+    for (std::size_t j = 0; j < whole_columns; j += 8)
+        for (std::size_t p = 0; p < whole_steps; p += 8) {
+            octet rows[8], columns_of[8];
+#pragma GCC unroll 8
+            for (std::size_t i = 0; i < 8; ++i) std::memcpy(&rows[i], b + (j + i) * ldb + p, sizeof(octet));
+            transpose_octets(rows, columns_of);
+#pragma GCC unroll 8
+            for (std::size_t s = 0; s < 8; ++s)
+                std::memcpy(packed + (p + s) * width + j, &columns_of[s], sizeof(octet));
+        }
+    for (std::size_t p = 0; p < steps; ++p)
+        for (std::size_t j = p < whole_steps ? whole_columns : 0; j < width; ++j)
+            packed[p * width + j] = j < columns ? b[j * ldb + p] : 0.0f;
+}
+
+/// How many panels ahead of the one A's tiles run over B is fetched from memory: one panel's tiles
+/// (a few microseconds) do not hide the latency of fetching the next one's (256 rows of a kernel
+/// gradient's B each on another page), two do (`host_primitives products`).
+constexpr std::size_t panels_ahead = 2;
+
+/// The tiles of rows a block of A's `rows` rows runs in: of tile_rows rows, but where the last would
+/// hold fewer than 4 rows (its sums then too few to hide the latency of an FMA), it shares the rows
+/// of the one before (6 + 2 rows run as 4 + 4).
+struct row_tiles {
+    std::size_t rows;
+    std::size_t count() const { return (rows + tile_rows - 1) / tile_rows; }
+    bool shares() const { return rows % tile_rows != 0 && rows % tile_rows < 4 && rows > tile_rows; }
+    std::size_t first(std::size_t t) const {
+        std::size_t last = count() - 1;
+        return t == last && shares() ? (last - 1) * tile_rows + (tile_rows + rows % tile_rows + 1) / 2 : t * tile_rows;
+    }
+    std::size_t size(std::size_t t) const { return (t + 1 == count() ? rows : first(t + 1)) - first(t); }
+};
+
+/// A transposed A's block of `rows` rows (C's) and `steps` steps, from `a` (its first element),
+/// packed tile by tile (row_tiles): tile t at packed + t * tile_rows * steps, its step p at
+/// + p * tile_rows.
+inline void pack_transposed_a(float const* a, std::size_t lda, std::size_t steps, std::size_t rows, float* packed) {
+    row_tiles tiles{rows};
+    for (std::size_t t = 0; t < tiles.count(); ++t) {
+        std::size_t i0 = tiles.first(t), count = tiles.size(t);
+        float* tile = packed + t * tile_rows * steps;
         for (std::size_t p = 0; p < steps; ++p)
-            for (std::size_t j = p < whole_steps ? whole_columns : 0; j < width; ++j)
-                panel[p * width + j] = j < count ? b[(j0 + j) * ldb + p] : 0.0f;
+            if (count == tile_rows)  // a copy of a known size: vector moves, not a call
+                std::memcpy(tile + p * tile_rows, a + p * lda + i0, tile_rows * sizeof(float));
+            else
+                std::memcpy(tile + p * tile_rows, a + p * lda + i0, count * sizeof(float));
     }
 }
 
-/// Whether B's panels are read in place: where B is not transposed and its rows are at most a page
-/// apart, so that a panel's steps touch few pages. Packing B costs a pass over it, which products of
-/// few rows (a batch of 64) do not earn back.
-inline bool reads_b_in_place(bool transpose_b, std::size_t ldb) { return !transpose_b && ldb <= 1024; }
+/// Fetches part `part` of `parts` of a panel of B's block into the cache: its `steps` steps of
+/// `columns` columns from `b` (its first element).
+template <std::size_t Lanes>
+[[gnu::always_inline]] inline void prefetch_panel(bool transpose_b, float const* b, std::size_t ldb, std::size_t steps,
+                                                  std::size_t columns, std::size_t part, std::size_t parts) {
+    constexpr std::size_t line = 64 / sizeof(float);
+    // Rows of B's storage the panel spans and lines of each it reads.
+    std::size_t rows = transpose_b ? columns : steps, extent = transpose_b ? steps : columns;
+    std::size_t lines_per_row = (extent + line - 1) / line, lines = rows * lines_per_row;
+    std::size_t begin = lines * part / parts, end = lines * (part + 1) / parts;
+    std::size_t row = begin / lines_per_row, column = begin % lines_per_row * line;  // one division a part
+    for (std::size_t l = begin; l < end; ++l) {
+        __builtin_prefetch(b + row * ldb + column);
+        column += line;
+        if (column >= extent)
+            column = 0, ++row;
+    }
+}
 
-/// The product: k in blocks of `depth` steps; in each, B in blocks of as many columns as fill the
-/// packing buffer, packed (or read in place, reads_b_in_place, all but a ragged last panel); for
-/// each block, every tile of 6 rows of C runs over the block's panels, so that A's tile (packed too
-/// where A is transposed, its rows then far apart) stays in L1 and C is written a block's row at a
-/// time.
+/// The product, in the order of Goto's: k in blocks of `depth` steps; in each, B in blocks of as
+/// many columns as fill its packing buffer; in each, A in blocks of `a_block_rows` rows (packed where
+/// A is transposed, its rows then far apart); and for each panel of B's block, which stays in L1,
+/// every tile of A's block runs over it, A's tiles coming from L2. A step of the kernel so reads 6
+/// floats of A from L2, not a panel's row of B (64 or 256 bytes). B's panels are packed as the first
+/// block of A reaches them (or read in place, reads_b_in_place, all but a ragged last panel), and
+/// while A's tiles run over one panel the one panels_ahead further is fetched from memory, a part
+/// before each tile.
 template <std::size_t Lanes>
 [[gnu::always_inline]] inline void any_product(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
                                                std::size_t k, float alpha, float const* a, std::size_t lda,
-                                               float const* b, std::size_t ldb, float beta, float* c,
-                                               std::size_t ldc) {
+                                               float const* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
     constexpr std::size_t width = shapes<Lanes>::width;
     packing_buffers& buffers = thread_buffers();
-    bool in_place = reads_b_in_place(transpose_b, ldb);
-    for (std::size_t p0 = 0; p0 < k; p0 += depth) {
-        std::size_t steps = std::min(depth, k - p0);
+    bool in_place = reads_b_in_place(transpose_b, m, ldb);
+    // k in equal blocks of at most `depth` steps (784: 4 of 196), not 3 whole and a sliver.
+    std::size_t k_blocks = (k + depth - 1) / depth, k_block = (k + k_blocks - 1) / k_blocks;
+    // A in blocks of equal rows, whole tiles but the last, of at most a_block_rows rows.
+    std::size_t a_blocks = (m + a_block_rows - 1) / a_block_rows;
+    std::size_t a_rows = ((m + a_blocks - 1) / a_blocks + tile_rows - 1) / tile_rows * tile_rows;
+    for (std::size_t p0 = 0; p0 < k; p0 += k_block) {
+        std::size_t steps = std::min(k_block, k - p0);
         float block_beta = p0 == 0 ? beta : 1.0f;
         std::size_t block = packed_floats / steps / width * width;
         for (std::size_t j0 = 0; j0 < n; j0 += block) {
             std::size_t columns = std::min(block, n - j0), whole = columns - columns % width;
-            if (!in_place)
-                pack_b<Lanes>(transpose_b, transpose_b ? b + j0 * ldb + p0 : b + p0 * ldb + j0, ldb, steps, columns,
-                              buffers.b.get());
-            else if (whole < columns)  // the ragged panel, packed to its width with zeros
-                pack_b<Lanes>(false, b + p0 * ldb + j0 + whole, ldb, steps, columns - whole, buffers.b.get());
-            for (std::size_t i0 = 0; i0 < m; i0 += tile_rows) {
-                std::size_t rows = std::min(tile_rows, m - i0);
-                float const* a_tile = buffers.a.get();
-                std::size_t a_row = 1, a_step = tile_rows;
+            // The first element of B's panel at column j of the block.
+            auto source = [&](std::size_t j) { return transpose_b ? b + (j0 + j) * ldb + p0 : b + p0 * ldb + j0 + j; };
+            for (std::size_t i0 = 0; i0 < m; i0 += a_rows) {
+                row_tiles tiles{std::min(a_rows, m - i0)};
                 if (transpose_a)
-                    for (std::size_t p = 0; p < steps; ++p)
-                        for (std::size_t r = 0; r < rows; ++r)
-                            buffers.a[p * tile_rows + r] = a[(p0 + p) * lda + i0 + r];
-                else
-                    a_tile = a + i0 * lda + p0, a_row = lda, a_step = 1;
+                    pack_transposed_a(a + p0 * lda + i0, lda, steps, tiles.rows, buffers.a.get());
                 for (std::size_t j = 0; j < columns; j += width) {
-                    bool direct = in_place && j < whole;
-                    float const* panel = direct   ? b + p0 * ldb + j0 + j
-                                         : in_place ? buffers.b.get()
-                                                    : buffers.b.get() + j * steps;
                     std::size_t count = std::min(width, columns - j);
-                    panel_tile<Lanes>(count, rows, steps, a_tile, a_row, a_step, panel, direct ? ldb : width,
-                                      c + i0 * ldc + j0 + j, ldc, count, alpha, block_beta);
+                    bool direct = in_place && j < whole;
+                    float* packed = buffers.b.get() + (in_place ? 0 : j * steps);
+                    if (i0 == 0 && !direct)
+                        pack_panel<Lanes>(transpose_b, source(j), ldb, steps, count, packed);
+                    std::size_t next = j0 + j + panels_ahead * width;  // the panel fetched, counted from B's column 0
+                    bool fetches = i0 == 0 && !in_place && next < n;
+                    for (std::size_t t = 0; t < tiles.count(); ++t) {
+                        if (fetches)
+                            prefetch_panel<Lanes>(transpose_b, transpose_b ? b + next * ldb + p0 : b + p0 * ldb + next,
+                                                  ldb, steps, std::min(width, n - next), t, tiles.count());
+                        std::size_t i = tiles.first(t);
+                        float const* a_tile =
+                            transpose_a ? buffers.a.get() + t * tile_rows * steps : a + (i0 + i) * lda + p0;
+                        std::size_t a_row = transpose_a ? 1 : lda, a_step = transpose_a ? tile_rows : 1;
+                        panel_tile<Lanes>(count, tiles.size(t), steps, a_tile, a_row, a_step,
+                                          direct ? source(j) : packed, direct ? ldb : width,
+                                          c + (i0 + i) * ldc + j0 + j, ldc, count, alpha, block_beta);
+                    }
                 }
             }
         }
@@ -234,12 +309,39 @@ namespace est::detail {
 
 EST_DECL bool matrix_product_runs_on_this_cpu() { return widest_lanes() != 0; }
 
-EST_DECL bool own_matrix_product_runs() {
-    static bool const runs = [] {
-        char const* setting = std::getenv("EST_OWN_GEMM");
-        return setting && std::string_view(setting) == "1" && matrix_product_runs_on_this_cpu();
+EST_DECL bool own_matrix_product_runs(bool in_inference_slice) {
+    enum class setting { by_default, everywhere, nowhere };
+    static setting const asked = [] {
+        char const* value = std::getenv("EST_OWN_GEMM");
+        if (value && std::string_view(value) == "1")
+            return setting::everywhere;
+        if (value && std::string_view(value) == "0")
+            return setting::nowhere;
+        return setting::by_default;
     }();
-    return runs;
+    switch (asked) {
+        case setting::everywhere:
+            return matrix_product_runs_on_this_cpu();
+        case setting::nowhere:
+            return false;
+        case setting::by_default:
+            return widest_lanes() == 8 && !in_inference_slice;
+    }
+    return false;
+}
+
+EST_DECL bool matrix_product_splits_rows(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
+                                         std::size_t k, std::size_t parts) {
+    constexpr std::size_t tile_rows = 6, panel_columns = 16;  // AVX2's tile; AVX-512's panel is wider
+    bool b_packed = !product::reads_b_in_place(transpose_b, m, transpose_b ? k : n);
+    std::size_t packed_twice_by_rows = b_packed ? n * k : 0, packed_twice_by_columns = transpose_a ? m * k : 0;
+    bool rows =
+        packed_twice_by_rows != packed_twice_by_columns ? packed_twice_by_rows < packed_twice_by_columns : m >= n;
+    if (rows && m < parts * tile_rows && n / panel_columns > m / tile_rows)
+        return false;
+    if (!rows && n < parts * panel_columns && m / tile_rows > n / panel_columns)
+        return true;
+    return rows;
 }
 
 EST_DECL void matrix_product(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
