@@ -88,7 +88,8 @@ struct fill_values {
 ///                                             C(m, n) = alpha op(A) op(B) + beta C, row-major
 ///   transposed_product_faster(m, n, k) -> bool
 ///                                             whether C(m, n) = A B^T (B stored (n, k)) is faster
-///                                             as C^T = B A^T; a function of the shape only
+///                                             as C^T = B A^T; a function of the shape and of
+///                                             the engine gemm runs on the calling thread only
 ///   template <class Geometry, post_op Op> convolution
 ///                                             a 2-D convolution (window_geometry) with bias and Op
 ///                                             fused: forward, backward data, backward weights, the

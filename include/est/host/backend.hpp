@@ -22,6 +22,7 @@
 #include <exception>
 #include <new>
 #include <string_view>
+#include <utility>
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -72,13 +73,10 @@ struct host {
     static void for_each_slice(std::size_t slices, F f) {
         std::exception_ptr error;
         auto run = [&](std::size_t s) {
-            bool& in_slice = in_inference_slice();
-            in_slice = true;
+            slice_mark mark;
             try {
                 f(s);
-                in_slice = false;
             } catch (...) {
-                in_slice = false;
 #if defined(_OPENMP)
 #pragma omp critical(est_host_for_each_slice)
 #endif
@@ -94,11 +92,9 @@ struct host {
             std::rethrow_exception(error);
     }
 
-    /// Whether the calling thread runs a slice of an inference batch (for_each_slice).
-    static bool& in_inference_slice() {
-        thread_local bool in_slice = false;
-        return in_slice;
-    }
+    /// Whether the calling thread runs one of for_each_slice's slices (a slice of an inference
+    /// batch, est's convolution kernels' images), where every product runs on that thread alone.
+    static bool in_slice() { return slice_flag(); }
 
     /// 64-byte aligned, as oneDNN's kernels and AVX-512 loads like it.
     static void* allocate(std::size_t bytes) { return onednn::aligned_memory::allocate(bytes); }
@@ -177,12 +173,11 @@ struct host {
 
     /// The engines gemm runs a product on: oneDNN's sgemm, or est's own (matrix_product.hpp), which
     /// allocates nothing after a thread's first product; est's where detail::own_matrix_product_runs
-    /// (by default on AVX2, outside slices of an inference batch; EST_OWN_GEMM=1 everywhere, =0
+    /// (by default on AVX2, outside for_each_slice's slices; EST_OWN_GEMM=1 everywhere, =0
     /// nowhere).
     enum class gemm_engine { onednn_sgemm, est_product };
     static gemm_engine default_gemm_engine() {
-        return detail::own_matrix_product_runs(in_inference_slice()) ? gemm_engine::est_product
-                                                                     : gemm_engine::onednn_sgemm;
+        return detail::own_matrix_product_runs(in_slice()) ? gemm_engine::est_product : gemm_engine::onednn_sgemm;
     }
 
     /// C(m, n) = alpha * op(A) * op(B) + beta * C for contiguous row-major matrices, where op(A) is
@@ -193,9 +188,10 @@ struct host {
     }
 
     /// gemm on `engine` (est_product only where detail::matrix_product_runs_on_this_cpu()). Each of
-    /// est's threads runs one part of C (split along the longer of m and n) on one thread: oneDNN's
-    /// sgemm allocates its packing buffers on most calls, est's product nothing after a thread's
-    /// first call.
+    /// est's threads runs one part of C on one thread, split along the longer of m and n for the
+    /// sgemm and as detail::matrix_product_splits_rows says for est's product: oneDNN's sgemm
+    /// allocates its packing buffers on most calls, est's product nothing after a thread's first
+    /// call.
     EST_DECL static void gemm_on(gemm_engine engine, bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
                                  std::size_t k, float alpha, float const* a, float const* b, float beta, float* c);
 
@@ -227,6 +223,19 @@ struct host {
 
 private:
     static constexpr std::size_t max_ranges = 64;
+
+    static bool& slice_flag() {
+        thread_local bool in = false;
+        return in;
+    }
+    /// Marks the calling thread as running a slice while it lives (and restores the mark before).
+    struct slice_mark {
+        bool before = std::exchange(slice_flag(), true);
+        slice_mark() = default;
+        slice_mark(slice_mark const&) = delete;
+        slice_mark& operator=(slice_mark const&) = delete;
+        ~slice_mark() { slice_flag() = before; }
+    };
 
     static void copy_bytes(void* to, void const* from, std::size_t bytes) {
         if (bytes)

@@ -7,7 +7,8 @@
 // The product is the classic register-blocked one, in the loop order of Goto's: a tile of 6 rows
 // of C by 2 (AVX2) or 4 (AVX-512) vectors of columns is held in registers over a block of up to
 // 256 steps of k, each step a row of B's panel and 6 broadcast values of A. For each panel of B,
-// which stays in L1 (packed, or read in place where few rows of A run over it), every tile of A's
+// which stays in L1 on AVX2 and L2 on AVX-512 (packed, or read in place where few rows of A run
+// over it), every tile of A's
 // block of up to 120 rows runs over it, A's values coming from L2; B's panels are packed as they
 // are first reached (transposed 8 by 8 where B is stored transposed), the ones two panels ahead
 // fetched from memory meanwhile. A is read in place, or packed a block at a time where it is
@@ -24,13 +25,14 @@ namespace est::detail {
 /// build's baseline) or AVX-512.
 EST_DECL bool matrix_product_runs_on_this_cpu();
 
-/// Whether the host back end's gemm runs est's product, outside or inside a slice of an inference
-/// batch (host::for_each_slice): by default on AVX2 outside slices, where it was measured as fast as
-/// oneDNN's sgemm on the dense layers' training products; inside slices each product runs on one
-/// thread, where the sgemm ran the MLP's inference faster, and on AVX-512 it is not measured yet.
+/// Whether the host back end's gemm runs est's product, outside or inside one of
+/// host::for_each_slice's slices (an inference batch's): by default where est's kernels run at
+/// AVX2 (EST_MAX_CPU_ISA=avx2 included) outside slices, where it was measured about as fast as
+/// oneDNN's sgemm on whole training steps; inside slices each product runs on one thread, where
+/// the sgemm ran the MLP's inference faster, and at AVX-512 it is not measured yet.
 /// EST_OWN_GEMM=1 asks for est's product everywhere the CPU runs it, EST_OWN_GEMM=0 for the sgemm
-/// everywhere.
-EST_DECL bool own_matrix_product_runs(bool in_inference_slice = false);
+/// everywhere (other values: the default).
+EST_DECL bool own_matrix_product_runs(bool in_slice = false);
 
 /// Whether a product that threads share, each computing a part of C, is better split by C's rows
 /// (each part then packs all of B, where B is packed) than by its columns (each part packs all of a
@@ -44,7 +46,8 @@ EST_DECL bool matrix_product_splits_rows(bool transpose_a, bool transpose_b, std
 /// is (k, n) and B is stored (n, k) when `transpose_b` (not both: the host's gemm runs that case on
 /// oneDNN's sgemm). With beta 0, C is not read. Each element of C sums its k products in the same
 /// order whatever the shape of the call around it, so splitting C among threads does not change the
-/// result. Only where matrix_product_runs_on_this_cpu().
+/// result. With k 0, C = beta * C (0 where beta is 0). Only where matrix_product_runs_on_this_cpu();
+/// a translation unit that cannot compile the kernels (CUDA's host pass) throws.
 EST_DECL void matrix_product(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
                              float alpha, float const* a, std::size_t lda, float const* b, std::size_t ldb, float beta,
                              float* c, std::size_t ldc);

@@ -1,9 +1,12 @@
 // est's matrix product (host/matrix_product.hpp) against the product computed in double: each way
 // of storing A and B, shapes with ragged tiles and panels, k over several blocks and B over several
 // blocks (read in place and packed), row strides wider than the rows, alpha and beta; C not read
-// where beta is 0; the same bits whatever part of C a call computes; and no heap allocation after a
-// thread's first product. tests/CMakeLists.txt runs the dense layers' and the gradient checks
-// again through the host's gemm on this product (EST_OWN_GEMM=1).
+// where beta is 0; the same bits whatever part of C a call computes; no heap allocation after a
+// thread's first product; an empty product; and the host's gemm on this product giving the same
+// bits on one thread and on two. tests/CMakeLists.txt runs the dense layers' and the gradient
+// checks on this product everywhere (EST_OWN_GEMM=1) and on oneDNN's sgemm (EST_OWN_GEMM=0).
+#include "support/omp_threads.hpp"
+
 #include <est/est.hpp>
 
 #include <catch2/catch.hpp>
@@ -83,6 +86,7 @@ TEST_CASE("matrix product: every storage, ragged shapes, several blocks, alpha a
             cases.push_back({transpose_a, transpose_b, 64, 256, 784});    // the MLP's first layer
             cases.push_back({transpose_a, transpose_b, 8, 40, 70});       // 6 + 2 rows run as 4 + 4
             cases.push_back({transpose_a, transpose_b, 128, 50, 90, 2});  // two blocks of A, the last shared
+            cases.push_back({transpose_a, transpose_b, 250, 1100, 64});   // 3 blocks of A by 2 of B
         }
     for (auto const& p : cases) {
         CAPTURE(p.transpose_a, p.transpose_b, p.m, p.n, p.k, p.padding);
@@ -139,6 +143,48 @@ TEST_CASE("matrix product: C computed whole or in parts is bit-identical", "[hos
             CHECK(by_rows == whole);
             CHECK(by_columns == whole);
         }
+}
+
+TEST_CASE("matrix product: an empty sum only scales C", "[host][gemm]") {
+    if (!est::detail::matrix_product_runs_on_this_cpu())
+        return;
+    std::vector<float> c{1.0f, -2.0f, 3.0f, std::nanf("")};
+    est::detail::matrix_product(false, false, 1, 3, 0, 1.0f, nullptr, 0, nullptr, 3, 0.5f, c.data(), 4);
+    CHECK(c[0] == 0.5f);
+    CHECK(c[1] == -1.0f);
+    CHECK(c[2] == 1.5f);
+    CHECK(std::isnan(c[3]));  // past the row: untouched
+    c[0] = std::nanf("");
+    est::detail::matrix_product(false, false, 1, 3, 0, 1.0f, nullptr, 0, nullptr, 3, 0.0f, c.data(), 4);
+    CHECK(c[0] == 0.0f);  // beta 0: C not read
+}
+
+TEST_CASE("matrix product: the host's gemm gives the same bits on one thread and on two", "[host][gemm]") {
+    if (!est::detail::matrix_product_runs_on_this_cpu())
+        return;
+    struct shape {
+        bool transpose_a, transpose_b;
+        std::size_t m, n, k;
+    };
+    // Parts that split rows and columns, B packed and in place, transposed A and B, ragged edges.
+    for (auto const& s :
+         {shape{false, false, 64, 1100, 300}, shape{true, false, 130, 700, 64}, shape{false, true, 70, 200, 300},
+          shape{false, true, 200, 64, 300}, shape{true, false, 250, 1100, 64}, shape{false, false, 1, 300, 64}}) {
+        CAPTURE(s.transpose_a, s.transpose_b, s.m, s.n, s.k);
+        std::mt19937 engine(11);
+        std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+        std::vector<float> a(s.m * s.k), b(s.k * s.n);
+        for (auto* v : {&a, &b})
+            for (auto& x : *v) x = uniform(engine);
+        auto product = [&](int threads) {
+            test::omp_threads scoped(threads);
+            std::vector<float> c(s.m * s.n);
+            est::host::gemm_on(est::host::gemm_engine::est_product, s.transpose_a, s.transpose_b, s.m, s.n, s.k, 1.0f,
+                               a.data(), b.data(), 0.0f, c.data());
+            return c;
+        };
+        CHECK(product(1) == product(2));
+    }
 }
 
 #if defined(EST_COUNTING_ALLOCATOR)

@@ -5,9 +5,11 @@
 #include <est/host/vector_width.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string_view>
 
 namespace est::detail::product {
@@ -225,32 +227,28 @@ inline void pack_transposed_a(float const* a, std::size_t lda, std::size_t steps
 }
 
 /// Fetches part `part` of `parts` of a panel of B's block into the cache: its `steps` steps of
-/// `columns` columns from `b` (its first element).
+/// `columns` columns from `b` (its first element), every cache line its rows touch.
 template <std::size_t Lanes>
 [[gnu::always_inline]] inline void prefetch_panel(bool transpose_b, float const* b, std::size_t ldb, std::size_t steps,
                                                   std::size_t columns, std::size_t part, std::size_t parts) {
-    constexpr std::size_t line = 64 / sizeof(float);
-    // Rows of B's storage the panel spans and lines of each it reads.
+    constexpr std::uintptr_t line = 64;
+    // Rows of B's storage the panel spans, and floats of each it reads.
     std::size_t rows = transpose_b ? columns : steps, extent = transpose_b ? steps : columns;
-    std::size_t lines_per_row = (extent + line - 1) / line, lines = rows * lines_per_row;
-    std::size_t begin = lines * part / parts, end = lines * (part + 1) / parts;
-    std::size_t row = begin / lines_per_row, column = begin % lines_per_row * line;  // one division a part
-    for (std::size_t l = begin; l < end; ++l) {
-        __builtin_prefetch(b + row * ldb + column);
-        column += line;
-        if (column >= extent)
-            column = 0, ++row;
+    for (std::size_t r = rows * part / parts, end = rows * (part + 1) / parts; r < end; ++r) {
+        auto first = reinterpret_cast<std::uintptr_t>(b + r * ldb), last = first + extent * sizeof(float);
+        for (std::uintptr_t address = first & ~(line - 1); address < last; address += line)
+            __builtin_prefetch(reinterpret_cast<void const*>(address));
     }
 }
 
-/// The product, in the order of Goto's: k in blocks of `depth` steps; in each, B in blocks of as
-/// many columns as fill its packing buffer; in each, A in blocks of `a_block_rows` rows (packed where
-/// A is transposed, its rows then far apart); and for each panel of B's block, which stays in L1,
-/// every tile of A's block runs over it, A's tiles coming from L2. A step of the kernel so reads 6
-/// floats of A from L2, not a panel's row of B (64 or 256 bytes). B's panels are packed as the first
-/// block of A reaches them (or read in place, reads_b_in_place, all but a ragged last panel), and
-/// while A's tiles run over one panel the one panels_ahead further is fetched from memory, a part
-/// before each tile.
+/// The product, in the order of Goto's: k in equal blocks of at most `depth` steps; in each, B in
+/// blocks of as many columns as fill its packing buffer; in each, A in blocks of at most
+/// `a_block_rows` rows (packed where A is transposed, its rows then far apart); and for each panel
+/// of B's block, which stays in L1 (AVX2; L2 on AVX-512), every tile of A's block runs over it,
+/// A's tiles coming from L2. A step of the kernel so reads 6 floats of A from L2, not a panel's row
+/// of B (64 or 256 bytes). B's panels are packed as the first block of A reaches them (or read in
+/// place, reads_b_in_place, all but a ragged last panel), and while A's tiles run over one panel
+/// the one panels_ahead further is fetched from memory, a part before each tile.
 template <std::size_t Lanes>
 [[gnu::always_inline]] inline void any_product(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
                                                std::size_t k, float alpha, float const* a, std::size_t lda,
@@ -309,7 +307,7 @@ namespace est::detail {
 
 EST_DECL bool matrix_product_runs_on_this_cpu() { return widest_lanes() != 0; }
 
-EST_DECL bool own_matrix_product_runs(bool in_inference_slice) {
+EST_DECL bool own_matrix_product_runs(bool in_slice) {
     enum class setting { by_default, everywhere, nowhere };
     static setting const asked = [] {
         char const* value = std::getenv("EST_OWN_GEMM");
@@ -325,7 +323,7 @@ EST_DECL bool own_matrix_product_runs(bool in_inference_slice) {
         case setting::nowhere:
             return false;
         case setting::by_default:
-            return widest_lanes() == 8 && !in_inference_slice;
+            return widest_lanes() == 8 && !in_slice;
     }
     return false;
 }
@@ -333,8 +331,10 @@ EST_DECL bool own_matrix_product_runs(bool in_inference_slice) {
 EST_DECL bool matrix_product_splits_rows(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
                                          std::size_t k, std::size_t parts) {
     constexpr std::size_t tile_rows = 6, panel_columns = 16;  // AVX2's tile; AVX-512's panel is wider
-    bool b_packed = !product::reads_b_in_place(transpose_b, m, transpose_b ? k : n);
-    std::size_t packed_twice_by_rows = b_packed ? n * k : 0, packed_twice_by_columns = transpose_a ? m * k : 0;
+    // Split by rows, each part packs all of B unless its rows read B in place; split by columns, each
+    // packs all of a transposed A.
+    bool parts_pack_b = !product::reads_b_in_place(transpose_b, (m + parts - 1) / parts, transpose_b ? k : n);
+    std::size_t packed_twice_by_rows = parts_pack_b ? n * k : 0, packed_twice_by_columns = transpose_a ? m * k : 0;
     bool rows =
         packed_twice_by_rows != packed_twice_by_columns ? packed_twice_by_rows < packed_twice_by_columns : m >= n;
     if (rows && m < parts * tile_rows && n / panel_columns > m / tile_rows)
@@ -347,14 +347,21 @@ EST_DECL bool matrix_product_splits_rows(bool transpose_a, bool transpose_b, std
 EST_DECL void matrix_product(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
                              float alpha, float const* a, std::size_t lda, float const* b, std::size_t ldb, float beta,
                              float* c, std::size_t ldc) {
+    if (m == 0 || n == 0)
+        return;
+    if (k == 0) {  // an empty sum: C is only scaled
+        for (std::size_t i = 0; i < m; ++i)
+            for (std::size_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+        return;
+    }
 #if defined(EST_VECTOR_DISPATCH) || defined(__AVX2__)
     with_widest_vectors([&](auto lanes) {
         constexpr std::size_t L = decltype(lanes)::value;
         product::any_product<L>(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     });
 #else
-    (void)transpose_a, (void)transpose_b, (void)m, (void)n, (void)k, (void)alpha, (void)a, (void)lda, (void)b,
-        (void)ldb, (void)beta, (void)c, (void)ldc;
+    (void)transpose_a, (void)transpose_b, (void)alpha, (void)a, (void)lda, (void)b, (void)ldb;
+    throw std::logic_error("est: the matrix product was called where its kernels are not compiled");
 #endif
 }
 
