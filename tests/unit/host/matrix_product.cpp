@@ -157,6 +157,12 @@ TEST_CASE("matrix product: an empty sum only scales C", "[host][gemm]") {
     c[0] = std::nanf("");
     est::detail::matrix_product(false, false, 1, 3, 0, 1.0f, nullptr, 0, nullptr, 3, 0.0f, c.data(), 4);
     CHECK(c[0] == 0.0f);  // beta 0: C not read
+    // Through the host's gemm, its parts on two threads each scale theirs.
+    test::omp_threads scoped(2);
+    std::vector<float> wide(4 * 40, 2.0f);
+    est::host::gemm_on(est::host::gemm_engine::est_product, false, false, 4, 40, 0, 1.0f, nullptr, nullptr, 0.25f,
+                       wide.data());
+    CHECK(std::ranges::all_of(wide, [](float x) { return x == 0.5f; }));
 }
 
 TEST_CASE("matrix product: the host's gemm gives the same bits on one thread and on two", "[host][gemm]") {

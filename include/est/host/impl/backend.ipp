@@ -17,9 +17,9 @@ EST_DECL void host::gemm_on(gemm_engine engine, bool transpose_a, bool transpose
         return;
     std::size_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
     // est's product where it is asked for, but for A and B both transposed (which est never asks
-    // for) and an empty sum (where C is only scaled by beta), which the sgemm runs.
+    // for), which the sgemm runs.
     bool own = engine == gemm_engine::est_product && detail::matrix_product_runs_on_this_cpu() &&
-               !(transpose_a && transpose_b) && k > 0;
+               !(transpose_a && transpose_b);
     // The sgemm's parts along the longer side; est's product's where it packs less twice.
     std::size_t threads_to_use = std::min(std::size_t(threads()), max_ranges);
     bool split_rows =

@@ -24,16 +24,6 @@ inline bool reads_b_in_place(bool transpose_b, std::size_t m, std::size_t ldb) {
     return !transpose_b && ldb <= 1024 && m < 96;
 }
 
-// The kernels, where the build can compile them for AVX2 or AVX-512 (EST_VECTOR_DISPATCH: not in
-// CUDA translation units, whose host pass est does not tune).
-#if defined(EST_VECTOR_DISPATCH) || defined(__AVX2__)
-
-/// Steps of k a block of the product runs before it adds its sums to C: a panel of B over them stays
-/// in L1 (AVX2, 16 KiB) or L2 (AVX-512, 64 KiB) while A's tiles run over it.
-constexpr std::size_t depth = 256;
-/// Floats of B a block of the product takes (packed, or read in place): 256 KiB, which stays in L2
-/// while every block of A's rows runs over it.
-constexpr std::size_t packed_floats = std::size_t(64) << 10;
 /// Rows of C a tile of the kernel holds in registers.
 constexpr std::size_t tile_rows = 6;
 
@@ -44,6 +34,17 @@ struct shapes {
     static constexpr std::size_t vectors = Lanes == 8 ? 2 : 4;
     static constexpr std::size_t width = vectors * Lanes;
 };
+
+// The kernels, where the build can compile them for AVX2 or AVX-512 (EST_VECTOR_DISPATCH: not in
+// CUDA translation units, whose host pass est does not tune).
+#if defined(EST_VECTOR_DISPATCH) || defined(__AVX2__)
+
+/// Steps of k a block of the product runs before it adds its sums to C: a panel of B over them stays
+/// in L1 (AVX2, 16 KiB) or L2 (AVX-512, 64 KiB) while A's tiles run over it.
+constexpr std::size_t depth = 256;
+/// Floats of B a block of the product takes (packed, or read in place): 256 KiB, which stays in L2
+/// while every block of A's rows runs over it.
+constexpr std::size_t packed_floats = std::size_t(64) << 10;
 
 /// Rows of A a block of the product takes: 120 rows of `depth` steps are 120 KiB, which stay in L2
 /// beside B's block while every panel of B runs over them.
@@ -264,11 +265,11 @@ template <std::size_t Lanes>
     for (std::size_t p0 = 0; p0 < k; p0 += k_block) {
         std::size_t steps = std::min(k_block, k - p0);
         float block_beta = p0 == 0 ? beta : 1.0f;
+        // The first element of this block of k's panel at B's column `column`.
+        auto panel = [&](std::size_t column) { return transpose_b ? b + column * ldb + p0 : b + p0 * ldb + column; };
         std::size_t block = packed_floats / steps / width * width;
         for (std::size_t j0 = 0; j0 < n; j0 += block) {
             std::size_t columns = std::min(block, n - j0), whole = columns - columns % width;
-            // The first element of B's panel at column j of the block.
-            auto source = [&](std::size_t j) { return transpose_b ? b + (j0 + j) * ldb + p0 : b + p0 * ldb + j0 + j; };
             for (std::size_t i0 = 0; i0 < m; i0 += a_rows) {
                 row_tiles tiles{std::min(a_rows, m - i0)};
                 if (transpose_a)
@@ -278,19 +279,19 @@ template <std::size_t Lanes>
                     bool direct = in_place && j < whole;
                     float* packed = buffers.b.get() + (in_place ? 0 : j * steps);
                     if (i0 == 0 && !direct)
-                        pack_panel<Lanes>(transpose_b, source(j), ldb, steps, count, packed);
+                        pack_panel<Lanes>(transpose_b, panel(j0 + j), ldb, steps, count, packed);
                     std::size_t next = j0 + j + panels_ahead * width;  // the panel fetched, counted from B's column 0
                     bool fetches = i0 == 0 && !in_place && next < n;
                     for (std::size_t t = 0; t < tiles.count(); ++t) {
                         if (fetches)
-                            prefetch_panel<Lanes>(transpose_b, transpose_b ? b + next * ldb + p0 : b + p0 * ldb + next,
-                                                  ldb, steps, std::min(width, n - next), t, tiles.count());
+                            prefetch_panel<Lanes>(transpose_b, panel(next), ldb, steps, std::min(width, n - next), t,
+                                                  tiles.count());
                         std::size_t i = tiles.first(t);
                         float const* a_tile =
                             transpose_a ? buffers.a.get() + t * tile_rows * steps : a + (i0 + i) * lda + p0;
                         std::size_t a_row = transpose_a ? 1 : lda, a_step = transpose_a ? tile_rows : 1;
                         panel_tile<Lanes>(count, tiles.size(t), steps, a_tile, a_row, a_step,
-                                          direct ? source(j) : packed, direct ? ldb : width,
+                                          direct ? panel(j0 + j) : packed, direct ? ldb : width,
                                           c + (i0 + i) * ldc + j0 + j, ldc, count, alpha, block_beta);
                     }
                 }
@@ -330,7 +331,8 @@ EST_DECL bool own_matrix_product_runs(bool in_slice) {
 
 EST_DECL bool matrix_product_splits_rows(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
                                          std::size_t k, std::size_t parts) {
-    constexpr std::size_t tile_rows = 6, panel_columns = 16;  // AVX2's tile; AVX-512's panel is wider
+    using product::tile_rows;
+    constexpr std::size_t panel_columns = product::shapes<8>::width;  // AVX2's; AVX-512's panel is wider
     // Split by rows, each part packs all of B unless its rows read B in place; split by columns, each
     // packs all of a transposed A.
     bool parts_pack_b = !product::reads_b_in_place(transpose_b, (m + parts - 1) / parts, transpose_b ? k : n);
