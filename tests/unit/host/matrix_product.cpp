@@ -159,9 +159,9 @@ TEST_CASE("matrix product: an empty sum only scales C", "[host][gemm]") {
     CHECK(c[0] == 0.0f);  // beta 0: C not read
     // Through the host's gemm, its parts on two threads each scale theirs.
     test::omp_threads scoped(2);
-    std::vector<float> wide(4 * 40, 2.0f);
-    est::host::gemm_on(est::host::gemm_engine::est_product, false, false, 4, 40, 0, 1.0f, nullptr, nullptr, 0.25f,
-                       wide.data());
+    std::vector<float> wide(4 * 40, 2.0f), unread_a(4), unread_b(40);  // the parts' A and B point into them
+    est::host::gemm_on(est::host::gemm_engine::est_product, false, false, 4, 40, 0, 1.0f, unread_a.data(),
+                       unread_b.data(), 0.25f, wide.data());
     CHECK(std::ranges::all_of(wide, [](float x) { return x == 0.5f; }));
 }
 
