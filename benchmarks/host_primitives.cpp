@@ -5,10 +5,11 @@
 // with its kernel stored either way and est's fused matmul (the CNN's and the MLP's dense layers);
 // then the two forms of a dense layer's forward product (x K^T, K x^T) and the fused matmul over a
 // grid of shapes; and the dense layers' products (training, and inference's forward pass) on
-// oneDNN's sgemm against est's own (host/matrix_product.hpp). Each is read against the FP32 peak
-// measured in the same run. The alternatives of a comparison run in turns, so that they see the same
-// machine. Tables, then every figure as one JSON line. `host_primitives products` runs the products
-// alone.
+// oneDNN's sgemm against est's own (host/matrix_product.hpp); and the MLP's inference pass against
+// its products alone. Each is read against the FP32 peak measured in the same run. The alternatives
+// of a comparison run in turns, so that they see the same machine. Tables, then every figure as one
+// JSON line. `host_primitives products` runs the products and the MLP's inference alone.
+#include "../examples/fashion_mnist_model.hpp"
 #include "support/fp32_peak.hpp"
 
 #include <est/core/random.hpp>
@@ -16,6 +17,7 @@
 #include <est/nn/activation.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -616,6 +618,59 @@ void matrix_products(char const* name, std::size_t inputs, std::size_t units, st
     }
 }
 
+/// The MLP's inference pass at batch 256 against its three products alone, in turns: the whole
+/// model (est::sequential, its slices of the batch each on one thread, as est::predict runs it)
+/// and, in the same slices, only the forward products of its dense layers (784->256, 256->128,
+/// 128->10) on oneDNN's sgemm and on est's product, each in the form it runs faster. Where the whole
+/// pass is little slower than its products, it runs at the speed of the products' engine.
+void mlp_inference_products(std::vector<row>& rows, est::random_engine& rng) {
+    using engine = est::host::gemm_engine;
+    constexpr std::size_t batch = inference_batch;
+    constexpr std::array<std::size_t, 4> widths{784, 256, 128, 10};  // the input's, then each layer's units
+    fashion_mnist::mlp net;
+    net.initialize(1);
+    est::batch_tensor<float, est::shape<28, 28, 1>> images(batch);
+    for (std::size_t i = 0; i < images.size(); ++i) images.data()[i] = rng.normal();
+    std::array<host_buffer<float>, 4> activations{
+        host_buffer<float>(batch * widths[0]), host_buffer<float>(batch * widths[1]),
+        host_buffer<float>(batch * widths[2]), host_buffer<float>(batch * widths[3])};
+    std::array<host_buffer<float>, 3> kernels{host_buffer<float>(widths[1] * widths[0]),
+                                              host_buffer<float>(widths[2] * widths[1]),
+                                              host_buffer<float>(widths[3] * widths[2])};
+    for (auto* values : {&activations[0], &kernels[0], &kernels[1], &kernels[2]})
+        for (std::size_t i = 0; i < values->size(); ++i) values->data()[i] = 0.05f * rng.normal();
+    std::size_t slices = est::host::inference_slices(batch);
+    double flops = 0.0;
+    for (std::size_t l = 0; l < 3; ++l) flops += 2.0 * double(batch * widths[l] * widths[l + 1]);
+    // Each slice's products on its rows; a transposed product into the next layer's buffer stands
+    // for est::dense's (which then transposes it in its bias pass).
+    auto products = [&](engine e) {
+        est::host::for_each_slice(slices, [&](std::size_t s) {
+            std::size_t first = batch * s / slices, count = batch * (s + 1) / slices - first;
+            for (std::size_t l = 0; l < 3; ++l) {
+                std::size_t inputs = widths[l], units = widths[l + 1];
+                float const* x = activations[l].data() + first * inputs;
+                float* y = activations[l + 1].data() + first * units;
+                if (est::host::transposed_product_faster_on(e, count, units, inputs))
+                    est::host::gemm_on(e, false, true, units, count, inputs, 1.0f, kernels[l].data(), x, 0.0f, y);
+                else
+                    est::host::gemm_on(e, false, true, count, units, inputs, 1.0f, x, kernels[l].data(), 0.0f, y);
+            }
+        });
+    };
+    volatile float sink = 0.0f;
+    auto times = compare({[&] { sink = net(images, est::predict).value.data[0]; },
+                          [&] { products(engine::onednn_sgemm); }, [&] { products(engine::est_product); }});
+    std::string op = "MLP inference in " + std::to_string(slices) + " slice" + (slices == 1 ? "" : "s");
+    char const* variants[] = {"est::predict", "oneDNN sgemm", "est product"};
+    char const* what[] = {"the whole model", "its three products alone", "its three products alone"};
+    for (std::size_t v = 0; v < 3; ++v) {
+        char text[96];
+        std::snprintf(text, sizeof text, "%s, %.0f images/s", what[v], double(batch) / times[v].median_ms * 1e3);
+        rows.push_back({"slices", op, batch, variants[v], times[v], flops, text});
+    }
+}
+
 // ---- Dense layers ----
 
 /// A dense layer (inputs -> units, activation Act) at `batch`: est's way (host::gemm, then the bias
@@ -943,6 +998,8 @@ int main(int argc, char** argv) {
             matrix_products("dense1", 3136, 1024, batch, training, rows, rng);
             matrix_products("dense2", 1024, 10, batch, training, rows, rng);
         }
+        peak.measure();
+        mlp_inference_products(rows, rng);
     }
 
     std::printf(
@@ -966,6 +1023,11 @@ int main(int argc, char** argv) {
         print_table(rows, "product",
                     "Matrix products of the dense layers' passes, oneDNN's sgemm against est's product "
                     "(host/matrix_product.hpp), each in the forward form it runs faster",
+                    peak.gflops);
+    if (products)
+        print_table(rows, "slices",
+                    "The MLP's inference pass against its dense layers' products alone, in the same slices of "
+                    "the batch (each on one thread)",
                     peak.gflops);
     std::printf("\nmax abs differences (pooling must be 0):");
     for (auto const& [what, difference] : checks) std::printf(" %s %.3g;", what.c_str(), difference);
