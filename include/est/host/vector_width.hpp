@@ -22,6 +22,16 @@
 #define EST_VECTOR_DISPATCH 1
 #endif
 
+// EST_AVX512_LOGIC_ON_AVX2, a test build's switch (tests/CMakeLists.txt, est_tests_avx512_logic):
+// the AVX-512 copies of est's kernels compiled for AVX2 and picked on any CPU with AVX2 and FMA,
+// g++ splitting each vector of 16 floats in two, so that their logic (tiles, panels and blocks 16
+// lanes wide) is tested where no CPU has AVX-512. Nothing else defines it.
+#if defined(EST_AVX512_LOGIC_ON_AVX2)
+#define EST_AVX512_TARGET "avx2,fma"
+#else
+#define EST_AVX512_TARGET "avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"
+#endif
+
 namespace est::detail {
 
 /// f(i) for i in [begin, end) as the build's baseline compiles it.
@@ -50,12 +60,16 @@ enum class vector_width { baseline, avx2, avx512 };
 inline vector_width widest_vector_width() {
     static vector_width const width = [] {
         __builtin_cpu_init();
-        if (!held_at_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-            __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq"))
+        bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#if defined(EST_AVX512_LOGIC_ON_AVX2)
+        bool avx512 = avx2;
+#else
+        bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+#endif
+        if (!held_at_avx2() && avx512)
             return vector_width::avx512;
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-            return vector_width::avx2;
-        return vector_width::baseline;
+        return avx2 ? vector_width::avx2 : vector_width::baseline;
     }();
     return width;
 }
@@ -66,9 +80,7 @@ template <class F>
     for (std::size_t i = begin; i < end; ++i) local(i);
 }
 template <class F>
-[[gnu::flatten, gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")]] void loop_avx512(F const& f,
-                                                                                              std::size_t begin,
-                                                                                              std::size_t end) {
+[[gnu::flatten, gnu::target(EST_AVX512_TARGET)]] void loop_avx512(F const& f, std::size_t begin, std::size_t end) {
     F local = f;
     for (std::size_t i = begin; i < end; ++i) local(i);
 }
@@ -146,7 +158,7 @@ using lanes_constant = std::integral_constant<std::size_t, Lanes>;
 // the build can compile it (not in CUDA translation units, whose host pass est does not tune).
 #if defined(EST_VECTOR_DISPATCH)
 #define EST_LANES_8_TARGET gnu::target("avx2,fma")
-#define EST_LANES_16_TARGET gnu::target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma")
+#define EST_LANES_16_TARGET gnu::target(EST_AVX512_TARGET)
 #else
 #define EST_LANES_8_TARGET
 #define EST_LANES_16_TARGET
@@ -165,6 +177,7 @@ template <class F>
 #endif
 #undef EST_LANES_8_TARGET
 #undef EST_LANES_16_TARGET
+#undef EST_AVX512_TARGET
 
 /// f(lanes_constant<widest_lanes()>{}), compiled for those vectors. f is a generic lambda or
 /// functor whose body is the kernel: everything it calls is inlined into the copy for each width.

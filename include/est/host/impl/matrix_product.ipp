@@ -94,14 +94,24 @@ template <std::size_t Lanes, std::size_t R, std::size_t V>
             // lane, with the same arithmetic as a whole vector, so that an element's result does not
             // depend on where the part of C around it ends.
             std::size_t valid = std::min(Lanes, columns - std::min(columns, v * Lanes));
-            vector result = alpha * sums[r][v];
-            if (beta != 0.0f) {  // C is not read where beta is 0
+            vector result;
+            if (beta == 0.0f) {  // C is not read
+                result = alpha * sums[r][v];
+            } else {
                 vector old{};
                 if (valid == Lanes)
                     std::memcpy(&old, out, sizeof(vector));
                 else
                     for (std::size_t l = 0; l < valid; ++l) old[l] = out[l];
-                result += beta * old;
+                // alpha * sums + beta * C has two products the compiler may fuse with the sum, and
+                // it may pick another in another shape of tile: one fused multiply-add a lane
+                // rounds the same in every tile. est's own products (alpha 1, and beta 1 after
+                // the first block of k) need neither product.
+                if (alpha == 1.0f && beta == 1.0f)
+                    result = sums[r][v] + old;
+                else
+                    for (std::size_t l = 0; l < Lanes; ++l)
+                        result[l] = __builtin_fmaf(alpha, sums[r][v][l], beta * old[l]);
             }
             if (valid == Lanes)
                 std::memcpy(out, &result, sizeof(vector));
