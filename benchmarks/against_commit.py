@@ -91,4 +91,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except subprocess.CalledProcessError as failure:
+        command = " ".join(str(part) for part in failure.cmd)
+        sys.exit(f"against_commit: `{command}` failed (exit status {failure.returncode})")
