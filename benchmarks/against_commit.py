@@ -30,7 +30,7 @@ def run(cmd, **kwargs):
 
 def figures_of(binary, scale):
     """The four images/s figures of one run of a training_throughput binary."""
-    out = subprocess.run([binary, str(scale)], check=True, capture_output=True, text=True).stdout
+    out = run([binary, str(scale)], capture_output=True, text=True).stdout
     data = json.loads(out.strip().splitlines()[-1])
     return {f: data[f + "_images_per_sec"] for f in FIGURES}
 
@@ -66,8 +66,7 @@ def main():
     tree = args.keep or os.path.join(tempfile.mkdtemp(prefix="est-against-"), "tree")
     try:
         earlier = build_commit(args.commit, tree)
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=True, capture_output=True,
-                              text=True).stdout.strip()
+        head = run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         print(f"this build ({head}) against {args.commit}: training_throughput {args.scale}, "
               f"{args.rounds} rounds, the two in turns")
         rounds = []

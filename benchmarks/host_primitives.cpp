@@ -556,6 +556,17 @@ void pooling(char const* name, est::layout l, std::vector<row>& rows,
 
 // ---- Matrix products ----
 
+/// A dense layer's forward product y (rows, units) = x K^T, K stored (units, inputs), on `e` in the
+/// form it runs faster (transposed_product_faster_on: K x^T into y, as est::dense then transposes
+/// it in its bias pass).
+void forward_product(est::host::gemm_engine e, std::size_t rows, std::size_t inputs, std::size_t units, float const* x,
+                     float const* kernel, float* y) {
+    if (est::host::transposed_product_faster_on(e, rows, units, inputs))
+        est::host::gemm_on(e, false, true, units, rows, inputs, 1.0f, kernel, x, 0.0f, y);
+    else
+        est::host::gemm_on(e, false, true, rows, units, inputs, 1.0f, x, kernel, 0.0f, y);
+}
+
 /// A dense layer's training products at `batch` (inputs -> units, its kernel stored (units, inputs)
 /// as est::dense keeps it) on oneDNN's sgemm and on est's product (host/matrix_product.hpp), in
 /// turns: the forward product in the form each engine runs faster (transposed_product_faster_on)
@@ -576,15 +587,7 @@ void matrix_products(char const* name, std::size_t inputs, std::size_t units, st
         double flops;
     };
     std::vector<pass> passes{
-        {"forward",
-         [&](engine e) {
-             if (est::host::transposed_product_faster_on(e, batch, units, inputs))
-                 est::host::gemm_on(e, false, true, units, batch, inputs, 1.0f, kernel.data(), x.data(), 0.0f,
-                                    y.data());
-             else
-                 est::host::gemm_on(e, false, true, batch, units, inputs, 1.0f, x.data(), kernel.data(), 0.0f,
-                                    y.data());
-         },
+        {"forward", [&](engine e) { forward_product(e, batch, inputs, units, x.data(), kernel.data(), y.data()); },
          2.0 * b * in * u},
         {"kernel gradient",
          [&](engine e) {
@@ -642,8 +645,7 @@ void mlp_inference_products(std::vector<row>& rows, est::random_engine& rng) {
     std::size_t slices = est::host::inference_slices(batch);
     double flops = 0.0;
     for (std::size_t l = 0; l < 3; ++l) flops += 2.0 * double(batch * widths[l] * widths[l + 1]);
-    // Each slice's products on its rows; a transposed product into the next layer's buffer stands
-    // for est::dense's (which then transposes it in its bias pass).
+    // Each slice's products on its rows.
     auto products = [&](engine e) {
         est::host::for_each_slice(slices, [&](std::size_t s) {
             std::size_t first = batch * s / slices, count = batch * (s + 1) / slices - first;
@@ -651,10 +653,7 @@ void mlp_inference_products(std::vector<row>& rows, est::random_engine& rng) {
                 std::size_t inputs = widths[l], units = widths[l + 1];
                 float const* x = activations[l].data() + first * inputs;
                 float* y = activations[l + 1].data() + first * units;
-                if (est::host::transposed_product_faster_on(e, count, units, inputs))
-                    est::host::gemm_on(e, false, true, units, count, inputs, 1.0f, kernels[l].data(), x, 0.0f, y);
-                else
-                    est::host::gemm_on(e, false, true, count, units, inputs, 1.0f, x, kernels[l].data(), 0.0f, y);
+                forward_product(e, count, inputs, units, x, kernels[l].data(), y);
             }
         });
     };
