@@ -32,10 +32,15 @@ constexpr std::string_view layout_name(layout l) {
     return "unknown";
 }
 
+/// Channels a block of layout `l` holds (8 or 16); 1 where its channels are not in blocks.
+constexpr std::size_t channels_a_block(layout l) {
+    return l == layout::channel_blocks_8 ? 8 : l == layout::channel_blocks_16 ? 16 : 1;
+}
+
 /// Values a batch of `examples` examples of `channels` channels and `spatial` positions each takes in
 /// layout `l` (blocked layouts pad the channels to a whole block).
 constexpr std::size_t stored_size(layout l, std::size_t examples, std::size_t spatial, std::size_t channels) {
-    std::size_t block = l == layout::channel_blocks_8 ? 8 : l == layout::channel_blocks_16 ? 16 : 1;
+    std::size_t block = channels_a_block(l);
     return examples * spatial * ((channels + block - 1) / block * block);
 }
 

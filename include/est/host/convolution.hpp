@@ -157,6 +157,10 @@ private:
     std::vector<plan> plans_;
     host_buffer<float> output_, source_, diff_source_, input_gradient_, diff_weights_, backward_weights_, scratchpad_,
         data_diff_destination_, weights_copy_;
+    /// The stored weights' padded entries (a blocked layout's channels past the last one): their
+    /// gradient is zeroed after each backward pass, so the padded weights stay zero whatever the
+    /// input's padded channels hold.
+    std::vector<std::size_t> weights_padding_;
     dnnl_format_tag_t weights_copy_tag_ = dnnl_format_tag_undef;
     std::optional<reorder> weights_copy_reorder_;
 };

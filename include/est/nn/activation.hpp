@@ -171,8 +171,23 @@ void activation_gradient(float const* y, float* dy, std::size_t values, std::siz
         B::for_each(values, activation_backward<Act>{y, dy});
 }
 
+/// Zeroes the padded channels of a batch in channel blocks (layout::channel_blocks_8 or _16): call i
+/// is the i-th (example, position) of each example's last block, whose lanes from `first_padded`
+/// on are padding.
+struct zero_block_padding {
+    float* y;
+    std::size_t spatial, block, blocks, first_padded;
+    EST_HOST_DEVICE void operator()(std::size_t i) const {
+        std::size_t example = i / spatial, position = i % spatial;
+        float* lanes = y + ((example * blocks + blocks - 1) * spatial + position) * block;
+        for (std::size_t l = first_padded; l < block; ++l) lanes[l] = 0.0f;
+    }
+};
+
 /// An activation as a layer of its own: element-wise ones act on any layout, softmax on the last
-/// dimension of the canonical layout.
+/// dimension of the canonical layout. In channel blocks the padded channels stay zero, as oneDNN's
+/// primitives assume: an activation with f(0) != 0 (sigmoid) would otherwise fill them, and the
+/// next convolution's weights gradient would reach its padded weights.
 template <class Act, Shape In, class B>
 class activation_layer : public parameter_free {
 public:
@@ -188,6 +203,11 @@ public:
         output_.resize(x.stored_size());
         B::copy(output_.data(), x.data, x.stored_size() * sizeof(float));
         apply_activation<Act, B>(output_.data(), x.stored_size(), cols);
+        if (std::size_t block = channels_a_block(x.layout); cols % block != 0) {
+            constexpr std::size_t spatial = In::size / cols;
+            B::for_each(x.batch * spatial,
+                        zero_block_padding{output_.data(), spatial, block, (cols + block - 1) / block, cols % block});
+        }
         return {output_.data(), x.batch, x.layout};
     }
     backend_view<float, In, B> backward(backend_view<float const, In, B> x, backend_view<float, In, B> dy, bool) {

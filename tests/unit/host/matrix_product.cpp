@@ -165,6 +165,21 @@ TEST_CASE("matrix product: an empty sum only scales C", "[host][gemm]") {
     CHECK(std::ranges::all_of(wide, [](float x) { return x == 0.5f; }));
 }
 
+TEST_CASE("host gemm: an empty sum scales C on either engine and either storage of A", "[host][gemm]") {
+    // An empty batch's bias and kernel gradients are such products: the sgemm alone rejected lda 0
+    // (A not transposed) and left C as it was (A transposed).
+    test::omp_threads scoped(2);
+    for (auto engine : {est::host::gemm_engine::onednn_sgemm, est::host::gemm_engine::est_product})
+        for (bool transpose_a : {false, true})
+            for (float beta : {0.0f, 0.25f}) {
+                CAPTURE(int(engine), transpose_a, beta);
+                std::vector<float> a(40, 1.0f), b(40, 1.0f), c(4 * 10, 2.0f);
+                REQUIRE_NOTHROW(
+                    est::host::gemm_on(engine, transpose_a, false, 4, 10, 0, 1.0f, a.data(), b.data(), beta, c.data()));
+                CHECK(std::ranges::all_of(c, [&](float x) { return x == 2.0f * beta; }));
+            }
+}
+
 TEST_CASE("matrix product: the host's gemm gives the same bits on one thread and on two", "[host][gemm]") {
     if (!est::detail::matrix_product_runs_on_this_cpu())
         return;

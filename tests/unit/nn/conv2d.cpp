@@ -41,6 +41,57 @@ TEST_CASE("conv2d: the kernel is (window, window, channels, filters) in checkpoi
     for (std::size_t i = 0; i < x.size(); ++i) CHECK(y.data[i] == Approx(2.0f * x.data()[i]));
 }
 
+TEST_CASE("conv2d: the padding of blocked channels stays zero through a training step", "[nn][conv2d]") {
+    // 12 channels leave 4 of padding in oneDNN's blocks of 8 or 16; sigmoid(0) is 0.5. Were the
+    // padding not zero after the stand-alone sigmoid, the second convolution's weights gradient
+    // would reach its padded input channels, the update would make those weights non-zero, and
+    // the next forward pass would add them in (the canonical round trip below zeroes them again).
+    using net_type = est::sequential<est::input<6, 6, 8>, est::conv2d<12, 3, est::same>, est::sigmoid,
+                                     est::conv2d<8, 3, est::same>, est::flatten, est::dense<1>>;
+    net_type net;
+    net.initialize(3);
+    est::batch_tensor<float, est::shape<6, 6, 8>> x(64);
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = float(i % 13) / 13.0f - 0.5f;
+    net.forward(x.view(), est::train);
+    auto dy = net.output_gradient(64);
+    std::fill(dy.data, dy.data + dy.size(), 1.0f);
+    net.backward();
+    for (std::size_t i = 0; i < net.trainable_size(); ++i) net.values()[i] -= 0.1f * net.gradients()[i];
+    auto y = net.forward(x.view(), est::predict);
+    std::vector<float> stepped(y.data, y.data + y.size());
+    for (auto const& p : net.parameters()) net.write(p, net.read(p));
+    auto z = net.forward(x.view(), est::predict);
+    REQUIRE(z.size() == stepped.size());
+    for (std::size_t i = 0; i < z.size(); ++i) CHECK(z.data[i] == Approx(stepped[i]).margin(1e-6));
+}
+
+TEST_CASE("conv2d: oneDNN's weights gradient is zero in the weights' padding, whatever the input's padding holds",
+          "[nn][conv2d]") {
+    // 12 channels in blocks of 8, their 4 padded channels at 0.5: the padded weights' gradient must
+    // still be zero, or an update would make those weights non-zero.
+    est::onednn::convolution_primitives conv({6, 6, 12, 6, 6, 8, 3, 1, 1, 1, 1, 1, est::post_op::none});
+    auto const& layout = conv.weights_layout();
+    std::size_t const canonical = 3 * 3 * 12 * 8, batch = 4, positions = 6 * 6;
+    if (layout.stored_size() == canonical)
+        return;  // no padded weights on this CPU
+    std::vector<float> x(batch * 2 * positions * 8), weights(layout.stored_size()), bias(8, 0.1f);
+    for (std::size_t i = 0; i < x.size(); ++i)
+        x[i] = i % 8 >= 4 && (i / (positions * 8)) % 2 == 1 ? 0.5f : 0.01f * float(i % 7);
+    std::vector<float> canonical_weights(canonical);
+    for (std::size_t i = 0; i < canonical; ++i) canonical_weights[i] = 0.02f * float(i % 11) - 0.1f;
+    layout.from_canonical(canonical_weights.data(), weights.data());
+    auto [y, y_layout] =
+        conv.forward(x.data(), batch, est::layout::channel_blocks_8, weights.data(), bias.data(), true);
+    std::vector<float> dy(est::stored_size(y_layout, batch, positions, 8), 1.0f);
+    std::vector<float> gradient(layout.stored_size(), 7.0f), bias_gradient(8);
+    conv.backward(x.data(), batch, est::layout::channel_blocks_8, dy.data(), weights.data(), gradient.data(),
+                  bias_gradient.data(), false);
+    std::vector<float> round_trip(canonical), padded_zero(layout.stored_size());
+    layout.to_canonical(gradient.data(), round_trip.data());
+    layout.from_canonical(round_trip.data(), padded_zero.data());
+    CHECK(gradient == padded_zero);
+}
+
 TEST_CASE("conv2d: gradients match finite differences", "[nn][conv2d][gradient]") {
     test::check_gradients<est::conv2d<3, 3, est::same>, est::shape<5, 5, 2>>(2);
     test::check_gradients<est::conv2d<2, 3, est::valid, est::tanh>, est::shape<6, 5, 3>>(2);

@@ -15,6 +15,10 @@ EST_DECL void host::gemm_on(gemm_engine engine, bool transpose_a, bool transpose
                             std::size_t k, float alpha, float const* a, float const* b, float beta, float* c) {
     if (m == 0 || n == 0)
         return;
+    if (k == 0) {  // an empty sum: C is only scaled, on either engine (the sgemm rejects lda 0 or leaves C)
+        for (std::size_t i = 0; i < m * n; ++i) c[i] = beta == 0.0f ? 0.0f : beta * c[i];
+        return;
+    }
     std::size_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
     // est's product where it is asked for, but for A and B both transposed (which est never asks
     // for), which the sgemm runs.

@@ -32,8 +32,16 @@ EST_DECL convolution_primitives::convolution_primitives(convolution_dims const& 
         choose_layouts_ = false;
         pd = forward_desc(64, weights_any(), dnnl_forward_training);
     }
-    weights_ = stored_parameter(canonical_weights(),
-                                keep_canonical_weights ? canonical_weights() : queried(pd.get(), dnnl_query_weights_md));
+    weights_ = stored_parameter(
+        canonical_weights(), keep_canonical_weights ? canonical_weights() : queried(pd.get(), dnnl_query_weights_md));
+    std::size_t canonical = dims.window * dims.window * dims.channels * dims.out_channels;
+    if (weights_.stored_size() > canonical) {
+        std::vector<float> ones(canonical, 1.0f), stored(weights_.stored_size(), 0.0f);
+        weights_.from_canonical(ones.data(), stored.data());
+        for (std::size_t i = 0; i < stored.size(); ++i)
+            if (stored[i] == 0.0f)
+                weights_padding_.push_back(i);
+    }
 }
 
 EST_DECL std::pair<float const*, est::layout> convolution_primitives::forward(float const* x, std::size_t batch,
@@ -94,7 +102,9 @@ EST_DECL float* convolution_primitives::backward(float const* x, std::size_t bat
                  {DNNL_ARG_SCRATCHPAD, p.scratchpad.bind(scratchpad_.data())}}},
                "a convolution's backward pass (weights)");
     if (p.diff_weights_reorder)
-        p.diff_weights_reorder(diff_weights, weights_gradient);
+        p.diff_weights_reorder(diff_weights, weights_gradient);  // a reorder writes zero padding
+    else
+        for (std::size_t i : weights_padding_) weights_gradient[i] = 0.0f;
     if (!need_input_gradient)
         return nullptr;
     float const* backward_weights = weights;
