@@ -377,6 +377,7 @@ public:
     template <Mode M>
     backend_view<float const, output_shape_type, B> forward(backend_view<float const, input_shape_type, B> x, M mode) {
         sliced_input_ = {};
+        last_pass_trains_ = detail::training<M>;
         if constexpr (!detail::training<M> && requires { B::inference_slices(x.batch); }) {
             std::size_t slices = B::inference_slices(x.batch);
             if (slices > 1 && x.layout == layout::canonical)
@@ -419,6 +420,11 @@ public:
     /// Back-propagates output_gradient() through every layer, filling the gradient arena; with
     /// `input_gradient`, also the gradient with respect to the model's input (input_gradient()).
     void backward(bool input_gradient = false) {
+        // The layers keep what their backward passes read (inputs, masks, oneDNN's training
+        // primitives and their buffers) only in a training pass.
+        if (!last_pass_trains_)
+            throw error("est::sequential::backward: the last forward pass was not one in est::train mode (or there "
+                        "was none); backward follows the training pass whose gradient it computes");
         backend_view<float, output_shape_type, B> dy{output_gradient_.data(), output_.batch};
         backward_from<depth - 1>(gradient_converter_.convert(dy, last_output_.layout), input_gradient);
     }
@@ -636,6 +642,7 @@ private:
     buffer<float, B> output_gradient_, scratch_, sliced_output_;
     std::uint64_t seed_ = 0;
     std::uint64_t step_ = 0;
+    bool last_pass_trains_ = false;  // whether the last forward pass ran in est::train mode
 };
 
 /// A model on the host back end: `sequential<input<28, 28, 1>, conv2d<...>, ..., dense<10>>`.

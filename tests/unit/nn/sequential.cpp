@@ -129,6 +129,32 @@ TEST_CASE("sequential: parameters and gradients live in one arena each", "[nn][s
     CHECK_THROWS_WITH(net.parameter("9_dense/kernel"), Catch::Contains("has 1_conv2d/kernel"));
 }
 
+TEST_CASE("sequential: backward without a training pass before it is refused", "[nn][sequential]") {
+    // After an inference pass the layers hold no training state (a convolution's training
+    // primitives and their buffers among it): backward then is an error, not a read of stale data.
+    using net_type =
+        est::sequential<est::input<6, 6, 8>, est::conv2d<12, 3, est::same, est::relu>, est::flatten, est::dense<2>>;
+    net_type net;
+    net.initialize(5);
+    est::batch_tensor<float, est::shape<6, 6, 8>> x(4);
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = float(i % 9) / 9.0f;
+    auto fill_gradient = [&] {
+        auto dy = net.output_gradient(4);
+        std::fill(dy.data, dy.data + dy.size(), 1.0f);
+    };
+    fill_gradient();
+    CHECK_THROWS_WITH(net.backward(), Catch::Contains("est::train"));  // no pass yet
+    net.forward(x.view(), est::eval);
+    fill_gradient();
+    CHECK_THROWS_WITH(net.backward(), Catch::Contains("not one in est::train mode"));
+    net.forward(x.view(), est::predict);
+    fill_gradient();
+    CHECK_THROWS_WITH(net.backward(), Catch::Contains("not one in est::train mode"));
+    net.forward(x.view(), est::train);
+    fill_gradient();
+    CHECK_NOTHROW(net.backward());
+}
+
 TEST_CASE("sequential: description", "[nn][sequential]") {
     auto d = cnn::description();
     CHECK(d.parameter_count == 3'274'634);

@@ -89,6 +89,7 @@ EST_DECL float* convolution_primitives::backward(float const* x, std::size_t bat
                                                  float* bias_gradient, bool need_input_gradient) {
     plan& p = plan_for(batch, input_layout, true);
     float const* source = p.source_reorder ? source_.data() : x;  // as the forward pass left it
+    scratchpad_.resize(p.scratchpad_floats);
     float* diff_weights = weights_gradient;
     if (p.diff_weights_reorder) {
         diff_weights_.resize(floats(p.diff_weights.bytes()));
