@@ -423,8 +423,9 @@ public:
         // The layers keep what their backward passes read (inputs, masks, oneDNN's training
         // primitives and their buffers) only in a training pass.
         if (!last_pass_trains_)
-            throw error("est::sequential::backward: the last forward pass was not one in est::train mode (or there "
-                        "was none); backward follows the training pass whose gradient it computes");
+            throw error(
+                "est::sequential::backward: the last forward pass was not one in est::train mode (or there "
+                "was none); backward follows the training pass whose gradient it computes");
         backend_view<float, output_shape_type, B> dy{output_gradient_.data(), output_.batch};
         backward_from<depth - 1>(gradient_converter_.convert(dy, last_output_.layout), input_gradient);
     }
