@@ -29,7 +29,8 @@ EST_DECL bool matrix_product_runs_on_this_cpu();
 /// host::for_each_slice's slices (an inference batch's): by default where est's kernels run at
 /// AVX2 (EST_MAX_CPU_ISA=avx2 included) outside slices, where it was measured about as fast as
 /// oneDNN's sgemm on whole training steps; inside slices each product runs on one thread, where
-/// the sgemm ran the MLP's inference faster, and at AVX-512 it is not measured yet.
+/// the sgemm ran the MLP's inference faster. On AVX-512 training steps ran 8-10% slower on est's
+/// product and inference no faster (benchmarks/README.md, "est's kernels on real AVX-512").
 /// EST_OWN_GEMM=1 asks for est's product everywhere the CPU runs it, EST_OWN_GEMM=0 for the sgemm
 /// everywhere (other values: the default).
 EST_DECL bool own_matrix_product_runs(bool in_slice = false);

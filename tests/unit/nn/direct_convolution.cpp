@@ -101,9 +101,7 @@ using narrow = est::window_geometry<6, 4, 3, 16, 3, 1, 1, 1, 6, 4>;
 TEST_CASE("est's direct convolution over few channels in training: forward, weights, bias and input gradients",
           "[nn][conv2d][direct]") {
     if (!est::onednn::direct_convolution<example, est::post_op::relu>::runs_on_this_cpu()) {
-        WARN(
-            "the kernels do not run here: no AVX2, AVX-512 without EST_DIRECT_CONVOLUTION=1, or "
-            "EST_DIRECT_CONVOLUTION=0");
+        WARN("the kernels do not run here: no AVX2 with FMA, or EST_DIRECT_CONVOLUTION=0");
         return;
     }
     check_training<example, est::post_op::relu>(3);

@@ -164,13 +164,17 @@ using octet = vector_of<8>::type;
 }
 
 /// A panel of B: its `steps` steps of `columns` columns (at most a tile's width) from `b` (its first
-/// element), packed step after step (step p at packed + p * width), zeros past the last column. A
-/// transposed B (stored (n, k)) is transposed 8 by 8.
+/// element), packed step after step (step p at packed + p * width), zeros past the last column up
+/// to the end of its vector (panel_tile's kernel reads no further). A transposed B (stored (n, k))
+/// is transposed 8 by 8.
 template <std::size_t Lanes>
 [[gnu::always_inline]] inline void pack_panel(bool transpose_b, float const* b, std::size_t ldb, std::size_t steps,
                                               std::size_t columns, float* packed) {
     using vector = typename vector_of<Lanes>::type;
     constexpr std::size_t width = shapes<Lanes>::width;
+    // A ragged panel's rows are written to the end of the vector that holds the last column, not to
+    // the panel's width: a panel of 10 columns on AVX-512 writes 16 floats a step, not 64.
+    std::size_t written = (columns + Lanes - 1) / Lanes * Lanes;
     if (!transpose_b) {
         for (std::size_t p = 0; p < steps; ++p) {
             float* row = packed + p * width;
@@ -182,7 +186,7 @@ template <std::size_t Lanes>
                     std::memcpy(row + v, &x, sizeof x);
                 }
             else
-                for (std::size_t j = 0; j < width; ++j) row[j] = j < columns ? b[p * ldb + j] : 0.0f;
+                for (std::size_t j = 0; j < written; ++j) row[j] = j < columns ? b[p * ldb + j] : 0.0f;
         }
         return;
     }
@@ -197,9 +201,12 @@ template <std::size_t Lanes>
             for (std::size_t s = 0; s < 8; ++s)
                 std::memcpy(packed + (p + s) * width + j, &columns_of[s], sizeof(octet));
         }
-    for (std::size_t p = 0; p < steps; ++p)
-        for (std::size_t j = p < whole_steps ? whole_columns : 0; j < width; ++j)
-            packed[p * width + j] = j < columns ? b[j * ldb + p] : 0.0f;
+    for (std::size_t p = 0; p < steps; ++p) {
+        float* row = packed + p * width;
+        std::size_t j = p < whole_steps ? whole_columns : 0;
+        for (; j < columns; ++j) row[j] = b[j * ldb + p];
+        for (; j < written; ++j) row[j] = 0.0f;
+    }
 }
 
 /// How many panels ahead of the one A's tiles run over B is fetched from memory: one panel's tiles
