@@ -48,12 +48,14 @@ if(EST_ENABLE_CUDA)
   endif()
 endif()
 
-# est_add_cuda_program(<name> <source>...): an executable of est's compiled by nvcc, with est::est,
-# cuBLAS, the CUDA runtime and cuDNN where it is used (EST_CUDNN defined).
+# est_add_cuda_program(<name> <source>...): an executable of est's whose .cu sources nvcc compiles
+# (its .cpp sources, the C++ compiler), with est::est, cuBLAS, the CUDA runtime and cuDNN where it
+# is used (EST_CUDNN defined).
 function(est_add_cuda_program name)
   add_executable(${name} ${ARGN})
   target_link_libraries(${name} PRIVATE est::est CUDA::cublas CUDA::cudart)
-  target_compile_options(${name} PRIVATE --expt-relaxed-constexpr -Xcompiler=-fopenmp ${EST_CUDA_GENERATE_CODE})
+  target_compile_options(
+    ${name} PRIVATE "$<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr;-Xcompiler=-fopenmp;${EST_CUDA_GENERATE_CODE}>")
   if(EST_CUDNN)
     target_compile_definitions(${name} PRIVATE EST_CUDNN)
     target_include_directories(${name} PRIVATE ${EST_CUDNN_INCLUDE_DIR})

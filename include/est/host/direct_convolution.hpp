@@ -203,7 +203,7 @@ public:
         }();
         return runs;
 #else
-        return false;  // a translation unit that does not compile the kernels (CUDA's host pass)
+        return false;  // a translation unit that does not compile the kernels (not x86-64 g++ or clang)
 #endif
     }
 

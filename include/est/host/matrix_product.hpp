@@ -48,7 +48,7 @@ EST_DECL bool matrix_product_splits_rows(bool transpose_a, bool transpose_b, std
 /// oneDNN's sgemm). With beta 0, C is not read. Each element of C sums its k products in the same
 /// order whatever the shape of the call around it, so splitting C among threads does not change the
 /// result. With k 0, C = beta * C (0 where beta is 0). Only where matrix_product_runs_on_this_cpu();
-/// a translation unit that cannot compile the kernels (CUDA's host pass) throws.
+/// a translation unit that cannot compile the kernels (not x86-64, or not g++ or clang) throws.
 EST_DECL void matrix_product(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
                              float alpha, float const* a, std::size_t lda, float const* b, std::size_t ldb, float beta,
                              float* c, std::size_t ldc);

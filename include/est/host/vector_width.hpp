@@ -16,9 +16,11 @@
 #include <type_traits>
 
 // Only where g++ or clang compile the host code for x86-64 below AVX-512 (a build for AVX-512 has
-// nothing wider to pick), and not in CUDA translation units, whose host pass est does not tune.
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__) && \
-    !defined(__AVX512F__)
+// nothing wider to pick). CUDA translation units too (nvcc hands their host code to g++ or clang):
+// the inline functions here and the kernels that call them have one definition in a program, and
+// a program of nvcc and C++ units must not get the bodies without kernels from whichever unit the
+// linker reads first (that switched est's kernels off in the whole program; tests/cuda/mixed_host).
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__AVX512F__)
 #define EST_VECTOR_DISPATCH 1
 #endif
 
@@ -155,7 +157,7 @@ template <std::size_t Lanes>
 using lanes_constant = std::integral_constant<std::size_t, Lanes>;
 
 // f(lanes_constant<Lanes>{}) with all of f inlined into a function compiled for that width, where
-// the build can compile it (not in CUDA translation units, whose host pass est does not tune).
+// the build can compile it.
 #if defined(EST_VECTOR_DISPATCH)
 #define EST_LANES_8_TARGET gnu::target("avx2,fma")
 #define EST_LANES_16_TARGET gnu::target(EST_AVX512_TARGET)
@@ -182,8 +184,8 @@ template <class F>
 /// f(lanes_constant<widest_lanes()>{}), compiled for those vectors. f is a generic lambda or
 /// functor whose body is the kernel: everything it calls is inlined into the copy for each width.
 /// Callers run it only where widest_lanes() is not 0 (elsewhere they run something else); a
-/// translation unit that cannot compile the kernels (CUDA's host pass) throws rather than leave
-/// the kernel's output unwritten.
+/// translation unit that cannot compile the kernels (not x86-64, or not g++ or clang) throws
+/// rather than leave the kernel's output unwritten.
 template <class F>
 void with_widest_vectors(F&& f) {
     switch (widest_lanes()) {

@@ -35,8 +35,8 @@ struct shapes {
     static constexpr std::size_t width = vectors * Lanes;
 };
 
-// The kernels, where the build can compile them for AVX2 or AVX-512 (EST_VECTOR_DISPATCH: not in
-// CUDA translation units, whose host pass est does not tune).
+// The kernels, where the build can compile them for AVX2 or AVX-512 (EST_VECTOR_DISPATCH:
+// x86-64 with g++ or clang).
 #if defined(EST_VECTOR_DISPATCH) || defined(__AVX2__)
 
 /// Steps of k a block of the product runs before it adds its sums to C: a panel of B over them stays
