@@ -7,8 +7,9 @@
 
 #include <cstring>
 
-// Not in CUDA translation units, whose host pass est does not tune.
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__)
+// CUDA translation units too: in a header-only program the functions below are inline, and an
+// nvcc unit's body without the instruction, taken by the linker, would turn it off everywhere.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define EST_CRC32C_INSTRUCTION 1
 #include <nmmintrin.h>
 #endif
