@@ -7,26 +7,20 @@
 // tests/cuda/same_output.cmake compares between the two programs. Needs no GPU.
 #include "mixed_host.hpp"
 
-#include <cctype>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <string_view>
 
 mixed_host::result run_in_cuda_translation_unit();
 
 int main() {
-    // The widest vectors est's kernels may run on this CPU, asked of the CPU, not of est (at most
-    // AVX2's where EST_MAX_CPU_ISA=avx2 holds est there).
+    // The widest vectors est's kernels may run on this CPU, asked of the CPU, not of est's
+    // dispatch (at most AVX2's where EST_MAX_CPU_ISA=avx2 holds est there).
     __builtin_cpu_init();
     bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
                   __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
-    char const* cap = std::getenv("EST_MAX_CPU_ISA");
-    bool held = cap && std::string_view(cap).size() == 4 && std::tolower(cap[0]) == 'a' &&
-                std::tolower(cap[1]) == 'v' && std::tolower(cap[2]) == 'x' && cap[3] == '2';
-    std::size_t expected = avx512 && !held ? 16 : avx2 ? 8 : 0;
+    std::size_t expected = avx512 && !est::detail::held_at_avx2() ? 16 : avx2 ? 8 : 0;
     auto in_cpp = mixed_host::run();
     auto in_cuda = run_in_cuda_translation_unit();
     std::printf("widest lanes: CPU %zu, C++ unit %zu, nvcc unit %zu\n", expected, in_cpp.lanes, in_cuda.lanes);
