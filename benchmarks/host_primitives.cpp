@@ -6,9 +6,10 @@
 // then the two forms of a dense layer's forward product (x K^T, K x^T) and the fused matmul over a
 // grid of shapes; and the dense layers' products (training, and inference's forward pass) on
 // oneDNN's sgemm against est's own (host/matrix_product.hpp); and the MLP's inference pass against
-// its products alone. Each is read against the FP32 peak measured in the same run. The alternatives
-// of a comparison run in turns, so that they see the same machine. Tables, then every figure as one
-// JSON line. `host_primitives products` runs the products and the MLP's inference alone.
+// its products alone and its layers as matmuls on blocked weights. Each is read against the FP32
+// peak measured in the same run. The alternatives of a comparison run in turns, so that they see
+// the same machine. Tables, then every figure as one JSON line. `host_primitives products` runs the
+// products and the MLP's inference alone.
 #include "../examples/fashion_mnist_model.hpp"
 #include "support/fp32_peak.hpp"
 
@@ -625,7 +626,9 @@ void matrix_products(char const* name, std::size_t inputs, std::size_t units, st
 /// model (est::sequential, its slices of the batch each on one thread, as est::predict runs it)
 /// and, in the same slices, only the forward products of its dense layers (784->256, 256->128,
 /// 128->10) on oneDNN's sgemm and on est's product, each in the form it runs faster. Where the whole
-/// pass is little slower than its products, it runs at the speed of the products' engine.
+/// pass is little slower than its products, it runs at the speed of the products' engine. Also the
+/// three layers (bias and ReLU fused) as oneDNN matmuls on weights reordered once into the blocked
+/// layout the matmul picks: what an inference copy of the kernels in that layout would give.
 void mlp_inference_products(std::vector<row>& rows, est::random_engine& rng) {
     using engine = est::host::gemm_engine;
     constexpr std::size_t batch = inference_batch;
@@ -657,13 +660,66 @@ void mlp_inference_products(std::vector<row>& rows, est::random_engine& rng) {
             }
         });
     };
+    // Each slice's three layers as matmuls on blocked weights, built on the slice's thread.
+    struct blocked_layer {
+        dnn::primitive matmul;
+        dnn::memory source, weights, bias, destination, scratchpad;
+        host_buffer<float> blocked, scratch;
+    };
+    std::vector<std::array<blocked_layer, 3>> blocked(slices);
+    host_buffer<float> zero_bias(widths[1]);
+    std::fill(zero_bias.data(), zero_bias.data() + zero_bias.size(), 0.0f);
+    est::host::for_each_slice(slices, [&](std::size_t s) {
+        auto rows = dnnl_dim_t(batch * (s + 1) / slices - batch * s / slices);
+        for (std::size_t l = 0; l < 3; ++l) {
+            auto inputs = dnnl_dim_t(widths[l]), units = dnnl_dim_t(widths[l + 1]);
+            auto source = dnn::memory_desc<2>({rows, inputs}, dnnl_ab),
+                 weights = dnn::memory_desc<2>({inputs, units}, dnnl_format_tag_any),
+                 stored = dnn::memory_desc<2>({inputs, units}, dnnl_ba),  // kernels[l] is (units, inputs)
+                bias = dnn::memory_desc<2>({1, units}, dnnl_ab),
+                 destination = dnn::memory_desc<2>({rows, units}, dnnl_ab);
+            dnnl_matmul_desc_t op;
+            dnn::check(dnnl_matmul_desc_init(&op, &source, &weights, &bias, &destination), "a blocked matmul");
+            auto relu = l < 2 ? dnnl_eltwise_relu : dnnl_alg_kind_undef;
+            auto pd = dnn::make_primitive_desc(op, dnn::make_attributes(relu).get(), "a blocked matmul");
+            auto& b = blocked[s][l];
+            auto blocked_weights = dnn::queried(pd.get(), dnnl_query_weights_md);
+            b.blocked = buffer_for(blocked_weights);
+            dnn::reorder(stored, blocked_weights)(kernels[l].data(), b.blocked.data());
+            auto scratchpad = dnn::bytes(dnn::queried(pd.get(), dnnl_query_scratchpad_md));
+            b.scratch = host_buffer<float>(dnn::floats(scratchpad) + 1);
+            b.matmul = dnn::make_primitive(pd.get(), "a blocked matmul");
+            b.source = dnn::memory(source);
+            b.weights = dnn::memory(blocked_weights);
+            b.bias = dnn::memory(bias);
+            b.destination = dnn::memory(destination);
+            b.scratchpad = dnn::scratchpad_memory(scratchpad);
+        }
+    });
+    auto blocked_layers = [&] {
+        est::host::for_each_slice(slices, [&](std::size_t s) {
+            std::size_t first = batch * s / slices;
+            for (std::size_t l = 0; l < 3; ++l) {
+                auto& b = blocked[s][l];
+                dnn::execute<5>(b.matmul,
+                                {{{DNNL_ARG_SRC, b.source.bind(activations[l].data() + first * widths[l])},
+                                  {DNNL_ARG_WEIGHTS, b.weights.bind(b.blocked.data())},
+                                  {DNNL_ARG_BIAS, b.bias.bind(zero_bias.data())},
+                                  {DNNL_ARG_DST, b.destination.bind(activations[l + 1].data() + first * widths[l + 1])},
+                                  {DNNL_ARG_SCRATCHPAD, b.scratchpad.bind(b.scratch.data())}}},
+                                "a blocked matmul");
+            }
+        });
+    };
     volatile float sink = 0.0f;
-    auto times = compare({[&] { sink = net(images, est::predict).value.data[0]; },
-                          [&] { products(engine::onednn_sgemm); }, [&] { products(engine::est_product); }});
+    auto times =
+        compare({[&] { sink = net(images, est::predict).value.data[0]; }, [&] { products(engine::onednn_sgemm); },
+                 [&] { products(engine::est_product); }, blocked_layers});
     std::string op = "MLP inference in " + std::to_string(slices) + " slice" + (slices == 1 ? "" : "s");
-    char const* variants[] = {"est::predict", "oneDNN sgemm", "est product"};
-    char const* what[] = {"the whole model", "its three products alone", "its three products alone"};
-    for (std::size_t v = 0; v < 3; ++v) {
+    char const* variants[] = {"est::predict", "oneDNN sgemm", "est product", "blocked matmul"};
+    char const* what[] = {"the whole model", "its three products alone", "its three products alone",
+                          "its three layers on blocked weights"};
+    for (std::size_t v = 0; v < 4; ++v) {
         char text[96];
         std::snprintf(text, sizeof text, "%s, %.0f images/s", what[v], double(batch) / times[v].median_ms * 1e3);
         rows.push_back({"slices", op, batch, variants[v], times[v], flops, text});
@@ -673,10 +729,12 @@ void mlp_inference_products(std::vector<row>& rows, est::random_engine& rng) {
 // ---- Dense layers ----
 
 /// A dense layer (inputs -> units, activation Act) at `batch`: est's way (host::gemm, then the bias
-/// and activation pass; db = ones^T dy) with the kernel stored (units, inputs) as est::dense keeps
-/// it ("est oi": y = x K^T, dK = dy^T x, dx = dy K) and with the kernel (inputs, units) as
-/// checkpoints have it ("est io": y = x K, dK = x^T dy, dx = dy K^T), against oneDNN's inner product
-/// (bias and Act fused as a post-op; weights `any`, reordered from est's kernel).
+/// and activation pass; db = ones^T dy) with the kernel stored (units, inputs) ("est oi": y = x K^T,
+/// dK = dy^T x, dx = dy K) and stored (inputs, units), as checkpoints have it ("est io": y = x K,
+/// dK = x^T dy, dx = dy K^T), against oneDNN's inner product (bias and Act fused as a post-op;
+/// weights `any`, reordered from est's kernel); forward passes also on est's fused matmul
+/// (host::dense_product) over either kernel. "est's choice" marks the order est::dense stores the
+/// kernel in (dense_product::preferred_order) and the form it runs.
 template <class Act>
 void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t batch, bool training,
            std::vector<row>& rows, std::vector<std::pair<std::string, double>>& checks, est::random_engine& rng) {
@@ -695,23 +753,32 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
     std::string op = std::string(name) + " " + std::to_string(inputs) + "->" + std::to_string(units);
     double flops = 2.0 * double(batch) * double(inputs) * double(units);
     bool transposed = est::host::transposed_product_faster(batch, units, inputs);
-    est::host::dense_product fused(inputs, units, Act::fused);
+    est::host::dense_product fused(inputs, units, Act::fused, est::kernel_order::units_major),
+        fused_io(inputs, units, Act::fused, est::kernel_order::inputs_major);
+    bool stored_io = est::host::dense_product::preferred_order(inputs, units) == est::kernel_order::inputs_major;
     auto add = [&](char const* pass, std::function<void()> est_oi, std::function<void()> est_io,
-                   std::function<void()> onednn_pass, std::string const& info, std::function<void()> fused_pass = {}) {
+                   std::function<void()> onednn_pass, std::string const& info,
+                   std::vector<std::function<void()>> fused_passes = {}) {
         std::vector<std::function<void()>> runs{est_oi, est_io, onednn_pass};
-        if (fused_pass)
-            runs.push_back(fused_pass);
+        runs.insert(runs.end(), fused_passes.begin(), fused_passes.end());
         auto times = compare(runs);
+        bool forward = std::string_view(pass).starts_with("forward");
+        auto chosen = [&](bool io, bool fused_pass) {
+            bool is_choice = io == stored_io && fused_pass == (!training && fused.faster_at(batch));
+            return std::string(is_choice ? ", est's choice" : "");
+        };
         rows.push_back({"dense", op + " " + pass, batch, "est oi", times[0], flops,
                         std::string("est host::gemm, kernel (units, inputs)") +
-                            (transposed && std::string_view(pass).starts_with("forward") ? ", product as K x^T" : "")});
-        rows.push_back(
-            {"dense", op + " " + pass, batch, "est io", times[1], flops, "est host::gemm, kernel (inputs, units)"});
+                            (transposed && forward ? ", product as K x^T" : "") + chosen(false, false)});
+        rows.push_back({"dense", op + " " + pass, batch, "est io", times[1], flops,
+                        "est host::gemm, kernel (inputs, units)" + chosen(true, false)});
         rows.push_back({"dense", op + " " + pass, batch, "oneDNN", times[2], flops, info});
-        if (fused_pass)
-            rows.push_back({"dense", op + " " + pass, batch, "est matmul", times[3], flops,
-                            std::string("est host::dense_product (oneDNN matmul on the kernel as stored)") +
-                                (!training && fused.faster_at(batch) ? ", est's choice" : "")});
+        if (fused_passes.size() == 2) {
+            rows.push_back({"dense", op + " " + pass, batch, "est matmul oi", times[3], flops,
+                            "est host::dense_product (oneDNN matmul), kernel (units, inputs)" + chosen(false, true)});
+            rows.push_back({"dense", op + " " + pass, batch, "est matmul io", times[4], flops,
+                            "est host::dense_product (oneDNN matmul), kernel (inputs, units)" + chosen(true, true)});
+        }
     };
 
     auto forward_op_kind = training ? dnnl_forward_training : dnnl_forward_inference;
@@ -754,18 +821,22 @@ void dense(char const* name, std::size_t inputs, std::size_t units, std::size_t 
                           {DNNL_ARG_SCRATCHPAD, forward_scratchpad_memory.bind(forward_scratch.data())}}},
                         "an inner product");
     };
-    auto fused_y = buffer_for(destination);
+    auto fused_y = buffer_for(destination), fused_io_y = buffer_for(destination);
     auto fused_forward = [&] { fused.forward(x.data(), batch, kernel_oi.data(), bias.data(), fused_y.data()); };
+    auto fused_io_forward = [&] { fused_io.forward(x.data(), batch, kernel.data(), bias.data(), fused_io_y.data()); };
     // The same products summed in other orders: close, not equal.
     est_forward();
     ip_forward();
     fused_forward();
+    fused_io_forward();
     checks.emplace_back(op + " forward, batch " + std::to_string(batch),
                         max_abs_difference(y.data(), ip_y.data(), y.size()));
     checks.emplace_back(op + " forward (matmul), batch " + std::to_string(batch),
                         max_abs_difference(y.data(), fused_y.data(), y.size()));
+    checks.emplace_back(op + " forward (matmul, kernel (inputs, units)), batch " + std::to_string(batch),
+                        max_abs_difference(y.data(), fused_io_y.data(), y.size()));
     add(training ? "forward_training" : "forward_inference", est_forward, est_forward_io, ip_forward,
-        implementation(forward_pd.get()) + " wei " + format_name(weights, "oi"), fused_forward);
+        implementation(forward_pd.get()) + " wei " + format_name(weights, "oi"), {fused_forward, fused_io_forward});
     if (!training)
         return;
 
@@ -842,7 +913,7 @@ void dense_forward_forms(std::vector<row>& rows, est::random_engine& rng) {
                 for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = rng.uniform(-1.0f, 1.0f);
                 for (std::size_t i = 0; i < kernel.size(); ++i) kernel.data()[i] = rng.uniform(-1.0f, 1.0f);
                 for (std::size_t i = 0; i < units; ++i) bias.data()[i] = rng.uniform(-1.0f, 1.0f);
-                est::host::dense_product fused(inputs, units, est::post_op::relu);
+                est::host::dense_product fused(inputs, units, est::post_op::relu, est::kernel_order::units_major);
                 auto times = compare({[&] {
                                           est::host::gemm(false, true, batch, units, inputs, 1.0f, x.data(),
                                                           kernel.data(), 0.0f, y.data());

@@ -99,10 +99,12 @@ struct fill_values {
 ///                                             it and a max pooling after it in one pass, at
 ///                                             inference (a view of no data where not covered)
 ///   template <class Geometry, pooling_kind K> pooling
-///   dense_product (optional)                  a dense layer's inference pass y = op(x K^T + b) in
-///                                             one primitive: constructed from (inputs, units, op);
-///                                             forward(x, batch, kernel, bias, y) for batches where
-///                                             faster_at(batch) says so
+///   dense_product (optional)                  a dense layer's inference pass y = op(x K + b) in
+///                                             one primitive: constructed from (inputs, units, op,
+///                                             kernel_order); forward(x, batch, kernel, bias, y) for
+///                                             batches where faster_at(batch) says so;
+///                                             preferred_order(inputs, units): the order the layer
+///                                             stores K in (without it: (units, inputs))
 ///   inference_slices(batch) -> size_t, for_each_slice(slices, f) (optional)
 ///                                             the slices a model's inference pass over a batch runs
 ///                                             in, each through its own copy of the layers, and

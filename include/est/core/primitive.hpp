@@ -1,6 +1,6 @@
 // What layers ask of a back end's heavy primitives, independent of the library behind them: the
 // geometry of a 2-D sliding window (convolution or pooling), the element-wise operation fused after
-// a primitive, and the kind of pooling.
+// a primitive, the kind of pooling, and the order a dense layer's kernel is stored in.
 #pragma once
 
 #include <est/core/host_device.hpp>
@@ -41,6 +41,10 @@ EST_HOST_DEVICE constexpr float post_op_derivative_from_output(float y) {
 
 /// Maximum or mean (over the part of the window inside the input) of each window.
 enum class pooling_kind { max, mean };
+
+/// How a dense layer stores its kernel K, row-major: (units, inputs), each unit's weights
+/// contiguous, or (inputs, units), as checkpoints and TensorFlow have it.
+enum class kernel_order { units_major, inputs_major };
 
 /// A 2-D window sliding over examples of (Height, Width, Channels): a convolution with OutChannels
 /// filters, or a pooling (OutChannels == Channels). Padding is TensorFlow's: PadTop/PadLeft before

@@ -1,11 +1,14 @@
-// A dense layer's forward pass at inference, y = op(x K^T + b), as one oneDNN matmul with the bias
-// and the activation fused: its brgemm kernels read the kernel K in the layout est stores it, (units,
-// inputs) row-major, so nothing is reordered, and the separate bias pass over y is gone. On
-// AVX-512 it is as fast as the host's sgemm and bias pass or faster from 64 rows and 64 units on
-// (1.1 times on the CNN's first dense layer at batch 256, 1.5 on the MLP's second at batch 64),
+// A dense layer's forward pass at inference, y = op(x K + b), as one oneDNN matmul with the bias
+// and the activation fused: its brgemm kernels read the kernel K in the order est stores it, (units,
+// inputs) or (inputs, units) row-major, so nothing is reordered, and the separate bias pass over y is
+// gone. On AVX-512 it is as fast as the host's sgemm and bias pass or faster from 64 rows and 64 units
+// on (1.1 times on the CNN's first dense layer at batch 256, 1.5 on the MLP's second at batch 64),
 // except for a kernel of a million weights or more below 256 rows; there, on fewer rows or units,
 // and on AVX2 (where oneDNN 2.6 runs the matmul on its gemm) the sgemm is faster
 // (`host_primitives`, "Dense layers" and its "dense forward" grid; benchmarks/README.md).
+// Where the matmul runs, it reads a kernel stored (inputs, units) faster than one stored (units,
+// inputs) (the MLP's inference slices: 0.90 of the time), so est::dense stores its kernel in the
+// order preferred_order() names.
 #pragma once
 
 #include <est/core/config.hpp>
@@ -20,7 +23,8 @@ namespace est::onednn {
 
 class dense_product {
 public:
-    EST_DECL dense_product(std::size_t inputs, std::size_t units, post_op op);
+    /// For a kernel of `inputs` x `units` stored in `order`, and `op` fused after the bias.
+    EST_DECL dense_product(std::size_t inputs, std::size_t units, post_op op, kernel_order order);
     dense_product(dense_product const&) = delete;
     dense_product& operator=(dense_product const&) = delete;
 
@@ -31,8 +35,17 @@ public:
     /// gemm-based matmul (AVX2) is faster as the host's sgemm and bias pass.
     EST_DECL bool faster_at(std::size_t batch);
 
-    /// y (batch, units) = op(x K^T + b) for x (batch, inputs) and K (units, inputs), row-major.
+    /// y (batch, units) = op(x K + b) for x (batch, inputs) and K stored in the constructor's order.
     EST_DECL void forward(float const* x, std::size_t batch, float const* kernel, float const* bias, float* y);
+
+    /// The order a dense layer of `inputs` x `units` stores its kernel in: (inputs, units) where
+    /// faster_at holds from 64 rows (oneDNN runs the matmul with its brgemm kernels; from 64 units;
+    /// a kernel under a million weights), which the matmul reads faster at inference and the sgemm
+    /// about as fast or faster in training (the MLP's layers on AVX-512); (units, inputs) elsewhere,
+    /// where the sgemm runs every pass (the CNN's first dense layer: 1.3 times faster in training
+    /// than on (inputs, units)). A function of the shape and the CPU, so that runs stay
+    /// bit-identical.
+    EST_DECL static kernel_order preferred_order(std::size_t inputs, std::size_t units);
 
 private:
     /// The primitive and memory objects for one batch size.
@@ -44,12 +57,18 @@ private:
         std::size_t scratchpad_floats = 0;
     };
     static constexpr std::size_t plans_kept = 4;
+    /// From this many weights on, a kernel is large: the sgemm's transposed product runs it as fast
+    /// below 256 rows, and in training faster on (units, inputs).
+    static constexpr std::size_t large_kernel_weights = std::size_t(1) << 20;
 
     EST_DECL plan& plan_for(std::size_t batch);
     EST_DECL std::string name() const;
+    /// Whether oneDNN runs this machine's matmuls with its brgemm kernels (AVX-512).
+    EST_DECL static bool brgemm_runs();
 
     std::size_t inputs_, units_;
     post_op op_;
+    kernel_order order_;
     std::vector<plan> plans_;
     host_buffer<float> scratchpad_;
 };

@@ -24,9 +24,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
-#include <cstdlib>
 #include <cstring>
-#include <string_view>
 
 namespace est::onednn {
 
@@ -194,17 +192,8 @@ public:
     /// Whether the kernels run: on CPUs with AVX2 and FMA or AVX-512, unless
     /// EST_DIRECT_CONVOLUTION=0 in the environment turns them off.
     static bool runs_on_this_cpu() {
-#if defined(EST_VECTOR_DISPATCH) || defined(__AVX2__)
-        static bool const runs = [] {
-            char const* setting = std::getenv("EST_DIRECT_CONVOLUTION");
-            if (setting && std::string_view(setting) == "0")
-                return false;
-            return est::detail::widest_lanes() != 0;
-        }();
+        static bool const runs = est::detail::vector_kernels_run("EST_DIRECT_CONVOLUTION");
         return runs;
-#else
-        return false;  // a translation unit that does not compile the kernels (not x86-64 g++ or clang)
-#endif
     }
 
     template <class Host>

@@ -141,6 +141,15 @@ inline std::size_t widest_lanes() {
 #endif
 }
 
+/// Whether the kernels of est's that the environment variable `off_switch` names run: where
+/// widest_lanes() is not 0, unless that variable is "0" (for comparisons with oneDNN's).
+inline bool vector_kernels_run(char const* off_switch) {
+    char const* setting = std::getenv(off_switch);
+    if (setting && std::string_view(setting) == "0")
+        return false;
+    return widest_lanes() != 0;
+}
+
 /// GCC's vector of `Lanes` floats: one AVX2 register (8) or one AVX-512 register (16).
 template <std::size_t Lanes>
 struct vector_of;

@@ -1,9 +1,11 @@
 // Fully connected layer: y = act(x K + b), one matrix product on the back end plus a fused
 // bias/activation pass; the bias gradient is one more product (a row of ones times dy), which keeps
 // it deterministic and on the back end. K is (inputs, units) row-major in checkpoints and hooks, as
-// TensorFlow has it, and stored transposed, (units, inputs): each output then reads one contiguous
-// row of K, the product's faster form (benchmarks/README.md, "Dense layers"); where the back end
-// says so, the forward product is computed transposed, K x^T, and transposed in the bias pass.
+// TensorFlow has it. The back end's dense product picks the order K is stored in (est::host:
+// (inputs, units) where oneDNN's matmul reads it faster, host/dense_product.hpp); otherwise it is
+// stored transposed, (units, inputs): each output then reads one contiguous row of K, the sgemm's
+// faster form for the CNN's large layer (benchmarks/README.md, "Dense layers"); where the back end
+// says so, the forward product is then computed transposed, K x^T, and transposed in the bias pass.
 // At inference, where the back end has a fused dense product and says it is faster (est::host:
 // oneDNN's matmul on AVX-512, from 64 rows and 64 units on; host/dense_product.hpp), the forward
 // pass is that one primitive instead. Training keeps the sgemm: the matmul's executions would add
@@ -13,6 +15,7 @@
 #include <est/core/backend.hpp>
 #include <est/core/error.hpp>
 #include <est/core/parameter.hpp>
+#include <est/core/primitive.hpp>
 #include <est/core/tensor.hpp>
 #include <est/kernels/column_sums.hpp>
 #include <est/kernels/transposed_matrix.hpp>
@@ -62,7 +65,7 @@ struct dense {
                       inputs * Units,
                       parameter_kind::weights,
                       {initializer::kind::glorot_uniform, 0.0f, inputs, Units},
-                      &kernel_layout_},
+                      by_inputs() ? nullptr : &kernel_layout_},
                      {"bias", Units, parameter_kind::trainable}}};
         }
         void bind(std::array<parameter_slot, 2> const& slots) { kernel_ = slots[0], bias_ = slots[1]; }
@@ -79,14 +82,14 @@ struct dense {
                     return {output_.data(), x.batch};
                 }
             }
-            if (B::transposed_product_faster(x.batch, Units, inputs)) {
+            if (!by_inputs() && B::transposed_product_faster(x.batch, Units, inputs)) {
                 product_.resize(x.batch * Units);
                 B::gemm(false, true, Units, x.batch, inputs, 1.0f, kernel_.value, x.data, 0.0f, product_.data());
                 B::for_each_2d(
                     x.batch, Units,
                     detail::bias_activation<Act, true>{output_.data(), bias_.value, Units, product_.data(), x.batch});
             } else {
-                B::gemm(false, true, x.batch, Units, inputs, 1.0f, x.data, kernel_.value, 0.0f, output_.data());
+                B::gemm(false, !by_inputs(), x.batch, Units, inputs, 1.0f, x.data, kernel_.value, 0.0f, output_.data());
                 B::for_each_2d(x.batch, Units, detail::bias_activation<Act>{output_.data(), bias_.value, Units});
             }
             if constexpr (!Act::elementwise)
@@ -98,11 +101,15 @@ struct dense {
                                             bool need_input_gradient) {
             detail::activation_gradient<Act, B>(output_.data(), dy.data, dy.size(), Units);
             bias_gradient_(dy.data, x.batch, Units, bias_.gradient);
-            B::gemm(true, false, Units, inputs, x.batch, 1.0f, dy.data, x.data, 0.0f, kernel_.gradient);
+            if (by_inputs())
+                B::gemm(true, false, inputs, Units, x.batch, 1.0f, x.data, dy.data, 0.0f, kernel_.gradient);
+            else
+                B::gemm(true, false, Units, inputs, x.batch, 1.0f, dy.data, x.data, 0.0f, kernel_.gradient);
             if (!need_input_gradient)
                 return {};
             input_gradient_.resize(x.batch * inputs);
-            B::gemm(false, false, x.batch, inputs, Units, 1.0f, dy.data, kernel_.value, 0.0f, input_gradient_.data());
+            B::gemm(false, by_inputs(), x.batch, inputs, Units, 1.0f, dy.data, kernel_.value, 0.0f,
+                    input_gradient_.data());
             return {input_gradient_.data(), x.batch};
         }
 
@@ -111,7 +118,8 @@ struct dense {
         /// activation fused (est::host: oneDNN's matmul, host/dense_product.hpp), where it is faster.
         static constexpr bool fused_product = requires { typename B::dense_product; };
         struct no_product_primitive {
-            no_product_primitive(std::size_t, std::size_t, post_op) {}
+            no_product_primitive(std::size_t, std::size_t, post_op, kernel_order) {}
+            static kernel_order preferred_order(std::size_t, std::size_t) { return kernel_order::units_major; }
         };
         using product_primitive = typename std::conditional_t<fused_product, detail::dense_product_of<B>,
                                                               std::type_identity<no_product_primitive>>::type;
@@ -121,8 +129,11 @@ struct dense {
                 throw error("est::dense: input in layout " + std::string(layout_name(l)) + "; dense reads rows");
         }
 
-        detail::transposed_matrix<B> kernel_layout_{inputs, Units};
-        [[no_unique_address]] product_primitive product_primitive_{inputs, Units, Act::fused};
+        bool by_inputs() const { return order_ == kernel_order::inputs_major; }
+
+        kernel_order const order_ = product_primitive::preferred_order(inputs, Units);
+        detail::transposed_matrix<B> kernel_layout_{inputs, Units};  // where stored (units, inputs)
+        [[no_unique_address]] product_primitive product_primitive_{inputs, Units, Act::fused, order_};
         parameter_slot kernel_, bias_;
         buffer<float, B> output_, input_gradient_;
         buffer<float, B> product_;  // x K^T computed as K x^T, (units, batch), where that is faster

@@ -24,66 +24,139 @@ TEST_CASE("dense: forward is x K + b", "[nn][dense]") {
     CHECK(y.data[3] == Approx(4 + 4 - 1));
 }
 
+/// est::host with every dense kernel stored in `Order`, whatever this CPU's dense product prefers,
+/// so that both orders run everywhere.
+template <est::kernel_order Order>
+struct host_with_kernels : est::host {
+    struct dense_product : est::host::dense_product {
+        using est::host::dense_product::dense_product;
+        static est::kernel_order preferred_order(std::size_t, std::size_t) { return Order; }
+    };
+};
+using kernels_by_units = host_with_kernels<est::kernel_order::units_major>;
+using kernels_by_inputs = host_with_kernels<est::kernel_order::inputs_major>;
+
+/// y = act(x K + b) in doubles, for x (batch, inputs) and K (inputs, units) row-major.
+template <class Act>
+std::vector<double> dense_reference(std::vector<float> const& x, std::vector<float> const& kernel,
+                                    std::vector<float> const& bias, std::size_t batch) {
+    std::size_t units = bias.size(), inputs = kernel.size() / units;
+    std::vector<double> y(batch * units);
+    for (std::size_t b = 0; b < batch; ++b) {
+        double* row = y.data() + b * units;
+        for (std::size_t u = 0; u < units; ++u) {
+            row[u] = bias[u];
+            for (std::size_t i = 0; i < inputs; ++i) row[u] += double(x[b * inputs + i]) * kernel[i * units + u];
+        }
+        if constexpr (std::is_same_v<Act, est::softmax>) {
+            double top = *std::max_element(row, row + units), total = 0.0;
+            for (std::size_t u = 0; u < units; ++u) total += (row[u] = std::exp(row[u] - top));
+            for (std::size_t u = 0; u < units; ++u) row[u] /= total;
+        } else {
+            for (std::size_t u = 0; u < units; ++u) row[u] = Act::apply(float(row[u]));
+        }
+    }
+    return y;
+}
+
+std::vector<float> uniform_values(std::size_t n, est::random_engine& engine) {
+    std::vector<float> values(n);
+    for (float& v : values) v = engine.uniform(-1.0f, 1.0f);
+    return values;
+}
+
 // The host back end computes x K^T as (K x^T)^T for few units or a large kernel, and at inference
-// from 64 rows on as one oneDNN matmul with the bias and activation fused; every form must give
-// act(x K + b), at inference and in training.
-template <std::size_t Units, std::size_t Inputs, class Act = est::relu>
+// from 64 rows on as one oneDNN matmul with the bias and activation fused, and stores K either way;
+// every form must give act(x K + b), at inference and in training.
+template <std::size_t Units, std::size_t Inputs, class Act = est::relu, class B = est::host>
 void check_forward_against_loops(std::size_t batch) {
-    test::one_layer_model<est::dense<Units, Act>, est::shape<Inputs>> net;
+    using model = typename test::one_layer_model<est::dense<Units, Act>, est::shape<Inputs>>::template on<B>;
+    model net;
     net.initialize(3);
-    std::vector<float> kernel(Inputs * Units), bias(Units);
     est::random_engine engine(5);
-    for (float& v : kernel) v = engine.uniform(-1.0f, 1.0f);
-    for (float& v : bias) v = engine.uniform(-1.0f, 1.0f);
+    auto kernel = uniform_values(Inputs * Units, engine), bias = uniform_values(Units, engine);
     net.write(net.parameter("1_dense/kernel"), kernel);
     net.write(net.parameter("1_dense/bias"), bias);
+    CHECK(net.read(net.parameter("1_dense/kernel")) == kernel);
     est::batch_tensor<float, est::shape<Inputs>> x(batch);
-    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = engine.uniform(-1.0f, 1.0f);
+    auto values = uniform_values(x.size(), engine);
+    std::copy(values.begin(), values.end(), x.data());
     auto inference = net.forward(x.view(), est::eval);
     std::vector<float> inferred(inference.data, inference.data + inference.size());
     auto training = net.forward(x.view(), est::train);
-    for (std::size_t b = 0; b < batch; ++b) {
-        std::vector<double> row(Units);
-        for (std::size_t u = 0; u < Units; ++u) {
-            row[u] = bias[u];
-            for (std::size_t i = 0; i < Inputs; ++i) row[u] += double(x.data()[b * Inputs + i]) * kernel[i * Units + u];
-        }
-        if constexpr (std::is_same_v<Act, est::softmax>) {
-            double top = *std::max_element(row.begin(), row.end()), total = 0.0;
-            for (double& v : row) total += (v = std::exp(v - top));
-            for (double& v : row) v /= total;
-        } else {
-            for (double& v : row) v = Act::apply(float(v));
-        }
-        for (std::size_t u = 0; u < Units; ++u) {
-            INFO("example " << b << ", unit " << u);
-            CHECK(inferred[b * Units + u] == Approx(row[u]).margin(1e-4));
-            CHECK(training.data[b * Units + u] == Approx(row[u]).margin(1e-4));
-        }
+    auto expected = dense_reference<Act>(values, kernel, bias, batch);
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        INFO("example " << i / Units << ", unit " << i % Units);
+        CHECK(inferred[i] == Approx(expected[i]).margin(1e-4));
+        CHECK(training.data[i] == Approx(expected[i]).margin(1e-4));
     }
 }
 
+template <class B>
+void check_every_form() {
+    check_forward_against_loops<5, 33, est::relu, B>(7);  // few units: transposed on the sgemm
+    check_forward_against_loops<40, 33, est::relu, B>(7);
+    check_forward_against_loops<1024, 1024, est::relu, B>(3);  // a large kernel
+    check_forward_against_loops<64, 33, est::relu, B>(64);     // oneDNN's matmul, where it is faster
+    check_forward_against_loops<1024, 300, est::relu, B>(70);
+    check_forward_against_loops<1024, 1024, est::relu, B>(256);
+    check_forward_against_loops<64, 33, est::linear, B>(65);
+    check_forward_against_loops<64, 33, est::sigmoid, B>(65);
+    check_forward_against_loops<64, 33, est::tanh, B>(65);
+    check_forward_against_loops<64, 33, est::softmax, B>(65);
+    check_forward_against_loops<10, 33, est::relu, B>(65);  // few units: the sgemm
+}
+
 TEST_CASE("dense: forward is act(x K + b) whichever way the product is computed", "[nn][dense]") {
-    est::host::dense_product to_64(33, 64, est::post_op::relu), to_63(33, 63, est::post_op::relu),
-        large(1024, 1024, est::post_op::relu);
+    auto units_major = est::kernel_order::units_major;
+    est::host::dense_product to_64(33, 64, est::post_op::relu, units_major),
+        to_63(33, 63, est::post_op::relu, units_major), large(1024, 1024, est::post_op::relu, units_major);
     CHECK(!to_64.faster_at(63));
     CHECK(!to_63.faster_at(64));
     CHECK(!large.faster_at(255));
     bool own = est::detail::own_matrix_product_runs();  // est's product: transposed where m < n
     REQUIRE(est::host::transposed_product_faster(7, 5, 33) == !own);
-    check_forward_against_loops<5, 33>(7);  // few units: transposed on the sgemm
     REQUIRE(est::host::transposed_product_faster(7, 40, 33) == own);
-    check_forward_against_loops<40, 33>(7);  // the product as written
     REQUIRE(est::host::transposed_product_faster(3, 1024, 1024));
-    check_forward_against_loops<1024, 1024>(3);  // a large kernel
-    check_forward_against_loops<64, 33>(64);     // oneDNN's matmul, where it is faster
-    check_forward_against_loops<1024, 300>(70);
-    check_forward_against_loops<1024, 1024>(256);
-    check_forward_against_loops<64, 33, est::linear>(65);
-    check_forward_against_loops<64, 33, est::sigmoid>(65);
-    check_forward_against_loops<64, 33, est::tanh>(65);
-    check_forward_against_loops<64, 33, est::softmax>(65);
-    check_forward_against_loops<10, 33>(65);  // few units: the sgemm
+    SECTION("each kernel in the order this CPU prefers") { check_every_form<est::host>(); }
+    SECTION("every kernel stored (units, inputs)") { check_every_form<kernels_by_units>(); }
+    SECTION("every kernel stored (inputs, units)") { check_every_form<kernels_by_inputs>(); }
+}
+
+TEST_CASE("dense: the kernel is stored (inputs, units) only where the matmul runs and reads it faster", "[nn][dense]") {
+    using product = est::host::dense_product;
+    auto by_units = est::kernel_order::units_major;
+    CHECK(product::preferred_order(784, 63) == by_units);     // few units: the sgemm runs every pass
+    CHECK(product::preferred_order(1024, 1024) == by_units);  // a large kernel: the sgemm in training
+    CHECK(product::preferred_order(3136, 1024) == by_units);
+    product probe(784, 256, est::post_op::relu, by_units);
+    bool matmul_runs = probe.faster_at(64);  // oneDNN's brgemm matmul (AVX-512)
+    CHECK(product::preferred_order(784, 256) == (matmul_runs ? est::kernel_order::inputs_major : by_units));
+    using layer = est::dense<256, est::relu>::layer<est::shape<784>, est::host>;
+    layer l;
+    CHECK((l.parameters()[0].layout == nullptr) == matmul_runs);  // stored canonically, or transposed
+}
+
+// The fused matmul on its own, on a kernel in either order, whether or not it is the faster form here.
+TEST_CASE("dense: the fused matmul reads its kernel in either order", "[nn][dense]") {
+    constexpr std::size_t inputs = 37, units = 70, batch = 66;
+    est::random_engine engine(9);
+    auto kernel = uniform_values(inputs * units, engine), bias = uniform_values(units, engine),
+         x = uniform_values(batch * inputs, engine);
+    std::vector<float> transposed(kernel.size());
+    for (std::size_t i = 0; i < inputs; ++i)
+        for (std::size_t u = 0; u < units; ++u) transposed[u * inputs + i] = kernel[i * units + u];
+    auto expected = dense_reference<est::relu>(x, kernel, bias, batch);
+    for (auto order : {est::kernel_order::units_major, est::kernel_order::inputs_major}) {
+        est::host::dense_product product(inputs, units, est::post_op::relu, order);
+        std::vector<float> y(batch * units);
+        auto const& stored = order == est::kernel_order::inputs_major ? kernel : transposed;
+        product.forward(x.data(), batch, stored.data(), bias.data(), y.data());
+        for (std::size_t i = 0; i < y.size(); ++i) {
+            INFO("order " << int(order) << ", example " << i / units << ", unit " << i % units);
+            CHECK(y[i] == Approx(expected[i]).margin(1e-4));
+        }
+    }
 }
 
 TEST_CASE("dense: gradients match finite differences", "[nn][dense][gradient]") {
@@ -92,4 +165,8 @@ TEST_CASE("dense: gradients match finite differences", "[nn][dense][gradient]") 
     test::check_gradients<est::dense<4, est::sigmoid>, est::shape<7>>(2);
     test::check_gradients<est::dense<4, est::tanh>, est::shape<3>>(4);
     test::check_gradients<est::dense<5, est::softmax>, est::shape<3>>(2);
+    test::check_gradients_on<kernels_by_inputs, est::dense<6>, est::shape<5>>(3);
+    test::check_gradients_on<kernels_by_inputs, est::dense<4, est::tanh>, est::shape<3>>(4);
+    test::check_gradients_on<kernels_by_inputs, est::dense<64>, est::shape<9>>(70);
+    test::check_gradients_on<kernels_by_units, est::dense<64>, est::shape<9>>(70);
 }

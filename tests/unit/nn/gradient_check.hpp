@@ -1,7 +1,7 @@
 // Finite-difference checks of a layer's backward pass: the layer runs as a one-layer model on the
-// host back end, the loss is sum(w * layer(x)) for fixed random w, and every analytic gradient
-// (input and parameters, in the canonical layout) is compared with central differences at sampled
-// positions.
+// host back end (or another), the loss is sum(w * layer(x)) for fixed random w, and every analytic
+// gradient (input and parameters, in the canonical layout) is compared with central differences at
+// sampled positions.
 #pragma once
 
 #include <est/est.hpp>
@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace test {
@@ -46,11 +47,11 @@ inline void expect_close(double analytic, double numeric, gradient_tolerance t, 
     CHECK(std::abs(analytic - numeric) <= t.absolute + t.relative * std::abs(numeric));
 }
 
-/// Checks d(sum(w * y))/dx and d/dparameters of layer `L` on input shape `In` at a random point;
-/// `input` lets a test choose inputs away from kinks (ties in max pooling, relu at 0).
-template <class L, class In, class Mode = est::mode<est::mode_key::train>>
-void check_gradients(std::size_t batch, gradient_tolerance t = {}, std::vector<float> input = {}, Mode mode = {}) {
-    using net_type = one_layer_model<L, In>;
+/// Checks d(sum(w * y))/dx and d/dparameters of layer `L` on input shape `In` on back end `B` at a
+/// random point; `input` lets a test choose inputs away from kinks (ties in max pooling, relu at 0).
+template <class B, class L, class In, class Mode = est::mode<est::mode_key::train>>
+void check_gradients_on(std::size_t batch, gradient_tolerance t = {}, std::vector<float> input = {}, Mode mode = {}) {
+    using net_type = typename one_layer_model<L, In>::template on<B>;
     net_type net;
     net.initialize(11);
     est::random_engine engine(11);
@@ -111,6 +112,12 @@ void check_gradients(std::size_t batch, gradient_tolerance t = {}, std::vector<f
         }
         ++k;
     }
+}
+
+/// check_gradients_on the host back end.
+template <class L, class In, class Mode = est::mode<est::mode_key::train>>
+void check_gradients(std::size_t batch, gradient_tolerance t = {}, std::vector<float> input = {}, Mode mode = {}) {
+    check_gradients_on<est::host, L, In, Mode>(batch, t, std::move(input), mode);
 }
 
 }  // namespace test

@@ -8,12 +8,25 @@
 
 namespace est::onednn {
 
-EST_DECL dense_product::dense_product(std::size_t inputs, std::size_t units, post_op op)
-    : inputs_(inputs), units_(units), op_(op) {}
+EST_DECL dense_product::dense_product(std::size_t inputs, std::size_t units, post_op op, kernel_order order)
+    : inputs_(inputs), units_(units), op_(op), order_(order) {}
 
 EST_DECL bool dense_product::faster_at(std::size_t batch) {
-    bool large_kernel = inputs_ * units_ >= (std::size_t(1) << 20);
+    bool large_kernel = inputs_ * units_ >= large_kernel_weights;
     return batch >= (large_kernel ? 256 : 64) && units_ >= 64 && plan_for(batch).brgemm;
+}
+
+EST_DECL kernel_order dense_product::preferred_order(std::size_t inputs, std::size_t units) {
+    bool by_inputs = units >= 64 && inputs * units < large_kernel_weights && brgemm_runs();
+    return by_inputs ? kernel_order::inputs_major : kernel_order::units_major;
+}
+
+EST_DECL bool dense_product::brgemm_runs() {
+    static bool const runs = [] {
+        dense_product probe(64, 64, post_op::none, kernel_order::inputs_major);
+        return probe.plan_for(64).brgemm;
+    }();
+    return runs;
 }
 
 EST_DECL void dense_product::forward(float const* x, std::size_t batch, float const* kernel, float const* bias,
@@ -36,8 +49,10 @@ EST_DECL dense_product::plan& dense_product::plan_for(std::size_t batch) {
     if (plans_.size() == plans_kept)
         plans_.erase(plans_.begin());
     auto rows = dnnl_dim_t(batch), inputs = dnnl_dim_t(inputs_), units = dnnl_dim_t(units_);
-    // The weights operand is (inputs, units); K stored (units, inputs) row-major is it transposed.
-    auto source = memory_desc<2>({rows, inputs}, dnnl_ab), weights = memory_desc<2>({inputs, units}, dnnl_ba),
+    // The weights operand is (inputs, units): K stored so is it as it is ("ab"), K stored (units,
+    // inputs) its transpose ("ba").
+    auto weights_tag = order_ == kernel_order::inputs_major ? dnnl_ab : dnnl_ba;
+    auto source = memory_desc<2>({rows, inputs}, dnnl_ab), weights = memory_desc<2>({inputs, units}, weights_tag),
          bias = memory_desc<2>({1, units}, dnnl_ab), destination = memory_desc<2>({rows, units}, dnnl_ab);
     dnnl_matmul_desc_t op;
     check(dnnl_matmul_desc_init(&op, &source, &weights, &bias, &destination), name());

@@ -5,17 +5,10 @@
 #include <est/host/vector_width.hpp>
 #include <est/host/winograd_convolution.hpp>
 
-#include <cstdlib>
-#include <string_view>
-
 namespace est::onednn {
 
 EST_DECL bool winograd_convolution::runs_on_this_cpu() {
-    static bool const runs = [] {
-        if (char const* setting = std::getenv("EST_WINOGRAD"); setting && std::string_view(setting) == "0")
-            return false;
-        return est::detail::widest_lanes() != 0;
-    }();
+    static bool const runs = est::detail::vector_kernels_run("EST_WINOGRAD");
     return runs;
 }
 
