@@ -568,11 +568,11 @@ void forward_product(est::host::gemm_engine e, std::size_t rows, std::size_t inp
         est::host::gemm_on(e, false, true, rows, units, inputs, 1.0f, x, kernel, 0.0f, y);
 }
 
-/// A dense layer's training products at `batch` (inputs -> units, its kernel stored (units, inputs)
-/// as est::dense keeps it) on oneDNN's sgemm and on est's product (host/matrix_product.hpp), in
-/// turns: the forward product in the form each engine runs faster (transposed_product_faster_on)
-/// and, in training, the kernel's gradient dy^T x, the input gradient dy K and the bias gradient
-/// ones^T dy.
+/// A dense layer's training products at `batch` (inputs -> units, its kernel stored (units, inputs),
+/// as est::dense keeps it where the sgemm runs every pass) on oneDNN's sgemm and on est's product
+/// (host/matrix_product.hpp), in turns: the forward product in the form each engine runs faster
+/// (transposed_product_faster_on) and, in training, the kernel's gradient dy^T x, the input
+/// gradient dy K and the bias gradient ones^T dy.
 void matrix_products(char const* name, std::size_t inputs, std::size_t units, std::size_t batch, bool training,
                      std::vector<row>& rows, est::random_engine& rng) {
     using engine = est::host::gemm_engine;
@@ -622,19 +622,31 @@ void matrix_products(char const* name, std::size_t inputs, std::size_t units, st
     }
 }
 
+/// est::host with every dense kernel stored (units, inputs), whatever dense_product::preferred_order
+/// says: the MLP as est ran it before its kernels were stored (inputs, units) where the matmul runs.
+struct host_kernels_by_units : est::host {
+    struct dense_product : est::host::dense_product {
+        using est::host::dense_product::dense_product;
+        static est::kernel_order preferred_order(std::size_t, std::size_t) { return est::kernel_order::units_major; }
+    };
+};
+
 /// The MLP's inference pass at batch 256 against its three products alone, in turns: the whole
-/// model (est::sequential, its slices of the batch each on one thread, as est::predict runs it)
-/// and, in the same slices, only the forward products of its dense layers (784->256, 256->128,
-/// 128->10) on oneDNN's sgemm and on est's product, each in the form it runs faster. Where the whole
-/// pass is little slower than its products, it runs at the speed of the products' engine. Also the
-/// three layers (bias and ReLU fused) as oneDNN matmuls on weights reordered once into the blocked
-/// layout the matmul picks: what an inference copy of the kernels in that layout would give.
+/// model (est::sequential, its slices of the batch each on one thread, as est::predict runs it;
+/// also with every kernel stored (units, inputs)) and, in the same slices, only the forward
+/// products of its dense layers (784->256, 256->128, 128->10) on oneDNN's sgemm and on est's
+/// product, each in the form it runs faster. Where the whole pass is little slower than its
+/// products, it runs at the speed of the products' engine. Also the three layers (bias and ReLU
+/// fused) as oneDNN matmuls on weights reordered once into the blocked layout the matmul picks:
+/// what an inference copy of the kernels in that layout would give.
 void mlp_inference_products(std::vector<row>& rows, est::random_engine& rng) {
     using engine = est::host::gemm_engine;
     constexpr std::size_t batch = inference_batch;
     constexpr std::array<std::size_t, 4> widths{784, 256, 128, 10};  // the input's, then each layer's units
     fashion_mnist::mlp net;
     net.initialize(1);
+    fashion_mnist::mlp::on<host_kernels_by_units> net_by_units;
+    net_by_units.initialize(1);
     est::batch_tensor<float, est::shape<28, 28, 1>> images(batch);
     for (std::size_t i = 0; i < images.size(); ++i) images.data()[i] = rng.normal();
     std::array<host_buffer<float>, 4> activations{
@@ -713,13 +725,14 @@ void mlp_inference_products(std::vector<row>& rows, est::random_engine& rng) {
     };
     volatile float sink = 0.0f;
     auto times =
-        compare({[&] { sink = net(images, est::predict).value.data[0]; }, [&] { products(engine::onednn_sgemm); },
-                 [&] { products(engine::est_product); }, blocked_layers});
+        compare({[&] { sink = net(images, est::predict).value.data[0]; },
+                 [&] { sink = net_by_units(images, est::predict).value.data[0]; },
+                 [&] { products(engine::onednn_sgemm); }, [&] { products(engine::est_product); }, blocked_layers});
     std::string op = "MLP inference in " + std::to_string(slices) + " slice" + (slices == 1 ? "" : "s");
-    char const* variants[] = {"est::predict", "oneDNN sgemm", "est product", "blocked matmul"};
-    char const* what[] = {"the whole model", "its three products alone", "its three products alone",
-                          "its three layers on blocked weights"};
-    for (std::size_t v = 0; v < 4; ++v) {
+    char const* variants[] = {"est::predict", "est::predict oi", "oneDNN sgemm", "est product", "blocked matmul"};
+    char const* what[] = {"the whole model", "the whole model, kernels (units, inputs)", "its three products alone",
+                          "its three products alone", "its three layers on blocked weights"};
+    for (std::size_t v = 0; v < 5; ++v) {
         char text[96];
         std::snprintf(text, sizeof text, "%s, %.0f images/s", what[v], double(batch) / times[v].median_ms * 1e3);
         rows.push_back({"slices", op, batch, variants[v], times[v], flops, text});

@@ -6,9 +6,9 @@
 // except for a kernel of a million weights or more below 256 rows; there, on fewer rows or units,
 // and on AVX2 (where oneDNN 2.6 runs the matmul on its gemm) the sgemm is faster
 // (`host_primitives`, "Dense layers" and its "dense forward" grid; benchmarks/README.md).
-// Where the matmul runs, it reads a kernel stored (inputs, units) faster than one stored (units,
-// inputs) (the MLP's inference slices: 0.90 of the time), so est::dense stores its kernel in the
-// order preferred_order() names.
+// Where the matmul runs, est::dense stores a kernel of fewer than a million weights (inputs, units)
+// (preferred_order()): the MLP's inference, in slices of 128 rows on one thread each, then ran 1.05
+// times as fast (benchmarks/README.md, "The MLP's kernels stored (inputs, units)").
 #pragma once
 
 #include <est/core/config.hpp>
@@ -40,11 +40,11 @@ public:
 
     /// The order a dense layer of `inputs` x `units` stores its kernel in: (inputs, units) where
     /// faster_at holds from 64 rows (oneDNN runs the matmul with its brgemm kernels; from 64 units;
-    /// a kernel under a million weights), which the matmul reads faster at inference and the sgemm
-    /// about as fast or faster in training (the MLP's layers on AVX-512); (units, inputs) elsewhere,
-    /// where the sgemm runs every pass (the CNN's first dense layer: 1.3 times faster in training
-    /// than on (inputs, units)). A function of the shape and the CPU, so that runs stay
-    /// bit-identical.
+    /// a kernel under a million weights): the MLP's inference slices ran faster so, its whole
+    /// training steps as fast; (units, inputs) elsewhere, where the sgemm runs every pass (the CNN's
+    /// first dense layer: 1.3 times faster in training than on (inputs, units)). A function of the
+    /// shape and the CPU, so that runs stay bit-identical. The first call creates one small matmul
+    /// to learn whether oneDNN runs its brgemm kernels here.
     EST_DECL static kernel_order preferred_order(std::size_t inputs, std::size_t units);
 
 private:

@@ -1,6 +1,6 @@
-// A matrix parameter stored as its transpose, on any back end: dense kernels ((inputs, units) in
-// checkpoints, (units, inputs) in the arena) and cuDNN's convolution kernels ((window, window,
-// channels, filters) in checkpoints, (filters, window, window, channels) in the arena).
+// A matrix parameter stored as its transpose, on any back end: dense kernels stored (units,
+// inputs) ((inputs, units) in checkpoints; nn/dense.hpp) and cuDNN's convolution kernels ((window,
+// window, channels, filters) in checkpoints, (filters, window, window, channels) in the arena).
 #pragma once
 
 #include <est/core/host_device.hpp>

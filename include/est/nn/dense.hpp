@@ -119,7 +119,6 @@ struct dense {
         static constexpr bool fused_product = requires { typename B::dense_product; };
         struct no_product_primitive {
             no_product_primitive(std::size_t, std::size_t, post_op, kernel_order) {}
-            static kernel_order preferred_order(std::size_t, std::size_t) { return kernel_order::units_major; }
         };
         using product_primitive = typename std::conditional_t<fused_product, detail::dense_product_of<B>,
                                                               std::type_identity<no_product_primitive>>::type;
@@ -129,9 +128,16 @@ struct dense {
                 throw error("est::dense: input in layout " + std::string(layout_name(l)) + "; dense reads rows");
         }
 
+        /// The order the back end's dense product asks for; (units, inputs) where it names none.
+        static kernel_order preferred_order() {
+            if constexpr (requires { product_primitive::preferred_order(inputs, Units); })
+                return product_primitive::preferred_order(inputs, Units);
+            else
+                return kernel_order::units_major;
+        }
         bool by_inputs() const { return order_ == kernel_order::inputs_major; }
 
-        kernel_order const order_ = product_primitive::preferred_order(inputs, Units);
+        kernel_order const order_ = preferred_order();
         detail::transposed_matrix<B> kernel_layout_{inputs, Units};  // where stored (units, inputs)
         [[no_unique_address]] product_primitive product_primitive_{inputs, Units, Act::fused, order_};
         parameter_slot kernel_, bias_;

@@ -25,16 +25,21 @@ TEST_CASE("dense: forward is x K + b", "[nn][dense]") {
 }
 
 /// est::host with every dense kernel stored in `Order`, whatever this CPU's dense product prefers,
-/// so that both orders run everywhere.
-template <est::kernel_order Order>
+/// so that both orders run everywhere; with `AlwaysFused`, every inference pass runs the fused
+/// matmul (oneDNN's gemm-based one where it has no brgemm kernels), so that the layer's fused path
+/// runs on every CPU too.
+template <est::kernel_order Order, bool AlwaysFused = false>
 struct host_with_kernels : est::host {
     struct dense_product : est::host::dense_product {
         using est::host::dense_product::dense_product;
         static est::kernel_order preferred_order(std::size_t, std::size_t) { return Order; }
+        bool faster_at(std::size_t batch) { return AlwaysFused || est::host::dense_product::faster_at(batch); }
     };
 };
 using kernels_by_units = host_with_kernels<est::kernel_order::units_major>;
 using kernels_by_inputs = host_with_kernels<est::kernel_order::inputs_major>;
+using fused_by_units = host_with_kernels<est::kernel_order::units_major, true>;
+using fused_by_inputs = host_with_kernels<est::kernel_order::inputs_major, true>;
 
 /// y = act(x K + b) in doubles, for x (batch, inputs) and K (inputs, units) row-major.
 template <class Act>
@@ -94,7 +99,7 @@ void check_forward_against_loops(std::size_t batch) {
 
 template <class B>
 void check_every_form() {
-    check_forward_against_loops<5, 33, est::relu, B>(7);  // few units: transposed on the sgemm
+    check_forward_against_loops<5, 33, est::relu, B>(7);  // few units: transposed on the sgemm (units, inputs)
     check_forward_against_loops<40, 33, est::relu, B>(7);
     check_forward_against_loops<1024, 1024, est::relu, B>(3);  // a large kernel
     check_forward_against_loops<64, 33, est::relu, B>(64);     // oneDNN's matmul, where it is faster
@@ -121,6 +126,31 @@ TEST_CASE("dense: forward is act(x K + b) whichever way the product is computed"
     SECTION("each kernel in the order this CPU prefers") { check_every_form<est::host>(); }
     SECTION("every kernel stored (units, inputs)") { check_every_form<kernels_by_units>(); }
     SECTION("every kernel stored (inputs, units)") { check_every_form<kernels_by_inputs>(); }
+    SECTION("every inference pass on the fused matmul, kernel (units, inputs)") { check_every_form<fused_by_units>(); }
+    SECTION("every inference pass on the fused matmul, kernel (inputs, units)") { check_every_form<fused_by_inputs>(); }
+}
+
+// Checkpoints hold the canonical (inputs, units) kernel whatever the order it is stored in: a model
+// storing it one way gives its values to a model storing it the other, and both compute the same.
+TEST_CASE("dense: models storing the kernel in either order exchange it canonically", "[nn][dense]") {
+    using by_units = test::one_layer_model<est::dense<70, est::relu>, est::shape<37>>::on<kernels_by_units>;
+    using by_inputs = test::one_layer_model<est::dense<70, est::relu>, est::shape<37>>::on<kernels_by_inputs>;
+    by_units from;
+    from.initialize(7);
+    by_inputs to;
+    to.initialize(8);
+    for (auto const& p : from.parameters()) to.write(to.parameter(p.name), from.read(p));
+    CHECK(to.read(to.parameter("1_dense/kernel")) == from.read(from.parameter("1_dense/kernel")));
+    est::random_engine engine(2);
+    est::batch_tensor<float, est::shape<37>> x(9);
+    auto values = uniform_values(x.size(), engine);
+    std::copy(values.begin(), values.end(), x.data());
+    for (bool training : {false, true}) {
+        auto a = training ? from.forward(x.view(), est::train) : from.forward(x.view(), est::eval);
+        auto b = training ? to.forward(x.view(), est::train) : to.forward(x.view(), est::eval);
+        REQUIRE(a.size() == b.size());
+        for (std::size_t i = 0; i < a.size(); ++i) CHECK(b.data[i] == Approx(a.data[i]).margin(1e-5));
+    }
 }
 
 TEST_CASE("dense: the kernel is stored (inputs, units) only where the matmul runs and reads it faster", "[nn][dense]") {
@@ -129,7 +159,7 @@ TEST_CASE("dense: the kernel is stored (inputs, units) only where the matmul run
     CHECK(product::preferred_order(784, 63) == by_units);     // few units: the sgemm runs every pass
     CHECK(product::preferred_order(1024, 1024) == by_units);  // a large kernel: the sgemm in training
     CHECK(product::preferred_order(3136, 1024) == by_units);
-    product probe(784, 256, est::post_op::relu, by_units);
+    product probe(784, 256, est::post_op::relu, est::kernel_order::inputs_major);
     bool matmul_runs = probe.faster_at(64);  // oneDNN's brgemm matmul (AVX-512)
     CHECK(product::preferred_order(784, 256) == (matmul_runs ? est::kernel_order::inputs_major : by_units));
     using layer = est::dense<256, est::relu>::layer<est::shape<784>, est::host>;
