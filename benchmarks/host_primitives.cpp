@@ -11,6 +11,7 @@
 // the same machine. Tables, then every figure as one JSON line. `host_primitives products` runs the
 // products and the MLP's inference alone.
 #include "../examples/fashion_mnist_model.hpp"
+#include "../tests/support/kernel_order.hpp"
 #include "support/fp32_peak.hpp"
 
 #include <est/core/random.hpp>
@@ -622,15 +623,6 @@ void matrix_products(char const* name, std::size_t inputs, std::size_t units, st
     }
 }
 
-/// est::host with every dense kernel stored (units, inputs), whatever dense_product::preferred_order
-/// says: the MLP as est ran it before its kernels were stored (inputs, units) where the matmul runs.
-struct host_kernels_by_units : est::host {
-    struct dense_product : est::host::dense_product {
-        using est::host::dense_product::dense_product;
-        static est::kernel_order preferred_order(std::size_t, std::size_t) { return est::kernel_order::units_major; }
-    };
-};
-
 /// The MLP's inference pass at batch 256 against its three products alone, in turns: the whole
 /// model (est::sequential, its slices of the batch each on one thread, as est::predict runs it;
 /// also with every kernel stored (units, inputs)) and, in the same slices, only the forward
@@ -645,7 +637,8 @@ void mlp_inference_products(std::vector<row>& rows, est::random_engine& rng) {
     constexpr std::array<std::size_t, 4> widths{784, 256, 128, 10};  // the input's, then each layer's units
     fashion_mnist::mlp net;
     net.initialize(1);
-    fashion_mnist::mlp::on<host_kernels_by_units> net_by_units;
+    // The MLP as est ran it before its kernels were stored (inputs, units) where the matmul runs.
+    fashion_mnist::mlp::on<test::host_with_kernels<est::kernel_order::units_major>> net_by_units;
     net_by_units.initialize(1);
     est::batch_tensor<float, est::shape<28, 28, 1>> images(batch);
     for (std::size_t i = 0; i < images.size(); ++i) images.data()[i] = rng.normal();

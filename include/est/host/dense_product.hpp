@@ -57,6 +57,8 @@ private:
         std::size_t scratchpad_floats = 0;
     };
     static constexpr std::size_t plans_kept = 4;
+    /// The matmul runs a product to fewer units (a classifier's last layer) slower than the sgemm.
+    static constexpr std::size_t least_units = 64;
     /// From this many weights on, a kernel is large: the sgemm's transposed product runs it as fast
     /// below 256 rows, and in training faster on (units, inputs).
     static constexpr std::size_t large_kernel_weights = std::size_t(1) << 20;

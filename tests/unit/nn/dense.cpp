@@ -1,3 +1,4 @@
+#include "support/kernel_order.hpp"
 #include "unit/nn/gradient_check.hpp"
 
 TEST_CASE("dense: shapes, parameters and MACs are compile-time", "[nn][dense]") {
@@ -24,22 +25,10 @@ TEST_CASE("dense: forward is x K + b", "[nn][dense]") {
     CHECK(y.data[3] == Approx(4 + 4 - 1));
 }
 
-/// est::host with every dense kernel stored in `Order`, whatever this CPU's dense product prefers,
-/// so that both orders run everywhere; with `AlwaysFused`, every inference pass runs the fused
-/// matmul (oneDNN's gemm-based one where it has no brgemm kernels), so that the layer's fused path
-/// runs on every CPU too.
-template <est::kernel_order Order, bool AlwaysFused = false>
-struct host_with_kernels : est::host {
-    struct dense_product : est::host::dense_product {
-        using est::host::dense_product::dense_product;
-        static est::kernel_order preferred_order(std::size_t, std::size_t) { return Order; }
-        bool faster_at(std::size_t batch) { return AlwaysFused || est::host::dense_product::faster_at(batch); }
-    };
-};
-using kernels_by_units = host_with_kernels<est::kernel_order::units_major>;
-using kernels_by_inputs = host_with_kernels<est::kernel_order::inputs_major>;
-using fused_by_units = host_with_kernels<est::kernel_order::units_major, true>;
-using fused_by_inputs = host_with_kernels<est::kernel_order::inputs_major, true>;
+using kernels_by_units = test::host_with_kernels<est::kernel_order::units_major>;
+using kernels_by_inputs = test::host_with_kernels<est::kernel_order::inputs_major>;
+using fused_by_units = test::host_with_kernels<est::kernel_order::units_major, true>;
+using fused_by_inputs = test::host_with_kernels<est::kernel_order::inputs_major, true>;
 
 /// y = act(x K + b) in doubles, for x (batch, inputs) and K (inputs, units) row-major.
 template <class Act>

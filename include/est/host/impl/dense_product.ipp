@@ -13,11 +13,11 @@ EST_DECL dense_product::dense_product(std::size_t inputs, std::size_t units, pos
 
 EST_DECL bool dense_product::faster_at(std::size_t batch) {
     bool large_kernel = inputs_ * units_ >= large_kernel_weights;
-    return batch >= (large_kernel ? 256 : 64) && units_ >= 64 && plan_for(batch).brgemm;
+    return batch >= (large_kernel ? 256 : 64) && units_ >= least_units && plan_for(batch).brgemm;
 }
 
 EST_DECL kernel_order dense_product::preferred_order(std::size_t inputs, std::size_t units) {
-    bool by_inputs = units >= 64 && inputs * units < large_kernel_weights && brgemm_runs();
+    bool by_inputs = units >= least_units && inputs * units < large_kernel_weights && brgemm_runs();
     return by_inputs ? kernel_order::inputs_major : kernel_order::units_major;
 }
 
