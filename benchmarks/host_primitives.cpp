@@ -6,10 +6,9 @@
 // then the two forms of a dense layer's forward product (x K^T, K x^T) and the fused matmul over a
 // grid of shapes; and the dense layers' products (training, and inference's forward pass) on
 // oneDNN's sgemm against est's own (host/matrix_product.hpp); and the MLP's inference pass against
-// its products alone and its layers as matmuls on blocked weights. Each is read against the FP32
-// peak measured in the same run. The alternatives of a comparison run in turns, so that they see
-// the same machine. Tables, then every figure as one JSON line. `host_primitives products` runs the
-// products and the MLP's inference alone.
+// its products alone and frozen (est::frozen). Each is read against the FP32 peak measured in the
+// same run. The alternatives of a comparison run in turns, so that they see the same machine. Tables, then every figure
+// as one JSON line. `host_primitives products` runs the products and the MLP's inference alone.
 #include "../examples/fashion_mnist_model.hpp"
 #include "../tests/support/kernel_order.hpp"
 #include "support/fp32_peak.hpp"
@@ -628,9 +627,9 @@ void matrix_products(char const* name, std::size_t inputs, std::size_t units, st
 /// also with every kernel stored (units, inputs)) and, in the same slices, only the forward
 /// products of its dense layers (784->256, 256->128, 128->10) on oneDNN's sgemm and on est's
 /// product, each in the form it runs faster. Where the whole pass is little slower than its
-/// products, it runs at the speed of the products' engine. Also the three layers (bias and ReLU
-/// fused) as oneDNN matmuls on weights reordered once into the blocked layout the matmul picks:
-/// what an inference copy of the kernels in that layout would give.
+/// products, it runs at the speed of the products' engine. Also the model frozen (est::frozen):
+/// its dense layers' matmuls read their kernels in the blocked layout the matmul picks; and frozen
+/// with the output layer on the matmul too (est runs it on the sgemm).
 void mlp_inference_products(std::vector<row>& rows, est::random_engine& rng) {
     using engine = est::host::gemm_engine;
     constexpr std::size_t batch = inference_batch;
@@ -665,67 +664,25 @@ void mlp_inference_products(std::vector<row>& rows, est::random_engine& rng) {
             }
         });
     };
-    // Each slice's three layers as matmuls on blocked weights, built on the slice's thread.
-    struct blocked_layer {
-        dnn::primitive matmul;
-        dnn::memory source, weights, bias, destination, scratchpad;
-        host_buffer<float> blocked, scratch;
-    };
-    std::vector<std::array<blocked_layer, 3>> blocked(slices);
-    host_buffer<float> zero_bias(widths[1]);
-    std::fill(zero_bias.data(), zero_bias.data() + zero_bias.size(), 0.0f);
-    est::host::for_each_slice(slices, [&](std::size_t s) {
-        auto rows = dnnl_dim_t(batch * (s + 1) / slices - batch * s / slices);
-        for (std::size_t l = 0; l < 3; ++l) {
-            auto inputs = dnnl_dim_t(widths[l]), units = dnnl_dim_t(widths[l + 1]);
-            auto source = dnn::memory_desc<2>({rows, inputs}, dnnl_ab),
-                 weights = dnn::memory_desc<2>({inputs, units}, dnnl_format_tag_any),
-                 stored = dnn::memory_desc<2>({inputs, units}, dnnl_ba),  // kernels[l] is (units, inputs)
-                bias = dnn::memory_desc<2>({1, units}, dnnl_ab),
-                 destination = dnn::memory_desc<2>({rows, units}, dnnl_ab);
-            dnnl_matmul_desc_t op;
-            dnn::check(dnnl_matmul_desc_init(&op, &source, &weights, &bias, &destination), "a blocked matmul");
-            auto relu = l < 2 ? dnnl_eltwise_relu : dnnl_alg_kind_undef;
-            auto pd = dnn::make_primitive_desc(op, dnn::make_attributes(relu).get(), "a blocked matmul");
-            auto& b = blocked[s][l];
-            auto blocked_weights = dnn::queried(pd.get(), dnnl_query_weights_md);
-            b.blocked = buffer_for(blocked_weights);
-            dnn::reorder(stored, blocked_weights)(kernels[l].data(), b.blocked.data());
-            auto scratchpad = dnn::bytes(dnn::queried(pd.get(), dnnl_query_scratchpad_md));
-            b.scratch = host_buffer<float>(dnn::floats(scratchpad) + 1);
-            b.matmul = dnn::make_primitive(pd.get(), "a blocked matmul");
-            b.source = dnn::memory(source);
-            b.weights = dnn::memory(blocked_weights);
-            b.bias = dnn::memory(bias);
-            b.destination = dnn::memory(destination);
-            b.scratchpad = dnn::scratchpad_memory(scratchpad);
-        }
-    });
-    auto blocked_layers = [&] {
-        est::host::for_each_slice(slices, [&](std::size_t s) {
-            std::size_t first = batch * s / slices;
-            for (std::size_t l = 0; l < 3; ++l) {
-                auto& b = blocked[s][l];
-                dnn::execute<5>(b.matmul,
-                                {{{DNNL_ARG_SRC, b.source.bind(activations[l].data() + first * widths[l])},
-                                  {DNNL_ARG_WEIGHTS, b.weights.bind(b.blocked.data())},
-                                  {DNNL_ARG_BIAS, b.bias.bind(zero_bias.data())},
-                                  {DNNL_ARG_DST, b.destination.bind(activations[l + 1].data() + first * widths[l + 1])},
-                                  {DNNL_ARG_SCRATCHPAD, b.scratchpad.bind(b.scratch.data())}}},
-                                "a blocked matmul");
-            }
-        });
-    };
+    est::frozen<fashion_mnist::mlp> served(net);
+    // Frozen with every layer on the matmul, the output layer (10 units) too.
+    using all_matmul = fashion_mnist::mlp::on<test::host_with_kernels<est::kernel_order::inputs_major, true>>;
+    all_matmul net_all_matmul;
+    net_all_matmul.initialize(1);
+    est::frozen<all_matmul> served_all_matmul(net_all_matmul);
     volatile float sink = 0.0f;
-    auto times =
-        compare({[&] { sink = net(images, est::predict).value.data[0]; },
-                 [&] { sink = net_by_units(images, est::predict).value.data[0]; },
-                 [&] { products(engine::onednn_sgemm); }, [&] { products(engine::est_product); }, blocked_layers});
+    auto times = compare({[&] { sink = net(images, est::predict).value.data[0]; },
+                          [&] { sink = net_by_units(images, est::predict).value.data[0]; },
+                          [&] { sink = served(images, est::predict).data[0]; },
+                          [&] { sink = served_all_matmul(images, est::predict).data[0]; },
+                          [&] { products(engine::onednn_sgemm); }, [&] { products(engine::est_product); }});
     std::string op = "MLP inference in " + std::to_string(slices) + " slice" + (slices == 1 ? "" : "s");
-    char const* variants[] = {"est::predict", "est::predict oi", "oneDNN sgemm", "est product", "blocked matmul"};
-    char const* what[] = {"the whole model", "the whole model, kernels (units, inputs)", "its three products alone",
-                          "its three products alone", "its three layers on blocked weights"};
-    for (std::size_t v = 0; v < 5; ++v) {
+    char const* variants[] = {"est::predict",    "est::predict oi", "est::frozen",
+                              "frozen, matmuls", "oneDNN sgemm",    "est product"};
+    char const* what[] = {"the whole model",          "the whole model, kernels (units, inputs)",
+                          "the whole model, frozen",  "frozen, the output layer on the matmul too",
+                          "its three products alone", "its three products alone"};
+    for (std::size_t v = 0; v < std::size(variants); ++v) {
         char text[96];
         std::snprintf(text, sizeof text, "%s, %.0f images/s", what[v], double(batch) / times[v].median_ms * 1e3);
         rows.push_back({"slices", op, batch, variants[v], times[v], flops, text});

@@ -1,12 +1,13 @@
 // Training (batch 64) and inference (batch 256) throughput of the Fashion-MNIST MLP and CNN on
 // synthetic inputs of the real shape, with what benchmarks/peers/pytorch.py compares against:
-// images/s, the fraction of this machine's FP32 peak reached (the peak measured in this process by
-// an FMA loop on the same threads, in rounds interleaved with the steps), the share of a training
-// step spent in the optimizer's update and the memory bandwidth it reaches (against this machine's,
-// measured in this process), the fraction of peak a step could reach if everything but the update
-// ran at the FP32 peak, peak resident memory, and the heap allocations of the
-// whole malloc family after the first step (those inside oneDNN's primitive executions apart). One
-// line per model, then everything as one JSON line.
+// images/s (inference also of the trained model frozen, est::frozen), the fraction of this
+// machine's FP32 peak reached (the peak measured in this process by an FMA loop on the same
+// threads, in rounds interleaved with the steps), the share of a training step spent in the
+// optimizer's update and the memory bandwidth it reaches (against this machine's, measured in this
+// process), the fraction of peak a step could reach if everything but the update ran at the FP32
+// peak, peak resident memory (of training and inference, before the frozen copy), and the heap
+// allocations of the whole malloc family after the first step (those inside oneDNN's primitive
+// executions apart). One line per model, then everything as one JSON line.
 // Usage: training_throughput [step scale, default 1]
 #include "../examples/fashion_mnist_model.hpp"
 #include "../tests/support/heap_allocations.hpp"
@@ -30,8 +31,8 @@ struct step_counts {
 };
 
 struct figures {
-    double train_images_per_sec = 0.0, inference_images_per_sec = 0.0;
-    double train_peak_fraction = 0.0, inference_peak_fraction = 0.0;
+    double train_images_per_sec = 0.0, inference_images_per_sec = 0.0, frozen_inference_images_per_sec = 0.0;
+    double train_peak_fraction = 0.0, inference_peak_fraction = 0.0, frozen_inference_peak_fraction = 0.0;
     double update_share = 0.0;  // of a training step's time
     double update_gbps = 0.0;   // Adam's bytes (read p, g, m, v; write p, m, v) over the update's time
     double train_bound = 0.0;   // the fraction of peak a step of FLOPs at peak plus this update would reach
@@ -141,10 +142,16 @@ figures measure(char const* name, step_counts steps, double bandwidth_gbps) {
     auto train = rates(train_step, steps.train, train_batch, &result.allocations);
     result.train_steps_counted = std::max<std::size_t>(1, steps.train / 10) * 10;
     auto inference = rates(inference_step, steps.inference, inference_batch, nullptr);
+    // The trained model frozen for inference (est::frozen), as PyTorch's frozen variants are.
+    est::frozen<Model> served(net);
+    auto frozen_step = [&] { sink = served(inference_images, est::predict).data[0]; };
+    auto frozen = rates(frozen_step, steps.inference, inference_batch, nullptr);
     result.train_images_per_sec = train.images_per_sec;
     result.inference_images_per_sec = inference.images_per_sec;
+    result.frozen_inference_images_per_sec = frozen.images_per_sec;
     result.train_peak_fraction = train.images_per_sec * train_flops / 1e9 / train.peak_gflops;
     result.inference_peak_fraction = inference.images_per_sec * forward_flops / 1e9 / inference.peak_gflops;
+    result.frozen_inference_peak_fraction = frozen.images_per_sec * forward_flops / 1e9 / frozen.peak_gflops;
 
     // The optimizer's update alone (one pass over the arenas), against a whole step.
     std::size_t updates = std::max<std::size_t>(10, steps.train / 2);
@@ -160,10 +167,12 @@ figures measure(char const* name, step_counts steps, double bandwidth_gbps) {
     std::printf(
         "%s: train %.0f images/s (%.0f%% of FP32 peak; update %.0f%% of a step at %.1f GB/s, %.0f%% of the memory "
         "bandwidth; FLOPs at peak plus this update would reach %.0f%%), inference %.0f images/s (%.0f%% of "
-        "peak), peak RSS %.1f MiB, heap allocations after step 1: %.1f a step outside oneDNN, %.1f inside\n",
+        "peak; frozen %.0f, %.0f%%), peak RSS %.1f MiB, heap allocations after step 1: %.1f a step outside "
+        "oneDNN, %.1f inside\n",
         name, result.train_images_per_sec, 100.0 * result.train_peak_fraction, 100.0 * result.update_share,
         result.update_gbps, 100.0 * result.update_gbps / bandwidth_gbps, 100.0 * result.train_bound,
-        result.inference_images_per_sec, 100.0 * result.inference_peak_fraction, result.peak_rss_mib,
+        result.inference_images_per_sec, 100.0 * result.inference_peak_fraction, result.frozen_inference_images_per_sec,
+        100.0 * result.frozen_inference_peak_fraction, result.peak_rss_mib,
         double(result.allocations.outside_onednn()) / double(result.train_steps_counted),
         double(result.allocations.onednn) / double(result.train_steps_counted));
     return result;
@@ -171,19 +180,20 @@ figures measure(char const* name, step_counts steps, double bandwidth_gbps) {
 
 std::string json(char const* name, figures const& f, step_counts steps) {
     char buffer[2048];
-    std::snprintf(buffer, sizeof buffer,
-                  "\"%s_train_images_per_sec\":%.1f,\"%s_inference_images_per_sec\":%.1f,"
-                  "\"%s_train_fraction_of_peak\":%.3f,\"%s_inference_fraction_of_peak\":%.3f,"
-                  "\"%s_update_share_of_train_step\":%.3f,\"%s_update_gbps\":%.1f,\"%s_train_bound_fraction_of_peak\":%.3f,"
-                  "\"%s_peak_rss_mib\":%.1f,"
-                  "\"%s_allocations_per_step_outside_onednn\":%.2f,\"%s_allocations_per_step_in_onednn\":%.2f,"
-                  "\"%s_train_steps\":%zu,\"%s_inference_steps\":%zu",
-                  name, f.train_images_per_sec, name, f.inference_images_per_sec, name, f.train_peak_fraction, name,
-                  f.inference_peak_fraction, name, f.update_share, name, f.update_gbps, name, f.train_bound, name,
-                  f.peak_rss_mib, name,
-                  double(f.allocations.outside_onednn()) / double(f.train_steps_counted), name,
-                  double(f.allocations.onednn) / double(f.train_steps_counted), name, steps.train, name,
-                  steps.inference);
+    std::snprintf(
+        buffer, sizeof buffer,
+        "\"%s_train_images_per_sec\":%.1f,\"%s_inference_images_per_sec\":%.1f,"
+        "\"%s_train_fraction_of_peak\":%.3f,\"%s_inference_fraction_of_peak\":%.3f,"
+        "\"%s_frozen_inference_images_per_sec\":%.1f,\"%s_frozen_inference_fraction_of_peak\":%.3f,"
+        "\"%s_update_share_of_train_step\":%.3f,\"%s_update_gbps\":%.1f,\"%s_train_bound_fraction_of_peak\":%.3f,"
+        "\"%s_peak_rss_mib\":%.1f,"
+        "\"%s_allocations_per_step_outside_onednn\":%.2f,\"%s_allocations_per_step_in_onednn\":%.2f,"
+        "\"%s_train_steps\":%zu,\"%s_inference_steps\":%zu",
+        name, f.train_images_per_sec, name, f.inference_images_per_sec, name, f.train_peak_fraction, name,
+        f.inference_peak_fraction, name, f.frozen_inference_images_per_sec, name, f.frozen_inference_peak_fraction,
+        name, f.update_share, name, f.update_gbps, name, f.train_bound, name, f.peak_rss_mib, name,
+        double(f.allocations.outside_onednn()) / double(f.train_steps_counted), name,
+        double(f.allocations.onednn) / double(f.train_steps_counted), name, steps.train, name, steps.inference);
     return buffer;
 }
 

@@ -31,6 +31,10 @@ inference at batch 256, 2 threads: torch.set_num_threads and OMP_NUM_THREADS):
                       compile_freezing           as compile with torch._inductor.config.freezing
                                                  (inductor's CPU inference path: weights folded
                                                  and prepacked)
+est's inference figures come twice: the trained model (est::sequential, as est::predict runs it) and
+the model frozen for inference (est::frozen: a copy of its weights, which its dense layers' matmuls
+read in the blocked layout they pick), the counterpart of PyTorch's frozen variants; est / best is
+reported for each.
 All use Adam (lr 0.001), CrossEntropyLoss, zero_grad(set_to_none=True), synthetic randn inputs
 (N,1,28,28) and randint labels. Compilation, tracing and freezing happen before timing, followed
 by warm-up calls (2 for eager, 5 for jit and compile); then the same number of timed steps as est
@@ -271,6 +275,13 @@ def summary(values):
     return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": values}
 
 
+def frozen_key(figure):
+    """The prefix of est's frozen-model figures for an inference figure ("mlp_frozen_inference"); None
+    for training."""
+    model, mode = figure.split("_")
+    return f"{model}_frozen_inference" if mode == "inference" else None
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -392,6 +403,12 @@ def main():
             values = [run[f"{figure}_{key}"] for run in est_runs if f"{figure}_{key}" in run]
             if values:
                 entry["est_" + key] = summary(values)
+        frozen = frozen_key(figure)
+        frozen_values = [run[frozen + "_images_per_sec"] for run in est_runs
+                         if frozen and frozen + "_images_per_sec" in run]
+        if frozen_values:
+            entry["est_frozen"] = summary(frozen_values)
+            entry["est_frozen_fraction_of_peak"] = summary([run[frozen + "_fraction_of_peak"] for run in est_runs])
         for variant in VARIANTS[figure.split("_")[1]]:
             if (figure, variant) not in torch_runs:
                 if variant in wanted and not applies(figure.split("_")[0], variant):
@@ -416,9 +433,11 @@ def main():
         if measured:
             best = max(measured, key=lambda v: measured[v]["median"])
             entry["best_pytorch_variant"] = best
-            per_round = [e / p for e, p in zip(est_values, measured[best]["per_round"]) if p]
-            entry["est_over_best"] = {"ratio_of_medians": entry["est"]["median"] / measured[best]["median"],
-                                      "per_round": summary(per_round)}
+            for name, values in (("est", est_values), ("est_frozen", frozen_values)):
+                if values:
+                    per_round = [e / p for e, p in zip(values, measured[best]["per_round"]) if p]
+                    entry[name + "_over_best"] = {"ratio_of_medians": entry[name]["median"] / measured[best]["median"],
+                                                  "per_round": summary(per_round)}
         if libtorch_runs:
             entry["libtorch"] = summary([run[figure] for run in libtorch_runs])
             entry["est_over_libtorch"] = entry["est"]["median"] / entry["libtorch"]["median"]
@@ -429,6 +448,9 @@ def main():
         extra = "".join(f"   {key.replace('_', ' ')} {fmt(entry['est_' + key], 3)}"
                         for key in ("fraction_of_peak", "fraction_of_gemm_limit") if "est_" + key in entry)
         print(f"  {'est':34s} {fmt(entry['est']):>34s}{extra}")
+        if "est_frozen" in entry:
+            print(f"  {'est frozen (est::frozen)':34s} {fmt(entry['est_frozen']):>34s}"
+                  f"   fraction of peak {fmt(entry['est_frozen_fraction_of_peak'], 3)}")
         for variant, stats in entry["pytorch"].items():
             name = f"pytorch {variant}"
             if "skipped" in stats:
@@ -443,10 +465,14 @@ def main():
         if libtorch_runs:
             print(f"  {'libtorch':34s} {fmt(entry['libtorch']):>34s}   est/x {entry['est_over_libtorch']:.2f}")
         if "best_pytorch_variant" in entry:
-            ratio = entry["est_over_best"]
-            rounds = ratio["per_round"]
-            spread = f" (per round {rounds['min']:.2f}-{rounds['max']:.2f})" if rounds else ""
-            print(f"  est / best PyTorch ({entry['best_pytorch_variant']}): {ratio['ratio_of_medians']:.2f}{spread}")
+            for name, label in (("est", "est"), ("est_frozen", "est frozen")):
+                if name + "_over_best" not in entry:
+                    continue
+                ratio = entry[name + "_over_best"]
+                rounds = ratio["per_round"]
+                spread = f" (per round {rounds['min']:.2f}-{rounds['max']:.2f})" if rounds else ""
+                print(f"  {label} / best PyTorch ({entry['best_pytorch_variant']}): "
+                      f"{ratio['ratio_of_medians']:.2f}{spread}")
         else:
             print("  est / best PyTorch: no PyTorch variant succeeded")
     if "fp32_peak_gflops" in report:

@@ -27,6 +27,7 @@
 #include <est/nn/dense.hpp>
 #include <est/nn/dropout.hpp>
 #include <est/nn/flatten.hpp>
+#include <est/nn/frozen.hpp>
 #include <est/nn/input.hpp>
 #include <est/nn/layer.hpp>
 #include <est/nn/max_pool2d.hpp>

@@ -8,7 +8,9 @@
 // (`host_primitives`, "Dense layers" and its "dense forward" grid; benchmarks/README.md).
 // Where the matmul runs, est::dense stores a kernel of fewer than a million weights (inputs, units)
 // (preferred_order()): the MLP's inference, in slices of 128 rows on one thread each, then ran 1.05
-// times as fast (benchmarks/README.md, "The MLP's kernels stored (inputs, units)").
+// times as fast (benchmarks/README.md, "The MLP's kernels stored (inputs, units)"). In a frozen
+// model (est::frozen) the matmul reads a copy of the kernel in the blocked layout it picks: the
+// MLP's inference ran 1.04-1.07 times as fast again (benchmarks/README.md, "Frozen models").
 #pragma once
 
 #include <est/core/config.hpp>
@@ -38,6 +40,11 @@ public:
     /// y (batch, units) = op(x K + b) for x (batch, inputs) and K stored in the constructor's order.
     EST_DECL void forward(float const* x, std::size_t batch, float const* kernel, float const* bias, float* y);
 
+    /// Promises that `kernel`, stored in the constructor's order, keeps its values from now on (an
+    /// est::frozen model owns them): the matmul then reads a copy of it in the blocked layout it
+    /// picks, made once for each batch size, and forward() ignores its `kernel` argument.
+    EST_DECL void freeze(float const* kernel);
+
     /// The order a dense layer of `inputs` x `units` stores its kernel in: (inputs, units) where
     /// faster_at holds from 64 rows (oneDNN runs the matmul with its brgemm kernels; from 64 units;
     /// a kernel under a million weights): the MLP's inference slices ran faster so, its whole
@@ -55,6 +62,7 @@ private:
         primitive matmul;
         memory source, weights, bias, destination, scratchpad;
         std::size_t scratchpad_floats = 0;
+        host_buffer<float> blocked_kernel;  ///< the frozen kernel in the matmul's layout
     };
     static constexpr std::size_t plans_kept = 4;
     /// The matmul runs a product to fewer units (a classifier's last layer) slower than the sgemm.
@@ -71,6 +79,7 @@ private:
     std::size_t inputs_, units_;
     post_op op_;
     kernel_order order_;
+    float const* frozen_kernel_ = nullptr;
     std::vector<plan> plans_;
     host_buffer<float> scratchpad_;
 };

@@ -113,6 +113,13 @@ struct dense {
             return {input_gradient_.data(), x.batch};
         }
 
+        /// Promises that the kernel keeps its values (est::frozen): the back end's fused product may
+        /// then read a copy of it in the layout it reads fastest.
+        void freeze() {
+            if constexpr (requires { product_primitive_.freeze(kernel_.value); })
+                product_primitive_.freeze(kernel_.value);
+        }
+
     private:
         /// Whether the back end runs the inference pass as one product with the bias and the
         /// activation fused (est::host: oneDNN's matmul, host/dense_product.hpp), where it is faster.

@@ -64,6 +64,8 @@ struct model_called_on_a_non_batch {
 
 template <class Net>
 struct model_output;
+template <class Net>
+class frozen;
 
 /// A parameter of a model as its arenas hold it: "<position>_<kind>/<name>", e.g. "1_conv2d/kernel".
 struct model_parameter {
@@ -556,6 +558,8 @@ private:
         while (slice_copies_.size() + 1 < slices) {
             slice_copies_.push_back(std::make_unique<slice_copy>());
             bind(slice_copies_.back()->layers);
+            if (frozen_)
+                freeze(slice_copies_.back()->layers);
         }
         sliced_output_.resize(x.batch * output_shape_type::size);
         B::for_each_slice(slices, [&](std::size_t s) {
@@ -585,6 +589,24 @@ private:
                 slot = {values_.data() + p.offset, p.spec.trainable() ? gradients_.data() + p.offset : nullptr};
             }
             l.bind(slots);
+        });
+    }
+
+    template <class Net>
+    friend class frozen;
+
+    /// Promises the layers that the values arena keeps its values from now on (est::frozen owns
+    /// this model and lets nothing write them): a layer with a freeze() may then keep its
+    /// parameters in a layout its back end reads faster. Layers made later (a slice's) follow.
+    void freeze() {
+        frozen_ = true;
+        freeze(layers_);
+        for (auto& copy : slice_copies_) freeze(copy->layers);
+    }
+    static void freeze(layer_tuple& layers) {
+        for_each_layer(layers, []<std::size_t I>(auto& l) {
+            if constexpr (requires { l.freeze(); })
+                l.freeze();
         });
     }
 
@@ -644,6 +666,7 @@ private:
     std::uint64_t seed_ = 0;
     std::uint64_t step_ = 0;
     bool last_pass_trains_ = false;  // whether the last forward pass ran in est::train mode
+    bool frozen_ = false;            // freeze(): the values arena no longer changes
 };
 
 /// A model on the host back end: `sequential<input<28, 28, 1>, conv2d<...>, ..., dense<10>>`.

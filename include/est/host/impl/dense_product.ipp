@@ -35,11 +35,16 @@ EST_DECL void dense_product::forward(float const* x, std::size_t batch, float co
     scratchpad_.resize(p.scratchpad_floats);
     execute<5>(p.matmul,
                {{{DNNL_ARG_SRC, p.source.bind(x)},
-                 {DNNL_ARG_WEIGHTS, p.weights.bind(kernel)},
+                 {DNNL_ARG_WEIGHTS, p.weights.bind(frozen_kernel_ ? p.blocked_kernel.data() : kernel)},
                  {DNNL_ARG_BIAS, p.bias.bind(bias)},
                  {DNNL_ARG_DST, p.destination.bind(y)},
                  {DNNL_ARG_SCRATCHPAD, p.scratchpad.bind(scratchpad_.data())}}},
                "a dense layer's forward pass");
+}
+
+EST_DECL void dense_product::freeze(float const* kernel) {
+    frozen_kernel_ = kernel;
+    plans_.clear();  // they read the kernel as it is stored
 }
 
 EST_DECL dense_product::plan& dense_product::plan_for(std::size_t batch) {
@@ -50,9 +55,11 @@ EST_DECL dense_product::plan& dense_product::plan_for(std::size_t batch) {
         plans_.erase(plans_.begin());
     auto rows = dnnl_dim_t(batch), inputs = dnnl_dim_t(inputs_), units = dnnl_dim_t(units_);
     // The weights operand is (inputs, units): K stored so is it as it is ("ab"), K stored (units,
-    // inputs) its transpose ("ba").
-    auto weights_tag = order_ == kernel_order::inputs_major ? dnnl_ab : dnnl_ba;
-    auto source = memory_desc<2>({rows, inputs}, dnnl_ab), weights = memory_desc<2>({inputs, units}, weights_tag),
+    // inputs) its transpose ("ba"). A frozen kernel is read in the layout the matmul picks ("any"),
+    // from a copy reordered once.
+    auto stored = memory_desc<2>({inputs, units}, order_ == kernel_order::inputs_major ? dnnl_ab : dnnl_ba);
+    auto source = memory_desc<2>({rows, inputs}, dnnl_ab),
+         weights = frozen_kernel_ ? memory_desc<2>({inputs, units}, dnnl_format_tag_any) : stored,
          bias = memory_desc<2>({1, units}, dnnl_ab), destination = memory_desc<2>({rows, units}, dnnl_ab);
     dnnl_matmul_desc_t op;
     check(dnnl_matmul_desc_init(&op, &source, &weights, &bias, &destination), name());
@@ -64,7 +71,11 @@ EST_DECL dense_product::plan& dense_product::plan_for(std::size_t batch) {
     p.brgemm = implementation && std::string_view(implementation).starts_with("brg");
     p.matmul = make_primitive(pd.get(), name());
     p.source = memory(source);
-    p.weights = memory(weights);
+    p.weights = memory(queried(pd.get(), dnnl_query_weights_md));
+    if (frozen_kernel_) {
+        p.blocked_kernel = host_buffer<float>(floats(p.weights.bytes()));
+        reorder(stored, p.weights.desc())(frozen_kernel_, p.blocked_kernel.data());
+    }
     p.bias = memory(bias);
     p.destination = memory(destination);
     std::size_t scratchpad = bytes(queried(pd.get(), dnnl_query_scratchpad_md));
