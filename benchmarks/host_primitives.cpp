@@ -7,8 +7,9 @@
 // grid of shapes; and the dense layers' products (training, and inference's forward pass) on
 // oneDNN's sgemm against est's own (host/matrix_product.hpp); and the MLP's inference pass against
 // its products alone and frozen (est::frozen). Each is read against the FP32 peak measured in the
-// same run. The alternatives of a comparison run in turns, so that they see the same machine. Tables, then every figure
-// as one JSON line. `host_primitives products` runs the products and the MLP's inference alone.
+// same run. The alternatives of a comparison run in turns, so that they see the same machine.
+// Tables, then every figure as one JSON line. `host_primitives products` runs the products and the
+// MLP's inference alone.
 #include "../examples/fashion_mnist_model.hpp"
 #include "../tests/support/kernel_order.hpp"
 #include "support/fp32_peak.hpp"

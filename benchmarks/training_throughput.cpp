@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -70,26 +71,35 @@ struct paired_rates {
     double images_per_sec = 0.0, peak_gflops = 0.0;
 };
 
-/// Images per second of `steps` calls of `step` after two warm-up calls, and the best FMA rate of
-/// rounds interleaved with them, so that both see the same machine.
-template <class Step>
-paired_rates rates(Step&& step, std::size_t steps, std::size_t batch, test::allocation_counts* allocations) {
-    step();
-    step();
+/// Images per second of each of `contenders` (steps of `batch` images) over `steps` calls after two
+/// warm-up calls, in rounds that run them in turns, and the best FMA rate of rounds interleaved with
+/// them, so that all see the same machine. `allocations` counts the first contender's.
+std::vector<paired_rates> rates(std::vector<std::function<void()>> const& contenders, std::size_t steps,
+                                std::size_t batch, test::allocation_counts* allocations) {
+    for (auto const& step : contenders) {
+        step();
+        step();
+    }
     constexpr std::size_t rounds = 10;
     std::size_t per_round = std::max<std::size_t>(1, steps / rounds);
-    double step_seconds = 0.0, peak = 0.0;
+    std::vector<double> seconds(contenders.size(), 0.0);
+    double peak = 0.0;
     for (std::size_t round = 0; round < rounds; ++round) {
-        auto before = test::heap_allocations();
-        auto start = std::chrono::steady_clock::now();
-        for (std::size_t i = 0; i < per_round; ++i) step();
-        step_seconds += seconds_since(start);
-        auto after = test::heap_allocations();
-        if (allocations)
-            *allocations = {allocations->total + (after - before).total, allocations->onednn + (after - before).onednn};
+        for (std::size_t c = 0; c < contenders.size(); ++c) {
+            auto before = test::heap_allocations();
+            auto start = std::chrono::steady_clock::now();
+            for (std::size_t i = 0; i < per_round; ++i) contenders[c]();
+            seconds[c] += seconds_since(start);
+            auto after = test::heap_allocations();
+            if (allocations && c == 0)
+                *allocations = {allocations->total + (after - before).total,
+                                allocations->onednn + (after - before).onednn};
+        }
         peak = std::max(peak, bench::fp32_peak_gflops());
     }
-    return {double(rounds * per_round * batch) / step_seconds, peak};
+    std::vector<paired_rates> result;
+    for (double s : seconds) result.push_back({double(rounds * per_round * batch) / s, peak});
+    return result;
 }
 
 /// Resets the process's peak resident memory (Linux: VmHWM) to what it holds now.
@@ -139,13 +149,14 @@ figures measure(char const* name, step_counts steps, double bandwidth_gbps) {
     constexpr double first_layer_flops = 2.0 * double(std::remove_cvref_t<decltype(net.template layer<0>())>::macs);
     constexpr double train_flops = 3.0 * forward_flops - first_layer_flops;
 
-    auto train = rates(train_step, steps.train, train_batch, &result.allocations);
+    auto train = rates({train_step}, steps.train, train_batch, &result.allocations)[0];
     result.train_steps_counted = std::max<std::size_t>(1, steps.train / 10) * 10;
-    auto inference = rates(inference_step, steps.inference, inference_batch, nullptr);
-    // The trained model frozen for inference (est::frozen), as PyTorch's frozen variants are.
+    // The trained model, and the model frozen for inference (est::frozen) as PyTorch's frozen
+    // variants are, in turns.
     est::frozen<Model> served(net);
     auto frozen_step = [&] { sink = served(inference_images, est::predict).data[0]; };
-    auto frozen = rates(frozen_step, steps.inference, inference_batch, nullptr);
+    auto inference_rates = rates({inference_step, frozen_step}, steps.inference, inference_batch, nullptr);
+    auto inference = inference_rates[0], frozen = inference_rates[1];
     result.train_images_per_sec = train.images_per_sec;
     result.inference_images_per_sec = inference.images_per_sec;
     result.frozen_inference_images_per_sec = frozen.images_per_sec;

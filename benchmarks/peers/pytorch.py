@@ -404,9 +404,9 @@ def main():
             if values:
                 entry["est_" + key] = summary(values)
         frozen = frozen_key(figure)
-        frozen_values = [run[frozen + "_images_per_sec"] for run in est_runs
-                         if frozen and frozen + "_images_per_sec" in run]
-        if frozen_values:
+        frozen_values = []  # every round's, or none (est's JSON from before est::frozen)
+        if frozen and all(frozen + "_images_per_sec" in run for run in est_runs):
+            frozen_values = [run[frozen + "_images_per_sec"] for run in est_runs]
             entry["est_frozen"] = summary(frozen_values)
             entry["est_frozen_fraction_of_peak"] = summary([run[frozen + "_fraction_of_peak"] for run in est_runs])
         for variant in VARIANTS[figure.split("_")[1]]:

@@ -42,7 +42,8 @@ public:
 
     /// Promises that `kernel`, stored in the constructor's order, keeps its values from now on (an
     /// est::frozen model owns them): the matmul then reads a copy of it in the blocked layout it
-    /// picks, made once for each batch size, and forward() ignores its `kernel` argument.
+    /// picks, reordered at the first forward() that needs that layout and kept for every batch size
+    /// that picks the same, and forward() ignores its `kernel` argument.
     EST_DECL void freeze(float const* kernel);
 
     /// The order a dense layer of `inputs` x `units` stores its kernel in: (inputs, units) where
@@ -62,7 +63,12 @@ private:
         primitive matmul;
         memory source, weights, bias, destination, scratchpad;
         std::size_t scratchpad_floats = 0;
-        host_buffer<float> blocked_kernel;  ///< the frozen kernel in the matmul's layout
+        std::size_t frozen_copy = 0;  ///< where frozen: its kernel's copy, in frozen_copies_
+    };
+    /// The frozen kernel in a layout that a plan's matmul picked; empty until a forward() reads it.
+    struct frozen_copy {
+        dnnl_memory_desc_t layout;
+        host_buffer<float> values;
     };
     static constexpr std::size_t plans_kept = 4;
     /// The matmul runs a product to fewer units (a classifier's last layer) slower than the sgemm.
@@ -72,6 +78,10 @@ private:
     static constexpr std::size_t large_kernel_weights = std::size_t(1) << 20;
 
     EST_DECL plan& plan_for(std::size_t batch);
+    /// The kernel as it is stored, as the matmul's (inputs, units) weights.
+    EST_DECL dnnl_memory_desc_t stored_kernel() const;
+    /// The index of the frozen kernel's copy in `layout` (a new, empty one where there is none).
+    EST_DECL std::size_t frozen_copy_in(dnnl_memory_desc_t const& layout);
     EST_DECL std::string name() const;
     /// Whether oneDNN runs this machine's matmuls with its brgemm kernels (AVX-512).
     EST_DECL static bool brgemm_runs();
@@ -81,6 +91,7 @@ private:
     kernel_order order_;
     float const* frozen_kernel_ = nullptr;
     std::vector<plan> plans_;
+    std::vector<frozen_copy> frozen_copies_;  // outlive the plans, which keep only plans_kept
     host_buffer<float> scratchpad_;
 };
 

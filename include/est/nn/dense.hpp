@@ -10,6 +10,7 @@
 // oneDNN's matmul on AVX-512, from 64 rows and 64 units on; host/dense_product.hpp), the forward
 // pass is that one primitive instead. Training keeps the sgemm: the matmul's executions would add
 // oneDNN's heap allocations to every step (the MLP's: 16 to 28) for a gain within a step's noise.
+// In a frozen model (est::frozen) that product reads a copy of the kernel in its own layout.
 #pragma once
 
 #include <est/core/backend.hpp>
@@ -113,6 +114,12 @@ struct dense {
             return {input_gradient_.data(), x.batch};
         }
 
+    private:
+        // Only a model's freeze (est::frozen's model) may call freeze(): after it the fused product
+        // no longer reads the arena.
+        template <Backend, class, class...>
+        friend class basic_sequential;
+
         /// Promises that the kernel keeps its values (est::frozen): the back end's fused product may
         /// then read a copy of it in the layout it reads fastest.
         void freeze() {
@@ -120,7 +127,6 @@ struct dense {
                 product_primitive_.freeze(kernel_.value);
         }
 
-    private:
         /// Whether the back end runs the inference pass as one product with the bias and the
         /// activation fused (est::host: oneDNN's matmul, host/dense_product.hpp), where it is faster.
         static constexpr bool fused_product = requires { typename B::dense_product; };

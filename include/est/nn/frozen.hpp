@@ -11,7 +11,9 @@
 #include <est/core/tensor.hpp>
 #include <est/nn/sequential.hpp>
 
+#include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 namespace est {
@@ -37,12 +39,13 @@ public:
 
     /// A snapshot of every parameter of `trained` (weights, biases and state such as batch_norm's
     /// moving statistics), canonical values in, so that any stored layout is rebuilt here.
-    explicit frozen(Net const& trained) {
-        for (auto const& p : trained.parameters()) net_.write(p, trained.read(p));
-        net_.freeze();
+    explicit frozen(Net const& trained) : net_(std::make_unique<Net>()) {
+        for (auto const& p : trained.parameters()) net_->write(p, trained.read(p));
+        net_->freeze();
     }
-    frozen(frozen const&) = delete;
-    frozen& operator=(frozen const&) = delete;
+    /// Movable (a model stays where it was built: the frozen one is held by pointer), not copyable.
+    frozen(frozen&&) noexcept = default;
+    frozen& operator=(frozen&&) noexcept = default;
 
     /// The model's output for a batch of features (`served(features["image"_f], est::predict)`), in
     /// the canonical layout, in B's memory; valid until the next call.
@@ -52,7 +55,7 @@ public:
             static_assert(frozen_model_in_training<M>::reported);
             return invalid_value{};
         } else {
-            auto output = net_(features, mode);
+            auto output = (*net_)(features, mode);
             if constexpr (is_model_output_v<decltype(output)>)
                 return output.value;
             else
@@ -61,11 +64,12 @@ public:
     }
 
     /// The parameters, as the model it was frozen from names them; read(p) gives their values.
-    std::span<model_parameter const> parameters() const { return net_.parameters(); }
-    std::vector<float> read(model_parameter const& p) const { return net_.read(p); }
+    std::span<model_parameter const> parameters() const { return net_->parameters(); }
+    model_parameter const& parameter(std::string_view name) const { return net_->parameter(name); }
+    std::vector<float> read(model_parameter const& p) const { return net_->read(p); }
 
 private:
-    Net net_;
+    std::unique_ptr<Net> net_;
 };
 
 }  // namespace est

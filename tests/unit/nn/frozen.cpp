@@ -1,7 +1,8 @@
 // est::frozen: an inference copy of a trained model computes what the model computes (its dense
-// kernels read in the matmul's blocked layout where the host runs the matmul), keeps the values it
-// was frozen with while the model trains on, gives back its parameters canonically, and runs on a
-// back end without a fused product and with its own memory (the emulated device) too.
+// kernels read in the matmul's blocked layout where the host runs the matmul), reaches every dense
+// layer (also the slices' copies made later), keeps the values it was frozen with while the model
+// trains on, gives back its parameters canonically, moves, and runs on a back end without a fused
+// product and with its own memory (the emulated device) too.
 #include "../../../examples/fashion_mnist_model.hpp"
 #include "support/kernel_order.hpp"
 #include "support/omp_threads.hpp"
@@ -11,8 +12,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -43,6 +48,19 @@ void perturb_state(Net& net) {
             net.write(p, values);
         }
 }
+
+/// est::host with every dense layer on the fused matmul (on every CPU), counting the kernels frozen.
+struct freeze_counting_host : est::host {
+    static inline std::atomic<int> freezes = 0;
+    struct dense_product : est::host::dense_product {
+        using est::host::dense_product::dense_product;
+        bool faster_at(std::size_t) { return true; }
+        void freeze(float const* kernel) {
+            ++freezes;
+            est::host::dense_product::freeze(kernel);
+        }
+    };
+};
 
 void check_close(auto const& output, std::vector<float> const& expected) {
     REQUIRE(output.size() == expected.size());
@@ -89,8 +107,9 @@ TEST_CASE("a frozen model computes what the model computes", "[frozen][dense]") 
     }
 }
 
-TEST_CASE("a frozen model keeps the values it was frozen with", "[frozen]") {
-    using net_type = small_model<est::host>;
+TEMPLATE_TEST_CASE("a frozen model keeps the values it was frozen with", "[frozen]", est::host,
+                   (test::host_with_kernels<est::kernel_order::inputs_major, true>)) {
+    using net_type = small_model<TestType>;
     net_type net;
     net.initialize(2);
     perturb_state(net);
@@ -106,14 +125,57 @@ TEST_CASE("a frozen model keeps the values it was frozen with", "[frozen]") {
     }
 
     // The model is written by name and through its arena: the frozen copy does not move, before or
-    // after its first pass.
+    // after its first pass, nor when it is moved.
     std::vector<float> zeros(net.parameter("4_dense/kernel").spec.size, 0.0f);
     net.write(net.parameter("4_dense/kernel"), zeros);
     check_close(served(x, est::predict), expected);
     for (std::size_t i = 0; i < net.trainable_size(); ++i) net.values()[i] += 0.5f;
     check_close(served(x, est::predict), expected);
+    auto moved = std::move(served);
+    check_close(moved(x, est::predict), expected);
+    CHECK(moved.read(moved.parameter("4_dense/kernel")) != zeros);
     auto after = net(x, est::predict).value;
     CHECK(after.data[0] != Approx(expected[0]).epsilon(1e-5));
+}
+
+TEST_CASE("freezing reaches every dense layer, also in the slices made later", "[frozen]") {
+    using net_type = fashion_mnist::mlp::on<freeze_counting_host>;
+    net_type net;
+    net.initialize(1);
+    freeze_counting_host::freezes = 0;
+    est::frozen<net_type> served(net);
+    CHECK(freeze_counting_host::freezes == 3);
+    test::omp_threads two(2);
+    REQUIRE(est::host::inference_slices(256) == 2);
+    auto x = random_inputs<net_type>(256, 1);
+    auto y = net(x, est::predict).value;
+    std::vector<float> expected(y.data, y.data + y.size());
+    check_close(served(x, est::predict), expected);
+    CHECK(freeze_counting_host::freezes == 6);  // the second slice's copy of the layers
+    check_close(served(x, est::predict), expected);
+    CHECK(freeze_counting_host::freezes == 6);
+}
+
+TEST_CASE("a frozen dense product reads its own copy of the kernel", "[frozen][dense]") {
+    constexpr std::size_t inputs = 96, units = 64;
+    est::random_engine engine(21);
+    std::vector<float> kernel(inputs * units), bias(units), x(256 * inputs);
+    for (auto* values : {&kernel, &bias, &x})
+        for (auto& v : *values) v = engine.uniform(-1.0f, 1.0f);
+    for (auto order : {est::kernel_order::units_major, est::kernel_order::inputs_major}) {
+        est::host::dense_product product(inputs, units, est::post_op::relu, order);
+        est::host::dense_product frozen_product(inputs, units, est::post_op::relu, order);
+        frozen_product.freeze(kernel.data());
+        for (std::size_t batch : {1, 64, 100, 256, 64}) {
+            INFO("batch " << batch << ", kernel order " << int(order));
+            std::vector<float> expected(batch * units), got(batch * units);
+            product.forward(x.data(), batch, kernel.data(), bias.data(), expected.data());
+            frozen_product.forward(x.data(), batch, nullptr, bias.data(), got.data());
+            REQUIRE(std::any_of(expected.begin(), expected.end(), [](float v) { return v > 0.0f; }));
+            for (std::size_t i = 0; i < got.size(); ++i)
+                REQUIRE(got[i] == Approx(expected[i]).epsilon(1e-5).margin(1e-5));
+        }
+    }
 }
 
 TEST_CASE("a frozen model runs on a device back end", "[frozen]") {

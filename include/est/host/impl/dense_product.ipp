@@ -33,9 +33,17 @@ EST_DECL void dense_product::forward(float const* x, std::size_t batch, float co
                                      float* y) {
     plan& p = plan_for(batch);
     scratchpad_.resize(p.scratchpad_floats);
+    if (frozen_kernel_) {
+        auto& copy = frozen_copies_[p.frozen_copy];
+        if (copy.values.size() == 0) {
+            copy.values.resize(floats(bytes(copy.layout)));
+            reorder(stored_kernel(), copy.layout)(frozen_kernel_, copy.values.data());
+        }
+        kernel = copy.values.data();
+    }
     execute<5>(p.matmul,
                {{{DNNL_ARG_SRC, p.source.bind(x)},
-                 {DNNL_ARG_WEIGHTS, p.weights.bind(frozen_kernel_ ? p.blocked_kernel.data() : kernel)},
+                 {DNNL_ARG_WEIGHTS, p.weights.bind(kernel)},
                  {DNNL_ARG_BIAS, p.bias.bind(bias)},
                  {DNNL_ARG_DST, p.destination.bind(y)},
                  {DNNL_ARG_SCRATCHPAD, p.scratchpad.bind(scratchpad_.data())}}},
@@ -45,6 +53,22 @@ EST_DECL void dense_product::forward(float const* x, std::size_t batch, float co
 EST_DECL void dense_product::freeze(float const* kernel) {
     frozen_kernel_ = kernel;
     plans_.clear();  // they read the kernel as it is stored
+    frozen_copies_.clear();
+}
+
+EST_DECL dnnl_memory_desc_t dense_product::stored_kernel() const {
+    // The weights operand is (inputs, units): K stored so is it as it is ("ab"), K stored (units,
+    // inputs) its transpose ("ba").
+    return memory_desc<2>({dnnl_dim_t(inputs_), dnnl_dim_t(units_)},
+                          order_ == kernel_order::inputs_major ? dnnl_ab : dnnl_ba);
+}
+
+EST_DECL std::size_t dense_product::frozen_copy_in(dnnl_memory_desc_t const& layout) {
+    for (std::size_t i = 0; i < frozen_copies_.size(); ++i)
+        if (dnnl_memory_desc_equal(&frozen_copies_[i].layout, &layout))
+            return i;
+    frozen_copies_.push_back({layout, {}});
+    return frozen_copies_.size() - 1;
 }
 
 EST_DECL dense_product::plan& dense_product::plan_for(std::size_t batch) {
@@ -54,12 +78,9 @@ EST_DECL dense_product::plan& dense_product::plan_for(std::size_t batch) {
     if (plans_.size() == plans_kept)
         plans_.erase(plans_.begin());
     auto rows = dnnl_dim_t(batch), inputs = dnnl_dim_t(inputs_), units = dnnl_dim_t(units_);
-    // The weights operand is (inputs, units): K stored so is it as it is ("ab"), K stored (units,
-    // inputs) its transpose ("ba"). A frozen kernel is read in the layout the matmul picks ("any"),
-    // from a copy reordered once.
-    auto stored = memory_desc<2>({inputs, units}, order_ == kernel_order::inputs_major ? dnnl_ab : dnnl_ba);
+    // A frozen kernel is read in the layout the matmul picks ("any"), from a copy.
     auto source = memory_desc<2>({rows, inputs}, dnnl_ab),
-         weights = frozen_kernel_ ? memory_desc<2>({inputs, units}, dnnl_format_tag_any) : stored,
+         weights = frozen_kernel_ ? memory_desc<2>({inputs, units}, dnnl_format_tag_any) : stored_kernel(),
          bias = memory_desc<2>({1, units}, dnnl_ab), destination = memory_desc<2>({rows, units}, dnnl_ab);
     dnnl_matmul_desc_t op;
     check(dnnl_matmul_desc_init(&op, &source, &weights, &bias, &destination), name());
@@ -72,10 +93,8 @@ EST_DECL dense_product::plan& dense_product::plan_for(std::size_t batch) {
     p.matmul = make_primitive(pd.get(), name());
     p.source = memory(source);
     p.weights = memory(queried(pd.get(), dnnl_query_weights_md));
-    if (frozen_kernel_) {
-        p.blocked_kernel = host_buffer<float>(floats(p.weights.bytes()));
-        reorder(stored, p.weights.desc())(frozen_kernel_, p.blocked_kernel.data());
-    }
+    if (frozen_kernel_)
+        p.frozen_copy = frozen_copy_in(p.weights.desc());
     p.bias = memory(bias);
     p.destination = memory(destination);
     std::size_t scratchpad = bytes(queried(pd.get(), dnnl_query_scratchpad_md));
