@@ -10,7 +10,7 @@
 // (preferred_order()): the MLP's inference, in slices of 128 rows on one thread each, then ran 1.05
 // times as fast (benchmarks/README.md, "The MLP's kernels stored (inputs, units)"). In a frozen
 // model (est::frozen) the matmul reads a copy of the kernel in the blocked layout it picks: the
-// MLP's inference ran 1.04-1.07 times as fast again (benchmarks/README.md, "Frozen models").
+// MLP's inference pass took 0.93-0.95 of the time again (benchmarks/README.md, "Frozen models").
 #pragma once
 
 #include <est/core/config.hpp>
