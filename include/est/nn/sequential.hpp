@@ -586,7 +586,8 @@ private:
                 slots;
             for (auto& slot : slots) {
                 auto const& p = parameters_[index++];
-                slot = {values_.data() + p.offset, p.spec.trainable() ? gradients_.data() + p.offset : nullptr};
+                bool has_gradient = p.spec.trainable() && gradients_.size() != 0;  // none where frozen
+                slot = {values_.data() + p.offset, has_gradient ? gradients_.data() + p.offset : nullptr};
             }
             l.bind(slots);
         });
@@ -596,12 +597,18 @@ private:
     friend class frozen;
 
     /// Promises the layers that the values arena keeps its values from now on (est::frozen owns
-    /// this model and lets nothing write them): a layer with a freeze() may then keep its
-    /// parameters in a layout its back end reads faster. Layers made later (a slice's) follow.
+    /// this model, lets nothing write them and runs only inference): a layer with a freeze() may
+    /// then keep its parameters in a layout its back end reads faster. Layers made later (a
+    /// slice's) follow. The gradient arena goes: an inference pass reads none.
     void freeze() {
         frozen_ = true;
+        gradients_ = buffer<float, B>();
+        bind(layers_);
         freeze(layers_);
-        for (auto& copy : slice_copies_) freeze(copy->layers);
+        for (auto& copy : slice_copies_) {
+            bind(copy->layers);
+            freeze(copy->layers);
+        }
     }
     static void freeze(layer_tuple& layers) {
         for_each_layer(layers, []<std::size_t I>(auto& l) {
