@@ -557,9 +557,7 @@ private:
                                                                      M mode, std::size_t slices) {
         while (slice_copies_.size() + 1 < slices) {
             slice_copies_.push_back(std::make_unique<slice_copy>());
-            bind(slice_copies_.back()->layers);
-            if (frozen_)
-                freeze(slice_copies_.back()->layers);
+            prepare(slice_copies_.back()->layers);
         }
         sliced_output_.resize(x.batch * output_shape_type::size);
         B::for_each_slice(slices, [&](std::size_t s) {
@@ -603,18 +601,17 @@ private:
     void freeze() {
         frozen_ = true;
         gradients_ = buffer<float, B>();
-        bind(layers_);
-        freeze(layers_);
-        for (auto& copy : slice_copies_) {
-            bind(copy->layers);
-            freeze(copy->layers);
-        }
+        prepare(layers_);
+        for (auto& copy : slice_copies_) prepare(copy->layers);
     }
-    static void freeze(layer_tuple& layers) {
-        for_each_layer(layers, []<std::size_t I>(auto& l) {
-            if constexpr (requires { l.freeze(); })
-                l.freeze();
-        });
+    /// Binds `layers` (layers_, or a slice's copy) and, in a frozen model, freezes them.
+    void prepare(layer_tuple& layers) {
+        bind(layers);
+        if (frozen_)
+            for_each_layer(layers, []<std::size_t I>(auto& l) {
+                if constexpr (requires { l.freeze(); })
+                    l.freeze();
+            });
     }
 
     /// Runs layer I alone on its last input where the last pass ran it in one pass with the next
