@@ -1,6 +1,7 @@
 // What layers ask of a back end's heavy primitives, independent of the library behind them: the
 // geometry of a 2-D sliding window (convolution or pooling), the element-wise operation fused after
-// a primitive, the kind of pooling, and the order a dense layer's kernel is stored in.
+// a primitive, the kind of pooling, the order a dense layer's kernel is stored in, and an output
+// gradient handed over image by image.
 #pragma once
 
 #include <est/core/host_device.hpp>
@@ -41,6 +42,20 @@ EST_HOST_DEVICE constexpr float post_op_derivative_from_output(float y) {
 
 /// Maximum or mean (over the part of the window inside the input) of each window.
 enum class pooling_kind { max, mean };
+
+/// A layer's output gradient handed to its backward pass image by image rather than as the whole
+/// batch's: `write(n, into)` writes example n's gradient (the output's shape, canonical layout)
+/// to `into`. A max pooling hands its input gradient so to the convolution before it where that
+/// convolution's kernels run image by image (est::host's own): each image's gradient is then
+/// written and read in the thread's cache, never the whole batch's through memory. It borrows its
+/// context, so it costs no allocation; `write_image` is null where the layer cannot.
+struct image_gradients {
+    void const* context = nullptr;
+    void (*write_image)(void const* context, std::size_t n, float* into) = nullptr;
+
+    explicit operator bool() const { return write_image != nullptr; }
+    void write(std::size_t n, float* into) const { write_image(context, n, into); }
+};
 
 /// How a dense layer stores its kernel K, row-major: (units, inputs), each unit's weights
 /// contiguous, or (inputs, units), as checkpoints and TensorFlow have it.

@@ -34,6 +34,7 @@
 #include <cstddef>
 #include <new>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -277,35 +278,22 @@ public:
     batch_view<float, input_shape> backward(batch_view<float const, input_shape> x, batch_view<float, output_shape> dy,
                                             float const* weights, float* weights_gradient, float* bias_gradient,
                                             bool need_input_gradient) {
-        if (trained_by_ != kernels::onednn) {
-            float* dx = nullptr;
-            if (need_input_gradient) {
-                own_input_gradient_.resize(stored_size(x.layout, x.batch, G::height * G::width, G::channels));
-                dx = own_input_gradient_.data();
-            }
-            bool canonical = primitives_.stores_canonical_weights();
-            if (!canonical)
-                own_weights_gradient_.resize(G::window * G::window * G::channels * G::out_channels);
-            float const* canonical_weights = primitives_.weights_in(dnnl_hwio, weights);
-            float* canonical_gradient = canonical ? weights_gradient : own_weights_gradient_.data();
-            if (trained_by_ == kernels::winograd)
-                winograd_->backward<Host>(x.data, dy.data, x.batch, *channel_block(x.layout), canonical_weights,
-                                          canonical_gradient, bias_gradient, dx);
-            if constexpr (direct_convolution<G, Op>::fits)
-                if (trained_by_ == kernels::direct)
-                    direct_.template backward<Host>(x.data, dy.data, x.batch, canonical_weights, canonical_gradient,
-                                                    bias_gradient, dx);
-            if (!canonical)
-                weights_layout().from_canonical(own_weights_gradient_.data(), weights_gradient);
-            if (!need_input_gradient)
-                return {};
-            return {dx, x.batch, x.layout};
-        }
-        float* dx = primitives_.backward(x.data, x.batch, x.layout, dy.data, weights, weights_gradient, bias_gradient,
-                                         need_input_gradient);
-        if (!need_input_gradient)
-            return {};
-        return {dx, x.batch, x.layout};
+        return backward_from<Host>(x, dy.data, nullptr, weights, weights_gradient, bias_gradient, need_input_gradient);
+    }
+
+    /// It has the backward pass below that takes its output gradient image by image
+    /// (image_gradients), after a forward pass that ran on est's own kernels
+    /// (takes_gradients_by_image; oneDNN's primitives take the whole batch's).
+    static constexpr bool backward_by_image = true;
+    bool takes_gradients_by_image() const { return trained_by_ != kernels::onednn; }
+
+    /// backward with dy handed over image by image, after a forward pass that
+    /// takes_gradients_by_image.
+    template <class Host = est::host>
+    batch_view<float, input_shape> backward(batch_view<float const, input_shape> x, image_gradients const& dy,
+                                            float const* weights, float* weights_gradient, float* bias_gradient,
+                                            bool need_input_gradient) {
+        return backward_from<Host>(x, nullptr, &dy, weights, weights_gradient, bias_gradient, need_input_gradient);
     }
 
     /// Images in each part of a batch at inference where the convolution and its pooling run a part
@@ -319,6 +307,52 @@ public:
     }
 
 private:
+    /// The backward pass from dy, the whole batch's, or where it is null from `by_image` (est's
+    /// kernels only).
+    template <class Host>
+    batch_view<float, input_shape> backward_from(batch_view<float const, input_shape> x, float const* dy,
+                                                 image_gradients const* by_image, float const* weights,
+                                                 float* weights_gradient, float* bias_gradient,
+                                                 bool need_input_gradient) {
+        if (trained_by_ != kernels::onednn) {
+            float* dx = nullptr;
+            if (need_input_gradient) {
+                own_input_gradient_.resize(stored_size(x.layout, x.batch, G::height * G::width, G::channels));
+                dx = own_input_gradient_.data();
+            }
+            bool canonical = primitives_.stores_canonical_weights();
+            if (!canonical)
+                own_weights_gradient_.resize(G::window * G::window * G::channels * G::out_channels);
+            float const* canonical_weights = primitives_.weights_in(dnnl_hwio, weights);
+            float* canonical_gradient = canonical ? weights_gradient : own_weights_gradient_.data();
+            auto run = [&](auto const& gradients) {
+                if (trained_by_ == kernels::winograd)
+                    winograd_->backward<Host>(x.data, gradients, x.batch, *channel_block(x.layout), canonical_weights,
+                                              canonical_gradient, bias_gradient, dx);
+                if constexpr (direct_convolution<G, Op>::fits)
+                    if (trained_by_ == kernels::direct)
+                        direct_.template backward<Host>(x.data, gradients, x.batch, canonical_weights,
+                                                        canonical_gradient, bias_gradient, dx);
+            };
+            if (dy)
+                run(dy);
+            else
+                run(*by_image);
+            if (!canonical)
+                weights_layout().from_canonical(own_weights_gradient_.data(), weights_gradient);
+            if (!need_input_gradient)
+                return {};
+            return {dx, x.batch, x.layout};
+        }
+        if (!dy)
+            throw std::logic_error("est: a convolution on oneDNN's primitives was handed its gradient by image");
+        float* dx = primitives_.backward(x.data, x.batch, x.layout, dy, weights, weights_gradient, bias_gradient,
+                                         need_input_gradient);
+        if (!need_input_gradient)
+            return {};
+        return {dx, x.batch, x.layout};
+    }
+
     /// Which kernels trained the last forward pass (its backward pass runs the same).
     enum class kernels { onednn, winograd, direct };
 

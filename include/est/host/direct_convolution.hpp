@@ -180,8 +180,8 @@ template <std::size_t Vectors, std::size_t Widest, class F>
 ///   forward<Host>(x, batch, weights, bias, y): x (batch, height, width, channels), y (batch,
 ///       out_height, out_width, out_channels), op(conv(x) + bias)
 ///   backward<Host>(x, dy, batch, weights, weights_gradient, bias_gradient, dx): dy like y, the
-///       gradient before op; writes the weights' and bias's gradients, and dx like x where dx is not
-///       null
+///       gradient before op, or handed over image by image (image_gradients); writes the weights'
+///       and bias's gradients, and dx like x where dx is not null
 template <class G, post_op Op>
 class direct_convolution {
 public:
@@ -222,6 +222,32 @@ public:
     template <class Host>
     void backward(float const* x, float const* dy, std::size_t batch, float const* weights, float* weights_gradient,
                   float* bias_gradient, float* dx) {
+        backward_images<Host>(
+            x, batch, [&](std::size_t n, std::size_t) { return dy + n * G::output_size; }, weights, weights_gradient,
+            bias_gradient, dx);
+    }
+
+    /// The same with the output gradient handed over image by image (a max pooling's after it): each
+    /// image's written to its thread's buffer, and read from there while the cache holds it.
+    template <class Host>
+    void backward(float const* x, image_gradients const& dy, std::size_t batch, float const* weights,
+                  float* weights_gradient, float* bias_gradient, float* dx) {
+        gradient_images_.resize(image_slots<Host>(batch) * G::output_size);
+        backward_images<Host>(
+            x, batch,
+            [&](std::size_t n, std::size_t slot) {
+                float* image = gradient_images_.data() + slot * G::output_size;
+                dy.write(n, image);
+                return static_cast<float const*>(image);
+            },
+            weights, weights_gradient, bias_gradient, dx);
+    }
+
+private:
+    /// The backward pass, image n's output gradient at gradient_of(n, slot).
+    template <class Host, class GradientOf>
+    void backward_images(float const* x, std::size_t batch, GradientOf const& gradient_of, float const* weights,
+                         float* weights_gradient, float* bias_gradient, float* dx) {
         std::size_t slots = image_slots<Host>(batch);
         padded_.resize(slots * padded_floats);
         std::fill(padded_.data(), padded_.data() + padded_.size(), 0.0f);
@@ -234,7 +260,7 @@ public:
                 constexpr std::size_t L = decltype(lanes)::value, vectors = G::out_channels / L;
                 for (std::size_t n = first; n < last; ++n) {
                     direct_detail::padded_image<G>::fill(x + n * G::input_size, padded);
-                    float const* gradients = dy + n * G::output_size;
+                    float const* gradients = gradient_of(n, slot);
                     constexpr std::size_t widest = std::min(vectors, direct_detail::gradient_vectors<L, G::window>);
                     for (std::size_t ky = 0; ky < G::window; ++ky)
                         for (std::size_t c = 0; c < G::channels; ++c)
@@ -261,7 +287,6 @@ public:
         std::copy(total + weights_floats, total + sum_floats, bias_gradient);
     }
 
-private:
     static constexpr std::size_t padded_floats = direct_detail::padded_image<G>::floats;
     static constexpr std::size_t weights_floats = G::window * G::window * G::channels * G::out_channels;
     static constexpr std::size_t sum_floats = weights_floats + G::out_channels;
@@ -291,7 +316,8 @@ private:
                 }
     }
 
-    host_buffer<float> padded_, sums_;
+    /// Each slot's padded image, sums of the gradients, and output gradient handed over by image.
+    host_buffer<float> padded_, sums_, gradient_images_;
 };
 
 }  // namespace est::onednn

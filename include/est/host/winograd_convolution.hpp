@@ -46,8 +46,8 @@ struct winograd_dims {
 ///       where `block` is 0, else in channel blocks of `block` (8 or 16: oneDNN's nChw8c, nChw16c);
 ///       y (batch, height, width, out_channels) row-major, op(conv(x) + bias).
 ///   backward<Host>(x, dy, batch, block, weights, weights_gradient, bias_gradient, dx): dy like y,
-///       the gradient before op; writes the weights' and the bias's gradients, and dx in x's layout
-///       where dx is not null.
+///       the gradient before op, or handed over image by image (image_gradients); writes the
+///       weights' and the bias's gradients, and dx in x's layout where dx is not null.
 class winograd_convolution {
 public:
     static constexpr bool fits(std::size_t height, std::size_t width, std::size_t channels, std::size_t out_channels,
@@ -76,16 +76,33 @@ public:
     template <class Host>
     void backward(float const* x, float const* dy, std::size_t batch, std::size_t block, float const* weights,
                   float* weights_gradient, float* bias_gradient, float* dx) {
-        std::size_t slots = image_slots<Host>(batch);
-        prepare(weights, slots, true);
-        for_each_image_slot<Host>(batch, slots, [&](std::size_t slot, std::size_t first, std::size_t last) {
-            backward_images(x, dy, first, last, block, dx, slot);
-        });
-        finish_backward(slots, weights_gradient, bias_gradient);
+        backward<Host>(x, dy, nullptr, batch, block, weights, weights_gradient, bias_gradient, dx);
+    }
+
+    /// The same with dy handed over image by image (a max pooling's after it): each image's written
+    /// to its thread's buffer, and read from there while the cache holds it.
+    template <class Host>
+    void backward(float const* x, image_gradients const& dy, std::size_t batch, std::size_t block, float const* weights,
+                  float* weights_gradient, float* bias_gradient, float* dx) {
+        backward<Host>(x, nullptr, &dy, batch, block, weights, weights_gradient, bias_gradient, dx);
     }
 
 private:
     static constexpr std::size_t points = 36;
+
+    /// dy, the whole batch's, or `by_image`.
+    template <class Host>
+    void backward(float const* x, float const* dy, image_gradients const* by_image, std::size_t batch,
+                  std::size_t block, float const* weights, float* weights_gradient, float* bias_gradient, float* dx) {
+        std::size_t slots = image_slots<Host>(batch);
+        prepare(weights, slots, true);
+        if (by_image)
+            gradient_images_.resize(slots * dims_.height * dims_.width * dims_.out_channels);
+        for_each_image_slot<Host>(batch, slots, [&](std::size_t slot, std::size_t first, std::size_t last) {
+            backward_images(x, dy, by_image, first, last, block, dx, slot);
+        });
+        finish_backward(slots, weights_gradient, bias_gradient);
+    }
 
     /// Transforms the weights, (window, window, channels, filters), for the forward pass or, where
     /// `backward`, turned for the input gradient; sizes the buffers of `slots` threads.
@@ -94,9 +111,10 @@ private:
     EST_DECL void forward_images(float const* x, std::size_t first, std::size_t last, std::size_t block,
                                  float const* bias, float* y, std::size_t slot);
     /// Images [first, last): their share of the weights' and the bias's gradients summed in `slot`'s
-    /// buffers, and their input gradient where `dx` is not null.
-    EST_DECL void backward_images(float const* x, float const* dy, std::size_t first, std::size_t last,
-                                  std::size_t block, float* dx, std::size_t slot);
+    /// buffers, and their input gradient where `dx` is not null; their output gradients from dy, or
+    /// where it is null from `by_image`.
+    EST_DECL void backward_images(float const* x, float const* dy, image_gradients const* by_image, std::size_t first,
+                                  std::size_t last, std::size_t block, float* dx, std::size_t slot);
     /// The weights' and the bias's gradients from the sums of `slots` threads.
     EST_DECL void finish_backward(std::size_t slots, float* weights_gradient, float* bias_gradient);
 
@@ -109,9 +127,10 @@ private:
     winograd_dims dims_;
     /// U (36, channels, filters) for the forward pass, or turned for the input gradient (36, filters,
     /// channels); the turned weights; and each slot's padded image, transformed image, transformed
-    /// output gradients, products, gradients of U (36, channels, filters) and bias gradient.
+    /// output gradients, products, gradients of U (36, channels, filters), bias gradient and output
+    /// gradient handed over by image.
     host_buffer<float> transformed_weights_, turned_weights_, padded_, inputs_, output_gradients_, products_,
-        weights_products_, bias_sums_;
+        weights_products_, bias_sums_, gradient_images_;
 };
 
 }  // namespace est::onednn

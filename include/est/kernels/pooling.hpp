@@ -232,6 +232,7 @@ struct tiled_max_pooling_backward {
 ///   backward(x, dy) -> dx            dy in y's layout, dx in x's layout (after a forward pass in TRAIN)
 ///   backward<true>(x, dy) -> dx      max pooling of a ReLU's output: dx with ReLU's derivative
 ///                                    applied too (window_gradient), so the ReLU's own pass can go
+///   gradients_by_image_through_relu(x, dy)  the same, image by image for the convolution before
 template <class B, class G, pooling_kind Kind>
 class direct_pooling {
 public:
@@ -286,7 +287,42 @@ public:
         return {input_gradient_.data(), x.batch, x.layout};
     }
 
+    /// backward<true>(x, dy) image by image (image_gradients), for a convolution before it whose
+    /// kernels run so: each call writes one image's input gradient where the kernel asks, on the
+    /// calling thread. Canonical layouts only (est's own convolution kernels train in them); none
+    /// elsewhere. Valid until the next pass.
+    image_gradients gradients_by_image_through_relu(
+        batch_view<float const, input_shape, typename B::memory_space> x,
+        batch_view<float, output_shape, typename B::memory_space> dy) requires(Kind == pooling_kind::max) {
+        if (x.layout != layout::canonical)
+            return {};
+        by_image_ = {dy.data, argmax_.data(), output_.data()};
+        return {&by_image_, &write_image_through_relu};
+    }
+
 private:
+    /// What image_gradients' calls read: the pooled gradient, the maxima's positions and the pooled
+    /// output of the whole batch.
+    struct pooled_batch {
+        float const* dy;
+        std::int32_t const* argmax;
+        float const* y;
+    };
+
+    static void write_image_through_relu(void const* context, std::size_t n, float* into) {
+        auto const& batch = *static_cast<pooled_batch const*>(context);
+        constexpr std::size_t C = G::channels, pooled = G::out_height * G::out_width * C;
+        std::size_t const o = n * pooled;
+        if constexpr (tiled_max_pooling_backward<G, C>::applies)
+            B::for_each(G::out_height,
+                        tiled_max_pooling_backward<G, C, true>{batch.dy + o, batch.argmax + o, into, batch.y + o},
+                        forward_grain<C>());
+        else
+            B::for_each(G::height,
+                        pooling_backward<G, Kind, C, true>{{}, batch.dy + o, batch.argmax + o, into, batch.y + o},
+                        std::max<std::size_t>(1, 4096 / (G::width * C)));
+    }
+
     template <std::size_t Block>
     static constexpr std::size_t forward_grain() {
         return std::max<std::size_t>(1, 4096 / (G::out_width * Block));
@@ -314,6 +350,7 @@ private:
 
     buffer<float, B> output_, input_gradient_;
     buffer<std::int32_t, B> argmax_;
+    pooled_batch by_image_{};
 };
 
 }  // namespace est::detail

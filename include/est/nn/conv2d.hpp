@@ -13,6 +13,7 @@
 #include <est/nn/padding.hpp>
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <string_view>
 #include <type_traits>
@@ -116,6 +117,30 @@ struct conv2d {
         /// The backward pass from dz, the gradient of the output before the activation.
         backend_view<float, In, B> backward_before_activation(backend_view<float const, In, B> x,
                                                               backend_view<float, output_shape, B> dz,
+                                                              bool need_input_gradient) {
+            return convolution_.backward(x, dz, kernel_.value, kernel_.gradient, bias_.gradient, need_input_gradient);
+        }
+
+        /// Whether the back end's convolution can take its output gradient image by image
+        /// (image_gradients: a max pooling's after it), and whether it can after the last forward
+        /// pass (est::host: where that ran on est's own kernels).
+        static constexpr bool backward_by_image = [] {
+            if constexpr (requires { convolution_type::backward_by_image; })
+                return convolution_type::backward_by_image;
+            else
+                return false;
+        }();
+        bool takes_gradients_by_image() const {
+            if constexpr (backward_by_image)
+                return convolution_.takes_gradients_by_image();
+            else
+                return false;
+        }
+
+        /// backward_before_activation with dz handed over image by image, where
+        /// takes_gradients_by_image. (A template, so that only a back end that has it compiles it.)
+        backend_view<float, In, B> backward_before_activation(backend_view<float const, In, B> x,
+                                                              std::same_as<image_gradients> auto const& dz,
                                                               bool need_input_gradient) {
             return convolution_.backward(x, dz, kernel_.value, kernel_.gradient, bias_.gradient, need_input_gradient);
         }

@@ -65,6 +65,17 @@ struct pool2d {
             return pooling_.template backward<true>(x, dy);
         }
 
+        /// backward_through_relu image by image, for the convolution before it where its kernels
+        /// run so (image_gradients); none where the back end's pooling cannot.
+        image_gradients gradients_by_image_through_relu(
+            backend_view<float const, In, B> x,
+            backend_view<float, output_shape, B> dy) requires(Kind == pooling_kind::max) {
+            if constexpr (requires { pooling_.gradients_by_image_through_relu(x, dy); })
+                return pooling_.gradients_by_image_through_relu(x, dy);
+            else
+                return {};
+        }
+
     private:
         typename B::template pooling<geometry, Kind> pooling_;
     };

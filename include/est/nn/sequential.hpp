@@ -187,7 +187,8 @@ public:
     /// I - 1's ReLU output (conv2d's relu_output): the pooling's backward pass then applies ReLU's
     /// derivative along, which saves the ReLU's pass over the wider unpooled gradient
     /// (max(relu(z)) = relu(max(z)); the same gradients wherever they are finite:
-    /// kernels/pooling.hpp, window_gradient).
+    /// kernels/pooling.hpp, window_gradient). Where the layer's kernels run image by image, the
+    /// pooling hands them its gradient so (image_gradients).
     template <std::size_t I>
     static constexpr bool pools_relu_output = [] {
         if constexpr (I == 0 || I >= depth)
@@ -630,9 +631,25 @@ private:
     template <std::size_t I, class Out>
     void backward_from(backend_view<float, Out, B> dy, bool input_gradient) {
         if constexpr (pools_relu_output<I>) {
+            auto& layer = std::get<I - 1>(layers_);
+            bool const layer_input_gradient = I - 1 > 0 || input_gradient;
+            // Where the layer's kernels run image by image, the pooling's gradient goes to them so,
+            // never written for the whole batch (image_gradients).
+            if constexpr (requires { std::remove_cvref_t<decltype(layer)>::backward_by_image; }) {
+                if constexpr (std::remove_cvref_t<decltype(layer)>::backward_by_image) {
+                    if (layer.takes_gradients_by_image()) {
+                        auto dz = std::get<I>(layers_).gradients_by_image_through_relu(std::get<I>(inputs_), dy);
+                        if (dz) {
+                            below<I - 1>(
+                                layer.backward_before_activation(std::get<I - 1>(inputs_), dz, layer_input_gradient),
+                                input_gradient);
+                            return;
+                        }
+                    }
+                }
+            }
             auto dz = std::get<I>(layers_).backward_through_relu(std::get<I>(inputs_), dy);
-            below<I - 1>(std::get<I - 1>(layers_).backward_before_activation(std::get<I - 1>(inputs_), dz,
-                                                                              I - 1 > 0 || input_gradient),
+            below<I - 1>(layer.backward_before_activation(std::get<I - 1>(inputs_), dz, layer_input_gradient),
                          input_gradient);
         } else {
             below<I>(std::get<I>(layers_).backward(std::get<I>(inputs_), dy, I > 0 || input_gradient), input_gradient);

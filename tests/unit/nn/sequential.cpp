@@ -21,6 +21,15 @@ using relu_pooled =
 using relu_layers_pooled =
     est::sequential<est::input<7, 7, 3>, est::conv2d<16, 3, est::same>, est::relu, est::max_pool2d<2>,
                     est::conv2d<16, 3, est::same>, est::relu, est::max_pool2d<3>, est::flatten, est::dense<3>>;
+/// The CNN's pair of ReLU convolutions and poolings, small: the first on est's direct kernels, the
+/// second by Winograd's F(2x2, 5x5) (on CPUs with AVX2 or AVX-512), each handed the pooling's
+/// gradient image by image; and the same with ReLU as a layer of its own.
+using own_kernels_pooled =
+    est::sequential<est::input<8, 8, 1>, est::conv2d<16, 5, est::same, est::relu>, est::max_pool2d<2>,
+                    est::conv2d<16, 5, est::same, est::relu>, est::max_pool2d<2>, est::flatten, est::dense<3>>;
+using own_kernels_relu_layers =
+    est::sequential<est::input<8, 8, 1>, est::conv2d<16, 5, est::same>, est::relu, est::max_pool2d<2>,
+                    est::conv2d<16, 5, est::same>, est::relu, est::max_pool2d<2>, est::flatten, est::dense<3>>;
 
 /// Checks every trainable parameter's gradient of the mean cross-entropy of `Net` against central
 /// differences at sampled positions.
@@ -78,34 +87,60 @@ TEST_CASE("sequential: end-to-end gradient of a small model", "[nn][sequential][
     check_model_gradients<blocked>(2, 7);
 }
 
-TEST_CASE("sequential: a max pooling applies a ReLU's derivative along, as the ReLU would",
-          "[nn][sequential][gradient]") {
-    STATIC_REQUIRE(relu_pooled::pools_relu_output<1>);
-    STATIC_REQUIRE(relu_pooled::pools_relu_output<3>);
-    STATIC_REQUIRE_FALSE(relu_layers_pooled::pools_relu_output<2>);  // a ReLU layer's backward runs as it is
-    check_model_gradients<relu_pooled>(2, 3);
-
-    relu_pooled fused;
-    relu_layers_pooled apart;
+/// The gradients of `Fused` (ReLU convolutions and max poolings) and of `Apart` (the same with
+/// ReLU as a layer of its own), given the same values, on a batch of `batch`: the same bits.
+template <class Fused, class Apart>
+void check_same_gradients(std::size_t batch) {
+    Fused fused;
+    Apart apart;
     fused.initialize(3);
     apart.initialize(4);
     REQUIRE(fused.parameters().size() == apart.parameters().size());
     for (std::size_t i = 0; i < fused.parameters().size(); ++i)
         apart.write(apart.parameters()[i], fused.read(fused.parameters()[i]));
-    est::batch_tensor<float, est::shape<7, 7, 3>> x(5);
+    est::batch_tensor<float, typename Fused::input_shape_type> x(batch);
     est::random_engine engine(2);
     for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = engine.normal();
-    est::batch_tensor<std::int32_t, est::shape<>> y(5);
-    for (std::size_t i = 0; i < 5; ++i) y.data()[i] = std::int32_t(engine.below(3));
+    est::batch_tensor<std::int32_t, est::shape<>> y(batch);
+    for (std::size_t i = 0; i < batch; ++i) y.data()[i] = std::int32_t(engine.below(3));
     auto loss = est::sparse_softmax_cross_entropy(y, fused(x, est::train));
     auto reference = est::sparse_softmax_cross_entropy(y, apart(x, est::train));
     REQUIRE(loss.value() == reference.value());
     loss.backward();
     reference.backward();
     for (std::size_t i = 0; i < fused.parameters().size(); ++i) {
-        INFO(fused.parameters()[i].name);
+        INFO(fused.parameters()[i].name << ", batch " << batch);
         CHECK(fused.read_gradient(fused.parameters()[i]) == apart.read_gradient(apart.parameters()[i]));
     }
+}
+
+TEST_CASE("sequential: a max pooling applies a ReLU's derivative along, as the ReLU would",
+          "[nn][sequential][gradient]") {
+    STATIC_REQUIRE(relu_pooled::pools_relu_output<1>);
+    STATIC_REQUIRE(relu_pooled::pools_relu_output<3>);
+    STATIC_REQUIRE_FALSE(relu_layers_pooled::pools_relu_output<2>);  // a ReLU layer's backward runs as it is
+    check_model_gradients<relu_pooled>(2, 3);
+    check_same_gradients<relu_pooled, relu_layers_pooled>(5);
+}
+
+TEST_CASE("sequential: est's convolution kernels take a max pooling's gradient image by image",
+          "[nn][sequential][gradient]") {
+    // conv1 on est's direct kernels, conv2 by Winograd's F(2x2, 5x5), where this CPU runs them: both
+    // then read the pooling's gradient image by image (image_gradients), the same values as the
+    // pooling's whole-batch pass writes, summed in the same order.
+    own_kernels_pooled net;
+    STATIC_REQUIRE(std::remove_cvref_t<decltype(net.layer<0>())>::backward_by_image);
+    STATIC_REQUIRE(own_kernels_pooled::pools_relu_output<1>);
+    STATIC_REQUIRE(own_kernels_pooled::pools_relu_output<3>);
+    check_model_gradients<own_kernels_pooled>(3, 5);
+    for (std::size_t batch : {1, 2, 5}) check_same_gradients<own_kernels_pooled, own_kernels_relu_layers>(batch);
+
+    net.initialize(1);
+    est::batch_tensor<float, est::shape<8, 8, 1>> x(4);
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = float(i % 7) - 3.0f;
+    net(x, est::train);
+    CHECK(net.layer<0>().takes_gradients_by_image() == est::detail::vector_kernels_run("EST_DIRECT_CONVOLUTION"));
+    CHECK(net.layer<2>().takes_gradients_by_image() == est::onednn::winograd_convolution::runs_on_this_cpu());
 }
 
 TEST_CASE("sequential: parameters and gradients live in one arena each", "[nn][sequential]") {

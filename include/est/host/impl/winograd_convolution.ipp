@@ -54,8 +54,9 @@ EST_DECL void winograd_convolution::forward_images(float const* x, std::size_t f
     });
 }
 
-EST_DECL void winograd_convolution::backward_images(float const* x, float const* dy, std::size_t first,
-                                                    std::size_t last, std::size_t block, float* dx, std::size_t slot) {
+EST_DECL void winograd_convolution::backward_images(float const* x, float const* dy, image_gradients const* by_image,
+                                                    std::size_t first, std::size_t last, std::size_t block, float* dx,
+                                                    std::size_t slot) {
     namespace w = winograd_detail;
     std::size_t const tiles = dims_.tiles(), channels = dims_.channels, filters = dims_.out_channels;
     // The input gradient is this convolution's geometry with channels and filters swapped, on dy.
@@ -73,7 +74,9 @@ EST_DECL void winograd_convolution::backward_images(float const* x, float const*
     est::detail::with_widest_vectors([&](auto lanes) {
         constexpr std::size_t L = decltype(lanes)::value;
         for (std::size_t n = first; n < last; ++n) {
-            float const* image_dy = dy + n * output;
+            float const* image_dy = dy ? dy + n * output : gradient_images_.data() + slot * output;
+            if (!dy)
+                by_image->write(n, gradient_images_.data() + slot * output);
             // The weights' gradient: sum over the tiles of (B^T d B) * (A dY A^T), 36 products.
             w::pad_image(dims_, x + n * image, block, padded);
             w::transform_inputs<L>(dims_, padded, v);
