@@ -170,7 +170,8 @@ private:
 ///   forward(x, weights, bias, training) -> y             y in the layout the primitive chose
 ///   backward(x, dy, weights, weights_gradient, bias_gradient, need_input_gradient) -> dx
 ///       dy in y's layout (the gradient before Op: the caller applies Op's derivative); dx in x's
-///       layout; the weights gradient in the weights' stored layout
+///       layout; the weights gradient in the weights' stored layout. dy may be handed over image by
+///       image (image_gradients) after a forward pass that takes_gradients_by_image
 ///   weights_layout(): how the weights are stored, and their conversion to (window, window,
 ///       channels, filters) row-major
 template <class G, post_op Op>

@@ -288,9 +288,10 @@ public:
     }
 
     /// backward<true>(x, dy) image by image (image_gradients), for a convolution before it whose
-    /// kernels run so: each call writes one image's input gradient where the kernel asks, on the
-    /// calling thread. Canonical layouts only (est's own convolution kernels train in them); none
-    /// elsewhere. Valid until the next pass.
+    /// kernels run so: each call writes one image's input gradient where the kernel asks (on the
+    /// calling thread where that runs one of a batch's slots). Only where x is in the canonical
+    /// layout, as est's own convolution kernels write their output; none elsewhere. Valid until
+    /// the next pass.
     image_gradients gradients_by_image_through_relu(
         batch_view<float const, input_shape, typename B::memory_space> x,
         batch_view<float, output_shape, typename B::memory_space> dy) requires(Kind == pooling_kind::max) {

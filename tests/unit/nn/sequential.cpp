@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <vector>
+
 namespace {
 using cnn = est::sequential<est::input<28, 28, 1>, est::conv2d<32, 5, est::same, est::relu>, est::max_pool2d<2>,
                             est::conv2d<64, 5, est::same, est::relu>, est::max_pool2d<2>, est::flatten,
@@ -141,6 +143,15 @@ TEST_CASE("sequential: est's convolution kernels take a max pooling's gradient i
     net(x, est::train);
     CHECK(net.layer<0>().takes_gradients_by_image() == est::detail::vector_kernels_run("EST_DIRECT_CONVOLUTION"));
     CHECK(net.layer<2>().takes_gradients_by_image() == est::onednn::winograd_convolution::runs_on_this_cpu());
+    // The pooling hands its gradient so where its input is canonical, as est's kernels write their
+    // output; in channel blocks (oneDNN's) it does not.
+    std::vector<float> output(4 * 8 * 8 * 16), pooled_gradient(4 * 4 * 4 * 16);
+    auto handed = [&](est::layout l) {
+        return static_cast<bool>(
+            net.layer<1>().gradients_by_image_through_relu({output.data(), 4, l}, {pooled_gradient.data(), 4, l}));
+    };
+    CHECK(handed(est::layout::canonical));
+    CHECK_FALSE(handed(est::layout::channel_blocks_16));
 }
 
 TEST_CASE("sequential: parameters and gradients live in one arena each", "[nn][sequential]") {

@@ -147,11 +147,11 @@ inline void weights_gradient(float const* m, std::size_t channels, std::size_t f
         }
 }
 
-/// Fetches into the L1 cache, for writing, the vector at `c` of tile `t`'s 36 transformed values
-/// in `to`, (36, tiles, channels) row-major. The transforms write 36 lines far apart for each tile
-/// (and the products read them so), more than the hardware prefetchers follow: fetched one tile
-/// ahead, the transforms of an image ran in 0.65-0.75 of the time (benchmarks/README.md, "Winograd
-/// transforms").
+/// Fetches into the L1 cache, for writing or for reading, the vector at `c` of tile `t`'s 36
+/// transformed values in `to`, (36, tiles, channels) row-major. The transforms write 36 lines far
+/// apart for each tile (and the output transform reads them so), more than the hardware prefetchers
+/// follow: fetched one tile ahead, conv2's Winograd passes in training ran in 0.94 of the time
+/// (benchmarks/README.md, "Winograd transforms").
 inline void prefetch_tile(float const* to, std::size_t t, std::size_t c, std::size_t tiles, std::size_t channels,
                           bool for_writing) {
     for (std::size_t k = 0; k < points; ++k) {
