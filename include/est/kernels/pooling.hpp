@@ -273,16 +273,8 @@ public:
         batch_view<float, output_shape, typename B::memory_space> dy) {
         input_gradient_.resize(x.stored_size());
         dispatch(x.layout, [&]<std::size_t Block>(std::size_t groups) {
-            if constexpr (Kind == pooling_kind::max && tiled_max_pooling_backward<G, Block>::applies)
-                B::for_each(x.batch * groups * G::out_height,
-                            tiled_max_pooling_backward<G, Block, ThroughRelu>{dy.data, argmax_.data(),
-                                                                              input_gradient_.data(), output_.data()},
-                            forward_grain<Block>());
-            else
-                B::for_each(x.batch * groups * G::height,
-                            pooling_backward<G, Kind, Block, ThroughRelu>{
-                                {}, dy.data, argmax_.data(), input_gradient_.data(), output_.data()},
-                            std::max<std::size_t>(1, 4096 / (G::width * Block)));
+            backward_planes<Block, ThroughRelu>(x.batch * groups, dy.data, argmax_.data(), output_.data(),
+                                                input_gradient_.data());
         });
         return {input_gradient_.data(), x.batch, x.layout};
     }
@@ -312,16 +304,21 @@ private:
 
     static void write_image_through_relu(void const* context, std::size_t n, float* into) {
         auto const& batch = *static_cast<pooled_batch const*>(context);
-        constexpr std::size_t C = G::channels, pooled = G::out_height * G::out_width * C;
-        std::size_t const o = n * pooled;
-        if constexpr (tiled_max_pooling_backward<G, C>::applies)
-            B::for_each(G::out_height,
-                        tiled_max_pooling_backward<G, C, true>{batch.dy + o, batch.argmax + o, into, batch.y + o},
-                        forward_grain<C>());
+        std::size_t const o = n * G::out_height * G::out_width * G::channels;
+        backward_planes<G::channels, true>(1, batch.dy + o, batch.argmax + o, batch.y + o, into);
+    }
+
+    /// The backward pass over `planes` planes (images times groups of Block channels): dx from dy,
+    /// the maxima's positions and, ThroughRelu, the pooled output y.
+    template <std::size_t Block, bool ThroughRelu>
+    static void backward_planes(std::size_t planes, float const* dy, std::int32_t const* argmax, float const* y,
+                                float* dx) {
+        if constexpr (Kind == pooling_kind::max && tiled_max_pooling_backward<G, Block>::applies)
+            B::for_each(planes * G::out_height, tiled_max_pooling_backward<G, Block, ThroughRelu>{dy, argmax, dx, y},
+                        forward_grain<Block>());
         else
-            B::for_each(G::height,
-                        pooling_backward<G, Kind, C, true>{{}, batch.dy + o, batch.argmax + o, into, batch.y + o},
-                        std::max<std::size_t>(1, 4096 / (G::width * C)));
+            B::for_each(planes * G::height, pooling_backward<G, Kind, Block, ThroughRelu>{{}, dy, argmax, dx, y},
+                        std::max<std::size_t>(1, 4096 / (G::width * Block)));
     }
 
     template <std::size_t Block>

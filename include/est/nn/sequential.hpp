@@ -632,21 +632,19 @@ private:
     void backward_from(backend_view<float, Out, B> dy, bool input_gradient) {
         if constexpr (pools_relu_output<I>) {
             auto& layer = std::get<I - 1>(layers_);
+            using layer_type = std::remove_cvref_t<decltype(layer)>;
             bool const layer_input_gradient = I - 1 > 0 || input_gradient;
             // Where the layer's kernels run image by image, the pooling's gradient goes to them so,
             // never written for the whole batch (image_gradients).
-            if constexpr (requires { std::remove_cvref_t<decltype(layer)>::backward_by_image; }) {
-                if constexpr (std::remove_cvref_t<decltype(layer)>::backward_by_image) {
-                    if (layer.takes_gradients_by_image()) {
-                        auto dz = std::get<I>(layers_).gradients_by_image_through_relu(std::get<I>(inputs_), dy);
-                        if (dz) {
-                            below<I - 1>(
-                                layer.backward_before_activation(std::get<I - 1>(inputs_), dz, layer_input_gradient),
-                                input_gradient);
-                            return;
-                        }
+            if constexpr (requires { requires layer_type::backward_by_image; }) {
+                auto& pool = std::get<I>(layers_);
+                if (layer.takes_gradients_by_image())
+                    if (auto by_image = pool.gradients_by_image_through_relu(std::get<I>(inputs_), dy)) {
+                        auto dx =
+                            layer.backward_before_activation(std::get<I - 1>(inputs_), by_image, layer_input_gradient);
+                        below<I - 1>(dx, input_gradient);
+                        return;
                     }
-                }
             }
             auto dz = std::get<I>(layers_).backward_through_relu(std::get<I>(inputs_), dy);
             below<I - 1>(layer.backward_before_activation(std::get<I - 1>(inputs_), dz, layer_input_gradient),

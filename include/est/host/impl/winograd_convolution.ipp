@@ -74,9 +74,14 @@ EST_DECL void winograd_convolution::backward_images(float const* x, float const*
     est::detail::with_widest_vectors([&](auto lanes) {
         constexpr std::size_t L = decltype(lanes)::value;
         for (std::size_t n = first; n < last; ++n) {
-            float const* image_dy = dy ? dy + n * output : gradient_images_.data() + slot * output;
-            if (!dy)
-                by_image->write(n, gradient_images_.data() + slot * output);
+            float const* image_dy = nullptr;
+            if (dy) {
+                image_dy = dy + n * output;
+            } else {
+                float* image = gradient_images_.data() + slot * output;
+                by_image->write(n, image);
+                image_dy = image;
+            }
             // The weights' gradient: sum over the tiles of (B^T d B) * (A dY A^T), 36 products.
             w::pad_image(dims_, x + n * image, block, padded);
             w::transform_inputs<L>(dims_, padded, v);
