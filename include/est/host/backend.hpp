@@ -173,8 +173,7 @@ struct host {
 
     /// The engines gemm runs a product on: oneDNN's sgemm, or est's own (matrix_product.hpp), which
     /// allocates nothing after a thread's first product; est's where detail::own_matrix_product_runs
-    /// (by default on AVX2, outside for_each_slice's slices; EST_OWN_GEMM=1 everywhere, =0
-    /// nowhere).
+    /// (by default outside for_each_slice's slices; EST_OWN_GEMM=1 everywhere, =0 nowhere).
     enum class gemm_engine { onednn_sgemm, est_product };
     static gemm_engine default_gemm_engine() {
         return detail::own_matrix_product_runs(in_slice()) ? gemm_engine::est_product : gemm_engine::onednn_sgemm;

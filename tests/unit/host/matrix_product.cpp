@@ -1,10 +1,11 @@
 // est's matrix product (host/matrix_product.hpp) against the product computed in double: each way
 // of storing A and B, shapes with ragged tiles and panels, k over several blocks and B over several
 // blocks (read in place and packed), row strides wider than the rows, alpha and beta; C not read
-// where beta is 0; the same bits whatever part of C a call computes; no heap allocation after a
-// thread's first product; an empty product; and the host's gemm on this product giving the same
-// bits on one thread and on two. tests/CMakeLists.txt runs the dense layers' and the gradient
-// checks on this product everywhere (EST_OWN_GEMM=1) and on oneDNN's sgemm (EST_OWN_GEMM=0).
+// where beta is 0; the same bits whatever part of C a call computes; how threads split a product;
+// no heap allocation after a thread's first product; an empty product; and the host's gemm on this
+// product giving the same bits on one thread and on two. tests/CMakeLists.txt runs the dense
+// layers' and the gradient checks on this product everywhere (EST_OWN_GEMM=1) and on oneDNN's
+// sgemm (EST_OWN_GEMM=0).
 #include "support/omp_threads.hpp"
 
 #include <est/est.hpp>
@@ -143,6 +144,17 @@ TEST_CASE("matrix product: C computed whole or in parts is bit-identical", "[hos
             CHECK(by_rows == whole);
             CHECK(by_columns == whole);
         }
+}
+
+TEST_CASE("matrix product: threads split a product where each part reads less twice", "[host][gemm]") {
+    using est::detail::matrix_product_splits_rows;
+    // The CNN's first dense layer (3136 -> 1024) at batch 64 on two threads. Its forward product,
+    // K x^T: by rows, each part packing x (0.8 MB), not reading the whole kernel (12.8 MB).
+    CHECK(matrix_product_splits_rows(false, true, 1024, 64, 3136, 2));
+    // Its input gradient, dy K: by columns, each part reading dy (0.25 MB), not packing the kernel.
+    CHECK_FALSE(matrix_product_splits_rows(false, false, 64, 3136, 1024, 2));
+    // Its kernel gradient, dy^T x: by columns, each part packing dy, not x (0.8 MB).
+    CHECK_FALSE(matrix_product_splits_rows(true, false, 1024, 3136, 64, 2));
 }
 
 TEST_CASE("matrix product: an empty sum only scales C", "[host][gemm]") {

@@ -75,8 +75,8 @@ TEST_CASE("the estimator's CNN training loop allocates nothing after step 1 outs
 TEST_CASE("the MLP's training loop allocates nothing at all after step 1 on est's matrix product",
           "[train][allocation]") {
     if (!est::detail::own_matrix_product_runs()) {
-        // oneDNN's sgemm allocates its packing buffers on most calls (tests/CMakeLists.txt runs this
-        // case again with EST_OWN_GEMM=1, which asks for est's product on AVX-512 too).
+        // oneDNN's sgemm (a CPU without AVX2, or EST_OWN_GEMM=0) allocates its packing buffers on
+        // most calls.
         SUCCEED("the host's gemm runs oneDNN's sgemm here");
         return;
     }

@@ -60,14 +60,50 @@ inline packing_buffers& thread_buffers() {
     return buffers;
 }
 
+/// The cache lines of a part of a panel of B, fetched one at a time: `rows` rows of B's storage
+/// from `first`, `row_bytes` apart, `extent` bytes of each (none where default-constructed).
+class line_stream {
+public:
+    line_stream() = default;
+    line_stream(void const* first, std::size_t row_bytes, std::size_t extent, std::size_t rows)
+        : first_(static_cast<char const*>(first)), row_bytes_(row_bytes), extent_(extent), rows_(rows) {
+        if (rows_ > 0)
+            start_row();
+    }
+    bool done() const { return row_ >= rows_; }
+    /// Fetches the next line (where not done()).
+    [[gnu::always_inline]] void fetch() {
+        __builtin_prefetch(reinterpret_cast<void const*>(next_));
+        next_ += 64;
+        if (next_ >= row_end_ && ++row_ < rows_)
+            start_row();
+    }
+
+private:
+    void start_row() {
+        auto begin = reinterpret_cast<std::uintptr_t>(first_ + row_ * row_bytes_);
+        next_ = begin & ~std::uintptr_t(63), row_end_ = begin + extent_;
+    }
+
+    char const* first_ = nullptr;
+    std::size_t row_bytes_ = 0, extent_ = 0, rows_ = 0, row_ = 0;
+    std::uintptr_t next_ = 0, row_end_ = 0;  // the next line, and the end of its row
+};
+
 /// The kernel: C's tile of R rows by V vectors = alpha * (the sums over `steps` steps, each a row of
 /// B's panel, `panel_step` floats after the one before, and R values of A broadcast) + beta * C.
-/// `columns` of the tile's are C's (the rest are a packed panel's zeros).
+/// `columns` of the tile's are C's (the rest are a packed panel's zeros). It fetches the lines of
+/// `ahead` meanwhile, and C's lines for writing as it starts: written after the sums, they arrive
+/// while it computes them (the CNN's kernel gradient: 12.8 MB of C, each tile's sums over 64 steps).
 template <std::size_t Lanes, std::size_t R, std::size_t V>
 [[gnu::always_inline]] inline void tile(std::size_t steps, float const* a, std::size_t a_row, std::size_t a_step,
                                         float const* panel, std::size_t panel_step, float* c, std::size_t ldc,
-                                        std::size_t columns, float alpha, float beta) {
+                                        std::size_t columns, float alpha, float beta, line_stream ahead) {
     using vector = typename vector_of<Lanes>::type;
+#pragma GCC unroll 8
+    for (std::size_t r = 0; r < R; ++r)
+#pragma GCC unroll 4
+        for (std::size_t v = 0; v < V; ++v) __builtin_prefetch(c + r * ldc + v * Lanes, 1);
     vector sums[R][V];
 #pragma GCC unroll 8
     for (std::size_t r = 0; r < R; ++r)
@@ -78,6 +114,10 @@ template <std::size_t Lanes, std::size_t R, std::size_t V>
         vector row[V];
 #pragma GCC unroll 4
         for (std::size_t v = 0; v < V; ++v) std::memcpy(&row[v], panel + p * panel_step + v * Lanes, sizeof(vector));
+        // A line every other step among the products: a burst of them before the tile waited on the
+        // line fill buffers.
+        if (p % 2 == 0 && !ahead.done())
+            ahead.fetch();
 #pragma GCC unroll 8
         for (std::size_t r = 0; r < R; ++r) {
             float value = a[r * a_row + p * a_step];
@@ -85,6 +125,7 @@ template <std::size_t Lanes, std::size_t R, std::size_t V>
             for (std::size_t v = 0; v < V; ++v) sums[r][v] += value * row[v];
         }
     }
+    while (!ahead.done()) ahead.fetch();
 #pragma GCC unroll 8
     for (std::size_t r = 0; r < R; ++r)
 #pragma GCC unroll 4
@@ -244,21 +285,6 @@ inline void pack_transposed_a(float const* a, std::size_t lda, std::size_t steps
     }
 }
 
-/// Fetches part `part` of `parts` of a panel of B's block into the cache: its `steps` steps of
-/// `columns` columns from `b` (its first element), every cache line its rows touch.
-template <std::size_t Lanes>
-[[gnu::always_inline]] inline void prefetch_panel(bool transpose_b, float const* b, std::size_t ldb, std::size_t steps,
-                                                  std::size_t columns, std::size_t part, std::size_t parts) {
-    constexpr std::uintptr_t line = 64;
-    // Rows of B's storage the panel spans, and floats of each it reads.
-    std::size_t rows = transpose_b ? columns : steps, extent = transpose_b ? steps : columns;
-    for (std::size_t r = rows * part / parts, end = rows * (part + 1) / parts; r < end; ++r) {
-        auto first = reinterpret_cast<std::uintptr_t>(b + r * ldb), last = first + extent * sizeof(float);
-        for (std::uintptr_t address = first & ~(line - 1); address < last; address += line)
-            __builtin_prefetch(reinterpret_cast<void const*>(address));
-    }
-}
-
 /// The product, in the order of Goto's: k in equal blocks of at most `depth` steps; in each, B in
 /// blocks of as many columns as fill its packing buffer; in each, A in blocks of at most
 /// `a_block_rows` rows (packed where A is transposed, its rows then far apart); and for each panel
@@ -266,7 +292,7 @@ template <std::size_t Lanes>
 /// A's tiles coming from L2. A step of the kernel so reads 6 floats of A from L2, not a panel's row
 /// of B (64 or 256 bytes). B's panels are packed as the first block of A reaches them (or read in
 /// place, reads_b_in_place, all but a ragged last panel), and while A's tiles run over one panel
-/// the one panels_ahead further is fetched from memory, a part before each tile.
+/// the one panels_ahead further is fetched from memory, a part in each tile (line_stream).
 template <std::size_t Lanes>
 [[gnu::always_inline]] inline void any_product(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
                                                std::size_t k, float alpha, float const* a, std::size_t lda,
@@ -300,16 +326,21 @@ template <std::size_t Lanes>
                     std::size_t next = j0 + j + panels_ahead * width;  // the panel fetched, counted from B's column 0
                     bool fetches = i0 == 0 && !in_place && next < n;
                     for (std::size_t t = 0; t < tiles.count(); ++t) {
-                        if (fetches)
-                            prefetch_panel<Lanes>(transpose_b, panel(next), ldb, steps, std::min(width, n - next), t,
-                                                  tiles.count());
+                        line_stream ahead;
+                        if (fetches) {
+                            // B's rows the next panel spans (of its storage), and bytes of each it reads.
+                            std::size_t rows = transpose_b ? std::min(width, n - next) : steps;
+                            std::size_t extent = (transpose_b ? steps : std::min(width, n - next)) * sizeof(float);
+                            std::size_t r0 = rows * t / tiles.count(), r1 = rows * (t + 1) / tiles.count();
+                            ahead = line_stream(panel(next) + r0 * ldb, ldb * sizeof(float), extent, r1 - r0);
+                        }
                         std::size_t i = tiles.first(t);
                         float const* a_tile =
                             transpose_a ? buffers.a.get() + t * tile_rows * steps : a + (i0 + i) * lda + p0;
                         std::size_t a_row = transpose_a ? 1 : lda, a_step = transpose_a ? tile_rows : 1;
                         panel_tile<Lanes>(count, tiles.size(t), steps, a_tile, a_row, a_step,
                                           direct ? panel(j0 + j) : packed, direct ? ldb : width,
-                                          c + (i0 + i) * ldc + j0 + j, ldc, count, alpha, block_beta);
+                                          c + (i0 + i) * ldc + j0 + j, ldc, count, alpha, block_beta, ahead);
                     }
                 }
             }
@@ -341,7 +372,7 @@ EST_DECL bool own_matrix_product_runs(bool in_slice) {
         case setting::nowhere:
             return false;
         case setting::by_default:
-            return widest_lanes() == 8 && !in_slice;
+            return widest_lanes() != 0 && !in_slice;
     }
     return false;
 }
@@ -350,12 +381,13 @@ EST_DECL bool matrix_product_splits_rows(bool transpose_a, bool transpose_b, std
                                          std::size_t k, std::size_t parts) {
     using product::tile_rows;
     constexpr std::size_t panel_columns = product::shapes<8>::width;  // AVX2's; AVX-512's panel is wider
-    // Split by rows, each part packs all of B unless its rows read B in place; split by columns, each
-    // packs all of a transposed A.
+    // Split by rows, each part reads all of B, and packs it unless its rows read B in place; split by
+    // columns, each reads all of A, and packs it where it is transposed. A part that packs reads and
+    // writes: CNN's dense kernel (12.8 MB) read by both parts of its forward product took 1.5 times as
+    // long as its input packed by both (`host_primitives products`).
     bool parts_pack_b = !product::reads_b_in_place(transpose_b, (m + parts - 1) / parts, transpose_b ? k : n);
-    std::size_t packed_twice_by_rows = parts_pack_b ? n * k : 0, packed_twice_by_columns = transpose_a ? m * k : 0;
-    bool rows =
-        packed_twice_by_rows != packed_twice_by_columns ? packed_twice_by_rows < packed_twice_by_columns : m >= n;
+    std::size_t twice_by_rows = n * k * (parts_pack_b ? 2 : 1), twice_by_columns = m * k * (transpose_a ? 2 : 1);
+    bool rows = twice_by_rows != twice_by_columns ? twice_by_rows < twice_by_columns : m >= n;
     if (rows && m < parts * tile_rows && n / panel_columns > m / tile_rows)
         return false;
     if (!rows && n < parts * panel_columns && m / tile_rows > n / panel_columns)
