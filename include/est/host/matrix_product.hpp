@@ -39,7 +39,7 @@ EST_DECL bool own_matrix_product_runs(bool in_slice = false);
 /// Whether a product that threads share, each computing a part of C, is better split by C's rows
 /// (each part then reads all of B, and packs it where B is packed) than by its columns (each part
 /// reads all of A, and packs it where A is transposed): the split that reads less twice, a packed
-/// float counting twice, and where they tie, the longer side; but not into parts of less than a
+/// float counting three, and where they tie, the longer side; but not into parts of less than a
 /// tile of rows or a panel of columns where the other split has more.
 EST_DECL bool matrix_product_splits_rows(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
                                          std::size_t k, std::size_t parts);

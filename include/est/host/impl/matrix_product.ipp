@@ -94,7 +94,9 @@ private:
 /// B's panel, `panel_step` floats after the one before, and R values of A broadcast) + beta * C.
 /// `columns` of the tile's are C's (the rest are a packed panel's zeros). It fetches the lines of
 /// `ahead` meanwhile, and C's lines for writing as it starts: written after the sums, they arrive
-/// while it computes them (the CNN's kernel gradient: 12.8 MB of C, each tile's sums over 64 steps).
+/// while it computes them. The CNN's kernel gradient writes 12.8 MB of C, each tile after sums over
+/// 64 steps: its whole training steps ran 6-8% faster so (`training_throughput`, in turns), where C
+/// is cold; `host_primitives products`, where it is warm, shows no gain.
 template <std::size_t Lanes, std::size_t R, std::size_t V>
 [[gnu::always_inline]] inline void tile(std::size_t steps, float const* a, std::size_t a_row, std::size_t a_step,
                                         float const* panel, std::size_t panel_step, float* c, std::size_t ldc,
@@ -382,11 +384,15 @@ EST_DECL bool matrix_product_splits_rows(bool transpose_a, bool transpose_b, std
     using product::tile_rows;
     constexpr std::size_t panel_columns = product::shapes<8>::width;  // AVX2's; AVX-512's panel is wider
     // Split by rows, each part reads all of B, and packs it unless its rows read B in place; split by
-    // columns, each reads all of A, and packs it where it is transposed. A part that packs reads and
-    // writes: CNN's dense kernel (12.8 MB) read by both parts of its forward product took 1.5 times as
-    // long as its input packed by both (`host_primitives products`).
+    // columns, each reads all of A, and packs it where it is transposed. A packed float counts three
+    // read in place (`host_primitives products`, a product K x^T of a dense layer's forward pass, x
+    // packed: split by columns where K is twice x, 256->128 at batch 64; by rows where it is four
+    // times x and more, 784->256 and the CNN's 3136->1024, whose 12.8 MB kernel read by both parts
+    // took 1.5 times as long).
+    constexpr std::size_t packing_cost = 3;
     bool parts_pack_b = !product::reads_b_in_place(transpose_b, (m + parts - 1) / parts, transpose_b ? k : n);
-    std::size_t twice_by_rows = n * k * (parts_pack_b ? 2 : 1), twice_by_columns = m * k * (transpose_a ? 2 : 1);
+    std::size_t twice_by_rows = n * k * (parts_pack_b ? packing_cost : 1);
+    std::size_t twice_by_columns = m * k * (transpose_a ? packing_cost : 1);
     bool rows = twice_by_rows != twice_by_columns ? twice_by_rows < twice_by_columns : m >= n;
     if (rows && m < parts * tile_rows && n / panel_columns > m / tile_rows)
         return false;
