@@ -193,7 +193,7 @@ int run(options const& o) {
     std::printf(
         "%s: trained %llu steps (%llu warm-up), %.1f images/s in steady state; call %.2f s, of which "
         "%.3f s before the first step and %.3f s after the last (final checkpoint); heap allocations a steady "
-        "step: %.2f outside oneDNN (%llu steps allocated: the first summary sizes its buffers), %.1f inside\n",
+        "step: %.2f outside oneDNN (%llu steps allocated), %.1f inside\n",
         o.model.c_str(), static_cast<unsigned long long>(timer.steps), static_cast<unsigned long long>(o.warmup_steps),
         train_rate, train_call, train_setup, train_tail, allocations_outside,
         static_cast<unsigned long long>(timer.steps_allocating_outside_onednn), allocations_in_onednn);

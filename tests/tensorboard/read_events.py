@@ -29,7 +29,7 @@ for tag, expected in (("loss", lambda i: 1.0 / (i + 1)), ("accuracy", lambda i: 
 train = load(os.path.join(root, "estimator"))
 train_tags = set(train.Tags()["scalars"])
 assert {"loss", "learning_rate", "global_step/sec"} <= train_tags, train_tags
-assert [e.step for e in train.Scalars("loss")] == [10, 20, 30, 40, 50], train.Scalars("loss")
+assert [e.step for e in train.Scalars("loss")] == [1, 10, 20, 30, 40, 50], train.Scalars("loss")
 assert all(math.isclose(e.value, 0.1, rel_tol=1e-6) for e in train.Scalars("learning_rate"))
 losses = [e.value for e in train.Scalars("loss")]
 assert losses[-1] < losses[0], losses
@@ -42,12 +42,12 @@ images = load(os.path.join(root, "images"))
 tags = images.Tags()
 assert "input/image/image/0" in tags["images"], tags["images"]
 (first, *rest) = images.Images("input/image/image/0")
-assert first.step == 10 and first.width == 6 and first.height == 6, first
+assert first.step == 1 and first.width == 6 and first.height == 6, first
 assert first.encoded_image_string.startswith(b"\x89PNG"), first.encoded_image_string[:8]
-assert [e.step for e in images.Images("input/image/image/2")] == [10, 20, 30, 40, 50, 60]
+assert [e.step for e in images.Images("input/image/image/2")] == [1, 10, 20, 30, 40, 50, 60]
 assert {"1_conv2d/kernel", "1_conv2d/output", "3_dense/bias"} <= set(tags["histograms"]), tags["histograms"]
 (kernel, *_) = images.Histograms("1_conv2d/kernel")
-assert kernel.step == 10 and kernel.histogram_value.num == 3 * 3 * 2, kernel
+assert kernel.step == 1 and kernel.histogram_value.num == 3 * 3 * 2, kernel
 assert sum(kernel.histogram_value.bucket) == 18, kernel.histogram_value
 output = images.Histograms("3_dense/output")[-1]
 assert output.step == 60 and output.histogram_value.num == 8 * 2, output

@@ -819,13 +819,15 @@ private:
     }
 
     /// What TensorFlow's Estimator adds to every training run: summaries every
-    /// save_summary_steps and global_step/sec every log_step_count_steps.
+    /// save_summary_steps (and at the first step of the call) and global_step/sec every
+    /// log_step_count_steps.
     struct builtin_hooks {
         hooks::summary_saver summaries;
         hooks::step_counter steps;
         void begin(run_config const& config, run_context& context) {
             summaries = hooks::summary_saver({.every_steps = config.save_summary_steps});
             steps = hooks::step_counter({.every_steps = config.log_step_count_steps});
+            summaries.begin(context);
             steps.begin(context);
         }
         void after_run(run_context& context, run_values const& values) {

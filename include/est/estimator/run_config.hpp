@@ -38,7 +38,8 @@ struct scaffold {
 struct run_config {
     std::string model_dir;
     std::uint64_t seed = 0;
-    std::uint64_t save_summary_steps = 100;    ///< TensorBoard summaries every N steps; 0: none
+    std::uint64_t save_summary_steps = 100;    ///< TensorBoard summaries every N steps, and at the first of
+                                               ///< each train() call; 0: none
     std::uint64_t save_checkpoints_steps = 0;  ///< 0: use save_checkpoints_secs
     std::uint64_t save_checkpoints_secs = 600;
     std::uint64_t keep_checkpoint_max = 5;  ///< 0 keeps all; the best is never deleted

@@ -59,6 +59,8 @@ public:
     std::string take() { return std::move(out_); }
     /// Empties the message, keeping its memory for the next.
     void clear() { out_.clear(); }
+    /// Keeps memory for a message of `bytes` bytes.
+    void reserve(std::size_t bytes) { out_.reserve(bytes); }
 
 private:
     std::string out_;

@@ -134,4 +134,21 @@ TEST_CASE("summaries after the first allocate nothing", "[io][events][allocation
     }
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a histogram whose values spread more than the first one's allocates nothing", "[io][events][allocation]") {
+    // A model's weights spread as it trains: a later histogram keeps more buckets than the first.
+    auto dir = test::scratch_directory("spread_histogram_allocations");
+    std::vector<float> narrow(1'000, 0.5f), wide(1'000);
+    for (std::size_t i = 0; i < wide.size(); ++i)  // 1,000 floats from 2^-40 to 2^40, either sign
+        wide[i] = std::ldexp(1.0f + float(i % 7), int(i % 80) - 40) * (i % 2 ? 1.0f : -1.0f);
+    {
+        event_writer events(dir);
+        events.histogram("1_dense/kernel", narrow, 1);
+        auto before = test::heap_allocations();
+        events.histogram("1_dense/kernel", wide, 2);
+        events.flush();
+        CHECK((test::heap_allocations() - before).total == 0);
+    }
+    std::filesystem::remove_all(dir);
+}
 #endif

@@ -1,8 +1,9 @@
 // The estimator's training loop allocates no heap memory after its first step, outside oneDNN's
 // primitive executions: every workspace, arena and optimizer slot is sized on step 1, the input
-// pipeline recycles its batches, and summaries keep their buffers from the first on. Where the
-// dense layers train on est's matrix product (by default on AVX2) the MLP's loop allocates nothing
-// at all, and so does the CNN's where est's convolution kernels run too. Counted over the whole
+// pipeline recycles its batches, and summaries keep their buffers from the first on, which a train()
+// call writes at its first step. Where the dense layers train on est's matrix product (by default
+// on AVX2 and AVX-512) the MLP's loop allocates nothing at all, and so does the CNN's where est's
+// convolution kernels run too. Counted over the whole
 // malloc family by the interposer of tests/support/heap_allocations.cpp (est_tests only; the
 // sanitized build keeps ASan's allocator).
 #if defined(EST_COUNTING_ALLOCATOR)
@@ -106,6 +107,17 @@ TEST_CASE("summary steps after the first allocate nothing outside oneDNN", "[tra
     // every parameter and activation): steps 3 to 6 write the third to sixth.
     auto run = steady_allocations({.seed = 3, .save_summary_steps = 1}, "summary_allocations");
     CHECK(run.histogram_steps == std::set<std::int64_t>{1, 2, 3, 4, 5, 6, 7});
+    auto in_four_steps = run.in_four_steps;
+    INFO("allocations in steps 3 to 6: " << in_four_steps.total << ", " << in_four_steps.onednn
+                                         << " of them inside oneDNN");
+    CHECK(in_four_steps.outside_onednn() == 0);
+}
+
+TEST_CASE("the first summary step after step 1 allocates nothing outside oneDNN", "[train][allocation]") {
+    // Summaries at step 1, the first of the train() call, which sizes their buffers, and every 4
+    // steps: step 4, the first of those, is among steps 3 to 6.
+    auto run = steady_allocations({.seed = 3, .save_summary_steps = 4}, "first_summary_allocations");
+    CHECK(run.histogram_steps == std::set<std::int64_t>{1, 4});
     auto in_four_steps = run.in_four_steps;
     INFO("allocations in steps 3 to 6: " << in_four_steps.total << ", " << in_four_steps.onednn
                                          << " of them inside oneDNN");

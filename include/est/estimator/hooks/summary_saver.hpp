@@ -1,6 +1,8 @@
-// hooks::summary_saver: TensorBoard summaries of training every N steps: the loss and learning
-// rate, images of the input batch (PNG) and histograms of every parameter and activation.
-// The estimator runs one every run_config::save_summary_steps.
+// hooks::summary_saver: TensorBoard summaries of training every N steps and at the first step of
+// each train() call, as TensorFlow's SummarySaverHook writes one at the first step of each
+// session: the loss and learning rate, images of the input batch (PNG) and histograms of every
+// parameter and activation. The estimator runs one every run_config::save_summary_steps. The first
+// step so sizes the summaries' buffers, and no later step allocates for them.
 #pragma once
 
 #include <est/core/config.hpp>
@@ -29,10 +31,12 @@ public:
     summary_saver() = default;
     explicit summary_saver(summary_saver_options options) : options_(std::move(options)) {}
 
+    void begin(run_context& context) { first_step_ = context.mode == mode_key::train; }
     EST_DECL void after_run(run_context& context, run_values const& values);
 
 private:
     summary_saver_options options_;
+    bool first_step_ = false;  ///< the next step is the first of a train() call
     // Kept from one summary to the next, so that a summary allocates nothing after the first.
     io::png_encoder png_;
     std::vector<std::uint8_t> pixels_;

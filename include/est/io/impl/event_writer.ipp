@@ -48,6 +48,15 @@ EST_DECL void event_writer::image(std::string_view tag, std::string_view png, st
 EST_DECL void event_writer::histogram(std::string_view tag, std::span<float const> values, std::int64_t step) {
     static buckets const bucket;
     auto limits = bucket.limits();
+    // Memory for the largest histogram, every bucket kept (about 50 KB), from the first on: the
+    // values spread as a model trains, and a later histogram keeps more buckets than the first.
+    if (kept_limits_.capacity() < limits.size()) {
+        kept_limits_.reserve(limits.size());
+        kept_counts_.reserve(limits.size());
+        std::size_t largest = 2 * limits.size() * sizeof(double) + 128;  // the packed doubles, the rest
+        content_.reserve(largest);
+        for (auto* message : {&value_, &summary_, &event_}) message->reserve(largest += 256);  // + tag, keys
+    }
     counts_.assign(limits.size(), 0.0);
     double low = values.empty() ? 0.0 : double(values[0]), high = low, sum = 0.0, squares = 0.0;
     for (float f : values) {

@@ -7,12 +7,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 namespace est::hooks {
 
 EST_DECL void summary_saver::after_run(run_context& context, run_values const& values) {
+    bool first = std::exchange(first_step_, false);
     if (context.mode != mode_key::train || values.update_skipped || !options_.every_steps ||
-        context.global_step % options_.every_steps != 0)
+        (!first && context.global_step % options_.every_steps != 0))
         return;
     auto& events = context.session->train_summaries();
     auto step = std::int64_t(context.global_step);
