@@ -48,7 +48,7 @@ EST_DECL void event_writer::image(std::string_view tag, std::string_view png, st
 EST_DECL void event_writer::histogram(std::string_view tag, std::span<float const> values, std::int64_t step) {
     static buckets const bucket;
     auto limits = bucket.limits();
-    // Memory for the largest histogram, every bucket kept (about 50 KB), from the first on: the
+    // Memory for the largest histogram, every bucket kept (25 KB encoded), from the first on: the
     // values spread as a model trains, and a later histogram keeps more buckets than the first.
     if (kept_limits_.capacity() < limits.size()) {
         kept_limits_.reserve(limits.size());
