@@ -1,11 +1,10 @@
 // The estimator's training loop allocates no heap memory after its first step, outside oneDNN's
 // primitive executions: every workspace, arena and optimizer slot is sized on step 1, the input
-// pipeline recycles its batches, and summaries keep their buffers from the first on, which a train()
-// call writes at its first step. Where the dense layers train on est's matrix product (by default
-// on AVX2 and AVX-512) the MLP's loop allocates nothing at all, and so does the CNN's where est's
-// convolution kernels run too. Counted over the whole
-// malloc family by the interposer of tests/support/heap_allocations.cpp (est_tests only; the
-// sanitized build keeps ASan's allocator).
+// pipeline recycles its batches, and summaries keep their buffers from the first on, which a
+// train() call writes at its first step. Where the dense layers train on est's matrix product (by
+// default on AVX2 and AVX-512) the MLP's loop allocates nothing at all, and so does the CNN's where
+// est's convolution kernels run too. Counted over the whole malloc family by the interposer of
+// tests/support/heap_allocations.cpp (est_tests only; the sanitized build keeps ASan's allocator).
 #if defined(EST_COUNTING_ALLOCATOR)
 #include "../../../examples/fashion_mnist_model.hpp"
 #include "support/events.hpp"
