@@ -3,7 +3,8 @@
 // examples/s of (1) reading with every CRC checked, (2) reading and parsing tf.train.Example, (3)
 // reading, parsing, PNG decoding and batching, each with 1 and 2 threads; then the CNN trained
 // (batch 64) from those shards through the full pipeline against the same CNN trained from
-// in-memory tensors, in alternating rounds (5 unless --rounds says otherwise), as the median ratio.
+// in-memory tensors, in alternating rounds (5 unless --rounds says otherwise; each input goes
+// first in every other round), as the median ratio.
 // Prints one line per measurement and, last, all of them as one JSON object.
 //
 //   input_pipeline [--data-dir DIR] [--train-steps N] [--rounds N]
@@ -153,13 +154,27 @@ int main(int argc, char** argv) {
         auto in_memory = [&] {
             return est::data::from_tensor_slices(features, labels).shuffle(16 * 1024, 1).repeat().batch(batch_size);
         };
-        // Rounds alternating the two inputs, so that both see the same machine; the ratio is the
-        // median of the rounds' ratios.
+        // Rounds alternating the two inputs, so that both see the same machine, and which goes
+        // first (in-memory first in odd rounds, the pipeline in even ones), so that a machine
+        // speeding up or slowing down within rounds favours neither; the ratio is the median of
+        // the rounds' ratios.
         std::vector<double> memory_rates, pipeline_rates, ratios;
         auto model_dir = fs::temp_directory_path() / "est-input-pipeline-model";
         for (int round = 0; round < rounds; ++round) {
-            memory_rates.push_back(train_cnn(in_memory, train_steps, model_dir));
-            pipeline_rates.push_back(train_cnn([&] { return full_pipeline(shards, 2, 1); }, train_steps, model_dir));
+            auto from_memory = [&] { return train_cnn(in_memory, train_steps, model_dir); };
+            auto from_shards = [&] {
+                return train_cnn([&] { return full_pipeline(shards, 2, 1); }, train_steps, model_dir);
+            };
+            double memory = 0.0, pipeline = 0.0;
+            if (round % 2 == 0) {
+                memory = from_memory();
+                pipeline = from_shards();
+            } else {
+                pipeline = from_shards();
+                memory = from_memory();
+            }
+            memory_rates.push_back(memory);
+            pipeline_rates.push_back(pipeline);
             ratios.push_back(pipeline_rates.back() / memory_rates.back());
             std::printf("cnn training, round %d: in-memory %.1f, TFRecord pipeline %.1f images/s (ratio %.3f)\n",
                         round + 1, memory_rates.back(), pipeline_rates.back(), ratios.back());

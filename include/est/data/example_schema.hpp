@@ -1,7 +1,8 @@
 // Typed parsing of tf.train.Example: a schema is a type listing the features to read, so the
 // parsed record's field types follow from it at compile time (tf.io.parse_single_example with
-// FixedLenFeature / VarLenFeature). A missing feature without a default, a wrong type or a wrong
-// length is an error that names the feature and the record.
+// FixedLenFeature / VarLenFeature). Only the schema's features are parsed: the values of others are
+// skipped unread, as TensorFlow's fast Example parsing skips them. A missing feature without a
+// default, a wrong type or a wrong length is an error that names the feature and the record.
 #pragma once
 
 #include <est/core/error.hpp>
@@ -11,10 +12,13 @@
 #include <est/core/tensor.hpp>
 #include <est/data/tf_example.hpp>
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace est::data {
@@ -33,7 +37,7 @@ constexpr feature::kind feature_kind_of() {
 }
 
 template <class T>
-auto const& values_of(feature const& f) {
+auto& values_of(feature& f) {
     if constexpr (std::is_same_v<T, std::string>)
         return f.bytes;
     else if constexpr (std::is_same_v<T, float>)
@@ -46,7 +50,7 @@ inline std::string_view kind_name(feature::kind k) { return feature{k, {}, {}, {
 
 /// The values of feature `name` as T; an error when the feature holds another type.
 template <class T>
-auto const& checked_values(feature const& f, std::string_view name, std::string_view where) {
+auto& checked_values(feature& f, std::string_view name, std::string_view where) {
     if (f.type != feature_kind_of<T>())
         throw error(std::string(where) + ": feature '" + std::string(name) + "' is a " + std::string(f.type_name()) +
                     ", the schema reads a " + std::string(kind_name(feature_kind_of<T>())));
@@ -65,10 +69,10 @@ struct fixed_len {
     using value_type = std::conditional_t<std::is_same_v<T, std::string>, std::string, example_value_t<T, S>>;
     using named_type = named<Name, value_type>;
 
-    static value_type parse(tf_example const& example, std::string_view where) {
-        auto it = example.features.find(name);
+    /// The value of feature `f` (nullptr: missing), whose lists it may take.
+    static value_type parse(feature* f, std::string_view where) {
         value_type out{};
-        if (it == example.features.end()) {
+        if (!f) {
             if constexpr (sizeof...(Default) == 1) {
                 if constexpr (S::rank == 0 || std::is_same_v<T, std::string>)
                     out = value_type((Default, ...));
@@ -79,13 +83,13 @@ struct fixed_len {
                 throw error(std::string(where) + ": feature '" + std::string(name) + "' is missing and has no default");
             }
         }
-        auto const& values = detail::checked_values<T>(it->second, name, where);
+        auto& values = detail::checked_values<T>(*f, name, where);
         if (values.size() != S::size)
             throw error(std::string(where) + ": feature '" + std::string(name) + "' has " +
                         std::to_string(values.size()) + " values, the schema expects " + std::to_string(S::size) +
                         " (shape " + S::to_string() + ")");
         if constexpr (S::rank == 0 || std::is_same_v<T, std::string>)
-            out = values[0];
+            out = std::move(values[0]);
         else
             std::copy(values.begin(), values.end(), out.begin());
         return out;
@@ -99,11 +103,11 @@ struct var_len {
     using value_type = std::vector<T>;
     using named_type = named<Name, value_type>;
 
-    static value_type parse(tf_example const& example, std::string_view where) {
-        auto it = example.features.find(name);
-        if (it == example.features.end())
+    /// The values of feature `f` (nullptr: missing), whose lists it may take.
+    static value_type parse(feature* f, std::string_view where) {
+        if (!f)
             return {};
-        return detail::checked_values<T>(it->second, name, where);
+        return std::move(detail::checked_values<T>(*f, name, where));
     }
 };
 
@@ -113,9 +117,23 @@ struct example_schema {
     using record_type = record<typename Features::named_type...>;
 
     /// Parses one serialized Example; `where` names the record in errors ("file.tfrecord record 3").
+    /// Only the schema's features are read: the values of others are skipped unparsed.
     static record_type parse(std::string_view serialized, std::string_view where = "tf.train.Example") {
-        tf_example example = tf_example::parse(serialized);
-        return record_type{{typename Features::named_type{Features::parse(example, where)}...}};
+        return parse(serialized, where, std::index_sequence_for<Features...>{});
+    }
+
+private:
+    template <std::size_t... I>
+    static record_type parse(std::string_view serialized, std::string_view where, std::index_sequence<I...>) {
+        std::array<feature, sizeof...(Features)> found{};
+        std::array<bool, sizeof...(Features)> present{};
+        tf_example::for_each_feature(serialized, [&](std::string_view name, std::string_view value) {
+            ((Features::name == name ? void((found[I] = tf_example::parse_feature(value, name), present[I] = true))
+                                     : void()),
+             ...);
+        });
+        return record_type{
+            {typename Features::named_type{Features::parse(present[I] ? &found[I] : nullptr, where)}...}};
     }
 };
 

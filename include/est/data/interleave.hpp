@@ -2,8 +2,8 @@
 // name) to a dataset and interleaves `cycle_length` of them, `block_length` elements from each in
 // turn, in TensorFlow's deterministic order (an exhausted dataset's slot moves the cycle on and is
 // refilled from upstream when the cycle returns to it). With `parallel`, every open dataset runs
-// ahead on its own thread (tf.data's num_parallel_calls) by up to `buffered_per_dataset` elements,
-// refilled in bursts (prefetch.hpp); the order stays the same.
+// ahead on its own thread (tf.data's num_parallel_calls) by up to `buffered_per_dataset` elements
+// and 1 MiB, refilled in bursts (prefetch.hpp); the order stays the same.
 #pragma once
 
 #include <est/core/error.hpp>
@@ -28,14 +28,15 @@ class interleave_dataset : public stages<interleave_dataset<Upstream, Fn>> {
 
 public:
     using element_type = typename inner_dataset::element_type;
-    /// How far each open dataset runs ahead with `parallel`: two blocks, and at least 16 elements,
-    /// so that its thread wakes once per 8 elements taken or more, not once per element: records
-    /// are small, and each wake-up preempts a training step's thread where the two share the
-    /// cores (benchmarks/README.md, "Input pipeline").
-    /// A block past 512 elements (a whole file a turn) still runs at most 1,024 ahead.
+    /// How far each open dataset runs ahead with `parallel`: two blocks, and at least 256 elements,
+    /// up to 1 MiB of them (prefetch.hpp's buffered_bytes), so that its thread wakes once per 128
+    /// small records taken, not once per record: records are small, and each wake-up preempts a
+    /// training step's thread where the two share the cores (benchmarks/README.md, "Input
+    /// pipeline"). A block past 512 elements (a whole file a turn) still runs at most 1,024 ahead.
     std::size_t buffered_per_dataset() const {
-        return std::max<std::size_t>(2 * std::min<std::size_t>(block_length_, 512), 16);
+        return std::max<std::size_t>(2 * std::min<std::size_t>(block_length_, 512), 256);
     }
+    static constexpr std::size_t buffered_bytes_per_dataset = std::size_t(1) << 20;
 
     interleave_dataset(Upstream upstream, Fn fn, std::size_t cycle_length, std::size_t block_length, bool parallel)
         : upstream_(std::move(upstream)),
@@ -104,7 +105,8 @@ public:
         void open(slot& s) {
             s.dataset = std::make_unique<inner_dataset>(owner_->fn_(input_));
             if (owner_->parallel_) {
-                s.prefetcher = std::make_unique<prefetch_dataset<inner_dataset>>(*s.dataset, owner_->buffered_per_dataset());
+                s.prefetcher = std::make_unique<prefetch_dataset<inner_dataset>>(
+                    *s.dataset, owner_->buffered_per_dataset(), buffered_bytes_per_dataset);
                 s.prefetched.emplace(s.prefetcher->make_iterator());
             } else {
                 s.plain.emplace(s.dataset->make_iterator());

@@ -54,16 +54,52 @@ public:
     /// Parses the wire format; a malformed message is an error saying where.
     EST_DECL static tf_example parse(std::string_view serialized);
 
+    /// Calls `visit(name, value)` for each entry of a serialized Example's feature map, in wire
+    /// order, `value` being the entry's Feature message, unparsed (parse_feature reads it): a
+    /// reader of a few features skips the others' values, as TensorFlow's fast Example parsing
+    /// does. A later entry of a name replaces an earlier one, as in protobuf's maps.
+    template <class Visit>
+    static void for_each_feature(std::string_view serialized, Visit&& visit) {
+        using io::protobuf::wire_type;
+        io::protobuf::reader message(serialized);
+        std::uint32_t number;
+        wire_type type;
+        while (message.next_field(number, type)) {
+            if (number != 1 || type != wire_type::length_delimited) {
+                message.skip(type);
+                continue;
+            }
+            io::protobuf::reader features(message.bytes());
+            while (features.next_field(number, type)) {
+                if (number != 1 || type != wire_type::length_delimited) {
+                    features.skip(type);
+                    continue;
+                }
+                io::protobuf::reader entry(features.bytes());
+                std::string_view name, value;
+                while (entry.next_field(number, type)) {
+                    if (number == 1 && type == wire_type::length_delimited)
+                        name = entry.bytes();
+                    else if (number == 2 && type == wire_type::length_delimited)
+                        value = entry.bytes();
+                    else
+                        entry.skip(type);
+                }
+                visit(name, value);
+            }
+        }
+    }
+
+    /// A serialized Feature message's values (kind none when it holds no list); `name` names the
+    /// feature in errors.
+    EST_DECL static feature parse_feature(std::string_view bytes, std::string_view name);
+
     /// The wire format, features in name order (deterministic output).
     EST_DECL std::string serialize() const;
 
 private:
-    EST_DECL static void parse_entry(std::string_view bytes, tf_example& example);
-
-    EST_DECL static feature parse_feature(std::string_view bytes, std::string const& name);
-
     EST_DECL static void read_values(io::protobuf::reader& list, io::protobuf::wire_type type, feature& f,
-                                     std::string const& name);
+                                     std::string_view name);
 };
 
 }  // namespace est::data

@@ -62,6 +62,34 @@ TEST_CASE("example_schema: mistakes name the feature and the record", "[data][ex
                       Catch::Contains("'pixels' has 3 values, the schema expects 2"));
 }
 
+TEST_CASE("example_schema: only its features are read; a later entry of a name wins", "[data][example]") {
+    using schema = est::data::example_schema<est::data::fixed_len<"label", std::int64_t>>;
+    est::data::tf_example example;
+    example.set("label", std::vector<std::int64_t>{3}).set("other", std::vector<float>{1, 2});
+    std::string serialized = example.serialize();
+    CHECK(schema::parse(serialized)["label"_f] == 3);
+
+    // More entries in a second Features field, which protobuf merges into the first: "other"
+    // again, with a float list whose length overruns it, and "label" again, holding 7.
+    auto entry = [](std::string_view name, std::uint32_t kind, std::string_view list) {
+        est::io::protobuf::writer feature, out;
+        feature.bytes_field(kind, list);
+        out.bytes_field(1, name);
+        out.bytes_field(2, feature.data());
+        return out.take();
+    };
+    est::io::protobuf::writer features, message;
+    features.bytes_field(1, entry("other", 2, std::string("\x0a\x05\x01", 3)));
+    features.bytes_field(1, entry("label", 3, std::string("\x0a\x01\x07", 3)));
+    message.bytes_field(1, features.data());
+    std::string merged = serialized + message.data();
+
+    // The broken "other" is skipped unparsed, as TensorFlow's fast Example parsing skips features
+    // it was not asked for; the later "label" replaces the first, as in protobuf's maps.
+    CHECK(schema::parse(merged)["label"_f] == 7);
+    CHECK_THROWS_WITH(est::data::tf_example::parse(merged), Catch::Contains("runs past the end"));  // reads all
+}
+
 TEST_CASE("tfrecord_dataset: examples from a TFX file, batched, train an estimator", "[data][tfrecord][estimator]") {
     auto dataset = mnist_input();
     auto it = dataset.make_iterator();

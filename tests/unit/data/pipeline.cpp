@@ -98,6 +98,36 @@ TEST_CASE("prefetch: same elements, produced ahead; an upstream error arrives at
     }
 }
 
+TEST_CASE("prefetch: a byte limit keeps fewer elements ahead, refilled once half of it is taken", "[data][pipeline]") {
+    // Elements of about 1 KB: 10 reach a limit of 10,000 bytes long before 100 elements do.
+    std::atomic<int> produced = 0;
+    auto kilobyte = values(numbers(1, 200)).map([&](std::string const& x) {
+        ++produced;
+        return x + std::string(1000, '.');
+    });
+    using prefetched = est::data::prefetch_dataset<decltype(kilobyte)>;
+    CHECK(drain(prefetched(kilobyte, 100, 10000)) == drain(kilobyte));
+
+    // The producer's count once it has stopped (it holds one element more than the buffer).
+    auto settled = [&] {
+        int last = -1;
+        for (int polls = 0; polls < 200 && produced != last; ++polls) {
+            last = produced;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return int(produced);
+    };
+    produced = 0;
+    prefetched dataset(kilobyte, 100, 10000);
+    auto it = dataset.make_iterator();
+    CHECK(settled() == 11);  // 10 of 1,032 bytes fill 10,000; the 11th waits
+    std::string e;
+    for (int i = 0; i < 5; ++i) REQUIRE(it.next(e));
+    CHECK(settled() == 11);  // 5 left: 5,160 bytes, more than half
+    REQUIRE(it.next(e));
+    CHECK(settled() == 17);  // 4 left: refilled to 10, and the next one waits
+}
+
 TEST_CASE("stage sizes: 0 is refused, -1 is autotune as in tf.data, a thread count past reason is refused",
           "[data][pipeline]") {
     using Catch::Contains;

@@ -33,23 +33,9 @@ EST_DECL feature const& tf_example::operator[](std::string_view name) const {
 
 EST_DECL tf_example tf_example::parse(std::string_view serialized) {
     tf_example example;
-    io::protobuf::reader message(serialized);
-    std::uint32_t number;
-    io::protobuf::wire_type type;
-    while (message.next_field(number, type)) {
-        if (number != 1 || type != io::protobuf::wire_type::length_delimited) {
-            message.skip(type);
-            continue;
-        }
-        io::protobuf::reader features(message.bytes());
-        while (features.next_field(number, type)) {
-            if (number != 1 || type != io::protobuf::wire_type::length_delimited) {
-                features.skip(type);
-                continue;
-            }
-            parse_entry(features.bytes(), example);
-        }
-    }
+    for_each_feature(serialized, [&](std::string_view name, std::string_view value) {
+        example.features[std::string(name)] = parse_feature(value, name);
+    });
     return example;
 }
 
@@ -89,24 +75,7 @@ EST_DECL std::string tf_example::serialize() const {
     return example.take();
 }
 
-EST_DECL void tf_example::parse_entry(std::string_view bytes, tf_example& example) {
-    io::protobuf::reader entry(bytes);
-    std::string name;
-    std::string_view value;
-    std::uint32_t number;
-    io::protobuf::wire_type type;
-    while (entry.next_field(number, type)) {
-        if (number == 1 && type == io::protobuf::wire_type::length_delimited)
-            name = std::string(entry.bytes());
-        else if (number == 2 && type == io::protobuf::wire_type::length_delimited)
-            value = entry.bytes();
-        else
-            entry.skip(type);
-    }
-    example.features[name] = parse_feature(value, name);
-}
-
-EST_DECL feature tf_example::parse_feature(std::string_view bytes, std::string const& name) {
+EST_DECL feature tf_example::parse_feature(std::string_view bytes, std::string_view name) {
     feature f;
     io::protobuf::reader message(bytes);
     std::uint32_t number;
@@ -132,10 +101,10 @@ EST_DECL feature tf_example::parse_feature(std::string_view bytes, std::string c
 }
 
 EST_DECL void tf_example::read_values(io::protobuf::reader& list, io::protobuf::wire_type type, feature& f,
-                                      std::string const& name) {
+                                      std::string_view name) {
     using io::protobuf::wire_type;
     auto wrong = [&] {
-        throw error("tf.train.Example feature '" + name + "': a " + std::string(f.type_name()) +
+        throw error("tf.train.Example feature '" + std::string(name) + "': a " + std::string(f.type_name()) +
                     " value has wire type " + std::to_string(int(type)));
     };
     switch (f.type) {
@@ -150,7 +119,8 @@ EST_DECL void tf_example::read_values(io::protobuf::reader& list, io::protobuf::
             } else if (type == wire_type::length_delimited) {
                 std::string_view packed = list.bytes();
                 if (packed.size() % 4)
-                    throw error("tf.train.Example feature '" + name + "': packed floats are not a multiple of 4 bytes");
+                    throw error("tf.train.Example feature '" + std::string(name) +
+                                "': packed floats are not a multiple of 4 bytes");
                 io::protobuf::reader values(packed);
                 while (!values.done()) f.floats.push_back(values.float32());
             } else {
