@@ -1,7 +1,8 @@
 // Input pipeline throughput on Fashion-MNIST as sharded TFRecord files of PNG images (written to a
 // temporary directory from Debian's IDX files): microseconds a PNG takes est's decoder and libpng;
 // examples/s of (1) reading with every CRC checked, (2) reading and parsing tf.train.Example, (3)
-// reading, parsing, PNG decoding and batching, each with 1 and 2 threads; then the CNN trained
+// reading, parsing, PNG decoding and batching, each with 1 and 2 threads; the full pipeline below
+// alone (examples/s, CPU time an example, context switches a batch); then the CNN trained
 // (batch 64) from those shards through the full pipeline against the same CNN trained from
 // in-memory tensors, in alternating rounds (5 unless --rounds says otherwise; each input goes
 // first in every other round), as the median ratio.
@@ -11,6 +12,8 @@
 #include "../examples/fashion_mnist_model.hpp"
 
 #include <nlohmann/json.hpp>
+
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -55,6 +58,18 @@ auto full_pipeline(fs::path const& dir, std::size_t threads, std::uint64_t seed)
         .map(fashion_mnist::parse_image_example, est::parallel_calls{threads})
         .batch(batch_size)
         .prefetch(2);
+}
+
+/// The process's CPU seconds (every thread's, user and system) and context switches so far.
+struct process_usage {
+    double cpu_seconds;
+    long context_switches;
+};
+process_usage usage_so_far() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return {double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec),
+            u.ru_nvcsw + u.ru_nivcsw};
 }
 
 /// Microseconds a PNG of `pngs` takes `decode` on one thread, over one pass through them.
@@ -148,6 +163,33 @@ int main(int argc, char** argv) {
             result["read_crc" + suffix] = std::round(read_rate);
             result["read_parse" + suffix] = std::round(parse_rate);
             result["read_parse_decode_batch" + suffix] = std::round(decode_rate);
+        }
+
+        {
+            // The full pipeline alone, as the CNN's training below reads it: what it costs the
+            // machine (CPU time of all threads an example) and how often its threads switch.
+            constexpr int batches = 1000;
+            auto dataset = full_pipeline(shards, 2, 1);
+            auto before = usage_so_far();
+            auto start = std::chrono::steady_clock::now();
+            {
+                auto it = dataset.make_iterator();
+                decltype(dataset)::element_type batch;
+                for (int b = 0; b < batches && it.next(batch); ++b) {
+                }
+            }
+            double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            auto after = usage_so_far();
+            double examples = double(batches * batch_size);
+            double cpu_us = (after.cpu_seconds - before.cpu_seconds) / examples * 1e6;
+            double switches = double(after.context_switches - before.context_switches) / batches;
+            std::printf(
+                "full pipeline alone (2 threads): %.0f examples/s, %.2f us of CPU an example, %.1f context "
+                "switches a batch\n",
+                examples / seconds, cpu_us, switches);
+            result["full_pipeline_examples_per_sec"] = std::round(examples / seconds);
+            result["full_pipeline_cpu_us_per_example"] = std::round(cpu_us * 100) / 100;
+            result["full_pipeline_context_switches_per_batch"] = std::round(switches * 10) / 10;
         }
 
         auto [features, labels] = fashion_mnist::slices_of(train);
