@@ -127,7 +127,8 @@ private:
     static record_type parse(std::string_view serialized, std::string_view where, std::index_sequence<I...>) {
         std::array<feature, sizeof...(Features)> found{};
         std::array<bool, sizeof...(Features)> present{};
-        tf_example::for_each_feature(serialized, [&](std::string_view name, std::string_view value) {
+        tf_example::for_each_feature(serialized, [&]([[maybe_unused]] std::string_view name,
+                                                     [[maybe_unused]] std::string_view value) {
             ((Features::name == name ? void((found[I] = tf_example::parse_feature(value, name), present[I] = true))
                                      : void()),
              ...);

@@ -3,10 +3,11 @@
 // turn, in TensorFlow's deterministic order (an exhausted dataset's slot moves the cycle on and is
 // refilled from upstream when the cycle returns to it). With `parallel`, every open dataset runs
 // ahead on its own thread (tf.data's num_parallel_calls) by up to `buffered_per_dataset` elements
-// and 1 MiB, refilled in bursts (prefetch.hpp); the order stays the same.
+// (records: up to 1 MiB), refilled in bursts (prefetch.hpp); the order stays the same.
 #pragma once
 
 #include <est/core/error.hpp>
+#include <est/data/buffered_bytes.hpp>
 #include <est/data/dataset.hpp>
 #include <est/data/parallelism.hpp>
 #include <est/data/prefetch.hpp>
@@ -28,13 +29,15 @@ class interleave_dataset : public stages<interleave_dataset<Upstream, Fn>> {
 
 public:
     using element_type = typename inner_dataset::element_type;
-    /// How far each open dataset runs ahead with `parallel`: two blocks, and at least 256 elements,
-    /// up to 1 MiB of them (prefetch.hpp's buffered_bytes), so that its thread wakes once per 128
-    /// small records taken, not once per record: records are small, and each wake-up preempts a
-    /// training step's thread where the two share the cores (benchmarks/README.md, "Input
-    /// pipeline"). A block past 512 elements (a whole file a turn) still runs at most 1,024 ahead.
+    /// How far each open dataset runs ahead with `parallel`: two blocks, and at least 256 records
+    /// (elements whose bytes prefetch.hpp's buffered_bytes counts), up to 1 MiB of them, or 16
+    /// elements of other types, so that its thread wakes once per 128 small records taken, not
+    /// once per record: records are small, and each wake-up preempts a training step's thread
+    /// where the two share the cores (benchmarks/README.md, "Input pipeline"). A block past 512
+    /// elements (a whole file a turn) still runs at most 1,024 ahead.
     std::size_t buffered_per_dataset() const {
-        return std::max<std::size_t>(2 * std::min<std::size_t>(block_length_, 512), 256);
+        constexpr std::size_t at_least = detail::counts_bytes<element_type> ? 256 : 16;
+        return std::max<std::size_t>(2 * std::min<std::size_t>(block_length_, 512), at_least);
     }
     static constexpr std::size_t buffered_bytes_per_dataset = std::size_t(1) << 20;
 

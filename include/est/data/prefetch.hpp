@@ -8,6 +8,7 @@
 // upstream reaches the consumer at the element where it happened, and the elements after it follow.
 #pragma once
 
+#include <est/data/buffered_bytes.hpp>
 #include <est/data/dataset.hpp>
 #include <est/data/parallelism.hpp>
 
@@ -16,24 +17,11 @@
 #include <exception>
 #include <memory>
 #include <mutex>
-#include <string_view>
 #include <thread>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace est::data {
-
-namespace detail {
-/// The memory an element takes in a buffer: its object, and the bytes of a string or record.
-template <class T>
-std::size_t buffered_bytes(T const& element) {
-    if constexpr (std::is_convertible_v<T const&, std::string_view>)
-        return sizeof(T) + std::string_view(element).size();
-    else
-        return sizeof(T);
-}
-}  // namespace detail
 
 template <class Upstream>
 class prefetch_dataset : public stages<prefetch_dataset<Upstream>> {

@@ -55,9 +55,10 @@ public:
     EST_DECL static tf_example parse(std::string_view serialized);
 
     /// Calls `visit(name, value)` for each entry of a serialized Example's feature map, in wire
-    /// order, `value` being the entry's Feature message, unparsed (parse_feature reads it): a
-    /// reader of a few features skips the others' values, as TensorFlow's fast Example parsing
-    /// does. A later entry of a name replaces an earlier one, as in protobuf's maps.
+    /// order and duplicates too, `value` being the entry's Feature message, unparsed
+    /// (parse_feature reads it): a reader of a few features skips the others' values, as
+    /// TensorFlow's fast Example parsing does. A later entry of a name should replace an earlier
+    /// one, as in protobuf's maps.
     template <class Visit>
     static void for_each_feature(std::string_view serialized, Visit&& visit) {
         using io::protobuf::wire_type;
