@@ -65,6 +65,16 @@ struct fill_values {
     T value;
     EST_HOST_DEVICE void operator()(std::size_t i) const { data[i] = value; }
 };
+
+/// What a for_each kernel that streams arrays larger than the caches (an optimizer's update over
+/// the model's arenas) may declare with a `streams()` member: the arrays its element i reads and
+/// writes at index i. A back end may fetch them ahead (est::host does: host/vector_width.hpp); null
+/// entries are skipped.
+template <std::size_t Reads, std::size_t Writes>
+struct streamed_arrays {
+    float const* read[Reads];
+    float* written[Writes];
+};
 }  // namespace detail
 
 /// Backend: the memory and the kernels a model runs on.

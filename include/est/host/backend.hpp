@@ -107,9 +107,14 @@ struct host {
     /// (the loop over a range is inlined, so it vectorizes, in the CPU's widest vector instructions:
     /// host/vector_width.hpp); below two grains, or with one thread (inside a slice of an inference
     /// batch), the calling thread runs them all, as a parallel region would cost more than it saves
-    /// (and libgomp allocates a team for every region of one thread or nested in another).
+    /// (and libgomp allocates a team for every region of one thread or nested in another). A kernel
+    /// that declares the arrays it streams (an optimizer's update) has them fetched ahead where they
+    /// are larger than the caches (detail::streamed_elements).
     template <class F>
     static void for_each(std::size_t n, F f, std::size_t grain = 4096) {
+        if constexpr (detail::streaming_kernel<F>)
+            if (n < detail::streamed_elements)
+                return for_each(n, detail::unstreamed<F>{f}, grain);
         std::size_t ranges = std::min<std::size_t>(n / std::max<std::size_t>(grain, 1), max_ranges);
         if (ranges <= 1 || threads() == 1) {
             detail::vector_loop(f, 0, n);

@@ -34,6 +34,8 @@ struct adam_update {
         v[i] = beta2 * v[i] + (1.0f - beta2) * grad * grad;
         w[i] -= rate * m[i] / (std::sqrt(v[i]) + epsilon);
     }
+    /// The arrays value i streams, which the host fetches ahead.
+    streamed_arrays<1, 3> streams() const { return {{g}, {w, m, v}}; }
 };
 }  // namespace detail
 

@@ -35,6 +35,8 @@ struct sgd_update {
         velocity[i] = momentum * velocity[i] + grad;
         w[i] -= rate * (nesterov ? grad + momentum * velocity[i] : velocity[i]);
     }
+    /// The arrays value i streams, which the host fetches ahead.
+    streamed_arrays<1, 2> streams() const { return {{g}, {w, velocity}}; }
 };
 }  // namespace detail
 

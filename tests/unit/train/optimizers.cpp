@@ -85,6 +85,49 @@ TEST_CASE("adam: the first step moves each parameter by the learning rate", "[tr
     CHECK(p[2] == Approx(0.01).epsilon(1e-4));
 }
 
+TEST_CASE("adam and sgd update every value of arenas long enough to be fetched ahead", "[train][optimizer]") {
+    // The host fetches an update's arrays ahead from streamed_elements values on (host/vector_width.hpp).
+    constexpr std::size_t inputs = est::detail::streamed_elements + 3;
+    using wide_net = est::sequential<est::input<inputs>, est::dense<1>>;
+    est::batch_tensor<float, est::shape<inputs>> x(1);
+    for (std::size_t i = 0; i < inputs; ++i) x.data()[i] = i % 2 ? 1.0f : -1.0f;
+    est::batch_tensor<float, est::shape<1>> y(1);
+    y.data()[0] = 1.0f;
+    auto moves = [&](auto const& optimizer) {
+        wide_net net;
+        net.initialize(3);
+        std::vector<float> before;
+        for (auto const& p : net.parameters()) {
+            auto values = net.read(p);
+            before.insert(before.end(), values.begin(), values.end());
+        }
+        typename std::remove_cvref_t<decltype(optimizer)>::template slots<est::host> slots;
+        auto loss = est::mean_squared_error(y, net(x, est::train));
+        optimizer.minimize(loss).run(slots, 0);
+        std::vector<float> change;
+        std::size_t at = 0;
+        for (auto const& p : net.parameters())
+            for (float value : net.read(p)) change.push_back(value - before[at++]);
+        return change;
+    };
+    // Adam's first step moves each value by the rate, against its gradient's sign; the kernel's
+    // gradients alternate in sign with x.
+    auto adam = moves(est::adam(0.01f));
+    REQUIRE(adam.size() == inputs + 1);
+    float sign = adam[1] > 0.0f ? 1.0f : -1.0f;  // the gradient's sign at an odd input
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < inputs; ++i) wrong += std::abs(adam[i] - (i % 2 ? sign : -sign) * 0.01f) > 1e-5f;
+    CHECK(wrong == 0);
+    CHECK(std::abs(std::abs(adam[inputs]) - 0.01f) < 1e-5f);  // the bias
+    // SGD with momentum moves each kernel value by rate * |gradient|, the same for all.
+    auto sgd = moves(est::sgd(0.001f, {.momentum = 0.9f}));
+    wrong = 0;
+    for (std::size_t i = 0; i < inputs; ++i)
+        wrong += std::abs(sgd[i] - (i % 2 ? 1.0f : -1.0f) * sgd[1]) > 1e-6f * std::abs(sgd[1]);
+    CHECK(sgd[1] != 0.0f);
+    CHECK(wrong == 0);
+}
+
 TEST_CASE("optimizers refuse settings that cannot train, naming them", "[train][optimizer]") {
     using Catch::Contains;
     CHECK_THROWS_WITH(est::adam(0.01f, {.beta1 = 1.0f}), Contains("adam: beta1 must be in [0, 1), not 1"));

@@ -147,15 +147,17 @@ inline void weights_gradient(float const* m, std::size_t channels, std::size_t f
         }
 }
 
-/// Fetches into the L1 cache, for writing or for reading, the vector at `c` of tile `t`'s 36
-/// transformed values in `to`, (36, tiles, channels) row-major. The transforms write 36 lines far
-/// apart for each tile (and the output transform reads them so), more than the hardware prefetchers
-/// follow: fetched one tile ahead, conv2's Winograd passes in training ran in 0.94 of the time
-/// (benchmarks/README.md, "Winograd transforms").
-inline void prefetch_tile(float const* to, std::size_t t, std::size_t c, std::size_t tiles, std::size_t channels,
-                          bool for_writing) {
-    for (std::size_t k = 0; k < points; ++k) {
-        float const* line = to + (k * tiles + t) * channels + c;
+/// Fetches into the L1 cache, for writing or for reading, the vectors at `c` of tile `t`'s
+/// transformed values k = `first`, `first` + `step`, ... (6 of them: a row or a column of the
+/// tile's 6x6) in `to`, (36, tiles, channels) row-major. The transforms write 36 lines far apart for
+/// each tile (and the output transform reads them so), more than the hardware prefetchers follow:
+/// fetched one tile ahead, conv2's Winograd passes in training ran in 0.94 of the time
+/// (benchmarks/README.md, "Winograd transforms"). Each transform fetches the next tile's lines a row
+/// or column at a time among its steps, where all 36 at once waited on the line fill buffers.
+inline void prefetch_six(float const* to, std::size_t t, std::size_t c, std::size_t tiles, std::size_t channels,
+                         std::size_t first, std::size_t step, bool for_writing) {
+    for (std::size_t i = 0; i < 6; ++i) {
+        float const* line = to + ((first + i * step) * tiles + t) * channels + c;
         if (for_writing)
             __builtin_prefetch(line, 1, 3);
         else
@@ -202,8 +204,6 @@ inline void transform_inputs(winograd_dims const& d, float const* padded, float*
         for (std::size_t tx = 0; tx < tiles_wide; ++tx)
             for (std::size_t c = 0; c < channels; c += Lanes) {
                 std::size_t const t = ty * tiles_wide + tx;
-                if (t + 1 < tiles)
-                    prefetch_tile(v, t + 1, c, tiles, channels, true);
                 float const* corner = padded + 2 * ty * row + 2 * tx * channels + c;
                 vector rows[6][6];  // B^T d
                 for (std::size_t j = 0; j < 6; ++j) {
@@ -214,6 +214,8 @@ inline void transform_inputs(winograd_dims const& d, float const* padded, float*
                     for (std::size_t i = 0; i < 6; ++i) rows[i][j] = transformed[i];
                 }
                 for (std::size_t i = 0; i < 6; ++i) {
+                    if (t + 1 < tiles)
+                        prefetch_six(v, t + 1, c, tiles, channels, 6 * i, 1, true);
                     vector transformed[6];
                     input_transform(rows[i], transformed);
                     for (std::size_t j = 0; j < 6; ++j)
@@ -232,8 +234,6 @@ inline void transform_output_gradients(winograd_dims const& d, float const* dy, 
         for (std::size_t tx = 0; tx < tiles_wide; ++tx)
             for (std::size_t o = 0; o < filters; o += Lanes) {
                 std::size_t const t = ty * tiles_wide + tx;
-                if (t + 1 < tiles)
-                    prefetch_tile(r, t + 1, o, tiles, filters, true);
                 float const* corner = dy + 2 * ty * row + 2 * tx * filters + o;
                 vector columns[2][6];  // A dY, column by column
                 for (std::size_t j = 0; j < 2; ++j) {
@@ -243,6 +243,8 @@ inline void transform_output_gradients(winograd_dims const& d, float const* dy, 
                     output_gradient_transform(column, columns[j]);
                 }
                 for (std::size_t i = 0; i < 6; ++i) {
+                    if (t + 1 < tiles)
+                        prefetch_six(r, t + 1, o, tiles, filters, 6 * i, 1, true);
                     vector pair[2] = {columns[0][i], columns[1][i]}, transformed[6];
                     output_gradient_transform(pair, transformed);
                     for (std::size_t j = 0; j < 6; ++j)
@@ -375,10 +377,10 @@ inline void pool_outputs(winograd_dims const& d, float const* m, float const* bi
     vector zero{};
     for (std::size_t t = 0; t < tiles; ++t)
         for (std::size_t o = 0; o < filters; o += Lanes) {
-            if (t + 1 < tiles)
-                prefetch_tile(m, t + 1, o, tiles, filters, false);
             vector rows[2][6];  // A^T m
             for (std::size_t j = 0; j < 6; ++j) {
+                if (t + 1 < tiles)
+                    prefetch_six(m, t + 1, o, tiles, filters, j, 6, false);
                 vector column[6], transformed[2];
                 for (std::size_t i = 0; i < 6; ++i)
                     std::memcpy(&column[i], m + ((i * 6 + j) * tiles + t) * filters + o, sizeof(vector));
@@ -412,10 +414,10 @@ inline void write_outputs(winograd_dims const& d, float const* m, float const* b
     vector zero{};
     for (std::size_t t = 0; t < tiles; ++t)
         for (std::size_t o = 0; o < filters; o += Lanes) {
-            if (t + 1 < tiles)
-                prefetch_tile(m, t + 1, o, tiles, filters, false);
             vector rows[2][6];  // A^T m
             for (std::size_t j = 0; j < 6; ++j) {
+                if (t + 1 < tiles)
+                    prefetch_six(m, t + 1, o, tiles, filters, j, 6, false);
                 vector column[6], transformed[2];
                 for (std::size_t i = 0; i < 6; ++i)
                     std::memcpy(&column[i], m + ((i * 6 + j) * tiles + t) * filters + o, sizeof(vector));
