@@ -36,7 +36,7 @@ public:
     /// where the two share the cores (benchmarks/README.md, "Input pipeline"). A block past 512
     /// elements (a whole file a turn) still runs at most 1,024 ahead.
     std::size_t buffered_per_dataset() const {
-        constexpr std::size_t at_least = detail::counts_bytes<element_type> ? 256 : 16;
+        constexpr std::size_t at_least = detail::holds_bytes<element_type> ? 256 : 16;
         return std::max<std::size_t>(2 * std::min<std::size_t>(block_length_, 512), at_least);
     }
     static constexpr std::size_t buffered_bytes_per_dataset = std::size_t(1) << 20;

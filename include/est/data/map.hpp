@@ -9,6 +9,7 @@
 #pragma once
 
 #include <est/core/error.hpp>
+#include <est/data/buffered_bytes.hpp>
 #include <est/data/dataset.hpp>
 #include <est/data/parallelism.hpp>
 
@@ -55,7 +56,7 @@ decltype(auto) call_map_fn_naming_origin(Fn const& fn, In const& element, std::u
 /// would otherwise wait on memory. Other elements are left alone.
 template <class In>
 void fetch_ahead(In const& element) {
-    if constexpr (std::is_convertible_v<In const&, std::string_view>) {
+    if constexpr (holds_bytes<In>) {
         std::string_view bytes = element;
         for (std::size_t at = 0; at < std::min<std::size_t>(bytes.size(), 4096); at += 64)
             __builtin_prefetch(bytes.data() + at);
