@@ -5,6 +5,7 @@
 
 #include <est/core/backend.hpp>
 #include <est/core/buffer.hpp>
+#include <est/core/denormals.hpp>
 #include <est/core/error.hpp>
 #include <est/core/fixed_string.hpp>
 #include <est/core/host_device.hpp>

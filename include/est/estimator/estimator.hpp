@@ -8,6 +8,7 @@
 #pragma once
 
 #include <est/core/config.hpp>
+#include <est/core/denormals.hpp>
 #include <est/core/error.hpp>
 #include <est/core/mode.hpp>
 #include <est/core/record.hpp>
@@ -413,6 +414,7 @@ public:
 private:
     template <class Dataset, class BetweenSteps>
     void train_steps(Dataset const& dataset, train_options const& options, BetweenSteps& between_steps) {
+        denormals_flushed flushed;  // as TensorFlow's CPU threads
         constexpr std::uint64_t forever = std::numeric_limits<std::uint64_t>::max();
         std::uint64_t target = options.steps       ? global_step_ + std::min(*options.steps, forever - global_step_)
                                : options.max_steps ? *options.max_steps
@@ -523,6 +525,7 @@ public:
 private:
     template <class Dataset>
     evaluation_type evaluate_on(Dataset const& dataset, eval_options const& options) {
+        denormals_flushed flushed;
         run_context context = make_context(mode_key::eval, options.steps);
         hook_list spec_hooks;
         call_hooks<hook_points::begin>(hooks_, context);
@@ -905,6 +908,7 @@ public:
         /// begin and after_create_session before the first batch, before_run and after_run around
         /// each, end when the input is exhausted.
         void refill() {
+            denormals_flushed flushed;
             auto& s = *state_;
             auto& hooks = estimator_->hooks_;
             s.position = 0;

@@ -127,3 +127,43 @@ TEST_CASE("host back end: a streaming kernel's loop runs every element once", "[
     est::host::for_each(longest, kernel);
     CHECK(runs_once(0, longest));
 }
+
+namespace {
+/// Whether the calling thread and every thread of an OpenMP team flush denormals.
+bool flushing_everywhere() {
+    bool all = est::denormals_flushed::active();
+#if defined(_OPENMP)
+#pragma omp parallel reduction(&& : all)
+    all = all && est::denormals_flushed::active();
+#endif
+    return all;
+}
+bool flushing_anywhere() {
+    bool any = est::denormals_flushed::active();
+#if defined(_OPENMP)
+#pragma omp parallel reduction(|| : any)
+    any = any || est::denormals_flushed::active();
+#endif
+    return any;
+}
+}  // namespace
+
+TEST_CASE("denormals_flushed: flushes on every thread while it lives, then restores", "[core][denormals]") {
+    volatile float tiny = 1e-40f;  // denormal
+    REQUIRE_FALSE(flushing_anywhere());
+    CHECK(tiny * 1.0f != 0.0f);
+    {
+        est::denormals_flushed outer;
+#if defined(__x86_64__) || defined(__i386__)
+        CHECK(flushing_everywhere());
+        CHECK(tiny * 1.0f == 0.0f);  // read as 0 (DAZ)
+        {
+            est::denormals_flushed inner;
+            CHECK(flushing_everywhere());
+        }
+        CHECK(flushing_everywhere());  // as the inner one found it
+#endif
+    }
+    CHECK_FALSE(flushing_anywhere());
+    CHECK(tiny * 1.0f != 0.0f);
+}

@@ -80,6 +80,15 @@ struct recorder {
     }
 };
 
+/// Counts the steps that ran with denormals flushed, as TensorFlow's CPU threads run them.
+struct flush_checker {
+    std::size_t flushed = 0, steps = 0;
+    void before_run(est::run_context&) {
+        ++steps;
+        flushed += est::denormals_flushed::active();
+    }
+};
+
 /// Params without a to_json.
 struct plain_params {
     int layers = 2;
@@ -208,6 +217,25 @@ TEST_CASE("estimator: hook points fire in order and a hook can stop training", "
     CHECK(e[15] == "after_run:7");
     CHECK(e[16] == "end");
     CHECK(estimator.global_step() == 7);
+}
+
+TEST_CASE("estimator: train, evaluate and predict flush denormals, and leave them as they were", "[estimator]") {
+    blobs data;
+    auto estimator = est::make_estimator<model, input_spec>(
+        model_fn, est::run_config{.model_dir = test::fresh_model_dir("denormals"), .seed = 2}, params{},
+        flush_checker{});
+    bool before = est::denormals_flushed::active();
+    estimator.train([&] { return data.dataset().repeat().batch(10); }, {.steps = 3});
+    estimator.evaluate([&] { return data.dataset().batch(64); });
+    std::size_t predictions = 0;
+    for (auto const& p : estimator.predict([&] { return data.dataset().batch(64); })) predictions += p["class"_f] >= 0;
+    CHECK(predictions > 0);
+    auto const& checker = estimator.hook<flush_checker>();
+    CHECK(checker.steps > 3);
+#if defined(__x86_64__) || defined(__i386__)
+    CHECK(checker.flushed == checker.steps);
+#endif
+    CHECK(est::denormals_flushed::active() == before);
 }
 
 TEST_CASE("estimator: a NaN loss stops training, names the step and keeps the weights", "[estimator]") {
