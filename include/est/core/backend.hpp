@@ -12,6 +12,7 @@
 #include <est/core/shape.hpp>
 #include <est/core/tensor.hpp>
 
+#include <array>
 #include <concepts>
 #include <cstddef>
 #include <string_view>
@@ -72,8 +73,8 @@ struct fill_values {
 /// entries are skipped.
 template <std::size_t Reads, std::size_t Writes>
 struct streamed_arrays {
-    float const* read[Reads];
-    float* written[Writes];
+    std::array<float const*, Reads> read;
+    std::array<float*, Writes> written;
 };
 }  // namespace detail
 

@@ -1,17 +1,11 @@
-// est::denormals_flushed: while one lives, the host threads that run est's kernels (the calling
-// thread and OpenMP's) flush denormal floats to zero, as results (FTZ) and as inputs (DAZ), as
-// TensorFlow's CPU threads do; its destructor sets them back as the calling thread had them. The
-// estimator's train(), evaluate() and predict() run under one. Real training makes denormals:
-// Adam's first moment of a value whose gradient stays 0 (a ReLU unit that no example activates)
-// shrinks by beta1 each step, down through the denormal range, where every x86 operation on it
-// takes a microcode assist. After one epoch of the flagship CNN a quarter of dense1's first
-// moments were denormal, and its updates took about twice the time (benchmarks/README.md,
-// "Denormals flushed"). Elsewhere than x86 it changes nothing.
+// est::denormals_flushed: the estimator's runs flush denormal floats to zero, as TensorFlow's CPU
+// threads do; real training makes denormals, and every x86 operation on one takes a microcode
+// assist (benchmarks/README.md, "Denormals flushed"). Elsewhere than x86 it changes nothing.
 #pragma once
 
 #if (defined(__x86_64__) || defined(__i386__)) && !defined(__CUDA_ARCH__)
 #define EST_FLUSHES_DENORMALS 1
-#include <xmmintrin.h>
+#include <pmmintrin.h>  // _MM_DENORMALS_ZERO_MASK; xmmintrin.h, MXCSR
 #endif
 #if defined(_OPENMP)
 #include <omp.h>
@@ -19,6 +13,12 @@
 
 namespace est {
 
+/// While one lives, the calling thread and the threads of OpenMP's team (which run est's kernels)
+/// flush denormals to zero, as results (FTZ) and as inputs (DAZ); threads made meanwhile (an input
+/// pipeline's) inherit the setting. Its destructor sets them all back as the calling thread had
+/// them. The estimator's train(), evaluate() and each batch of predict() run under one; a program
+/// that runs a model and an optimizer itself can hold one too (PyTorch's
+/// `torch.set_flush_denormal(True)`).
 class denormals_flushed {
 public:
     denormals_flushed() { set_everywhere(flush_bits); }
@@ -30,7 +30,11 @@ public:
     static bool active() { return (control() & flush_bits) == flush_bits; }
 
 private:
-    static constexpr unsigned flush_bits = 0x8040;  // MXCSR's flush-to-zero (bit 15) and denormals-are-zero (6)
+#if defined(EST_FLUSHES_DENORMALS)
+    static constexpr unsigned flush_bits = _MM_FLUSH_ZERO_MASK | _MM_DENORMALS_ZERO_MASK;
+#else
+    static constexpr unsigned flush_bits = 0;
+#endif
 
     static unsigned control() {
 #if defined(EST_FLUSHES_DENORMALS)
@@ -46,18 +50,23 @@ private:
         _mm_setcsr((_mm_getcsr() & ~flush_bits) | (bits & flush_bits));
 #endif
     }
-    /// On the calling thread and on every thread of an OpenMP team of the size est's kernels use.
-    static void set_everywhere(unsigned bits) {
+    /// On the calling thread and, outside parallel regions, on the team_ threads of a region (the
+    /// destructor reaches the threads the constructor set, whatever the thread count is by then).
+    void set_everywhere(unsigned bits) {
         set_here(bits);
 #if defined(_OPENMP)
-        if (!omp_in_parallel()) {
-#pragma omp parallel
+        // Not one thread: libgomp allocates a team for every region of one thread.
+        if (team_ > 1) {
+#pragma omp parallel num_threads(team_)
             set_here(bits);
         }
 #endif
     }
 
     unsigned before_ = control() & flush_bits;
+#if defined(_OPENMP)
+    int team_ = omp_get_level() == 0 ? omp_get_max_threads() : 1;
+#endif
 };
 
 }  // namespace est

@@ -878,9 +878,10 @@ public:
 
         iterator() = default;
         iterator(Estimator* estimator, std::shared_ptr<Dataset> dataset)
-            : estimator_(estimator),
-              dataset_(std::move(dataset)),
-              state_(std::make_shared<state>(state{dataset_->make_iterator()})) {
+            : estimator_(estimator), dataset_(std::move(dataset)), state_(std::make_shared<state>(state{[&] {
+                  denormals_flushed flushed;  // the input's threads, made now, keep the setting
+                  return dataset_->make_iterator();
+              }()})) {
             refill();
         }
         value_type const& operator*() const { return state_->buffer[state_->position]; }

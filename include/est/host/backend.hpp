@@ -108,8 +108,8 @@ struct host {
     /// host/vector_width.hpp); below two grains, or with one thread (inside a slice of an inference
     /// batch), the calling thread runs them all, as a parallel region would cost more than it saves
     /// (and libgomp allocates a team for every region of one thread or nested in another). A kernel
-    /// that declares the arrays it streams (an optimizer's update) has them fetched ahead where they
-    /// are larger than the caches (detail::streamed_elements).
+    /// that declares the arrays it streams (an optimizer's update) has them fetched ahead from
+    /// detail::streamed_elements values on, which outgrow the L2 caches.
     template <class F>
     static void for_each(std::size_t n, F f, std::size_t grain = 4096) {
         if constexpr (detail::streaming_kernel<F>)
