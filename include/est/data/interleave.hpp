@@ -30,7 +30,7 @@ class interleave_dataset : public stages<interleave_dataset<Upstream, Fn>> {
 public:
     using element_type = typename inner_dataset::element_type;
     /// How far each open dataset runs ahead with `parallel`: two blocks, and at least 256 records
-    /// (elements whose bytes prefetch.hpp's buffered_bytes counts), up to 1 MiB of them, or 16
+    /// (elements that hold bytes, detail::holds_bytes), up to 1 MiB of them, or 16
     /// elements of other types, so that its thread wakes once per 128 small records taken, not
     /// once per record: records are small, and each wake-up preempts a training step's thread
     /// where the two share the cores (benchmarks/README.md, "Input pipeline"). A block past 512

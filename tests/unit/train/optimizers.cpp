@@ -8,7 +8,9 @@ namespace {
 /// A model with one dense layer (2 -> 1) whose parameters a test sets and reads.
 using net_type = est::sequential<est::input<2>, est::dense<1>>;
 
-std::vector<float> parameters_of(net_type& net) {
+/// Every parameter's values, in the model's order.
+template <class Net>
+std::vector<float> parameters_of(Net& net) {
     std::vector<float> all;
     for (auto const& p : net.parameters()) {
         auto values = net.read(p);
@@ -96,18 +98,12 @@ TEST_CASE("adam and sgd update every value of arenas long enough to be fetched a
     auto moves = [&](auto const& optimizer) {
         wide_net net;
         net.initialize(3);
-        std::vector<float> before;
-        for (auto const& p : net.parameters()) {
-            auto values = net.read(p);
-            before.insert(before.end(), values.begin(), values.end());
-        }
+        std::vector<float> before = parameters_of(net);
         typename std::remove_cvref_t<decltype(optimizer)>::template slots<est::host> slots;
         auto loss = est::mean_squared_error(y, net(x, est::train));
         optimizer.minimize(loss).run(slots, 0);
-        std::vector<float> change;
-        std::size_t at = 0;
-        for (auto const& p : net.parameters())
-            for (float value : net.read(p)) change.push_back(value - before[at++]);
+        std::vector<float> change = parameters_of(net);
+        for (std::size_t i = 0; i < change.size(); ++i) change[i] -= before[i];
         return change;
     };
     // Adam's first step moves each value by the rate, against its gradient's sign; the kernel's
