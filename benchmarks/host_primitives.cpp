@@ -29,6 +29,7 @@
 #include <numeric>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -569,13 +570,16 @@ void forward_product(est::host::gemm_engine e, std::size_t rows, std::size_t inp
         est::host::gemm_on(e, false, true, rows, units, inputs, 1.0f, x, kernel, 0.0f, y);
 }
 
-/// A dense layer's training products at `batch` (inputs -> units, its kernel stored (units, inputs),
-/// as est::dense keeps it where the sgemm runs every pass) on oneDNN's sgemm and on est's product
-/// (host/matrix_product.hpp), in turns: the forward product in the form each engine runs faster
-/// (transposed_product_faster_on) and, in training, the kernel's gradient dy^T x, the input
-/// gradient dy K and the bias gradient ones^T dy.
+/// A dense layer's training products at `batch` (inputs -> units, its kernel stored in `order`) on
+/// oneDNN's sgemm and on est's product (host/matrix_product.hpp), in turns: the forward product and,
+/// in training, the kernel's gradient, the input gradient and the bias gradient ones^T dy. Stored
+/// (units, inputs), as est::dense keeps it where the sgemm runs every pass: the forward product in
+/// the form each engine runs faster (transposed_product_faster_on), dy^T x and dy K. Stored (inputs,
+/// units), as est::dense keeps the MLP's first two kernels where oneDNN's matmul runs its inference
+/// (AVX-512): x K, x^T dy and dy K^T.
 void matrix_products(char const* name, std::size_t inputs, std::size_t units, std::size_t batch, bool training,
-                     std::vector<row>& rows, est::random_engine& rng) {
+                     std::vector<row>& rows, est::random_engine& rng,
+                     est::kernel_order order = est::kernel_order::units_major) {
     using engine = est::host::gemm_engine;
     host_buffer<float> x(batch * inputs), kernel(units * inputs), dy(batch * units), ones(batch), y(batch * units),
         kernel_gradient(units * inputs), input_gradient(batch * inputs), bias_gradient(units);
@@ -588,18 +592,30 @@ void matrix_products(char const* name, std::size_t inputs, std::size_t units, st
         std::function<void(engine)> run;
         double flops;
     };
+    bool by_inputs = order == est::kernel_order::inputs_major;
     std::vector<pass> passes{
-        {"forward", [&](engine e) { forward_product(e, batch, inputs, units, x.data(), kernel.data(), y.data()); },
+        {"forward",
+         [&](engine e) {
+             if (by_inputs)
+                 est::host::gemm_on(e, false, false, batch, units, inputs, 1.0f, x.data(), kernel.data(), 0.0f,
+                                    y.data());
+             else
+                 forward_product(e, batch, inputs, units, x.data(), kernel.data(), y.data());
+         },
          2.0 * b * in * u},
         {"kernel gradient",
          [&](engine e) {
-             est::host::gemm_on(e, true, false, units, inputs, batch, 1.0f, dy.data(), x.data(), 0.0f,
-                                kernel_gradient.data());
+             if (by_inputs)
+                 est::host::gemm_on(e, true, false, inputs, units, batch, 1.0f, x.data(), dy.data(), 0.0f,
+                                    kernel_gradient.data());
+             else
+                 est::host::gemm_on(e, true, false, units, inputs, batch, 1.0f, dy.data(), x.data(), 0.0f,
+                                    kernel_gradient.data());
          },
          2.0 * b * in * u},
         {"input gradient",
          [&](engine e) {
-             est::host::gemm_on(e, false, false, batch, inputs, units, 1.0f, dy.data(), kernel.data(), 0.0f,
+             est::host::gemm_on(e, false, by_inputs, batch, inputs, units, 1.0f, dy.data(), kernel.data(), 0.0f,
                                 input_gradient.data());
          },
          2.0 * b * in * u},
@@ -612,7 +628,8 @@ void matrix_products(char const* name, std::size_t inputs, std::size_t units, st
     };
     if (!training)
         passes.resize(1);
-    std::string op = std::string(name) + " " + std::to_string(inputs) + "->" + std::to_string(units);
+    std::string op = std::string(name) + " " + std::to_string(inputs) + "->" + std::to_string(units) +
+                     (by_inputs ? " (K stored (inputs, units))" : "");
     for (auto const& p : passes) {
         auto times = compare({[&] { p.run(engine::onednn_sgemm); }, [&] { p.run(engine::est_product); }});
         char ratio[64];
@@ -1032,6 +1049,9 @@ int main(int argc, char** argv) {
             matrix_products("dense1", 3136, 1024, batch, training, rows, rng);
             matrix_products("dense2", 1024, 10, batch, training, rows, rng);
         }
+        for (auto [name, inputs, units] : {std::tuple("mlp dense1", 784, 256), std::tuple("mlp dense2", 256, 128)})
+            matrix_products(name, std::size_t(inputs), std::size_t(units), train_batch, true, rows, rng,
+                            est::kernel_order::inputs_major);
         peak.measure();
         mlp_inference_products(rows, rng);
     }
@@ -1056,7 +1076,8 @@ int main(int argc, char** argv) {
     if (products)
         print_table(rows, "product",
                     "Matrix products of the dense layers' passes, oneDNN's sgemm against est's product "
-                    "(host/matrix_product.hpp), each in the forward form it runs faster",
+                    "(host/matrix_product.hpp), each in the forward form it runs faster; the MLP's first two "
+                    "layers in training also with their kernels stored (inputs, units), as on AVX-512",
                     peak.gflops);
     if (products)
         print_table(rows, "slices",

@@ -21,6 +21,7 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -151,11 +152,19 @@ figures measure(char const* name, step_counts steps, double bandwidth_gbps) {
     inference_step();
     result.peak_rss_mib = peak_rss_mib();
 
-    // FLOPs per image: the forward pass's MACs twice; training adds the backward pass's products
-    // (weights, and data for every layer but the first, whose input needs no gradient).
+    // FLOPs per image: the forward pass's MACs twice; training adds the backward pass's products: the
+    // weights' gradients, and the input gradients of the layers with parameters below them (the
+    // others' inputs need none: sequential::parameters_below; the CNN's first convolution, the MLP's
+    // first dense layer).
     constexpr double forward_flops = 2.0 * double(Model::macs);
-    constexpr double first_layer_flops = 2.0 * double(std::remove_cvref_t<decltype(net.template layer<0>())>::macs);
-    constexpr double train_flops = 3.0 * forward_flops - first_layer_flops;
+    constexpr double no_input_gradient_flops = []<std::size_t... I>(std::index_sequence<I...>) {
+        return (0.0 + ... +
+                (Model::template parameters_below<I>
+                     ? 0.0
+                     : 2.0 * double(std::remove_cvref_t<decltype(std::declval<Model&>().template layer<I>())>::macs)));
+    }
+    (std::make_index_sequence<Model::layer_count>{});
+    constexpr double train_flops = 3.0 * forward_flops - no_input_gradient_flops;
 
     update_seconds_in_steps = 0.0, updates_timed = 0;  // not step 1's, which sizes the optimizer's slots
     auto train = rates({train_step}, steps.train, train_batch, &result.allocations)[0];

@@ -9,10 +9,11 @@
 // of C by 2 (AVX2) or 4 (AVX-512) vectors of columns is held in registers over a block of up to
 // 256 steps of k, each step a row of B's panel and 6 broadcast values of A. For each panel of B,
 // which stays in L1 on AVX2 and L2 on AVX-512 (packed, or read in place where few rows of A run
-// over it), every tile of A's block of up to 120 rows runs over it, A's values coming from L2; B's
-// panels are packed as they are first reached (transposed 8 by 8 where B is stored transposed),
-// the ones two panels ahead fetched from memory meanwhile, a line every other step of the tiles.
-// A is read in place, or packed a block at a time where it is stored transposed.
+// over it or where its rows in place stay in L1), every tile of A's block of up to 120 rows runs
+// over it, A's values coming from L2; B's panels are packed as they are first reached (transposed
+// 8 by 8 where B is stored transposed), the ones two panels ahead fetched from memory meanwhile, a
+// line every other step of the tiles. A is read in place, or packed a block at a time where it is
+// stored transposed.
 // benchmarks/README.md ("est's matrix product") has the measurements.
 #pragma once
 

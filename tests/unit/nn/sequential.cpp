@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <vector>
 
 namespace {
@@ -199,6 +200,42 @@ TEST_CASE("sequential: backward without a training pass before it is refused", "
     net.forward(x.view(), est::train);
     fill_gradient();
     CHECK_NOTHROW(net.backward());
+}
+
+TEST_CASE("sequential: the training pass stops at the lowest layer with parameters", "[nn][sequential][gradient]") {
+    // The pooling and flatten below the first dense layer have no parameters: the gradient of that
+    // layer's input is computed only where backward(true) asks for the model's input gradient.
+    using net_type =
+        est::sequential<est::input<4, 4, 2>, est::max_pool2d<2>, est::flatten, est::dense<6, est::relu>, est::dense<3>>;
+    STATIC_REQUIRE(!net_type::parameters_below<0>);
+    STATIC_REQUIRE(!net_type::parameters_below<1>);
+    STATIC_REQUIRE(!net_type::parameters_below<2>);
+    STATIC_REQUIRE(net_type::parameters_below<3>);
+    STATIC_REQUIRE(cnn::parameters_below<1>);  // below the CNN's first pooling, a convolution
+
+    net_type net;
+    net.initialize(3);
+    est::batch_tensor<float, est::shape<4, 4, 2>> x(5);
+    est::random_engine engine(4);
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = engine.normal();
+    auto gradients_after = [&](bool input_gradient) {
+        net.forward(x.view(), est::train);
+        auto dy = net.output_gradient(5);
+        for (std::size_t i = 0; i < dy.size(); ++i) dy.data[i] = float(i % 7) - 3.0f;
+        net.backward(input_gradient);
+        std::vector<std::vector<float>> gradients;
+        for (auto const& p : net.parameters()) gradients.push_back(net.read_gradient(p));
+        return gradients;
+    };
+    auto with_input_gradient = gradients_after(true);
+    REQUIRE(net.input_gradient().size() == x.size());
+    std::vector<float> input_gradient(net.input_gradient().data, net.input_gradient().data + x.size());
+    CHECK(std::any_of(input_gradient.begin(), input_gradient.end(), [](float g) { return g != 0.0f; }));
+    CHECK(gradients_after(false) == with_input_gradient);
+    CHECK(net.input_gradient().data == nullptr);
+    CHECK(gradients_after(true) == with_input_gradient);
+    CHECK(std::vector<float>(net.input_gradient().data, net.input_gradient().data + x.size()) == input_gradient);
+    check_model_gradients<net_type>(3, 5);
 }
 
 TEST_CASE("sequential: description", "[nn][sequential]") {

@@ -12,16 +12,50 @@
 #include <stdexcept>
 #include <string_view>
 
+#if __has_include(<unistd.h>)
+#include <unistd.h>
+#endif
+
 namespace est::detail::product {
 
+/// Steps of k a block of the product runs before it adds its sums to C: a panel of B over them stays
+/// in L1 (AVX2, 16 KiB) or L2 (AVX-512, 64 KiB) while A's tiles run over it.
+constexpr std::size_t depth = 256;
+
+/// The steps of each of k's equal blocks of at most `depth` steps (784: 4 of 196, not 3 whole and
+/// a sliver).
+inline std::size_t block_steps(std::size_t k) {
+    std::size_t blocks = (k + depth - 1) / depth;
+    return (k + blocks - 1) / blocks;
+}
+
+/// Bytes that a panel's rows of B, read in place, may span and still stay in L1 beside A's tiles:
+/// rows within a span of S bytes put at most S / 4 KiB lines in any one of L1's sets (4 KiB a way),
+/// and B may take all of its ways but 4. 32 KiB on an L1 of 48 KiB and 12 ways, 16 KiB on one of
+/// 32 KiB and 8 (and where the system does not say).
+inline std::size_t in_place_span() {
+    static std::size_t const span = [] {
+        long ways = 8;
+#if defined(_SC_LEVEL1_DCACHE_ASSOC)
+        if (long told = sysconf(_SC_LEVEL1_DCACHE_ASSOC); told > 4)
+            ways = told;
+#endif
+        return std::size_t(ways - 4) * 4096;
+    }();
+    return span;
+}
+
 /// Whether B's panels are read in place: where B is not transposed, its rows are at most a page
-/// apart (a panel's steps then touch few pages) and fewer than 96 rows of A run over each panel.
-/// More tiles of A earn back the pass that packs B: a packed panel stays in L1 whatever B's row
-/// stride (rows 1 KiB apart share 4 of L1's 64 sets), and the next panels are fetched as A's tiles
-/// run (`host_primitives products`: a kernel gradient of 256 rows 5% faster packed, an input
-/// gradient of 64 rows 5% faster in place).
-inline bool reads_b_in_place(bool transpose_b, std::size_t m, std::size_t ldb) {
-    return !transpose_b && ldb <= 1024 && m < 96;
+/// apart (a panel's steps then touch few pages), and either fewer than 96 rows of A run over each
+/// panel or a panel's `steps` rows span at most in_place_span(). More tiles of A earn back the pass
+/// that packs B where its rows in place would not stay in L1: a packed panel stays there whatever
+/// B's row stride (rows 1 KiB apart share 16 of L1's 64 sets), and the next panels are fetched as
+/// A's tiles run (`host_primitives products`: a kernel gradient of 256 rows 5% faster packed, an
+/// input gradient of 64 rows 5% faster in place). The MLP's second kernel gradient on AVX-512 (128
+/// rows of C a thread over B's 64 rows 512 bytes apart, 32 KiB) took 16.6-17.3 µs in place in its
+/// training steps against 20.4-22.5 packed.
+inline bool reads_b_in_place(bool transpose_b, std::size_t m, std::size_t ldb, std::size_t steps) {
+    return !transpose_b && ldb <= 1024 && (m < 96 || steps * ldb * sizeof(float) <= in_place_span());
 }
 
 /// Rows of C a tile of the kernel holds in registers.
@@ -39,9 +73,6 @@ struct shapes {
 // x86-64 with g++ or clang).
 #if defined(EST_VECTOR_DISPATCH) || defined(__AVX2__)
 
-/// Steps of k a block of the product runs before it adds its sums to C: a panel of B over them stays
-/// in L1 (AVX2, 16 KiB) or L2 (AVX-512, 64 KiB) while A's tiles run over it.
-constexpr std::size_t depth = 256;
 /// Floats of B a block of the product takes (packed, or read in place): 256 KiB, which stays in L2
 /// while every block of A's rows runs over it.
 constexpr std::size_t packed_floats = std::size_t(64) << 10;
@@ -301,9 +332,8 @@ template <std::size_t Lanes>
                                                float const* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
     constexpr std::size_t width = shapes<Lanes>::width;
     packing_buffers& buffers = thread_buffers();
-    bool in_place = reads_b_in_place(transpose_b, m, ldb);
-    // k in equal blocks of at most `depth` steps (784: 4 of 196), not 3 whole and a sliver.
-    std::size_t k_blocks = (k + depth - 1) / depth, k_block = (k + k_blocks - 1) / k_blocks;
+    std::size_t k_block = block_steps(k);
+    bool in_place = reads_b_in_place(transpose_b, m, ldb, k_block);
     // A in blocks of equal rows, whole tiles but the last, of at most a_block_rows rows.
     std::size_t a_blocks = (m + a_block_rows - 1) / a_block_rows;
     std::size_t a_rows = ((m + a_blocks - 1) / a_blocks + tile_rows - 1) / tile_rows * tile_rows;
@@ -390,7 +420,8 @@ EST_DECL bool matrix_product_splits_rows(bool transpose_a, bool transpose_b, std
     // times x and more, 784->256 and the CNN's 3136->1024, whose 12.8 MB kernel read by both parts
     // took 1.5 times as long).
     constexpr std::size_t packing_cost = 3;
-    bool parts_pack_b = !product::reads_b_in_place(transpose_b, (m + parts - 1) / parts, transpose_b ? k : n);
+    bool parts_pack_b =
+        !product::reads_b_in_place(transpose_b, (m + parts - 1) / parts, transpose_b ? k : n, product::block_steps(k));
     std::size_t twice_by_rows = n * k * (parts_pack_b ? packing_cost : 1);
     std::size_t twice_by_columns = m * k * (transpose_a ? packing_cost : 1);
     bool rows = twice_by_rows != twice_by_columns ? twice_by_rows < twice_by_columns : m >= n;
