@@ -33,6 +33,9 @@ namespace est {
 ///       backward(x, dy, need_input_gradient) -> dx    after forward of the same batch in TRAIN; dy in
 ///                                                      y's layout (the layer may overwrite it), dx in
 ///                                                      x's layout, parameter gradients into the arena
+/// A model runs backward passes down to its lowest layer with parameters only (to its input where
+/// backward(true) asks for the input gradient), and asks a layer for dx only where a layer below
+/// reads it (sequential::parameters_below): a backward pass has no other effect to rely on.
 /// Layer<L> checks the type-level part for every shape (through shape<1>, which every layer
 /// answers, accepted or not); LayerFor<L, In, B> checks the run-time part for an input shape it
 /// accepts. Layers without parameters derive the run-time part from detail::parameter_free.

@@ -443,7 +443,8 @@ public:
         backward_from<depth - 1>(gradient_converter_.convert(dy, last_output_.layout), input_gradient);
     }
 
-    /// d(loss)/d(input) of the last backward(true), in the input's layout.
+    /// d(loss)/d(input) of the last backward(true), in the input's layout; empty after a
+    /// backward(false) (the backward pass then stops at the lowest layer with parameters).
     backend_view<float const, input_shape_type, B> input_gradient() const { return input_gradient_; }
 
     /// Scratch space of `n` floats in B's memory, for losses and metrics (per-example terms).

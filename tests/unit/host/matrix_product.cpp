@@ -88,6 +88,10 @@ TEST_CASE("matrix product: every storage, ragged shapes, several blocks, alpha a
             cases.push_back({transpose_a, transpose_b, 8, 40, 70});       // 6 + 2 rows run as 4 + 4
             cases.push_back({transpose_a, transpose_b, 128, 50, 90, 2});  // two blocks of A, the last shared
             cases.push_back({transpose_a, transpose_b, 250, 1100, 64});   // 3 blocks of A by 2 of B
+            // 96 rows or more over B's panels, whose rows span under 16 KiB: read in place (not
+            // transposed), over 2 blocks of A; whole panels, and a ragged one packed once.
+            cases.push_back({transpose_a, transpose_b, 130, 64, 60});
+            cases.push_back({transpose_a, transpose_b, 130, 70, 50});
         }
     for (auto const& p : cases) {
         CAPTURE(p.transpose_a, p.transpose_b, p.m, p.n, p.k, p.padding);
@@ -144,6 +148,24 @@ TEST_CASE("matrix product: C computed whole or in parts is bit-identical", "[hos
             CHECK(by_rows == whole);
             CHECK(by_columns == whole);
         }
+}
+
+TEST_CASE("matrix product: B read in place or packed gives the same bits", "[host][gemm]") {
+    if (!est::detail::matrix_product_runs_on_this_cpu())
+        return;
+    // 130 rows of A over B's 50 rows of 70 floats: in place where L1 has 8 ways or more. The same B
+    // with rows 1,170 floats apart (more than a page): packed.
+    std::size_t m = 130, n = 70, k = 50, far = 1170;
+    std::mt19937 engine(5);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    std::vector<float> a(m * k), b(k * n), b_far(k * far, std::nanf(""));
+    for (auto* v : {&a, &b})
+        for (auto& x : *v) x = uniform(engine);
+    for (std::size_t p = 0; p < k; ++p) std::copy_n(b.data() + p * n, n, b_far.data() + p * far);
+    std::vector<float> in_place(m * n), packed(m * n);
+    est::detail::matrix_product(false, false, m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f, in_place.data(), n);
+    est::detail::matrix_product(false, false, m, n, k, 1.0f, a.data(), k, b_far.data(), far, 0.0f, packed.data(), n);
+    CHECK(in_place == packed);
 }
 
 TEST_CASE("matrix product: threads split a product where each part reads less twice", "[host][gemm]") {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace {
@@ -202,32 +203,31 @@ TEST_CASE("sequential: backward without a training pass before it is refused", "
     CHECK_NOTHROW(net.backward());
 }
 
-TEST_CASE("sequential: the training pass stops at the lowest layer with parameters", "[nn][sequential][gradient]") {
-    // The pooling and flatten below the first dense layer have no parameters: the gradient of that
-    // layer's input is computed only where backward(true) asks for the model's input gradient.
-    using net_type =
-        est::sequential<est::input<4, 4, 2>, est::max_pool2d<2>, est::flatten, est::dense<6, est::relu>, est::dense<3>>;
-    STATIC_REQUIRE(!net_type::parameters_below<0>);
-    STATIC_REQUIRE(!net_type::parameters_below<1>);
-    STATIC_REQUIRE(!net_type::parameters_below<2>);
-    STATIC_REQUIRE(net_type::parameters_below<3>);
-    STATIC_REQUIRE(cnn::parameters_below<1>);  // below the CNN's first pooling, a convolution
-
-    net_type net;
+/// Backward passes of `Net`, whose lowest layers have no parameters, with and without the model's
+/// input gradient asked for: the parameters' gradients are the same bits (each pass writes them
+/// over NaN), and the input gradient is there only where asked for.
+template <class Net>
+void check_stops_at_lowest_parameters() {
+    Net net;
     net.initialize(3);
-    est::batch_tensor<float, est::shape<4, 4, 2>> x(5);
+    est::batch_tensor<float, typename Net::input_shape_type> x(5);
     est::random_engine engine(4);
     for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = engine.normal();
     auto gradients_after = [&](bool input_gradient) {
         net.forward(x.view(), est::train);
         auto dy = net.output_gradient(5);
         for (std::size_t i = 0; i < dy.size(); ++i) dy.data[i] = float(i % 7) - 3.0f;
+        std::fill(net.gradients(), net.gradients() + net.trainable_size(), std::nanf(""));
         net.backward(input_gradient);
         std::vector<std::vector<float>> gradients;
-        for (auto const& p : net.parameters()) gradients.push_back(net.read_gradient(p));
+        for (auto const& p : net.parameters())
+            if (p.spec.trainable())
+                gradients.push_back(net.read_gradient(p));
         return gradients;
     };
     auto with_input_gradient = gradients_after(true);
+    for (auto const& g : with_input_gradient)
+        REQUIRE(std::none_of(g.begin(), g.end(), [](float v) { return std::isnan(v); }));
     REQUIRE(net.input_gradient().size() == x.size());
     std::vector<float> input_gradient(net.input_gradient().data, net.input_gradient().data + x.size());
     CHECK(std::any_of(input_gradient.begin(), input_gradient.end(), [](float g) { return g != 0.0f; }));
@@ -235,7 +235,29 @@ TEST_CASE("sequential: the training pass stops at the lowest layer with paramete
     CHECK(net.input_gradient().data == nullptr);
     CHECK(gradients_after(true) == with_input_gradient);
     CHECK(std::vector<float>(net.input_gradient().data, net.input_gradient().data + x.size()) == input_gradient);
-    check_model_gradients<net_type>(3, 5);
+}
+
+TEST_CASE("sequential: the training pass stops at the lowest layer with parameters", "[nn][sequential][gradient]") {
+    // A max pooling and flatten below the first dense layer, as flatten below the MLP's.
+    using pooled_dense =
+        est::sequential<est::input<4, 4, 2>, est::max_pool2d<2>, est::flatten, est::dense<6, est::relu>, est::dense<3>>;
+    STATIC_REQUIRE(!pooled_dense::parameters_below<0>);
+    STATIC_REQUIRE(!pooled_dense::parameters_below<1>);
+    STATIC_REQUIRE(!pooled_dense::parameters_below<2>);
+    STATIC_REQUIRE(pooled_dense::parameters_below<3>);
+    STATIC_REQUIRE(cnn::parameters_below<1>);  // below the CNN's first pooling, a convolution
+    check_stops_at_lowest_parameters<pooled_dense>();
+    check_model_gradients<pooled_dense>(3, 5);  // against finite differences, backward(false)
+    // A ReLU layer below a ReLU convolution whose max pooling applies ReLU's derivative along (the
+    // two layers' backward passes run together). Its gradients are checked against the whole
+    // backward pass's only: finite differences of a bias under two ReLUs and a max pooling cross
+    // kinks.
+    using relu_below_pooled_convolution =
+        est::sequential<est::input<8, 8, 1>, est::relu, est::conv2d<4, 3, est::same, est::relu>, est::max_pool2d<2>,
+                        est::flatten, est::dense<3>>;
+    STATIC_REQUIRE(relu_below_pooled_convolution::pools_relu_output<2>);
+    STATIC_REQUIRE(!relu_below_pooled_convolution::parameters_below<1>);
+    check_stops_at_lowest_parameters<relu_below_pooled_convolution>();
 }
 
 TEST_CASE("sequential: description", "[nn][sequential]") {

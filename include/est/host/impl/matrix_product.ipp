@@ -32,15 +32,17 @@ inline std::size_t block_steps(std::size_t k) {
 /// Bytes that a panel's rows of B, read in place, may span and still stay in L1 beside A's tiles:
 /// rows within a span of S bytes put at most S / 4 KiB lines in any one of L1's sets (4 KiB a way),
 /// and B may take all of its ways but 4. 32 KiB on an L1 of 48 KiB and 12 ways, 16 KiB on one of
-/// 32 KiB and 8 (and where the system does not say).
+/// 32 KiB and 8 (and where the system does not say), none on one of 4 ways or fewer.
 inline std::size_t in_place_span() {
     static std::size_t const span = [] {
         long ways = 8;
 #if defined(_SC_LEVEL1_DCACHE_ASSOC)
-        if (long told = sysconf(_SC_LEVEL1_DCACHE_ASSOC); told > 4)
-            ways = told;
+        // 0 or -1 where the system does not say; a line count for a cache that calls itself fully
+        // associative (16 ways are counted at most).
+        if (long told = sysconf(_SC_LEVEL1_DCACHE_ASSOC); told > 0)
+            ways = std::min(told, 16L);
 #endif
-        return std::size_t(ways - 4) * 4096;
+        return ways > 4 ? std::size_t(ways - 4) * 4096 : std::size_t(0);
     }();
     return span;
 }
@@ -49,11 +51,12 @@ inline std::size_t in_place_span() {
 /// apart (a panel's steps then touch few pages), and either fewer than 96 rows of A run over each
 /// panel or a panel's `steps` rows span at most in_place_span(). More tiles of A earn back the pass
 /// that packs B where its rows in place would not stay in L1: a packed panel stays there whatever
-/// B's row stride (rows 1 KiB apart share 16 of L1's 64 sets), and the next panels are fetched as
-/// A's tiles run (`host_primitives products`: a kernel gradient of 256 rows 5% faster packed, an
-/// input gradient of 64 rows 5% faster in place). The MLP's second kernel gradient on AVX-512 (128
-/// rows of C a thread over B's 64 rows 512 bytes apart, 32 KiB) took 16.6-17.3 µs in place in its
-/// training steps against 20.4-22.5 packed.
+/// B's row stride (a panel's rows 1 KiB apart share 4 (AVX2) or 16 (AVX-512) of L1's 64 sets), and
+/// the next panels are fetched as A's tiles run (`host_primitives products`: a kernel gradient of
+/// 256 rows 5% faster packed, an input gradient of 64 rows 5% faster in place). The MLP's second
+/// kernel gradient on AVX-512 (128 rows of C a thread over B's 64 rows 512 bytes apart, 32 KiB)
+/// took 0.017 ms in place against 0.019-0.021 packed (benchmarks/README.md, "The first dense
+/// layer's input gradient").
 inline bool reads_b_in_place(bool transpose_b, std::size_t m, std::size_t ldb, std::size_t steps) {
     return !transpose_b && ldb <= 1024 && (m < 96 || steps * ldb * sizeof(float) <= in_place_span());
 }
